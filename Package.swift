@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+import Foundation
+import PackageDescription
+
+/// Hot loops (DTW lanes, CQT kernels) are written with Swift SIMD types; they reach the machine's
+/// vector width only when the compiler may use it. We build for the host CPU when it has AVX2 + FMA
+/// (x86-64-v3, "haswell" to the compiler) and fall back to the portable baseline otherwise, or when REFRAIN_PORTABLE=1.
+let hostHasAVX2: Bool = {
+    guard ProcessInfo.processInfo.environment["REFRAIN_PORTABLE"] != "1",
+          let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return false }
+    return info.contains(" avx2") && info.contains(" fma")
+}()
+let vectorFlags: [SwiftSetting] = hostHasAVX2
+    ? [.unsafeFlags(["-target-cpu", "haswell"])] : []
+let cVectorFlags: [CSetting] = hostHasAVX2 ? [.unsafeFlags(["-march=x86-64-v3"])] : []
+
+let package = Package(
+    name: "Refrain",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "refrain", targets: ["refrain"]),
+        .library(name: "Refrain", targets: ["Refrain"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f"),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas"),
+        .systemLibrary(name: "CSndFile", pkgConfig: "sndfile"),
+        .systemLibrary(name: "CSoxr", pkgConfig: "soxr"),
+        .systemLibrary(name: "CFluidSynth"),  // its pkg-config flags (-pthread) are refused by SwiftPM
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng"),
+
+        .target(name: "RefrainMath", dependencies: ["CFFTW", "CBLAS", "CPNG"], swiftSettings: vectorFlags),
+        .target(name: "RefrainAudio", dependencies: ["RefrainMath", "CSndFile", "CSoxr"], swiftSettings: vectorFlags),
+        .target(name: "RefrainFeatures", dependencies: ["RefrainMath"], swiftSettings: vectorFlags),
+        .target(name: "RefrainSymbolic", dependencies: ["RefrainMath", "CFluidSynth"], swiftSettings: vectorFlags),
+        .target(name: "RefrainAlign", dependencies: ["RefrainMath"], swiftSettings: vectorFlags),
+        .target(name: "Refrain",
+                dependencies: ["RefrainMath", "RefrainAudio", "RefrainFeatures", "RefrainSymbolic", "RefrainAlign"],
+                swiftSettings: vectorFlags),
+        .executableTarget(name: "refrain",
+                          dependencies: ["Refrain", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: vectorFlags),
+
+        .target(name: "RefrainTestSupport", path: "Tests/RefrainTestSupport"),
+        .testTarget(name: "RefrainMathTests", dependencies: ["RefrainMath", "RefrainTestSupport"]),
+    ]
+)
