@@ -46,5 +46,9 @@ let package = Package(
 
         .target(name: "RefrainTestSupport", path: "Tests/RefrainTestSupport"),
         .testTarget(name: "RefrainMathTests", dependencies: ["RefrainMath", "RefrainTestSupport"]),
+        .testTarget(name: "RefrainAudioTests", dependencies: ["RefrainAudio", "RefrainTestSupport"]),
+        .testTarget(name: "RefrainFeaturesTests", dependencies: ["RefrainFeatures", "RefrainAudio", "RefrainTestSupport"]),
+        .testTarget(name: "RefrainSymbolicTests", dependencies: ["RefrainSymbolic", "RefrainTestSupport"]),
+        .testTarget(name: "RefrainAlignTests", dependencies: ["RefrainAlign", "RefrainTestSupport"]),
     ]
 )
