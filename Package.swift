@@ -50,5 +50,6 @@ let package = Package(
         .testTarget(name: "RefrainFeaturesTests", dependencies: ["RefrainFeatures", "RefrainAudio", "RefrainTestSupport"]),
         .testTarget(name: "RefrainSymbolicTests", dependencies: ["RefrainSymbolic", "RefrainTestSupport"]),
         .testTarget(name: "RefrainAlignTests", dependencies: ["RefrainAlign", "RefrainTestSupport"]),
+        .testTarget(name: "RefrainTests", dependencies: ["Refrain", "RefrainTestSupport"]),
     ]
 )
