@@ -34,7 +34,7 @@ public struct AudioDecoder: Sendable {
         if size == 0 { throw RefrainError.invalidFile(path, "empty file") }
         var info = SF_INFO()
         guard let file = sf_open(path, Int32(SFM_READ), &info) else {
-            throw RefrainError.invalidFile(path, "not a readable audio file (\(String(cString: sf_strerror(nil))))")
+            throw RefrainError.invalidFile(path, openFailure())
         }
         defer { sf_close(file) }
         return try read(file, info: info, name: path)
@@ -50,7 +50,7 @@ public struct AudioDecoder: Sendable {
         let opaque = Unmanaged.passUnretained(source).toOpaque()
         return try withExtendedLifetime(source) {
             guard let file = sf_open_virtual(&io, Int32(SFM_READ), &info, opaque) else {
-                throw RefrainError.invalidFile(name, "not a readable audio file (\(String(cString: sf_strerror(nil))))")
+                throw RefrainError.invalidFile(name, openFailure())
             }
             defer { sf_close(file) }
             return try read(file, info: info, name: name)
@@ -115,16 +115,24 @@ public struct AudioDecoder: Sendable {
 
     /// libsndfile's names for the container and the encoding of `format`.
     static func formatName(_ format: Int32) -> String {
-        func name(_ value: Int32, _ command: Int32) -> String? {
+        func name(_ value: Int32) -> String? {
             var fi = SF_FORMAT_INFO()
             fi.format = value
-            guard sf_command(nil, command, &fi, Int32(MemoryLayout<SF_FORMAT_INFO>.size)) == 0, let n = fi.name else { return nil }
+            guard sf_command(nil, Int32(SFC_GET_FORMAT_INFO), &fi, Int32(MemoryLayout<SF_FORMAT_INFO>.size)) == 0, let n = fi.name else { return nil }
             return String(cString: n)
         }
-        let major = name(format & Int32(SF_FORMAT_TYPEMASK), Int32(SFC_GET_FORMAT_MAJOR)) ?? "unknown container"
-        guard let sub = name(format & Int32(SF_FORMAT_SUBMASK), Int32(SFC_GET_FORMAT_SUBTYPE)) else { return major }
+        let major = name(format & Int32(SF_FORMAT_TYPEMASK)) ?? "unknown container"
+        guard let sub = name(format & Int32(SF_FORMAT_SUBMASK)) else { return major }
         return "\(major) / \(sub)"
     }
+}
+
+/// Why libsndfile could not open a file that exists, as one clause. libsndfile reports an unrecognised
+/// format as "File does not exist or is not a regular file" at times; that reason is dropped as misleading.
+private func openFailure() -> String {
+    let reason = String(cString: sf_strerror(nil))
+    if reason.contains("does not exist") { return "not a readable audio file (unrecognised format)" }
+    return "not a readable audio file (libsndfile: \(reason))"
 }
 
 /// Bytes in memory served to libsndfile through `SF_VIRTUAL_IO`.
