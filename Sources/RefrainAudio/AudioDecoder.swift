@@ -71,32 +71,50 @@ public struct AudioDecoder: Sendable {
         if claimed > maxFrames && claimed < Int(Int64.max / 2) {
             throw RefrainError.invalidFile(name, String(format: "claims %.0f s of audio, more than the limit of %.0f s", Double(claimed) / Double(rate), maximumDuration))
         }
-        var mono = [Float]()
-        mono.reserveCapacity(min(max(claimed, 0), maxFrames, 1 << 24))
-        let chunkFrames = 1 << 15
+        // Never trust the header for the allocation: grow with what is actually decoded.
+        var mono = [Float](repeating: 0, count: min(max(claimed, 0), maxFrames, 1 << 24))
+        var count = 0
+        let chunkFrames = 1 << 14
         var buffer = [Float](repeating: 0, count: chunkFrames * channels)
         let scale = 1 / Float(channels)
         while true {
             let got = buffer.withUnsafeMutableBufferPointer { Int(sf_readf_float(file, $0.baseAddress, sf_count_t(chunkFrames))) }
             if got <= 0 { break }
-            guard mono.count + got <= maxFrames else {
+            guard count + got <= maxFrames else {
                 throw RefrainError.invalidFile(name, String(format: "longer than the limit of %.0f s", maximumDuration))
             }
-            try buffer.withUnsafeBufferPointer { b in
-                for f in 0..<got {
-                    var sum: Float = 0
-                    for c in 0..<channels { sum += b[f * channels + c] }
-                    let value = channels == 1 ? sum : sum * scale
-                    guard value.isFinite else {
-                        throw RefrainError.invalidFile(name, "non-finite sample (NaN or Inf) at frame \(mono.count + f)")
+            if count + got > mono.count { mono += [Float](repeating: 0, count: max(count + got - mono.count, mono.count / 2)) }
+            var finite = true
+            buffer.withUnsafeBufferPointer { b in
+                mono.withUnsafeMutableBufferPointer { m in
+                    let dst = m.baseAddress! + count
+                    if channels == 1 {
+                        for f in 0..<got { dst[f] = b[f] }
+                    } else if channels == 2 {
+                        for f in 0..<got { dst[f] = (b[2 * f] + b[2 * f + 1]) * 0.5 }
+                    } else {
+                        for f in 0..<got {
+                            var sum: Float = 0
+                            for c in 0..<channels { sum += b[f * channels + c] }
+                            dst[f] = sum * scale
+                        }
                     }
-                    mono.append(value)
+                    // x - x is 0 for finite x and NaN for NaN or Inf; one sum checks the whole block.
+                    var probe: Float = 0
+                    for f in 0..<got { probe += dst[f] - dst[f] }
+                    finite = probe == 0
                 }
             }
+            if !finite {
+                let bad = (count..<(count + got)).first { !mono[$0].isFinite } ?? count
+                throw RefrainError.invalidFile(name, "non-finite sample (NaN or Inf) at frame \(bad)")
+            }
+            count += got
         }
+        mono.removeLast(mono.count - count)
         let readError = sf_error(file)
         if readError != 0 {
-            throw RefrainError.invalidFile(name, "decoding failed after \(mono.count) frames (\(String(cString: sf_strerror(file))))")
+            throw RefrainError.invalidFile(name, "decoding failed after \(count) frames (\(String(cString: sf_strerror(file))))")
         }
         guard !mono.isEmpty else { throw RefrainError.invalidFile(name, "contains no audio samples") }
         // Formats with an exact length in their header (not MPEG, whose length is an estimate) must deliver it.

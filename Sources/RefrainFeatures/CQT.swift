@@ -105,8 +105,10 @@ public final class CQT: Sendable {
             for i in y.indices { y[i] *= s }
             levels.append(y)
         }
-        let signals = levels
-        let frames = octaves.map { 1 + signals[$0.level].count / $0.hop }.min()!
+        // Centred frames: fftSize/2 zeros before, fftSize zeros after (covers the last frame's reach).
+        let pad = octaves.map(\.fftSize).max()!
+        let signals = levels.map { [Float](repeating: 0, count: pad / 2) + $0 + [Float](repeating: 0, count: pad) }
+        let frames = octaves.map { 1 + levels[$0.level].count / $0.hop }.min()!
         let bins = configuration.binCount
         var values = Matrix(rows: frames, cols: bins)
         // Work items: every octave split into frame blocks, so both halves of a 2-core machine stay busy.
@@ -117,52 +119,49 @@ public final class CQT: Sendable {
             DispatchQueue.concurrentPerform(iterations: items) { item in
                 let octave = octaves[item / blocks], block = item % blocks
                 let range = (frames * block / blocks)..<(frames * (block + 1) / blocks)
-                Self.respond(octave, signal: signals[octave.level], frames: range, bins: bins, into: output.pointer)
+                Self.respond(octave, padded: signals[octave.level], offset: (pad - octave.fftSize) / 2, frames: range, bins: bins, into: output.pointer)
             }
         }
         return FeatureSequence(values: values, hopLength: configuration.hopLength, sampleRate: configuration.sampleRate)
     }
 
-    /// Fills columns `octave.bins` of rows `frames` of `out` (`frames x bins`, row-major).
-    private static func respond(_ octave: CQTOctaveKernel, signal: [Float], frames: Range<Int>, bins: Int,
+    /// Fills columns `octave.bins` of rows `frames` of `out` (`frames x bins`, row-major). `padded` is the
+    /// octave's signal with `offset + fftSize / 2` zeros before it and at least `fftSize` zeros after it (librosa's
+    /// centred frames with `pad_mode="constant"`): frame `t` starts at `padded[offset + t * hop]`.
+    private static func respond(_ octave: CQTOctaveKernel, padded: [Float], offset: Int, frames: Range<Int>, bins: Int,
                                 into out: UnsafeMutablePointer<Float>) {
         let n = octave.fftSize, half = n / 2
         let fft = RealFFT(size: n)
-        var frame = [Float](repeating: 0, count: n)
         var spectrum = [Float](repeating: 0, count: 2 * (half + 1))
-        signal.withUnsafeBufferPointer { y in
-            octave.column.withUnsafeBufferPointer { col in
-            octave.real.withUnsafeBufferPointer { re in
-            octave.imag.withUnsafeBufferPointer { im in
-                for t in frames {
-                    // Frame t covers padded samples [t*hop, t*hop + n): signal index t*hop - n/2 + m, zero outside.
-                    let start = t * octave.hop - half
-                    frame.withUnsafeMutableBufferPointer { f in
-                        for m in 0..<n {
-                            let i = start + m
-                            f[m] = (i >= 0 && i < y.count) ? y[i] : 0
-                        }
+        let filters = octave.bins.count
+        padded.withUnsafeBufferPointer { y in
+        spectrum.withUnsafeMutableBufferPointer { spectrum in
+        octave.rowStart.withUnsafeBufferPointer { rowStart in
+        octave.gain.withUnsafeBufferPointer { gain in
+        octave.column.withUnsafeBufferPointer { col in
+        octave.real.withUnsafeBufferPointer { re in
+        octave.imag.withUnsafeBufferPointer { im in
+            for t in frames {
+                fft.forward(UnsafeBufferPointer(start: y.baseAddress! + offset + t * octave.hop, count: n), into: spectrum)
+                let d = UnsafePointer(spectrum.baseAddress!)
+                let row = out + t * bins + octave.bins.lowerBound
+                for k in 0..<filters {
+                    var accRe: Float = 0, accIm: Float = 0
+                    for e in rowStart[k]..<rowStart[k + 1] {
+                        let j = Int(col[e]) &* 2
+                        let dr = d[j], di = d[j &+ 1], br = re[e], bi = im[e]
+                        accRe += br * dr - bi * di
+                        accIm += br * di + bi * dr
                     }
-                    frame.withUnsafeBufferPointer { f in
-                        spectrum.withUnsafeMutableBufferPointer { fft.forward(f, into: $0) }
-                    }
-                    spectrum.withUnsafeBufferPointer { d in
-                        let row = out + t * bins + octave.bins.lowerBound
-                        for k in 0..<octave.bins.count {
-                            var accRe: Float = 0, accIm: Float = 0
-                            for e in octave.rowStart[k]..<octave.rowStart[k + 1] {
-                                let j = Int(col[e]) * 2
-                                let dr = d[j], di = d[j + 1], br = re[e], bi = im[e]
-                                accRe += br * dr - bi * di
-                                accIm += br * di + bi * dr
-                            }
-                            row[k] = (accRe * accRe + accIm * accIm).squareRoot() * octave.gain[k]
-                        }
-                    }
+                    row[k] = (accRe * accRe + accIm * accIm).squareRoot() * gain[k]
                 }
             }
-            }
-            }
+        }
+        }
+        }
+        }
+        }
+        }
         }
     }
 }

@@ -97,3 +97,23 @@ final class DecodeTests: XCTestCase {
         XCTAssertEqual(back.signal.samples[4], -1, accuracy: 1e-4)
     }
 }
+
+final class ParallelResampleTests: XCTestCase {
+    /// The two-thread split gives the one-pass result (to rounding), for a whole and a fractional rate ratio.
+    func testSplitEqualsOnePass() throws {
+        let n = 1_200_001
+        var state: UInt32 = 12345
+        let x = (0..<n).map { i -> Float in
+            state = state &* 1_664_525 &+ 1_013_904_223
+            return 0.3 * sin(Float(i) * 0.01) + Float(state >> 8) / Float(1 << 24) * 0.1 - 0.05
+        }
+        for (from, to) in [(44100.0, 22050.0), (48000.0, 22050.0), (4.0, 1.0)] {
+            let split = try resample(x, from: from, to: to)
+            let single = try resample(x, from: from, to: to, parallel: false)
+            XCTAssertEqual(split.count, single.count)
+            let diff = zip(split, single).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
+            print("parallel resample \(from) -> \(to): max |split - one pass| = \(diff)")
+            XCTAssertLessThanOrEqual(diff, 1e-5)
+        }
+    }
+}
