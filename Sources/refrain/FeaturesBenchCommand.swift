@@ -83,50 +83,52 @@ struct FeaturesBenchCommand: ParsableCommand {
             let state = try State(url: url)
             let setup = Date().timeIntervalSince(setupStart)
             for stage in Self.stages { try stage.run(state) }  // warm-up
-            var ours = [String: Double]()
-            var samples = [String: [Double]]()
+            var wallSamples = [String: [Double]](), cpuSamples = [String: [Double]]()
             for _ in 0..<runs {
                 for stage in Self.stages {
-                    let t = Date()
+                    let t = Date(), c = processCPUSeconds()
                     try stage.run(state)
-                    samples[stage.name, default: []].append(Date().timeIntervalSince(t))
+                    wallSamples[stage.name, default: []].append(Date().timeIntervalSince(t))
+                    cpuSamples[stage.name, default: []].append(processCPUSeconds() - c)
                 }
             }
-            for (name, values) in samples { ours[name] = values.sorted()[values.count / 2] }
+            let ours = wallSamples.mapValues { $0.sorted()[$0.count / 2] }
+            let oursCPU = cpuSamples.mapValues { $0.sorted()[$0.count / 2] }
             let duration = state.native.duration
             let peer = noPeer ? nil : runPeer(url)
             print("refrain bench features: \(url.lastPathComponent), \(fmt(duration, 1)) s of audio, 44.1 kHz stereo -> 22050 Hz mono")
             print("median of \(runs) run(s); kernels built once beforehand in \(fmt(setup * 1000, 1)) ms (librosa builds them on every call)")
             print("")
-            print("stage      refrain ms   x real time   librosa ms   speed-up   what")
-            var total = 0.0, peerTotal = 0.0
-            for stage in Self.stages {
-                let t = ours[stage.name] ?? 0
-                total += t
-                var line = "\(stage.name.padding(9))  \(fmt(t * 1000, 1).leftPadded(10))  \(fmt(duration / t, 0).leftPadded(11))"
-                if let p = peer?.stages[stage.name] {
-                    peerTotal += p
-                    line += "  \(fmt(p * 1000, 1).leftPadded(11))  \((fmt(p / t, 1) + "x").leftPadded(9))"
-                } else {
-                    line += "  \("-".leftPadded(11))  \("-".leftPadded(9))"
-                }
-                print(line + "   " + stage.what)
+            print("           ---------- wall clock ----------------   ---- CPU time, all threads ----")
+            print("stage      refrain ms  x real time  librosa ms  speed-up  refrain ms  librosa ms  ratio   what")
+            var total = 0.0, peerTotal = 0.0, cpuTotal = 0.0, peerCPUTotal = 0.0
+            func row(_ name: String, _ t: Double, _ p: Double?, _ c: Double, _ pc: Double?, _ what: String) -> String {
+                var line = "\(name.padding(9))  \(fmt(t * 1000, 1).leftPadded(10))  \(fmt(duration / t, 0).leftPadded(11))"
+                line += "  " + (p.map { fmt($0 * 1000, 1) } ?? "-").leftPadded(10)
+                line += "  " + (p.map { fmt($0 / t, 1) + "x" } ?? "-").leftPadded(8)
+                line += "  " + fmt(c * 1000, 1).leftPadded(10)
+                line += "  " + (pc.map { fmt($0 * 1000, 1) } ?? "-").leftPadded(10)
+                line += "  " + (pc.map { fmt($0 / max(c, 1e-9), 1) + "x" } ?? "-").leftPadded(6)
+                return line + "   " + what
             }
-            var line = "\("total".padding(9))  \(fmt(total * 1000, 1).leftPadded(10))  \(fmt(duration / total, 0).leftPadded(11))"
+            for stage in Self.stages {
+                let t = ours[stage.name] ?? 0, c = oursCPU[stage.name] ?? 0
+                let p = peer?.stages[stage.name], pc = peer?.cpu[stage.name]
+                total += t; cpuTotal += c; peerTotal += p ?? 0; peerCPUTotal += pc ?? 0
+                print(row(stage.name, t, p, c, pc, stage.what))
+            }
+            print(row("total", total, peer.map { _ in peerTotal }, cpuTotal, peer.map { _ in peerCPUTotal }, ""))
+            print("")
             if let peer {
-                line += "  \(fmt(peerTotal * 1000, 1).leftPadded(11))  \((fmt(peerTotal / total, 1) + "x").leftPadded(9))"
-                print(line)
-                print("")
                 print("peer: librosa \(peer.version), same file and parameters, median of \(runs) run(s) after a warm-up")
+                print("(wall clock depends on how busy the machine is; CPU time is the work done, summed over threads)")
             } else {
-                print(line)
-                print("")
                 print(noPeer ? "peer skipped (--no-peer)" : "peer not measured: python3 with librosa and scripts/bench/features_peer.py are needed")
             }
         }
     }
 
-    struct PeerResult { var stages: [String: Double]; var version: String }
+    struct PeerResult { var stages: [String: Double]; var cpu: [String: Double]; var version: String }
 
     /// Runs scripts/bench/features_peer.py on `url`; nil when Python, librosa or the script is missing.
     func runPeer(_ url: URL) -> PeerResult? {
@@ -147,8 +149,15 @@ struct FeaturesBenchCommand: ParsableCommand {
               let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
               let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
               let stages = json["stages"] as? [String: Double] else { return nil }
-        return PeerResult(stages: stages, version: json["librosa"] as? String ?? "?")
+        return PeerResult(stages: stages, cpu: json["cpu"] as? [String: Double] ?? [:], version: json["librosa"] as? String ?? "?")
     }
+}
+
+/// CPU seconds used by this process so far, all threads (user + system).
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }
 
 extension String {

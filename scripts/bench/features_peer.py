@@ -7,7 +7,8 @@ Stages (median seconds over --runs runs, after one warm-up run):
   cqt       |librosa.cqt| with Raffel & Ellis (2015) settings: 48 bins from MIDI 36, hop --hop
   chroma    librosa.feature.chroma_cqt(tuning=0.0): 7 octaves x 36 bins from C1, hop --hop
 
-Prints one JSON object: {"stages": {name: seconds}, "librosa": version, "frames": n}.
+Prints one JSON object: {"stages": {name: wall seconds}, "cpu": {name: process CPU seconds, all threads},
+"librosa": version, "frames": n}.
 """
 import argparse
 import json
@@ -27,26 +28,37 @@ def main():
     a = p.parse_args()
 
     def once():
-        times = {}
-        t = time.perf_counter()
-        y, sr = librosa.load(a.file, sr=None, mono=True)
-        times["decode"] = time.perf_counter() - t
-        t = time.perf_counter()
-        y = librosa.resample(y, orig_sr=sr, target_sr=a.sr, res_type="soxr_hq")
-        times["resample"] = time.perf_counter() - t
-        t = time.perf_counter()
-        c = np.abs(librosa.cqt(y, sr=a.sr, hop_length=a.hop, fmin=librosa.midi_to_hz(36), n_bins=48,
-                               bins_per_octave=12))
-        times["cqt"] = time.perf_counter() - t
-        t = time.perf_counter()
-        librosa.feature.chroma_cqt(y=y, sr=a.sr, hop_length=a.hop, tuning=0.0)
-        times["chroma"] = time.perf_counter() - t
-        return times, c.shape[1]
+        wall, cpu, state = {}, {}, {}
+
+        def stage(name, fn):
+            t, c = time.perf_counter(), time.process_time()
+            fn()
+            wall[name] = time.perf_counter() - t
+            cpu[name] = time.process_time() - c
+
+        def decode():
+            state["y"], state["sr"] = librosa.load(a.file, sr=None, mono=True)
+
+        def resample():
+            state["y"] = librosa.resample(state["y"], orig_sr=state["sr"], target_sr=a.sr, res_type="soxr_hq")
+
+        def cqt():
+            state["c"] = np.abs(librosa.cqt(state["y"], sr=a.sr, hop_length=a.hop, fmin=librosa.midi_to_hz(36),
+                                            n_bins=48, bins_per_octave=12))
+
+        def chroma():
+            librosa.feature.chroma_cqt(y=state["y"], sr=a.sr, hop_length=a.hop, tuning=0.0)
+
+        for name, fn in [("decode", decode), ("resample", resample), ("cqt", cqt), ("chroma", chroma)]:
+            stage(name, fn)
+        return wall, cpu, state["c"].shape[1]
 
     once()  # warm-up: imports, numba compilation, FFT plans
     runs = [once() for _ in range(max(1, a.runs))]
-    stages = {k: statistics.median(r[0][k] for r in runs) for k in runs[0][0]}
-    print(json.dumps({"stages": stages, "librosa": librosa.__version__, "frames": runs[0][1]}))
+    names = list(runs[0][0])
+    print(json.dumps({"stages": {k: statistics.median(r[0][k] for r in runs) for k in names},
+                      "cpu": {k: statistics.median(r[1][k] for r in runs) for k in names},
+                      "librosa": librosa.__version__, "frames": runs[0][2]}))
 
 
 if __name__ == "__main__":
