@@ -51,3 +51,18 @@ struct Agreement: CustomStringConvertible {
 
     var description: String { String(format: "min frame correlation %.6f, max error / peak %.2e", minFrameCorrelation, maxRelativeError) }
 }
+
+/// Compares `ours` with the fixture `<signal>_<suffix>.npy`: every sufficiently loud frame correlates at least 0.99
+/// with librosa's, and no value is off by more than 1e-5 of the reference's peak. Prints the figures.
+@discardableResult
+func assertMatchesReference(_ ours: FeatureSequence, signal: String, suffix: String,
+                            file: StaticString = #filePath, line: UInt = #line) throws -> Agreement {
+    let reference = try featureFixture("\(signal)_\(suffix).npy")
+    XCTAssertEqual(ours.frameCount, reference.rows, file: file, line: line)
+    XCTAssertEqual(ours.times[1], 512.0 / 22050, accuracy: 1e-12, file: file, line: line)
+    let agreement = Agreement(ours.values, reference)
+    print("\(suffix) \(signal): \(agreement)")
+    XCTAssertGreaterThanOrEqual(agreement.minFrameCorrelation, 0.99, signal, file: file, line: line)
+    XCTAssertLessThanOrEqual(agreement.maxRelativeError, 1e-5, signal, file: file, line: line)
+    return agreement
+}
