@@ -80,7 +80,8 @@ struct FeaturesCommand: ParsableCommand {
                 for d in 0..<dims { score[d] += Double(row[d]) / Double(frames) }
             }
         }
-        let top = score.indices.sorted { score[$0] > score[$1] }.prefix(3)
+        let top = score.indices.sorted { score[$0] > score[$1] }.prefix(3).filter { score[$0] > 0 }
+        if top.isEmpty { return "none (the signal is silent)" }
         if kind.isPitchClass {
             return top.map { "\(kind.label(ofDimension: $0)) (\(Int((score[$0] * 100).rounded()))% of frames)" }.joined(separator: ", ")
         }
