@@ -50,15 +50,25 @@ public final class CQT: Sendable {
             let (rows, fftSize) = buildKernels(frequencies: Array(freqs[low..<high]), alpha: Array(alpha[low..<high]),
                                                sampleRate: rate, filterScale: c.filterScale, norm: c.kernelNorm,
                                                sparsity: c.sparsity)
-            var rowStart = [0], column = [Int32](), real = [Float](), imag = [Float](), gain = [Float]()
+            var bandStart = [Int](), chunks = [Int](), offset = [Int](), forReal = [Float](), forImag = [Float]()
+            var gain = [Float]()
             let compensation = (earlyRate / rate).squareRoot()
             for (k, row) in rows.enumerated() {
-                for (j, re, im) in row { column.append(j); real.append(re); imag.append(im) }
-                rowStart.append(column.count)
+                let lo = Int(row.map(\.0).min() ?? 0), hi = Int(row.map(\.0).max() ?? 0)
+                let count = (hi - lo + 1 + 3) / 4  // 4 complex bins = 8 floats per chunk
+                var re = [Float](repeating: 0, count: 8 * count), im = re
+                for (j, r, i) in row {
+                    let at = 2 * (Int(j) - lo)
+                    re[at] = r; re[at + 1] = -i
+                    im[at] = i; im[at + 1] = r
+                }
+                bandStart.append(lo); chunks.append(count); offset.append(forReal.count)
+                forReal += re; forImag += im
                 gain.append(Float(c.scale ? compensation / earlyLengths[low + k].squareRoot() : compensation))
             }
             octaves.append(CQTOctaveKernel(bins: low..<high, fftSize: fftSize, hop: hop, level: level,
-                                           rowStart: rowStart, column: column, real: real, imag: imag, gain: gain))
+                                           bandStart: bandStart, chunks: chunks, offset: offset, forReal: forReal,
+                                           forImag: forImag, gain: gain))
             if hop % 2 == 0 { hop /= 2; rate /= 2; level += 1 }
         }
         self.octaves = octaves
@@ -128,34 +138,40 @@ public final class CQT: Sendable {
     /// Fills columns `octave.bins` of rows `frames` of `out` (`frames x bins`, row-major). `padded` is the
     /// octave's signal with `offset + fftSize / 2` zeros before it and at least `fftSize` zeros after it (librosa's
     /// centred frames with `pad_mode="constant"`): frame `t` starts at `padded[offset + t * hop]`.
-    private static func respond(_ octave: CQTOctaveKernel, padded: [Float], offset: Int, frames: Range<Int>, bins: Int,
+    private static func respond(_ octave: CQTOctaveKernel, padded: [Float], offset offset0: Int, frames: Range<Int>, bins: Int,
                                 into out: UnsafeMutablePointer<Float>) {
         let n = octave.fftSize, half = n / 2
         let fft = RealFFT(size: n)
-        var spectrum = [Float](repeating: 0, count: 2 * (half + 1))
+        // Room beyond the last bin for bands padded to whole chunks; it stays zero.
+        var spectrum = [Float](repeating: 0, count: 2 * (half + 1) + 16)
         let filters = octave.bins.count
         padded.withUnsafeBufferPointer { y in
         spectrum.withUnsafeMutableBufferPointer { spectrum in
-        octave.rowStart.withUnsafeBufferPointer { rowStart in
+        octave.bandStart.withUnsafeBufferPointer { bandStart in
+        octave.chunks.withUnsafeBufferPointer { chunks in
+        octave.offset.withUnsafeBufferPointer { offset in
         octave.gain.withUnsafeBufferPointer { gain in
-        octave.column.withUnsafeBufferPointer { col in
-        octave.real.withUnsafeBufferPointer { re in
-        octave.imag.withUnsafeBufferPointer { im in
+        octave.forReal.withUnsafeBufferPointer { kr in
+        octave.forImag.withUnsafeBufferPointer { ki in
+            let d = UnsafeRawPointer(spectrum.baseAddress!)
+            let krp = UnsafeRawPointer(kr.baseAddress!), kip = UnsafeRawPointer(ki.baseAddress!)
             for t in frames {
-                fft.forward(UnsafeBufferPointer(start: y.baseAddress! + offset + t * octave.hop, count: n), into: spectrum)
-                let d = UnsafePointer(spectrum.baseAddress!)
+                fft.forward(UnsafeBufferPointer(start: y.baseAddress! + offset0 + t * octave.hop, count: n),
+                            into: UnsafeMutableBufferPointer(rebasing: spectrum[0..<(2 * (half + 1))]))
                 let row = out + t * bins + octave.bins.lowerBound
                 for k in 0..<filters {
-                    var accRe: Float = 0, accIm: Float = 0
-                    for e in rowStart[k]..<rowStart[k + 1] {
-                        let j = Int(col[e]) &* 2
-                        let dr = d[j], di = d[j &+ 1], br = re[e], bi = im[e]
-                        accRe += br * dr - bi * di
-                        accIm += br * di + bi * dr
+                    var accRe = SIMD8<Float>(), accIm = SIMD8<Float>()
+                    let dBase = 8 * bandStart[k], kBase = 4 * offset[k]
+                    for c in 0..<chunks[k] {
+                        let spec = d.loadUnaligned(fromByteOffset: dBase + 32 * c, as: SIMD8<Float>.self)
+                        accRe += krp.loadUnaligned(fromByteOffset: kBase + 32 * c, as: SIMD8<Float>.self) * spec
+                        accIm += kip.loadUnaligned(fromByteOffset: kBase + 32 * c, as: SIMD8<Float>.self) * spec
                     }
-                    row[k] = (accRe * accRe + accIm * accIm).squareRoot() * gain[k]
+                    let re = accRe.sum(), im = accIm.sum()
+                    row[k] = (re * re + im * im).squareRoot() * gain[k]
                 }
             }
+        }
         }
         }
         }

@@ -14,11 +14,15 @@ struct CQTOctaveKernel: Sendable {
     let hop: Int
     /// How many times the (early-downsampled) signal was halved before this octave.
     let level: Int
-    /// Row `k` owns entries `rowStart[k] ..< rowStart[k + 1]` of `column`, `real`, `imag`.
-    let rowStart: [Int]
-    let column: [Int32]
-    let real: [Float]
-    let imag: [Float]
+    /// Row `k` covers FFT bins `bandStart[k] ..< bandStart[k] + 4 * chunks[k]` (its kept bins, with zeros for
+    /// the dropped ones inside the band and for the padding to whole SIMD chunks), stored from float
+    /// `offset[k]` of `forReal` = (re, -im, re, -im, ...) and `forImag` = (im, re, im, re, ...), so that
+    /// against an interleaved spectrum (dr, di, ...) the lane sums give Re = Σ re·dr - im·di and Im = Σ im·dr + re·di.
+    let bandStart: [Int]
+    let chunks: [Int]
+    let offset: [Int]
+    let forReal: [Float]
+    let forImag: [Float]
     /// Per filter: the downsampling compensation times `1 / sqrt(length)` when scaling.
     let gain: [Float]
 }
