@@ -116,7 +116,7 @@ public struct AudioDecoder: Sendable {
         if readError != 0 {
             throw RefrainError.invalidFile(name, "decoding failed after \(count) frames (\(String(cString: sf_strerror(file))))")
         }
-        guard !mono.isEmpty else { throw RefrainError.invalidFile(name, "contains no audio samples") }
+        guard !mono.isEmpty else { throw RefrainError.invalidFile(name, "contains no decodable audio samples (empty, truncated or damaged)") }
         // Formats with an exact length in their header (not MPEG, whose length is an estimate) must deliver it.
         let isMPEG = (info.format & Int32(SF_FORMAT_TYPEMASK)) == Int32(SF_FORMAT_MPEG)
         if !isMPEG && claimed > 0 && claimed < Int(Int64.max / 2) && mono.count < claimed {

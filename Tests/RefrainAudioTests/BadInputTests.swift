@@ -67,7 +67,7 @@ final class BadInputTests: XCTestCase {
     }
 
     func testZeroSamples() throws {
-        expectError(try file("zero.wav", wav(payload: [])), .invalidFile, containing: "no audio samples")
+        expectError(try file("zero.wav", wav(payload: [])), .invalidFile, containing: "no decodable audio samples")
     }
 
     func testNonFiniteSamples() throws {
@@ -112,5 +112,25 @@ final class BadInputTests: XCTestCase {
 
     func testDirectory() {
         expectError(directory, .invalidFile, containing: "directory")
+    }
+}
+
+final class TruncatedStreamTests: XCTestCase {
+    /// An OGG/Vorbis file cut in half: libsndfile finds no decodable length; a clear error, no crash or hang.
+    func testTruncatedOggVorbis() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("whole.ogg")
+        try writeAudio((0..<(44100 * 2)).map { Float(0.3 * sin(Double($0) * 0.05)) }, sampleRate: 44100, format: .oggVorbis, to: url)
+        let bytes = [UInt8](try Data(contentsOf: url))
+        let cut = directory.appendingPathComponent("cut.ogg")
+        try Data(bytes.prefix(bytes.count / 2)).write(to: cut)
+        do {
+            let decoded = try AudioDecoder().decode(cut)
+            XCTAssertLessThan(decoded.info.frames, 44100 * 2)  // if libsndfile recovers a prefix, it is a prefix
+        } catch let error as RefrainError {
+            print("cut.ogg: \(error.message)")
+            XCTAssertEqual(error.kind, .invalidFile)
+        }
     }
 }
