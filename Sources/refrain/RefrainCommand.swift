@@ -10,6 +10,7 @@ struct RefrainCommand: ParsableCommand {
         version: refrainVersion,
         subcommands: [
             BenchCommand.self,
+            MIDICommand.self,
         ]
     )
 }
