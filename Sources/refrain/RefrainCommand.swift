@@ -12,6 +12,7 @@ struct RefrainCommand: ParsableCommand {
             BenchCommand.self,
             FeaturesCommand.self,
             DemoCommand.self,
+            MIDICommand.self,
         ]
     )
 }

@@ -1,0 +1,166 @@
+import CFluidSynth
+import Foundation
+
+/// Renders scores to audio through FluidSynth with a General MIDI soundfont, offline and deterministically:
+/// events are applied at exact sample positions (`round(seconds * sampleRate)`) between
+/// `fluid_synth_write_float` calls, reverb and chorus are off, one synthesis thread, and the synthesizer is
+/// reset before every render. Load the soundfont once and render many files with one renderer.
+///
+/// Each instrument plays on its own synthesizer channel (up to 256), so instruments never steal each
+/// other's programs; drums play on drum-type channels with bank 128.
+public final class MIDIRenderer: @unchecked Sendable {
+    /// Output sample rate, Hz.
+    public let sampleRate: Double
+    /// The soundfont file in use.
+    public let soundfontPath: String
+    private let settings: OpaquePointer
+    private let synth: OpaquePointer
+    private let soundfontID: Int32
+    private let lock = NSLock()
+    private static let channelCount = 256
+
+    /// Loads `soundfont` (or the one `SoundfontLocator` finds) at `sampleRate` Hz (FluidSynth accepts
+    /// 8000...96000). `gain` is FluidSynth's master gain (its default 0.2 keeps dense scores from clipping).
+    public init(soundfont: String? = nil, sampleRate: Double = 22050, gain: Double = 0.2) throws {
+        guard (8000...96000).contains(sampleRate) else {
+            throw RefrainError.invalidArgument("render sample rate must be 8000...96000 Hz, got \(sampleRate)")
+        }
+        let path = try SoundfontLocator.locate(soundfont)
+        MIDIRenderer.silenceLogging()
+        guard let settings = new_fluid_settings() else { throw RefrainError(.missingResource, "FluidSynth could not allocate its settings") }
+        fluid_settings_setnum(settings, "synth.sample-rate", sampleRate)
+        fluid_settings_setnum(settings, "synth.gain", gain)
+        fluid_settings_setint(settings, "synth.reverb.active", 0)
+        fluid_settings_setint(settings, "synth.chorus.active", 0)
+        fluid_settings_setint(settings, "synth.cpu-cores", 1)
+        fluid_settings_setint(settings, "synth.midi-channels", Int32(MIDIRenderer.channelCount))
+        fluid_settings_setint(settings, "synth.polyphony", 1024)
+        fluid_settings_setint(settings, "synth.dynamic-sample-loading", 0)
+        guard let synth = new_fluid_synth(settings) else {
+            delete_fluid_settings(settings)
+            throw RefrainError(.missingResource, "FluidSynth could not create a synthesizer")
+        }
+        let id = fluid_synth_sfload(synth, path, 1)
+        guard id != FLUID_FAILED else {
+            delete_fluid_synth(synth)
+            delete_fluid_settings(settings)
+            throw RefrainError(.invalidFile, "\(path): FluidSynth cannot load this soundfont")
+        }
+        self.sampleRate = sampleRate
+        self.soundfontPath = path
+        self.settings = settings
+        self.synth = synth
+        self.soundfontID = id
+    }
+
+    deinit {
+        delete_fluid_synth(synth)
+        delete_fluid_settings(settings)
+    }
+
+    /// FluidSynth prints to the console by default; Refrain keeps it quiet.
+    static func silenceLogging() {
+        for level in [FLUID_PANIC, FLUID_ERR, FLUID_WARN, FLUID_INFO, FLUID_DBG] {
+            fluid_set_log_function(Int32(level.rawValue), nil, nil)
+        }
+    }
+
+    /// Longest score rendered, seconds (bounds memory: one hour at 22050 Hz is 318 MB of stereo floats).
+    public static let maximumDuration = 3600.0
+
+    /// Mono audio (mean of the two synthesizer channels) at `sampleRate`, from 0 s to the last note-off plus
+    /// `tail` seconds of release. Same score, soundfont, rate and gain: the same samples, bit for bit.
+    public func render(_ score: MIDIScore, tail: Double = 1.0) throws -> [Float] {
+        let (left, right) = try renderStereo(score, tail: tail)
+        var mono = [Float](repeating: 0, count: left.count)
+        for i in 0..<left.count { mono[i] = 0.5 * (left[i] + right[i]) }
+        return mono
+    }
+
+    /// Left and right channels at `sampleRate`.
+    public func renderStereo(_ score: MIDIScore, tail: Double = 1.0) throws -> (left: [Float], right: [Float]) {
+        guard tail >= 0, tail.isFinite else { throw RefrainError.invalidArgument("render tail must be >= 0 s, got \(tail)") }
+        var end = 0.0
+        for i in score.instruments { end = max(end, i.endTime) }
+        guard end + tail <= MIDIRenderer.maximumDuration else {
+            throw RefrainError.invalidArgument("score lasts \(Int(end)) s; rendering is limited to \(Int(MIDIRenderer.maximumDuration)) s")
+        }
+        let total = Int(((end + tail) * sampleRate).rounded())
+        let events = RenderEvent.schedule(score, sampleRate: sampleRate, channels: MIDIRenderer.channelCount)
+        var left = [Float](repeating: 0, count: total), right = [Float](repeating: 0, count: total)
+        lock.lock()
+        defer { lock.unlock() }
+        fluid_synth_system_reset(synth)
+        for (index, inst) in score.instruments.enumerated() {
+            let ch = Int32(index % MIDIRenderer.channelCount)
+            fluid_synth_set_channel_type(synth, ch, Int32(inst.isDrum ? CHANNEL_TYPE_DRUM.rawValue : CHANNEL_TYPE_MELODIC.rawValue))
+            let bank: Int32 = inst.isDrum ? 128 : 0
+            let program = Int32(max(0, min(127, inst.program)))
+            if fluid_synth_program_select(synth, ch, soundfontID, bank, program) == FLUID_FAILED {
+                fluid_synth_program_select(synth, ch, soundfontID, bank, 0)
+            }
+        }
+        left.withUnsafeMutableBufferPointer { l in
+            right.withUnsafeMutableBufferPointer { r in
+                var position = 0
+                func advance(to sample: Int) {
+                    let target = min(sample, total)
+                    var p = position
+                    while p < target {
+                        let n = min(target - p, 8192)
+                        fluid_synth_write_float(synth, Int32(n), l.baseAddress!, Int32(p), 1, r.baseAddress!, Int32(p), 1)
+                        p += n
+                    }
+                    position = max(position, target)
+                }
+                for e in events {
+                    advance(to: e.sample)
+                    switch e.kind {
+                    case .noteOff(let ch, let key): fluid_synth_noteoff(synth, ch, key)
+                    case .noteOn(let ch, let key, let velocity): fluid_synth_noteon(synth, ch, key, velocity)
+                    case .control(let ch, let number, let value): fluid_synth_cc(synth, ch, number, value)
+                    case .bend(let ch, let value): fluid_synth_pitch_bend(synth, ch, value)
+                    }
+                }
+                advance(to: total)
+            }
+        }
+        fluid_synth_system_reset(synth)
+        return (left, right)
+    }
+}
+
+/// A synthesizer event at a sample position.
+struct RenderEvent {
+    enum Kind {
+        case control(Int32, Int32, Int32)
+        case bend(Int32, Int32)
+        case noteOff(Int32, Int32)
+        case noteOn(Int32, Int32, Int32)
+        var rank: Int {
+            switch self { case .control, .bend: 0; case .noteOff: 1; case .noteOn: 2 }
+        }
+    }
+    var sample: Int
+    var kind: Kind
+
+    /// All events of `score`, ordered by sample, then controls, note-offs, note-ons, then input order.
+    static func schedule(_ score: MIDIScore, sampleRate: Double, channels: Int) -> [RenderEvent] {
+        var events: [RenderEvent] = []
+        func at(_ t: Double) -> Int { max(0, Int((t * sampleRate).rounded())) }
+        for (index, inst) in score.instruments.enumerated() {
+            let ch = Int32(index % channels)
+            for c in inst.controlChanges { events.append(RenderEvent(sample: at(c.time), kind: .control(ch, Int32(c.number), Int32(c.value)))) }
+            for b in inst.pitchBends { events.append(RenderEvent(sample: at(b.time), kind: .bend(ch, Int32(max(0, min(16383, b.pitch + 8192)))))) }
+            for n in inst.notes where (0..<128).contains(n.pitch) {
+                let on = at(n.start)
+                // A note shorter than a sample still sounds for one sample (its off sorts after its on).
+                events.append(RenderEvent(sample: on, kind: .noteOn(ch, Int32(n.pitch), Int32(max(1, min(127, n.velocity))))))
+                events.append(RenderEvent(sample: max(at(n.end), on + 1), kind: .noteOff(ch, Int32(n.pitch))))
+            }
+        }
+        var order = Array(events.indices)
+        order.sort { (events[$0].sample, events[$0].kind.rank, $0) < (events[$1].sample, events[$1].kind.rank, $1) }
+        return order.map { events[$0] }
+    }
+}
