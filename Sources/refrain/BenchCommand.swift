@@ -7,11 +7,8 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure speed (and the ratio against the peer library, timed in the same run).",
         subcommands: [
-<<<<<<< HEAD
             FeaturesBenchCommand.self,
-=======
             MIDIBenchCommand.self,
->>>>>>> midi
         ]
     )
 }
