@@ -8,6 +8,12 @@ public struct BeatTrack: Equatable, Sendable {
     public var frames: [Int]
     /// Seconds of every beat, `frame * hopLength / sampleRate`.
     public var times: [Double]
+
+    public init(bpm: Double, frames: [Int], times: [Double]) {
+        self.bpm = bpm
+        self.frames = frames
+        self.times = times
+    }
 }
 
 /// Beat tracker settings with `librosa.beat.beat_track` defaults.

@@ -112,8 +112,16 @@ public struct SparseMelFilterbank: Sendable {
             for m in 0..<starts.count {
                 let lo = offsets[m], hi = offsets[m + 1]
                 let row = spectrum + starts[m] - lo
-                var acc: Float = 0
-                for j in lo..<hi { acc += w[j] * row[j] }
+                var j = lo
+                var lanes = SIMD8<Float>()
+                while j + 8 <= hi {
+                    let a = UnsafeRawPointer(w.baseAddress! + j).loadUnaligned(as: SIMD8<Float>.self)
+                    let b = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self)
+                    lanes.addProduct(a, b)
+                    j += 8
+                }
+                var acc = lanes.sum()
+                while j < hi { acc += w[j] * row[j]; j += 1 }
                 mel[m] = acc
             }
         }

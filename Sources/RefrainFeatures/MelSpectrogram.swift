@@ -45,7 +45,7 @@ extension MelNorm: Equatable {}
 public func melSpectrogram(_ signal: [Float], sampleRate: Double, parameters: MelParameters = MelParameters(),
                            filterbank: SparseMelFilterbank? = nil, threads: Int = 2) throws -> FeatureSequence {
     try parameters.stft.validate()
-    guard signal.allSatisfy({ $0.isFinite }) else {
+    guard allFinite(signal) else {
         throw RefrainError.invalidArgument("signal contains NaN or infinite samples")
     }
     let bank = try filterbank ?? parameters.filterbank(sampleRate: sampleRate)

@@ -71,8 +71,9 @@ public struct OnsetParameters: Equatable, Sendable {
 ///   - hopLength, sampleRate: framing of `spectrogram` (samples, Hz).
 ///   - fftSize: the FFT size behind `spectrogram`, used only for the centring shift (librosa uses its
 ///     default 2048 even when `S` is given, so a CQT at hop 512 is shifted by 2 + lag frames).
+///   - threads: workers over frames (default 2).
 public func onsetStrength(spectrogram: Matrix, hopLength: Int, sampleRate: Double, fftSize: Int = 2048,
-                          parameters: OnsetParameters = OnsetParameters()) throws -> OnsetEnvelope {
+                          parameters: OnsetParameters = OnsetParameters(), threads: Int = 2) throws -> OnsetEnvelope {
     guard parameters.lag >= 1 else { throw RefrainError.invalidArgument("lag must be a positive integer, got \(parameters.lag)") }
     guard parameters.maxSize >= 1 else {
         throw RefrainError.invalidArgument("maxSize must be a positive integer, got \(parameters.maxSize)")
@@ -89,20 +90,27 @@ public func onsetStrength(spectrogram: Matrix, hopLength: Int, sampleRate: Doubl
     let reference = parameters.maxSize > 1 ? maximumFilterRows(spectrogram, size: parameters.maxSize) : spectrogram
     let diffCount = frames - lag
     var flux = [Float](repeating: 0, count: diffCount)
+    let workers = max(1, min(threads, diffCount / 256))
     spectrogram.storage.withUnsafeBufferPointer { s in
         reference.storage.withUnsafeBufferPointer { r in
-            var scratch = [Float](repeating: 0, count: bins)
-            scratch.withUnsafeMutableBufferPointer { d in
-                for t in 0..<diffCount {
-                    let cur = s.baseAddress! + (t + lag) * bins, prev = r.baseAddress! + t * bins
-                    switch parameters.aggregate {
-                    case .mean:
-                        var acc: Float = 0
-                        for f in 0..<bins { acc += max(0, cur[f] - prev[f]) }
-                        flux[t] = acc / Float(bins)
-                    case .median:
-                        for f in 0..<bins { d[f] = max(0, cur[f] - prev[f]) }
-                        flux[t] = median(d)
+            flux.withUnsafeMutableBufferPointer { fl in
+                let shared = UncheckedPointers(s.baseAddress!, r.baseAddress!, fl.baseAddress!)
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    let (s, r, fl) = (shared.a, shared.b, shared.out)
+                    let lo = diffCount * worker / workers, hi = diffCount * (worker + 1) / workers
+                    let d = UnsafeMutableBufferPointer<Float>.allocate(capacity: bins)
+                    defer { d.deallocate() }
+                    for t in lo..<hi {
+                        let cur = s + (t + lag) * bins, prev = r + t * bins
+                        switch parameters.aggregate {
+                        case .mean:
+                            var acc: Float = 0
+                            for f in 0..<bins { acc += max(0, cur[f] - prev[f]) }
+                            fl[t] = acc / Float(bins)
+                        case .median:
+                            for f in 0..<bins { d[f] = max(0, cur[f] - prev[f]) }
+                            fl[t] = median(d)
+                        }
                     }
                 }
             }
@@ -138,9 +146,48 @@ public func onsetStrength(_ signal: [Float], sampleRate: Double, mel: MelParamet
                           filterbank: SparseMelFilterbank? = nil, threads: Int = 2) throws -> OnsetEnvelope {
     let power = try melSpectrogram(signal, sampleRate: sampleRate, parameters: mel, filterbank: filterbank,
                                    threads: threads)
-    let db = powerToDB(power.values)
+    let db = powerToDB(power.values, threads: threads)
     return try onsetStrength(spectrogram: db, hopLength: mel.stft.hopLength, sampleRate: sampleRate,
-                             fftSize: mel.stft.fftSize, parameters: parameters)
+                             fftSize: mel.stft.fftSize, parameters: parameters, threads: threads)
+}
+
+/// `powerToDB(power)` with `ref = 1`, `amin = 1e-10`, `topDB = 80`, the logarithms taken over
+/// `threads` row blocks in parallel and the `topDB` floor applied against the global maximum after.
+func powerToDB(_ power: Matrix, threads: Int) -> Matrix {
+    let topDB: Float = 80
+    let rows = power.rows, cols = power.cols
+    let workers = max(1, min(threads, rows / 256))
+    guard workers > 1 else { return powerToDB(power, topDB: topDB) }
+    var out = Matrix(rows: rows, cols: cols)
+    var peaks = [Float](repeating: -.infinity, count: workers)
+    out.storage.withUnsafeMutableBufferPointer { o in
+        peaks.withUnsafeMutableBufferPointer { pk in
+            let shared = UncheckedPointers(o.baseAddress!, o.baseAddress!, pk.baseAddress!)
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                let lo = rows * worker / workers, hi = rows * (worker + 1) / workers
+                let block = powerToDB(power.rows(lo..<hi), topDB: nil)
+                block.storage.withUnsafeBufferPointer { b in
+                    (shared.a + lo * cols).update(from: b.baseAddress!, count: b.count)
+                    shared.out[worker] = b.max() ?? -.infinity
+                }
+            }
+        }
+        let floor = (peaks.max() ?? 0) - topDB
+        for i in o.indices where o[i] < floor { o[i] = floor }
+    }
+    return out
+}
+
+/// Pointers handed to concurrent workers that read `a` and `b` and write disjoint parts of `out`.
+struct UncheckedPointers: @unchecked Sendable {
+    let a: UnsafeMutablePointer<Float>
+    let b: UnsafeMutablePointer<Float>
+    let out: UnsafeMutablePointer<Float>
+    init(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
+        self.a = UnsafeMutablePointer(mutating: a)
+        self.b = UnsafeMutablePointer(mutating: b)
+        self.out = out
+    }
 }
 
 /// Each row's values replaced by their maximum over a centred window of `size` columns, edges

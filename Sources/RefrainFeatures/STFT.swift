@@ -71,16 +71,13 @@ public struct STFTParameters: Equatable, Sendable {
 public func stft(_ signal: [Float], sampleRate: Double, parameters: STFTParameters = STFTParameters(),
                  scale: SpectrogramScale = .magnitude, threads: Int = 2) throws -> FeatureSequence {
     try parameters.validate()
-    guard signal.allSatisfy({ $0.isFinite }) else {
+    guard allFinite(signal) else {
         throw RefrainError.invalidArgument("signal contains NaN or infinite samples")
     }
     let frames = parameters.frameCount(sampleCount: signal.count)
     var out = Matrix(rows: frames, cols: parameters.binCount)
     out.storage.withUnsafeMutableBufferPointer { dst in
-        let base = dst.baseAddress!, bins = parameters.binCount
-        forEachSpectrum(signal, parameters: parameters, scale: scale, threads: threads) { t, row in
-            (base + t * bins).update(from: row, count: bins)
-        }
+        forEachSpectrum(signal, parameters: parameters, scale: scale, threads: threads, output: dst.baseAddress)
     }
     return FeatureSequence(values: out, hopLength: parameters.hopLength, sampleRate: sampleRate)
 }
@@ -88,9 +85,11 @@ public func stft(_ signal: [Float], sampleRate: Double, parameters: STFTParamete
 /// Runs the STFT frame by frame and hands each frame's magnitude or power spectrum
 /// (`fftSize / 2 + 1` values, valid only during the call) to `body(frame, spectrum)`. Frames are split
 /// into contiguous chunks, one per worker, each worker with its own FFT plan and buffers; `body` is
-/// called concurrently for different frames and must only write to per-frame locations.
+/// called concurrently for different frames and must only write to per-frame locations. With `output`
+/// (`frames * bins` floats), spectra are written there in place instead, row `t` for frame `t`.
 func forEachSpectrum(_ signal: [Float], parameters: STFTParameters, scale: SpectrogramScale, threads: Int,
-                     _ body: (Int, UnsafePointer<Float>) -> Void) {
+                     output: UnsafeMutablePointer<Float>? = nil,
+                     _ body: (Int, UnsafePointer<Float>) -> Void = { _, _ in }) {
     let n = parameters.fftSize, hop = parameters.hopLength, bins = parameters.binCount
     let frames = parameters.frameCount(sampleCount: signal.count)
     guard frames > 0 else { return }
@@ -99,32 +98,76 @@ func forEachSpectrum(_ signal: [Float], parameters: STFTParameters, scale: Spect
     let workers = max(1, min(threads, frames / 16))
     let chunk = (frames + workers - 1) / workers
     withoutActuallyEscaping(body) { body in
-    padded.withUnsafeBufferPointer { xp in
-        window.withUnsafeBufferPointer { wp in
-            let shared = Unchecked((xp, wp, body))
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                let (x, w, body) = shared.value
-                let lo = worker * chunk, hi = min(frames, lo + chunk)
-                guard lo < hi else { return }
-                let fft = RealFFT(size: n)
-                let frame = UnsafeMutableBufferPointer<Float>.allocate(capacity: n)
-                let spectrum = UnsafeMutableBufferPointer<Float>.allocate(capacity: 2 * bins)
-                let row = UnsafeMutablePointer<Float>.allocate(capacity: bins)
-                defer { frame.deallocate(); spectrum.deallocate(); row.deallocate() }
-                for t in lo..<hi {
-                    let start = t * hop
-                    for i in 0..<n { frame[i] = x[start + i] * w[i] }
-                    fft.forward(UnsafeBufferPointer(frame), into: spectrum)
-                    for k in 0..<bins {
-                        let re = spectrum[2 * k], im = spectrum[2 * k + 1]
-                        row[k] = re * re + im * im
+        padded.withUnsafeBufferPointer { xp in
+            window.withUnsafeBufferPointer { wp in
+                let shared = Unchecked((xp.baseAddress!, wp.baseAddress!, output, body))
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    let (x, w, output, body) = shared.value
+                    let lo = worker * chunk, hi = min(frames, lo + chunk)
+                    guard lo < hi else { return }
+                    let fft = RealFFT(size: n)
+                    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: bins)
+                    defer { scratch.deallocate() }
+                    for t in lo..<hi {
+                        let row = output.map { $0 + t * bins } ?? scratch
+                        fft.forward(fill: { multiply(x + t * hop, w, into: $0, count: n) },
+                                    read: { squaredMagnitudes($0, into: row, count: bins, root: scale == .magnitude) })
+                        if output == nil { body(t, row) }
                     }
-                    if scale == .magnitude { for k in 0..<bins { row[k] = row[k].squareRoot() } }
-                    body(t, row)
                 }
             }
         }
     }
+}
+
+/// `out[i] = a[i] * b[i]` for `count` values, eight lanes at a time.
+@inline(__always)
+private func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                      count: Int) {
+    var i = 0
+    while i + 8 <= count {
+        let va = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
+        let vb = UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(out + i).storeBytes(of: va * vb, as: SIMD8<Float>.self)
+        i += 8
+    }
+    while i < count { out[i] = a[i] * b[i]; i += 1 }
+}
+
+/// `out[k] = re² + im²` (or its square root) of `count` interleaved complex values.
+@inline(__always)
+private func squaredMagnitudes(_ spectrum: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int,
+                               root: Bool) {
+    var k = 0
+    while k + 8 <= count {
+        let v = UnsafeRawPointer(spectrum + 2 * k).loadUnaligned(as: SIMD16<Float>.self)
+        let sq = v * v
+        var p = sq.evenHalf + sq.oddHalf
+        if root { p = p.squareRoot() }
+        UnsafeMutableRawPointer(out + k).storeBytes(of: p, as: SIMD8<Float>.self)
+        k += 8
+    }
+    while k < count {
+        let re = spectrum[2 * k], im = spectrum[2 * k + 1]
+        out[k] = root ? (re * re + im * im).squareRoot() : re * re + im * im
+        k += 1
+    }
+}
+
+/// Whether every value is finite (no NaN, no infinity), checked eight lanes at a time: `x - x` is 0
+/// for finite `x` and NaN otherwise.
+func allFinite(_ values: [Float]) -> Bool {
+    values.withUnsafeBufferPointer { p in
+        var acc = SIMD8<Float>()
+        var i = 0
+        while i + 8 <= p.count {
+            let v = UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: SIMD8<Float>.self)
+            acc += v - v
+            i += 8
+        }
+        var tail: Float = 0
+        while i < p.count { tail += p[i] - p[i]; i += 1 }
+        return (acc.sum() + tail) == 0
     }
 }
 
@@ -141,7 +184,7 @@ func paddedSignal(_ signal: [Float], parameters: STFTParameters) -> [Float] {
     var out = [Float](repeating: 0, count: signal.count + 2 * pad)
     out.withUnsafeMutableBufferPointer { o in
         signal.withUnsafeBufferPointer { s in
-            for i in 0..<s.count { o[pad + i] = s[i] }
+            if let src = s.baseAddress { (o.baseAddress! + pad).update(from: src, count: s.count) }
             if parameters.padMode == .reflect && s.count == 1 {
                 for k in 0..<o.count where k != pad { o[k] = s[0] }
             } else if parameters.padMode == .reflect && s.count > 1 {
