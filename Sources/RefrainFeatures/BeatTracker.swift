@@ -73,6 +73,17 @@ public func trackBeats(_ onset: OnsetEnvelope, parameters: BeatTrackerParameters
                      times: frames.map { Double($0 * onset.hopLength) / onset.sampleRate })
 }
 
+/// Beats of `signal` as `librosa.beat.beat_track(y=...)` finds them: the mel onset strength with the
+/// median over bins (`OnsetParameters(aggregate: .median)`, `mel` settings, default hop 512), then
+/// `trackBeats(_:parameters:)`. Beat frames index that envelope's frames.
+public func trackBeats(_ signal: [Float], sampleRate: Double, mel: MelParameters = MelParameters(),
+                       parameters: BeatTrackerParameters = BeatTrackerParameters(), threads: Int = 2) throws
+    -> BeatTrack {
+    let envelope = try onsetStrength(signal, sampleRate: sampleRate, mel: mel,
+                                     parameters: OnsetParameters(aggregate: .median), threads: threads)
+    return try trackBeats(envelope, parameters: parameters)
+}
+
 /// The envelope over its sample standard deviation, convolved ("same" mode) with
 /// `exp(-½ (32 k / period)²)`, `k = -period...period`. Like librosa, the first envelope frame never
 /// enters the sum.

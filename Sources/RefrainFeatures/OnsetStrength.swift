@@ -94,9 +94,9 @@ public func onsetStrength(spectrogram: Matrix, hopLength: Int, sampleRate: Doubl
     spectrogram.storage.withUnsafeBufferPointer { s in
         reference.storage.withUnsafeBufferPointer { r in
             flux.withUnsafeMutableBufferPointer { fl in
-                let shared = UncheckedPointers(s.baseAddress!, r.baseAddress!, fl.baseAddress!)
+                let shared = UncheckedSendable((s.baseAddress!, r.baseAddress!, fl.baseAddress!))
                 DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                    let (s, r, fl) = (shared.a, shared.b, shared.out)
+                    let (s, r, fl) = shared.value
                     let lo = diffCount * worker / workers, hi = diffCount * (worker + 1) / workers
                     let d = UnsafeMutableBufferPointer<Float>.allocate(capacity: bins)
                     defer { d.deallocate() }
@@ -133,6 +133,25 @@ public func onsetStrength(spectrogram: Matrix, hopLength: Int, sampleRate: Doubl
     return OnsetEnvelope(strength: out, hopLength: hopLength, sampleRate: sampleRate)
 }
 
+/// Onset strength from a log-scaled feature sequence (e.g. a log-CQT, `frames x bins`) whose frames
+/// are `hopLength` samples apart; when `hopLength` is nil it is read from the first two frame times.
+/// See `onsetStrength(spectrogram:hopLength:sampleRate:fftSize:parameters:threads:)`.
+public func onsetStrength(_ spectrogram: FeatureSequence, sampleRate: Double, hopLength: Int? = nil,
+                          fftSize: Int = 2048, parameters: OnsetParameters = OnsetParameters(),
+                          threads: Int = 2) throws -> OnsetEnvelope {
+    let hop: Int
+    if let hopLength {
+        hop = hopLength
+    } else {
+        guard spectrogram.frameCount >= 2 else {
+            throw RefrainError.invalidArgument("hop length cannot be read from fewer than 2 frames; pass it")
+        }
+        hop = Int(((spectrogram.times[1] - spectrogram.times[0]) * sampleRate).rounded())
+    }
+    return try onsetStrength(spectrogram: spectrogram.values, hopLength: hop, sampleRate: sampleRate, fftSize: fftSize,
+                             parameters: parameters, threads: threads)
+}
+
 /// Onset strength of `signal` from its mel power spectrogram in dB (`power_to_db` with `ref=1`,
 /// `amin=1e-10`, `top_db=80`), librosa's default `onset_strength(y=...)`.
 ///
@@ -162,13 +181,14 @@ func powerToDB(_ power: Matrix, threads: Int) -> Matrix {
     var peaks = [Float](repeating: -.infinity, count: workers)
     out.storage.withUnsafeMutableBufferPointer { o in
         peaks.withUnsafeMutableBufferPointer { pk in
-            let shared = UncheckedPointers(o.baseAddress!, o.baseAddress!, pk.baseAddress!)
+            let shared = UncheckedSendable((o.baseAddress!, pk.baseAddress!))
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                let (o, pk) = shared.value
                 let lo = rows * worker / workers, hi = rows * (worker + 1) / workers
                 let block = powerToDB(power.rows(lo..<hi), topDB: nil)
                 block.storage.withUnsafeBufferPointer { b in
-                    (shared.a + lo * cols).update(from: b.baseAddress!, count: b.count)
-                    shared.out[worker] = b.max() ?? -.infinity
+                    (o + lo * cols).update(from: b.baseAddress!, count: b.count)
+                    pk[worker] = b.max() ?? -.infinity
                 }
             }
         }
@@ -176,18 +196,6 @@ func powerToDB(_ power: Matrix, threads: Int) -> Matrix {
         for i in o.indices where o[i] < floor { o[i] = floor }
     }
     return out
-}
-
-/// Pointers handed to concurrent workers that read `a` and `b` and write disjoint parts of `out`.
-struct UncheckedPointers: @unchecked Sendable {
-    let a: UnsafeMutablePointer<Float>
-    let b: UnsafeMutablePointer<Float>
-    let out: UnsafeMutablePointer<Float>
-    init(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
-        self.a = UnsafeMutablePointer(mutating: a)
-        self.b = UnsafeMutablePointer(mutating: b)
-        self.out = out
-    }
 }
 
 /// Each row's values replaced by their maximum over a centred window of `size` columns, edges

@@ -100,7 +100,7 @@ func forEachSpectrum(_ signal: [Float], parameters: STFTParameters, scale: Spect
     withoutActuallyEscaping(body) { body in
         padded.withUnsafeBufferPointer { xp in
             window.withUnsafeBufferPointer { wp in
-                let shared = Unchecked((xp.baseAddress!, wp.baseAddress!, output, body))
+                let shared = UncheckedSendable((xp.baseAddress!, wp.baseAddress!, output, body))
                 DispatchQueue.concurrentPerform(iterations: workers) { worker in
                     let (x, w, output, body) = shared.value
                     let lo = worker * chunk, hi = min(frames, lo + chunk)
@@ -169,12 +169,6 @@ func allFinite(_ values: [Float]) -> Bool {
         while i < p.count { tail += p[i] - p[i]; i += 1 }
         return (acc.sum() + tail) == 0
     }
-}
-
-/// Hands values that are only read, or written at disjoint places, to concurrent workers.
-private struct Unchecked<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }
 
 /// The signal with the centring pad applied (or unchanged when `center` is false).

@@ -46,6 +46,15 @@ final class BeatTrackerTests: XCTestCase {
         }
     }
 
+    /// The signal convenience equals onset strength (median) followed by tracking.
+    func testSignalConvenience() throws {
+        let y = try OnsetFixtures.signal("notes128")
+        let direct = try trackBeats(y, sampleRate: 22050)
+        let env = try onsetStrength(y, sampleRate: 22050, parameters: OnsetParameters(aggregate: .median))
+        XCTAssertEqual(direct, try trackBeats(env))
+        XCTAssertEqual(direct.frames, try OnsetFixtures.reference().signals["notes128"]!.beats)
+    }
+
     func testClickTrainTempo() throws {
         let env = try onsetStrength(try OnsetFixtures.signal("clicks100"), sampleRate: 22050,
                                     parameters: OnsetParameters(aggregate: .median))

@@ -42,6 +42,10 @@ final class OnsetStrengthTests: XCTestCase {
         let ref = try OnsetFixtures.vector("bursts_onset_from_logstft_median")
         XCTAssertEqual(ours.strength.count, ref.count)
         XCTAssertGreaterThanOrEqual(pearson(ours.strength, ref), 0.999)
+        // The FeatureSequence overload reads the hop from the frame times.
+        let viaSequence = try onsetStrength(FeatureSequence(values: db, hopLength: 512, sampleRate: 22050),
+                                            sampleRate: 22050, parameters: OnsetParameters(aggregate: .median))
+        XCTAssertEqual(viaSequence, ours)
         XCTAssertLessThan(relativeMaxError(ours.strength, ref), 1e-4)
     }
 

@@ -2,8 +2,8 @@
 """Peer timing for `refrain bench onsets`: librosa on the same signal with the same parameters.
 
 Usage: onsets_peer.py SIGNAL.npy [--sr 22050] [--repeats 3]
-Prints one JSON object: librosa version and median seconds per stage (after one warm-up run, which
-also triggers numba compilation):
+Prints one JSON object: librosa version and, per stage, median wall seconds (`stft`) and median
+process-CPU seconds (`stft_cpu`), after one warm-up run, which also triggers numba compilation:
   stft:  np.abs(librosa.stft(y))                     (n_fft 2048, hop 512, centred, zero pad)
   onset: librosa.onset.onset_strength(y, aggregate=np.median)  (128 mels, dB, lag 1)
   beats: librosa.beat.beat_track(onset_envelope=env)  (tempo estimate + DP beat tracker, trimmed)
@@ -24,14 +24,16 @@ except ImportError:
 
 
 def timed(f, repeats):
+    """Median wall and median process-CPU seconds of `repeats` runs after one warm-up run."""
     f()  # warm-up (numba JIT, FFT plan caches)
-    times = []
+    wall, cpu = [], []
     out = None
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         out = f()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return (statistics.median(wall), statistics.median(cpu)), out
 
 
 def main():
@@ -47,7 +49,8 @@ def main():
     t_beats, (bpm, beats) = timed(lambda: librosa.beat.beat_track(onset_envelope=env, sr=sr), a.repeats)
     print(json.dumps({
         "librosa": librosa.__version__,
-        "stft": t_stft, "onset": t_onset, "beats": t_beats,
+        "stft": t_stft[0], "onset": t_onset[0], "beats": t_beats[0],
+        "stft_cpu": t_stft[1], "onset_cpu": t_onset[1], "beats_cpu": t_beats[1],
         "bpm": float(np.atleast_1d(bpm)[0]), "beat_count": int(len(beats)),
         "beat_frames": [int(b) for b in beats],
     }))
