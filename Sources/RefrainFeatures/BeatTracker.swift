@@ -47,7 +47,7 @@ public struct BeatTrackerParameters: Equatable, Sendable {
 /// 4. with `trim`, beats in the leading and trailing runs of frames whose local score is at most half
 ///    the RMS of the (Hann-5-smoothed) local score at the beats are dropped.
 ///
-/// An all-zero envelope gives no beats and bpm 0.
+/// An all-zero or single-frame envelope gives no beats and bpm 0.
 public func trackBeats(_ onset: OnsetEnvelope, parameters: BeatTrackerParameters = BeatTrackerParameters()) throws
     -> BeatTrack {
     guard parameters.tightness > 0 else { throw RefrainError.invalidArgument("tightness must be positive") }
@@ -56,8 +56,11 @@ public func trackBeats(_ onset: OnsetEnvelope, parameters: BeatTrackerParameters
         throw RefrainError.invalidArgument("onset envelope contains NaN or infinite values")
     }
     guard env.contains(where: { $0 != 0 }) else { return BeatTrack(bpm: 0, frames: [], times: []) }
+    if let bpm = parameters.bpm, !(bpm > 0 && bpm.isFinite) {
+        throw RefrainError.invalidArgument("bpm must be positive, got \(bpm)")
+    }
     let bpm = try parameters.bpm ?? estimateTempo(onset, parameters: parameters.tempo)
-    guard bpm > 0 else { throw RefrainError.invalidArgument("bpm must be positive, got \(bpm)") }
+    guard bpm > 0 else { return BeatTrack(bpm: 0, frames: [], times: []) }  // a single frame has no tempo
     let period = (onset.frameRate * 60 / bpm).rounded(.toNearestOrEven)
     guard period >= 1 else {
         throw RefrainError.invalidArgument("tempo \(bpm) BPM is faster than one beat per frame")

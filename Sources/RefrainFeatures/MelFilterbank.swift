@@ -47,8 +47,9 @@ public func melFrequencies(count: Int, fmin: Double = 0, fmax: Double = 11025, h
 public func melFilterbank(sampleRate: Double, fftSize: Int, melCount: Int = 128, fmin: Double = 0,
                           fmax: Double? = nil, htk: Bool = false, norm: MelNorm = .slaney) throws -> Matrix {
     let top = fmax ?? sampleRate / 2
-    guard sampleRate > 0, fftSize >= 2, melCount >= 1 else {
-        throw RefrainError.invalidArgument("mel filterbank needs sampleRate > 0, fftSize >= 2, melCount >= 1")
+    guard sampleRate > 0, fftSize >= 2, fftSize <= 1 << 20, melCount >= 1, melCount <= 4096 else {
+        throw RefrainError.invalidArgument(
+            "mel filterbank needs sampleRate > 0, fftSize in 2...\(1 << 20), melCount in 1...4096")
     }
     guard fmin >= 0, top > fmin else {
         throw RefrainError.invalidArgument("mel filterbank needs 0 <= fmin < fmax, got \(fmin) and \(top)")

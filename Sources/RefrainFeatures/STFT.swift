@@ -50,7 +50,9 @@ public struct STFTParameters: Equatable, Sendable {
     }
 
     func validate() throws {
-        guard fftSize >= 2 else { throw RefrainError.invalidArgument("STFT size must be at least 2, got \(fftSize)") }
+        guard fftSize >= 2 && fftSize <= 1 << 20 else {
+            throw RefrainError.invalidArgument("STFT size must be in 2...\(1 << 20), got \(fftSize)")
+        }
         guard hopLength >= 1 else { throw RefrainError.invalidArgument("hop length must be positive, got \(hopLength)") }
         guard windowLength >= 1 && windowLength <= fftSize else {
             throw RefrainError.invalidArgument("window length \(windowLength) must be in 1...\(fftSize)")

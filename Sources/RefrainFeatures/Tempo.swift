@@ -32,8 +32,13 @@ public struct TempoParameters: Equatable, Sendable {
 public func estimateTempo(_ onset: OnsetEnvelope, parameters: TempoParameters = TempoParameters()) throws -> Double {
     guard parameters.startBPM > 0 else { throw RefrainError.invalidArgument("startBPM must be positive") }
     guard parameters.stdBPM > 0 else { throw RefrainError.invalidArgument("stdBPM must be positive") }
+    guard parameters.acSize > 0, parameters.acSize <= 3600, onset.hopLength > 0, onset.sampleRate > 0 else {
+        throw RefrainError.invalidArgument("acSize must be in (0, 3600] s with a positive hop and sample rate")
+    }
     let win = Int((parameters.acSize * onset.sampleRate / Double(onset.hopLength)).rounded(.down))
-    guard win >= 2 else { throw RefrainError.invalidArgument("acSize of \(parameters.acSize) s is under 2 frames") }
+    guard win >= 2, win <= 1 << 20 else {
+        throw RefrainError.invalidArgument("acSize of \(parameters.acSize) s gives \(win) frames; need 2...\(1 << 20)")
+    }
     let n = onset.strength.count
     guard n >= 2 else { return 0 }
     let tg = meanTempogram(onset.strength, windowLength: win)
@@ -51,7 +56,7 @@ public func estimateTempo(_ onset: OnsetEnvelope, parameters: TempoParameters = 
 
 /// The time-averaged autocorrelation tempogram, `windowLength` lags, each frame's autocorrelation
 /// normalized by its lag-0 value (frames with zero energy contribute zeros, as in librosa).
-func meanTempogram(_ envelope: [Float], windowLength win: Int) -> [Float] {
+func meanTempogram(_ envelope: [Float], windowLength win: Int, threads: Int = 2) -> [Float] {
     let n = envelope.count
     let half = win / 2
     // Linear-ramp padding to zero at both ends (np.pad mode='linear_ramp').
@@ -65,28 +70,44 @@ func meanTempogram(_ envelope: [Float], windowLength win: Int) -> [Float] {
     let window = hannWindow(win)
     let size = fastFFTSize(atLeast: 2 * win - 1)
     let bins = size / 2 + 1
-    let fft = RealFFT(size: size)
-    var accumulated = [Double](repeating: 0, count: bins)
-    var frame = [Float](repeating: 0, count: size)
-    var spectrum = [Float](repeating: 0, count: 2 * bins)
-    // Frames j = 0..<n cover padded[j ..< j + win] (util.frame with hop 1, cut to n frames); frames
-    // running past the padded end (when win is odd) are not formed by librosa, so stop where it does.
+    // Frames j = 0..<n cover padded[j ..< j + win] (util.frame with hop 1, cut to n frames).
     let frameCount = min(n, padded.count - win + 1)
-    for j in 0..<frameCount {
-        var energy: Float = 0
-        for i in 0..<win {
-            let v = padded[j + i] * window[i]
-            frame[i] = v
-            energy += v * v
-        }
-        guard energy > 0 else { continue }
-        frame.withUnsafeBufferPointer { f in spectrum.withUnsafeMutableBufferPointer { fft.forward(f, into: $0) } }
-        let scale = 1 / Double(energy)
-        for k in 0..<bins {
-            let re = spectrum[2 * k], im = spectrum[2 * k + 1]
-            accumulated[k] += Double(re * re + im * im) * scale
+    // Each worker sums the normalized power spectra of a contiguous block of frames.
+    let workers = max(1, min(threads, frameCount / 512))
+    var partial = [Double](repeating: 0, count: workers * bins)
+    padded.withUnsafeBufferPointer { x in
+        window.withUnsafeBufferPointer { w in
+            partial.withUnsafeMutableBufferPointer { acc in
+                let shared = UncheckedSendable((x.baseAddress!, w.baseAddress!, acc.baseAddress!))
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    let (x, w, acc) = shared.value
+                    let sum = acc + worker * bins
+                    let fft = RealFFT(size: size)
+                    var energy: Float = 0
+                    for j in (frameCount * worker / workers)..<(frameCount * (worker + 1) / workers) {
+                        fft.forward(fill: { frame in
+                            energy = 0
+                            for i in 0..<win {
+                                let v = x[j + i] * w[i]
+                                frame[i] = v
+                                energy += v * v
+                            }
+                            (frame + win).update(repeating: 0, count: size - win)
+                        }, read: { spectrum in
+                            guard energy > 0 else { return }
+                            let scale = 1 / Double(energy)
+                            for k in 0..<bins {
+                                let re = spectrum[2 * k], im = spectrum[2 * k + 1]
+                                sum[k] += Double(re * re + im * im) * scale
+                            }
+                        })
+                    }
+                }
+            }
         }
     }
+    var accumulated = [Double](repeating: 0, count: bins)
+    for worker in 0..<workers { for k in 0..<bins { accumulated[k] += partial[worker * bins + k] } }
     // Inverse transform of a real, even power spectrum = forward transform of its full-length
     // symmetric extension, divided by size.
     var full = [Float](repeating: 0, count: size)
@@ -94,7 +115,7 @@ func meanTempogram(_ envelope: [Float], windowLength win: Int) -> [Float] {
         let m = k < bins ? k : size - k
         full[k] = Float(accumulated[m] / Double(frameCount) / Double(size))
     }
-    let ac = fft.forward(full)
+    let ac = RealFFT(size: size).forward(full)
     return (0..<win).map { ac[2 * $0] }
 }
 

@@ -74,7 +74,11 @@ final class BeatTrackerTests: XCTestCase {
         let short = try trackBeats(try onsetStrength(y, sampleRate: 22050))
         XCTAssertTrue(short.times.allSatisfy { $0.isFinite })
         XCTAssertTrue(try estimateTempo(OnsetEnvelope(strength: [1], hopLength: 512, sampleRate: 22050)).isFinite)
+        XCTAssertEqual(try trackBeats(OnsetEnvelope(strength: [3], hopLength: 512, sampleRate: 22050)).frames, [])
         XCTAssertThrowsError(try trackBeats(OnsetEnvelope(strength: [0, .nan, 1], hopLength: 512, sampleRate: 22050)))
+        XCTAssertThrowsError(try trackBeats(try referenceEnvelope("clicks100"), parameters: BeatTrackerParameters(bpm: -5)))
+        XCTAssertThrowsError(try estimateTempo(try referenceEnvelope("clicks100"), parameters: TempoParameters(acSize: 1e12)))
+        XCTAssertThrowsError(try estimateTempo(try referenceEnvelope("clicks100"), parameters: TempoParameters(acSize: 0)))
         XCTAssertThrowsError(try trackBeats(try referenceEnvelope("clicks100"),
                                             parameters: BeatTrackerParameters(tightness: 0)))
         // Noise gives finite, increasing beats.

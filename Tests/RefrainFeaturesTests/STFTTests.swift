@@ -53,6 +53,7 @@ final class STFTTests: XCTestCase {
         XCTAssertEqual(try stft([Float](repeating: 0, count: 100), sampleRate: 22050,
                                 parameters: STFTParameters(center: false)).frameCount, 0)
         XCTAssertThrowsError(try stft([1, .nan], sampleRate: 22050))
+        XCTAssertThrowsError(try stft([1, 2], sampleRate: 22050, parameters: STFTParameters(fftSize: 1 << 40)))
         XCTAssertThrowsError(try stft([1, 2], sampleRate: 22050, parameters: STFTParameters(hopLength: 0)))
         XCTAssertThrowsError(try stft([1, 2], sampleRate: 22050, parameters: STFTParameters(fftSize: 512, windowLength: 600)))
     }
