@@ -31,8 +31,6 @@ public struct MelParameters: Equatable, Sendable {
     }
 }
 
-extension MelNorm: Equatable {}
-
 /// The mel power spectrogram of `signal` (`librosa.feature.melspectrogram` with `power=2`):
 /// `frames x melCount`, frame `t` at `t * hopLength / sampleRate` seconds. The power STFT is projected
 /// frame by frame and never stored whole.
