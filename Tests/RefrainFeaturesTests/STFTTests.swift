@@ -50,6 +50,11 @@ final class STFTTests: XCTestCase {
         XCTAssertEqual(try stft([], sampleRate: 22050).frameCount, 1)  // centred: one all-padding frame
         let tiny = try stft([Float](repeating: 0.5, count: 3), sampleRate: 22050, parameters: STFTParameters(padMode: .reflect))
         XCTAssertTrue(tiny.values.storage.allSatisfy { $0.isFinite })
+        // Reflection repeats past a 3-sample signal (numpy's reflect), giving a constant 0.5 frame as
+        // librosa does: |X0| = 0.5 * sum(hann) = 512, |X1| = 256.
+        XCTAssertEqual(tiny.frameCount, 1)
+        XCTAssertEqual(tiny.values[0, 0], 512, accuracy: 1e-3)
+        XCTAssertEqual(tiny.values[0, 1], 256, accuracy: 1e-3)
         XCTAssertEqual(try stft([Float](repeating: 0, count: 100), sampleRate: 22050,
                                 parameters: STFTParameters(center: false)).frameCount, 0)
         XCTAssertThrowsError(try stft([1, .nan], sampleRate: 22050))
