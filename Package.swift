@@ -34,7 +34,7 @@ let package = Package(
 
         .target(name: "RefrainMath", dependencies: ["CFFTW", "CBLAS", "CPNG"], swiftSettings: vectorFlags),
         .target(name: "RefrainAudio", dependencies: ["RefrainMath", "CSndFile", "CSoxr"], swiftSettings: vectorFlags),
-        .target(name: "RefrainFeatures", dependencies: ["RefrainMath"], swiftSettings: vectorFlags),
+        .target(name: "RefrainFeatures", dependencies: ["RefrainMath", "RefrainAudio"], swiftSettings: vectorFlags),
         .target(name: "RefrainSymbolic", dependencies: ["RefrainMath", "CFluidSynth"], swiftSettings: vectorFlags),
         .target(name: "RefrainAlign", dependencies: ["RefrainMath"], swiftSettings: vectorFlags),
         .target(name: "Refrain",
@@ -50,5 +50,6 @@ let package = Package(
         .testTarget(name: "RefrainFeaturesTests", dependencies: ["RefrainFeatures", "RefrainAudio", "RefrainTestSupport"]),
         .testTarget(name: "RefrainSymbolicTests", dependencies: ["RefrainSymbolic", "RefrainTestSupport"]),
         .testTarget(name: "RefrainAlignTests", dependencies: ["RefrainAlign", "RefrainTestSupport"]),
+        .testTarget(name: "RefrainTests", dependencies: ["Refrain", "RefrainTestSupport"]),
     ]
 )

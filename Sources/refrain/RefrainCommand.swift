@@ -10,6 +10,8 @@ struct RefrainCommand: ParsableCommand {
         version: refrainVersion,
         subcommands: [
             BenchCommand.self,
+            FeaturesCommand.self,
+            DemoCommand.self,
         ]
     )
 }
