@@ -94,10 +94,10 @@ enum OnsetsBench {
         try body()
         var wall: [Double] = [], cpu: [Double] = []
         for _ in 0..<repeats {
-            let start = DispatchTime.now().uptimeNanoseconds, startCPU = cpuSeconds()
+            let start = DispatchTime.now().uptimeNanoseconds, startCPU = processCPUSeconds()
             try body()
             wall.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-            cpu.append(cpuSeconds() - startCPU)
+            cpu.append(processCPUSeconds() - startCPU)
         }
         return Timing(wall: median(wall), cpu: median(cpu))
     }
@@ -105,14 +105,6 @@ enum OnsetsBench {
     static func median(_ values: [Double]) -> Double {
         let v = values.sorted(), n = v.count
         return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2])
-    }
-
-    /// User + system CPU seconds of this process, all threads.
-    static func cpuSeconds() -> Double {
-        var usage = rusage()
-        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
-            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
     /// A deterministic test signal: plucked notes (4 harmonics, exponential decay) at 112 BPM cycling

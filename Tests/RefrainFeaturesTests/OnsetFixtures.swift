@@ -38,19 +38,6 @@ enum OnsetFixtures {
     static func vector(_ name: String) throws -> [Float] { try NPY.read(url("\(name).npy")).floats() }
 }
 
-/// Pearson correlation of two equally long vectors.
-func pearson(_ a: [Float], _ b: [Float]) -> Double {
-    precondition(a.count == b.count)
-    let n = Double(a.count)
-    let ma = a.reduce(0.0) { $0 + Double($1) } / n, mb = b.reduce(0.0) { $0 + Double($1) } / n
-    var sab = 0.0, saa = 0.0, sbb = 0.0
-    for i in a.indices {
-        let x = Double(a[i]) - ma, y = Double(b[i]) - mb
-        sab += x * y; saa += x * x; sbb += y * y
-    }
-    return sab / (saa * sbb).squareRoot()
-}
-
 /// Largest absolute difference over the largest absolute reference value.
 func relativeMaxError(_ ours: [Float], _ reference: [Float]) -> Double {
     precondition(ours.count == reference.count, "\(ours.count) vs \(reference.count) values")
