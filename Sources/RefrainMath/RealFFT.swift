@@ -48,6 +48,22 @@ public final class RealFFT: @unchecked Sendable {
             .copyMemory(from: output, byteCount: binCount * 2 * MemoryLayout<Float>.size)
     }
 
+    /// Transforms in the plan's own buffers, without copies: `fill` writes all `size` input samples,
+    /// then `read` receives the `2 * binCount` interleaved output floats (valid only during the call).
+    /// For hot loops such as the STFT, where a frame is windowed straight into the input.
+    @inlinable
+    public func forward(fill: (UnsafeMutablePointer<Float>) -> Void, read: (UnsafePointer<Float>) -> Void) {
+        fill(inputBuffer)
+        execute()
+        read(outputBuffer)
+    }
+
+    @usableFromInline var inputBuffer: UnsafeMutablePointer<Float> { input }
+    @usableFromInline var outputBuffer: UnsafePointer<Float> {
+        UnsafeRawPointer(output).assumingMemoryBound(to: Float.self)
+    }
+    @usableFromInline func execute() { fftwf_execute(plan) }
+
     /// Convenience: the interleaved spectrum of `samples` as a new array.
     public func forward(_ samples: [Float]) -> [Float] {
         var out = [Float](repeating: 0, count: 2 * binCount)

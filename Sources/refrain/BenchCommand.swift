@@ -9,6 +9,7 @@ struct BenchCommand: ParsableCommand {
         subcommands: [
             FeaturesBenchCommand.self,
             MIDIBenchCommand.self,
+            BenchOnsetsCommand.self,
         ]
     )
 }
