@@ -1,0 +1,98 @@
+/// How two feature frames are compared.
+public enum CostMetric: String, Sendable, CaseIterable {
+    /// `||a - b||`.
+    case euclidean
+    /// `||a - b||^2` (tslearn's soft-DTW and dtaidistance's inner cost).
+    case squaredEuclidean = "sqeuclidean"
+    /// `1 - a.b / (||a|| ||b||)`; a zero frame is at distance 1 from everything (0 from another zero frame).
+    case cosine
+}
+
+/// Pairwise cost matrices between two feature sequences.
+public enum CostMatrix {
+    /// The `N x M` cost matrix between `a` (`N x dims`) and `b` (`M x dims`): element `(i, j)` is the
+    /// cost of matching frame `i` of `a` with frame `j` of `b`.
+    ///
+    /// Cosine and (squared) Euclidean costs come from one BLAS matrix product `a * b^T` and the row
+    /// norms; entries where that expansion cancels badly (close frames) are recomputed directly, so
+    /// the cost of a frame with itself is exactly 0.
+    public static func compute(_ a: Matrix, _ b: Matrix, metric: CostMetric = .euclidean) throws -> Matrix {
+        guard a.cols == b.cols else {
+            throw RefrainError.invalidArgument("feature dimensions differ: \(a.cols) and \(b.cols)")
+        }
+        let n = a.rows, m = b.rows, d = a.cols
+        if n == 0 || m == 0 { return Matrix(rows: n, cols: m) }
+        var out = a.multipliedTransposed(b)
+        let na = a.rowSquaredNorms(), nb = b.rowSquaredNorms()
+        a.storage.withUnsafeBufferPointer { pa in
+            b.storage.withUnsafeBufferPointer { pb in
+                out.storage.withUnsafeMutableBufferPointer { po in
+                    for i in 0..<n {
+                        let row = po.baseAddress! + i * m
+                        let ai = pa.baseAddress! + i * d
+                        switch metric {
+                        case .cosine:
+                            let ni = na[i].squareRoot()
+                            for j in 0..<m {
+                                let denom = ni * nb[j].squareRoot()
+                                row[j] = denom > 0 ? max(0, 1 - row[j] / denom) : ((na[i] == 0 && nb[j] == 0) ? 0 : 1)
+                            }
+                        case .euclidean, .squaredEuclidean:
+                            for j in 0..<m {
+                                let s = na[i] + nb[j]
+                                var v = s - 2 * row[j]
+                                if v < 1e-3 * s {  // cancellation: recompute exactly
+                                    v = directSquaredDistance(ai, pb.baseAddress! + j * d, d)
+                                }
+                                v = max(v, 0)
+                                row[j] = metric == .euclidean ? v.squareRoot() : v
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// The cost matrix between two feature sequences (their `values`, `frames x dims`).
+    public static func compute(_ a: FeatureSequence, _ b: FeatureSequence, metric: CostMetric = .euclidean) throws -> Matrix {
+        try compute(a.values, b.values, metric: metric)
+    }
+
+    /// The `N x M` Hamming cost matrix between two hash sequences: element `(i, j)` is the number of
+    /// bits in which `a[i]` and `b[j]` differ (XOR + popcount). Raffel & Ellis (2015) hash frames to
+    /// 16-bit codes (`UInt16`); `UInt32` and `UInt64` codes work alike.
+    public static func hamming<Code: FixedWidthInteger & UnsignedInteger>(_ a: [Code], _ b: [Code]) -> Matrix {
+        var out = Matrix(rows: a.count, cols: b.count)
+        let m = b.count
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                out.storage.withUnsafeMutableBufferPointer { po in
+                    for i in 0..<pa.count {
+                        let x = pa[i]
+                        let row = po.baseAddress! + i * m
+                        for j in 0..<m { row[j] = Float((x ^ pb[j]).nonzeroBitCount) }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    @inline(__always)
+    static func directSquaredDistance(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ d: Int) -> Float {
+        var s: Float = 0
+        for k in 0..<d { let t = x[k] - y[k]; s += t * t }
+        return s
+    }
+
+    /// Median of a matrix's finite entries (0 when there are none); Raffel & Ellis's default penalty.
+    public static func median(of cost: Matrix) -> Float {
+        var v = cost.storage.filter { $0.isFinite }
+        if v.isEmpty { return 0 }
+        v.sort()
+        let n = v.count
+        return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2])
+    }
+}

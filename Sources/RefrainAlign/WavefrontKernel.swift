@@ -1,0 +1,131 @@
+/// The accumulated-cost matrix `D` of standard-step DTW, computed eight rows at a time along
+/// anti-diagonals so that one AVX2 register (`SIMD8<Float>`) advances eight cells per step.
+///
+/// A scalar DTW recurrence is latency-bound: each cell waits for its left neighbour. Inside a stripe
+/// of eight rows, lane `k` works on row `r0 + k` at column `t - k` in step `t`; its left neighbour is
+/// its own previous value, its upper neighbour the previous value of lane `k - 1` (one lane shift),
+/// and its diagonal neighbour the upper neighbour of the previous step. Row 0 follows librosa's
+/// initialization and is kept separately; stripe `s` holds rows `1 + 8s ..< 9 + 8s`, skewed:
+/// cell `(1 + 8s + k, j)` is element `(j + k) * 8 + k` of the stripe.
+struct StripedAccumulation {
+    static let lanes = 8
+    let rows: Int
+    let cols: Int
+    var row0: [Float]
+    /// All stripes when kept for backtracking; otherwise only the last one.
+    var stripes: [[Float]]
+    let keptAll: Bool
+
+    /// `D[i, j]`; only valid for every row when the stripes were kept.
+    @inline(__always)
+    func value(_ i: Int, _ j: Int) -> Float {
+        if i == 0 { return row0[j] }
+        let s = (i - 1) / 8, k = (i - 1) % 8
+        let stripe = keptAll ? stripes[s] : stripes[stripes.count - 1]
+        return stripe[(j + k) * 8 + k]
+    }
+
+    /// The last row `D[N-1, :]`.
+    func lastRow() -> [Float] {
+        if rows == 1 { return row0 }
+        let k = (rows - 2) % 8
+        let stripe = stripes[stripes.count - 1]
+        return (0..<cols).map { stripe[($0 + k) * 8 + k] }
+    }
+
+    /// Runs the recurrence. `costRows(r0, h)` returns rows `r0 ..< r0 + h` of the cost matrix
+    /// (`h x cols`); `window` restricts row `i` to columns `lo[i]...hi[i]`.
+    static func compute(rows n: Int, cols m: Int, weights w: StepWeights, window: (lo: [Int], hi: [Int])?,
+                        subsequence: Bool, keepAll: Bool, costRows: (Int, Int) -> Matrix) -> StripedAccumulation {
+        precondition(n > 0 && m > 0)
+        // Row 0, as librosa initializes it: D[0,0] = C[0,0]; subsequence: D[0,j] = C[0,j] at most.
+        let c0 = costRows(0, 1).storage
+        var row0 = [Float](repeating: .infinity, count: m)
+        let lo0 = window?.lo[0] ?? 0, hi0 = window?.hi[0] ?? (m - 1)
+        for j in 0..<m {
+            let c = (j >= lo0 && j <= hi0) ? c0[j] : Float.infinity
+            var v: Float = .infinity
+            if j == 0 || subsequence { v = c }
+            if j > 0 { v = min(v, row0[j - 1] + (w.horizontalMul * c + w.horizontalAdd)) }
+            row0[j] = v
+        }
+        let steps = m + 7
+        let stripeCount = (n - 1 + 7) / 8
+        var stripes: [[Float]] = []
+        stripes.reserveCapacity(keepAll ? stripeCount : 2)
+        var skewedCost = [Float](repeating: .infinity, count: steps * 8)
+        for s in 0..<stripeCount {
+            let r0 = 1 + 8 * s, h = min(8, n - r0)
+            let block = costRows(r0, h)
+            // Skew the strip: cell (r0 + k, j) goes to (j + k) * 8 + k; everything else is +inf.
+            skewedCost.withUnsafeMutableBufferPointer { sc in
+                sc.update(repeating: .infinity)
+                block.storage.withUnsafeBufferPointer { cb in
+                    for k in 0..<h {
+                        let lo = window?.lo[r0 + k] ?? 0, hi = window?.hi[r0 + k] ?? (m - 1)
+                        if lo > hi { continue }
+                        let src = cb.baseAddress! + k * m
+                        let dst = sc.baseAddress! + k * 9  // (j + k) * 8 + k = j * 8 + 9k
+                        for j in lo...hi { dst[j * 8] = src[j] }
+                    }
+                }
+            }
+            var out = keepAll || stripes.count < 2 ? [Float](repeating: 0, count: steps * 8) : stripes.removeFirst()
+            skewedCost.withUnsafeBufferPointer { sc in
+                out.withUnsafeMutableBufferPointer { ob in
+                    if s == 0 {
+                        row0.withUnsafeBufferPointer { p in
+                            runStripe(cost: sc.baseAddress!, out: ob.baseAddress!, prev: p.baseAddress!,
+                                      prevStride: 1, cols: m, weights: w)
+                        }
+                    } else {
+                        stripes[stripes.count - 1].withUnsafeBufferPointer { p in
+                            runStripe(cost: sc.baseAddress!, out: ob.baseAddress!, prev: p.baseAddress! + 63,
+                                      prevStride: 8, cols: m, weights: w)
+                        }
+                    }
+                }
+            }
+            stripes.append(out)
+        }
+        return StripedAccumulation(rows: n, cols: m, row0: row0, stripes: stripes, keptAll: keepAll)
+    }
+
+    /// One stripe: `cost` and `out` are skewed (`(cols + 7) x 8`); `prev[j * prevStride]` is the row
+    /// above the stripe.
+    @inline(__always)
+    static func runStripe(cost: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
+                          prev: UnsafePointer<Float>, prevStride: Int, cols m: Int, weights w: StepWeights) {
+        typealias V = SIMD8<Float>
+        let inf = V(repeating: .infinity)
+        let standard = w.isStandard
+        let dm = V(repeating: w.diagonalMul), hm = V(repeating: w.horizontalMul), vm = V(repeating: w.verticalMul)
+        let da = V(repeating: w.diagonalAdd), ha = V(repeating: w.horizontalAdd), va = V(repeating: w.verticalAdd)
+        var left = inf, upPrevious = inf
+        let costs = UnsafeRawPointer(cost)
+        let outs = UnsafeMutableRawPointer(out)
+        if standard {
+            for t in 0..<(m + 7) {
+                let above: Float = t < m ? prev[t * prevStride] : .infinity
+                let up = V(above, left[0], left[1], left[2], left[3], left[4], left[5], left[6])
+                let c = costs.loadUnaligned(fromByteOffset: t * 32, as: V.self)
+                let v = c + pointwiseMin(pointwiseMin(upPrevious, left), up)
+                outs.storeBytes(of: v, toByteOffset: t * 32, as: V.self)
+                upPrevious = up
+                left = v
+            }
+        } else {
+            for t in 0..<(m + 7) {
+                let above: Float = t < m ? prev[t * prevStride] : .infinity
+                let up = V(above, left[0], left[1], left[2], left[3], left[4], left[5], left[6])
+                let c = costs.loadUnaligned(fromByteOffset: t * 32, as: V.self)
+                let cd = c * dm + da, ch = c * hm + ha, cv = c * vm + va
+                var v = pointwiseMin(pointwiseMin(upPrevious + cd, left + ch), up + cv)
+                v.replace(with: inf, where: c .== inf)  // 0 * inf is NaN; a forbidden cell stays forbidden
+                outs.storeBytes(of: v, toByteOffset: t * 32, as: V.self)
+                upPrevious = up
+                left = v
+            }
+        }
+    }
+}
