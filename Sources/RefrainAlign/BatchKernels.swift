@@ -1,0 +1,123 @@
+/// The inner loops of batch DTW: one query against `lanes` database sequences in lockstep, one
+/// sequence per SIMD lane, row by row over the query. Each lane runs the standard DTW recurrence
+/// (`D = c + min(diagonal, up, left)`); the left-neighbour chain that makes scalar DTW latency-bound
+/// is shared by all lanes, so a step advances 16 (float) or 32 (16-bit Hamming) cells.
+///
+/// After every query row, the row minimum of each lane is a lower bound of that lane's final cost
+/// (every path crosses every row, costs are non-negative); when every lane's bound exceeds the
+/// threshold, the block is abandoned (Rakthanmanon et al., "Searching and Mining Trillions of Time
+/// Series Subsequences under Dynamic Time Warping", KDD 2012).
+enum BatchKernels {
+    typealias V = SIMD16<Float>
+
+    /// Per-lane DTW costs of `query` (`n x dims`, row-major) against one block; `+inf` for empty
+    /// lanes and for every lane when the block was abandoned.
+    static func floatBlock(query: UnsafePointer<Float>, queryNorms: UnsafePointer<Float>, n: Int, dims: Int,
+                           block: DTWBatchDatabase.Block, metric: CostMetric, subsequence: Bool,
+                           threshold: Float, row: UnsafeMutablePointer<V>) -> [Float] {
+        let m = block.maxLength
+        let inf = V(repeating: .infinity)
+        let zero = V(repeating: 0)
+        let scale: Float = metric == .cosine ? -1 : -2
+        let sq = metric == .euclidean
+        var abandoned = false
+        block.features.withUnsafeBufferPointer { fb in
+            block.norms.withUnsafeBufferPointer { nb in
+                let features = UnsafeRawPointer(fb.baseAddress!)
+                let norms = UnsafeRawPointer(nb.baseAddress!)
+                let stride = dims * 64  // bytes per frame of all 16 lanes
+                for i in 0..<n {
+                    let qi = query + i * dims
+                    let base = V(repeating: metric == .cosine ? 1 : queryNorms[i])
+                    var left = i == 0 && !subsequence ? zero : inf
+                    var diag = inf
+                    var rowMin = inf
+                    for j in 0..<m {
+                        // Cost of query frame i against frame j of all 16 lanes.
+                        let f = features + j * stride
+                        var dot = V(repeating: 0)
+                        for d in 0..<dims {
+                            dot.addProduct(V(repeating: qi[d]), f.loadUnaligned(fromByteOffset: d * 64, as: V.self))
+                        }
+                        var c = base + norms.loadUnaligned(fromByteOffset: j * 64, as: V.self)
+                        c.addProduct(V(repeating: scale), dot)
+                        c = pointwiseMax(c, zero)
+                        if sq { c = c.squareRoot() }
+                        let v: V
+                        if i == 0 {
+                            v = subsequence ? c : c + left
+                        } else {
+                            let up = row[j]
+                            v = c + pointwiseMin(pointwiseMin(diag, up), left)
+                            diag = up
+                        }
+                        row[j] = v
+                        left = v
+                        rowMin = pointwiseMin(rowMin, v)
+                    }
+                    if i < n - 1 && rowMin.min() > threshold { abandoned = true; return }
+                }
+            }
+        }
+        return laneResults(abandoned: abandoned, lengths: block.lengths, subsequence: subsequence) { j, lane in row[j][lane] }
+    }
+
+    /// Per-lane Hamming DTW costs of a 16-bit hash query against one block (XOR + popcount costs,
+    /// saturating `UInt16` accumulation: costs of `saturation` or more come back as `+inf`).
+    static func hashBlock(query: UnsafePointer<UInt16>, n: Int, block: HashBatchDatabase.Block,
+                          subsequence: Bool, threshold: Float, row: UnsafeMutablePointer<SIMD32<UInt16>>) -> [Float] {
+        typealias H = SIMD32<UInt16>
+        let m = block.maxLength
+        let cap = H(repeating: saturation)
+        let top = H(repeating: .max)
+        let limit = threshold >= Float(saturation) ? UInt16.max : UInt16(max(0, threshold.rounded(.down)))
+        var abandoned = false
+        block.codes.withUnsafeBufferPointer { cb in
+            let codes = UnsafeRawPointer(cb.baseAddress!)
+            for i in 0..<n {
+                let q = H(repeating: query[i])
+                var left = i == 0 && !subsequence ? H(repeating: 0) : top
+                var diag = top
+                var rowMin = top
+                for j in 0..<m {
+                    let c = (q ^ codes.loadUnaligned(fromByteOffset: j * 64, as: H.self)).nonzeroBitCount
+                    let v: H
+                    if i == 0 {
+                        v = subsequence ? c : pointwiseMin(left, cap) &+ c
+                    } else {
+                        let up = row[j]
+                        v = pointwiseMin(pointwiseMin(pointwiseMin(diag, up), left), cap) &+ c
+                        diag = up
+                    }
+                    row[j] = v
+                    left = v
+                    rowMin = pointwiseMin(rowMin, v)
+                }
+                if i < n - 1 && rowMin.min() > limit { abandoned = true; return }
+            }
+        }
+        return laneResults(abandoned: abandoned, lengths: block.lengths, subsequence: subsequence) { j, lane in
+            let v = row[j][lane]
+            return v >= saturation ? .infinity : Float(v)
+        }
+    }
+
+    /// Hamming accumulations at or above this value are reported as `+inf` (65535 - 16).
+    static let saturation: UInt16 = .max - 16
+
+    @inline(__always)
+    static func laneResults(abandoned: Bool, lengths: [Int], subsequence: Bool, value: (Int, Int) -> Float) -> [Float] {
+        var out = [Float](repeating: .infinity, count: lengths.count)
+        if abandoned { return out }
+        for (lane, length) in lengths.enumerated() where length > 0 {
+            if subsequence {
+                var best = Float.infinity
+                for j in 0..<length { best = min(best, value(j, lane)) }
+                out[lane] = best
+            } else {
+                out[lane] = value(length - 1, lane)
+            }
+        }
+        return out
+    }
+}
