@@ -136,7 +136,7 @@ public enum BatchDTW {
     static func hashBlock(_ query: [UInt16], _ database: HashBatchDatabase, _ b: Int, subsequence: Bool,
                           threshold: Float, scratch: Scratch) -> [Float] {
         let block = database.blocks[b]
-        let row = scratch.ensure(max(block.maxLength, 1) * 64).assumingMemoryBound(to: SIMD32<UInt16>.self)
+        let row = scratch.ensure(max(block.maxLength, 1) * 64).assumingMemoryBound(to: UInt16.self)
         return query.withUnsafeBufferPointer { qb in
             BatchKernels.hashBlock(query: qb.baseAddress!, n: query.count, block: block, subsequence: subsequence,
                                    threshold: threshold, row: row)

@@ -41,19 +41,19 @@ enum BatchKernels {
                         }
                         var c = base + norms.loadUnaligned(fromByteOffset: j * 64, as: V.self)
                         c.addProduct(V(repeating: scale), dot)
-                        c = pointwiseMax(c, zero)
+                        c = lanewiseMax(c, zero)
                         if sq { c = c.squareRoot() }
                         let v: V
                         if i == 0 {
                             v = subsequence ? c : c + left
                         } else {
                             let up = row[j]
-                            v = c + pointwiseMin(pointwiseMin(diag, up), left)
+                            v = c + lanewiseMin(lanewiseMin(diag, up), left)
                             diag = up
                         }
                         row[j] = v
                         left = v
-                        rowMin = pointwiseMin(rowMin, v)
+                        rowMin = lanewiseMin(rowMin, v)
                     }
                     if i < n - 1 && rowMin.min() > threshold { abandoned = true; return }
                 }
@@ -64,41 +64,69 @@ enum BatchKernels {
 
     /// Per-lane Hamming DTW costs of a 16-bit hash query against one block (XOR + popcount costs,
     /// saturating `UInt16` accumulation: costs of `saturation` or more come back as `+inf`).
+    ///
+    /// Written as a fixed 32-lane inner loop over plain `UInt16`: the compiler turns it into AVX2
+    /// `vpxor`, `vpshufb` popcount, `vpminuw` and `vpaddw` on two registers (the standard library's
+    /// SIMD integer operators are not vectorized by this toolchain).
     static func hashBlock(query: UnsafePointer<UInt16>, n: Int, block: HashBatchDatabase.Block,
-                          subsequence: Bool, threshold: Float, row: UnsafeMutablePointer<SIMD32<UInt16>>) -> [Float] {
-        typealias H = SIMD32<UInt16>
+                          subsequence: Bool, threshold: Float, row: UnsafeMutablePointer<UInt16>) -> [Float] {
+        let lanes = HashBatchDatabase.lanes
         let m = block.maxLength
-        let cap = H(repeating: saturation)
-        let top = H(repeating: .max)
         let limit = threshold >= Float(saturation) ? UInt16.max : UInt16(max(0, threshold.rounded(.down)))
         var abandoned = false
-        block.codes.withUnsafeBufferPointer { cb in
-            let codes = UnsafeRawPointer(cb.baseAddress!)
-            for i in 0..<n {
-                let q = H(repeating: query[i])
-                var left = i == 0 && !subsequence ? H(repeating: 0) : top
-                var diag = top
-                var rowMin = top
-                for j in 0..<m {
-                    let c = (q ^ codes.loadUnaligned(fromByteOffset: j * 64, as: H.self)).nonzeroBitCount
-                    let v: H
+        withUnsafeTemporaryAllocation(of: UInt16.self, capacity: 3 * lanes) { state in
+            let left = state.baseAddress!, diag = left + lanes, rowMin = left + 2 * lanes
+            block.codes.withUnsafeBufferPointer { cb in
+                let codes = cb.baseAddress!
+                for i in 0..<n {
+                    let q = query[i]
+                    for l in 0..<lanes { left[l] = i == 0 && !subsequence ? 0 : .max; diag[l] = .max; rowMin[l] = .max }
                     if i == 0 {
-                        v = subsequence ? c : pointwiseMin(left, cap) &+ c
+                        hashFirstRow(q, codes, row, m, left, rowMin, subsequence)
                     } else {
-                        let up = row[j]
-                        v = pointwiseMin(pointwiseMin(pointwiseMin(diag, up), left), cap) &+ c
-                        diag = up
+                        hashRow(q, codes, row, m, left, diag, rowMin)
                     }
-                    row[j] = v
-                    left = v
-                    rowMin = pointwiseMin(rowMin, v)
+                    if i < n - 1 {
+                        var smallest = UInt16.max
+                        for l in 0..<lanes { smallest = min(smallest, rowMin[l]) }
+                        if smallest > limit { abandoned = true; return }
+                    }
                 }
-                if i < n - 1 && rowMin.min() > limit { abandoned = true; return }
             }
         }
         return laneResults(abandoned: abandoned, lengths: block.lengths, subsequence: subsequence) { j, lane in
-            let v = row[j][lane]
+            let v = row[j * lanes + lane]
             return v >= saturation ? .infinity : Float(v)
+        }
+    }
+
+    @inline(__always)
+    static func hashRow(_ q: UInt16, _ codes: UnsafePointer<UInt16>, _ row: UnsafeMutablePointer<UInt16>, _ m: Int,
+                        _ left: UnsafeMutablePointer<UInt16>, _ diag: UnsafeMutablePointer<UInt16>,
+                        _ rowMin: UnsafeMutablePointer<UInt16>) {
+        let cap = saturation
+        for j in 0..<m {
+            let r = row + j * 32, c = codes + j * 32
+            for l in 0..<32 {
+                let cost = UInt16(truncatingIfNeeded: (q ^ c[l]).nonzeroBitCount)
+                let up = r[l]
+                let v = min(min(min(diag[l], up), left[l]), cap) &+ cost
+                r[l] = v; diag[l] = up; left[l] = v; rowMin[l] = min(rowMin[l], v)
+            }
+        }
+    }
+
+    @inline(__always)
+    static func hashFirstRow(_ q: UInt16, _ codes: UnsafePointer<UInt16>, _ row: UnsafeMutablePointer<UInt16>, _ m: Int,
+                             _ left: UnsafeMutablePointer<UInt16>, _ rowMin: UnsafeMutablePointer<UInt16>, _ subsequence: Bool) {
+        let cap = saturation
+        for j in 0..<m {
+            let r = row + j * 32, c = codes + j * 32
+            for l in 0..<32 {
+                let cost = UInt16(truncatingIfNeeded: (q ^ c[l]).nonzeroBitCount)
+                let v = subsequence ? cost : min(left[l], cap) &+ cost
+                r[l] = v; left[l] = v; rowMin[l] = min(rowMin[l], v)
+            }
         }
     }
 

@@ -109,7 +109,7 @@ struct StripedAccumulation {
                 let above: Float = t < m ? prev[t * prevStride] : .infinity
                 let up = V(above, left[0], left[1], left[2], left[3], left[4], left[5], left[6])
                 let c = costs.loadUnaligned(fromByteOffset: t * 32, as: V.self)
-                let v = c + pointwiseMin(pointwiseMin(upPrevious, left), up)
+                let v = c + lanewiseMin(lanewiseMin(upPrevious, left), up)
                 outs.storeBytes(of: v, toByteOffset: t * 32, as: V.self)
                 upPrevious = up
                 left = v
@@ -120,7 +120,7 @@ struct StripedAccumulation {
                 let up = V(above, left[0], left[1], left[2], left[3], left[4], left[5], left[6])
                 let c = costs.loadUnaligned(fromByteOffset: t * 32, as: V.self)
                 let cd = c * dm + da, ch = c * hm + ha, cv = c * vm + va
-                var v = pointwiseMin(pointwiseMin(upPrevious + cd, left + ch), up + cv)
+                var v = lanewiseMin(lanewiseMin(upPrevious + cd, left + ch), up + cv)
                 v.replace(with: inf, where: c .== inf)  // 0 * inf is NaN; a forbidden cell stays forbidden
                 outs.storeBytes(of: v, toByteOffset: t * 32, as: V.self)
                 upPrevious = up
