@@ -20,32 +20,46 @@ public enum CostMatrix {
         guard a.cols == b.cols else {
             throw RefrainError.invalidArgument("feature dimensions differ: \(a.cols) and \(b.cols)")
         }
-        let n = a.rows, m = b.rows, d = a.cols
-        if n == 0 || m == 0 { return Matrix(rows: n, cols: m) }
-        var out = a.multipliedTransposed(b)
-        let na = a.rowSquaredNorms(), nb = b.rowSquaredNorms()
-        a.storage.withUnsafeBufferPointer { pa in
+        if a.rows == 0 || b.rows == 0 { return Matrix(rows: a.rows, cols: b.rows) }
+        return strip(a, rows: 0..<a.rows, b, bNorms: b.rowSquaredNorms(), metric: metric)
+    }
+
+    /// Rows `rows` of the cost matrix between `a` and `b`, given `b`'s squared row norms.
+    static func strip(_ a: Matrix, rows: Range<Int>, _ b: Matrix, bNorms: [Float], metric: CostMetric) -> Matrix {
+        let x = rows == 0..<a.rows ? a : a.rows(rows)
+        let n = x.rows, m = b.rows, d = a.cols
+        var out = x.multipliedTransposed(b)
+        let na = x.rowSquaredNorms()
+        x.storage.withUnsafeBufferPointer { pa in
             b.storage.withUnsafeBufferPointer { pb in
-                out.storage.withUnsafeMutableBufferPointer { po in
-                    for i in 0..<n {
-                        let row = po.baseAddress! + i * m
-                        let ai = pa.baseAddress! + i * d
-                        switch metric {
-                        case .cosine:
-                            let ni = na[i].squareRoot()
-                            for j in 0..<m {
-                                let denom = ni * nb[j].squareRoot()
-                                row[j] = denom > 0 ? max(0, 1 - row[j] / denom) : ((na[i] == 0 && nb[j] == 0) ? 0 : 1)
-                            }
-                        case .euclidean, .squaredEuclidean:
-                            for j in 0..<m {
-                                let s = na[i] + nb[j]
-                                var v = s - 2 * row[j]
-                                if v < 1e-3 * s {  // cancellation: recompute exactly
-                                    v = directSquaredDistance(ai, pb.baseAddress! + j * d, d)
+                bNorms.withUnsafeBufferPointer { nb in
+                    out.storage.withUnsafeMutableBufferPointer { po in
+                        for i in 0..<n {
+                            let row = po.baseAddress! + i * m
+                            let ai = pa.baseAddress! + i * d
+                            let ni = na[i]
+                            switch metric {
+                            case .cosine:
+                                let si = ni.squareRoot()
+                                for j in 0..<m {
+                                    let denom = si * nb[j].squareRoot()
+                                    row[j] = denom > 0 ? max(0, 1 - row[j] / denom) : ((ni == 0 && nb[j] == 0) ? 0 : 1)
                                 }
-                                v = max(v, 0)
-                                row[j] = metric == .euclidean ? v.squareRoot() : v
+                            case .euclidean, .squaredEuclidean:
+                                // Vectorizable pass, then exact recomputation where the expansion cancels.
+                                var cancelled = false
+                                for j in 0..<m {
+                                    let s = ni + nb[j]
+                                    let v = s - 2 * row[j]
+                                    cancelled = cancelled || (v < 1e-3 * s)
+                                    row[j] = max(v, 0)
+                                }
+                                if cancelled {
+                                    for j in 0..<m where row[j] < 1e-3 * (ni + nb[j]) {
+                                        row[j] = directSquaredDistance(ai, pb.baseAddress! + j * d, d)
+                                    }
+                                }
+                                if metric == .euclidean { for j in 0..<m { row[j] = row[j].squareRoot() } }
                             }
                         }
                     }

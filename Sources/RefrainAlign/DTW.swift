@@ -40,8 +40,11 @@ public enum DTW {
 
     /// The DTW cost between two feature sequences without ever holding the cost matrix: costs are
     /// made eight rows at a time along the shorter sequence, so memory is `O(min(N, M))`.
+    ///
+    /// Early abandoning: when the cost provably exceeds `abandonAbove` (every cell of some row does,
+    /// and no move is cheaper than its cell), the computation stops and returns `+inf`.
     public static func distance(_ a: Matrix, _ b: Matrix, metric: CostMetric = .euclidean,
-                                options: DTWOptions = DTWOptions()) throws -> Float {
+                                options: DTWOptions = DTWOptions(), abandonAbove: Float = .infinity) throws -> Float {
         guard a.cols == b.cols else {
             throw RefrainError.invalidArgument("feature dimensions differ: \(a.cols) and \(b.cols)")
         }
@@ -52,15 +55,13 @@ public enum DTW {
         let (x, y) = transpose ? (b, a) : (a, b)
         let weights = transpose ? options.weights.transposed : options.weights
         let window = options.constraint == .none ? nil : options.constraint.window(rows: x.rows, cols: y.rows)
-        var failure: Error?
+        let yNorms = y.rowSquaredNorms()
         let acc = StripedAccumulation.compute(rows: x.rows, cols: y.rows, weights: weights, window: window,
-                                              subsequence: false, keepAll: false) { r0, h in
-            do { return try CostMatrix.compute(x.rows(r0..<(r0 + h)), y, metric: metric) } catch {
-                failure = error
-                return Matrix(rows: h, cols: y.rows, repeating: .infinity)
-            }
+                                              subsequence: false, keepAll: false,
+                                              abandonAbove: weights.neverDiscounts ? abandonAbove : .infinity) { r0, h in
+            CostMatrix.strip(x, rows: r0..<(r0 + h), y, bNorms: yNorms, metric: metric)
         }
-        if let failure { throw failure }
+        if acc.abandoned { return .infinity }
         return acc.lastRow()[y.rows - 1]
     }
 

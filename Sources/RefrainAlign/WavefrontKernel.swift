@@ -15,6 +15,8 @@ struct StripedAccumulation {
     /// All stripes when kept for backtracking; otherwise only the last one.
     var stripes: [[Float]]
     let keptAll: Bool
+    /// Set when every cell of some row exceeded the abandoning threshold (the DTW cost then does too).
+    var abandoned = false
 
     /// `D[i, j]`; only valid for every row when the stripes were kept.
     @inline(__always)
@@ -36,7 +38,8 @@ struct StripedAccumulation {
     /// Runs the recurrence. `costRows(r0, h)` returns rows `r0 ..< r0 + h` of the cost matrix
     /// (`h x cols`); `window` restricts row `i` to columns `lo[i]...hi[i]`.
     static func compute(rows n: Int, cols m: Int, weights w: StepWeights, window: (lo: [Int], hi: [Int])?,
-                        subsequence: Bool, keepAll: Bool, costRows: (Int, Int) -> Matrix) -> StripedAccumulation {
+                        subsequence: Bool, keepAll: Bool, abandonAbove: Float = .infinity,
+                        costRows: (Int, Int) -> Matrix) -> StripedAccumulation {
         precondition(n > 0 && m > 0)
         // Row 0, as librosa initializes it: D[0,0] = C[0,0]; subsequence: D[0,j] = C[0,j] at most.
         let c0 = costRows(0, 1).storage
@@ -87,6 +90,17 @@ struct StripedAccumulation {
                 }
             }
             stripes.append(out)
+            if abandonAbove < .infinity {
+                // Every path crosses the stripe's last row; its minimum bounds the final cost.
+                let k = h - 1
+                var smallest = Float.infinity
+                for j in 0..<m { smallest = min(smallest, out[(j + k) * 8 + k]) }
+                if smallest > abandonAbove {
+                    var result = StripedAccumulation(rows: n, cols: m, row0: row0, stripes: stripes, keptAll: keepAll)
+                    result.abandoned = true
+                    return result
+                }
+            }
         }
         return StripedAccumulation(rows: n, cols: m, row0: row0, stripes: stripes, keptAll: keepAll)
     }
