@@ -47,14 +47,14 @@ public enum CostMatrix {
                                 }
                             case .euclidean, .squaredEuclidean:
                                 // Vectorizable pass, then exact recomputation where the expansion cancels.
-                                var cancelled = false
+                                var cancelled: Int32 = 0  // counted, not short-circuited, so that the loop vectorizes
                                 for j in 0..<m {
                                     let s = ni + nb[j]
                                     let v = s - 2 * row[j]
-                                    cancelled = cancelled || (v < 1e-3 * s)
+                                    cancelled &+= v < 1e-3 * s ? 1 : 0
                                     row[j] = max(v, 0)
                                 }
-                                if cancelled {
+                                if cancelled > 0 {
                                     for j in 0..<m where row[j] < 1e-3 * (ni + nb[j]) {
                                         row[j] = directSquaredDistance(ai, pb.baseAddress! + j * d, d)
                                     }
@@ -77,21 +77,23 @@ public enum CostMatrix {
     /// The `N x M` Hamming cost matrix between two hash sequences: element `(i, j)` is the number of
     /// bits in which `a[i]` and `b[j]` differ (XOR + popcount). Raffel & Ellis (2015) hash frames to
     /// 16-bit codes (`UInt16`); `UInt32` and `UInt64` codes work alike.
+    @inlinable
     public static func hamming<Code: FixedWidthInteger & UnsignedInteger>(_ a: [Code], _ b: [Code]) -> Matrix {
-        var out = Matrix(rows: a.count, cols: b.count)
         let m = b.count
+        var storage = [Float](repeating: 0, count: a.count * m)
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
-                out.storage.withUnsafeMutableBufferPointer { po in
+                storage.withUnsafeMutableBufferPointer { po in
                     for i in 0..<pa.count {
                         let x = pa[i]
                         let row = po.baseAddress! + i * m
-                        for j in 0..<m { row[j] = Float((x ^ pb[j]).nonzeroBitCount) }
+                        let other = pb.baseAddress!
+                        for j in 0..<m { row[j] = Float(Int32(truncatingIfNeeded: (x ^ other[j]).nonzeroBitCount)) }
                     }
                 }
             }
         }
-        return out
+        return Matrix(rows: a.count, cols: m, storage: storage)
     }
 
     @inline(__always)

@@ -55,11 +55,11 @@ public enum DTW {
         let (x, y) = transpose ? (b, a) : (a, b)
         let weights = transpose ? options.weights.transposed : options.weights
         let window = options.constraint == .none ? nil : options.constraint.window(rows: x.rows, cols: y.rows)
-        let yNorms = y.rowSquaredNorms()
+        let maker = CostStripMaker(y, metric: metric)
         let acc = StripedAccumulation.compute(rows: x.rows, cols: y.rows, weights: weights, window: window,
                                               subsequence: false, keepAll: false,
                                               abandonAbove: weights.neverDiscounts ? abandonAbove : .infinity) { r0, h in
-            CostMatrix.strip(x, rows: r0..<(r0 + h), y, bNorms: yNorms, metric: metric)
+            maker.rows(x, r0..<(r0 + h))
         }
         if acc.abandoned { return .infinity }
         return acc.lastRow()[y.rows - 1]

@@ -56,34 +56,40 @@ struct StripedAccumulation {
         let stripeCount = (n - 1 + 7) / 8
         var stripes: [[Float]] = []
         stripes.reserveCapacity(keepAll ? stripeCount : 2)
-        var skewedCost = [Float](repeating: .infinity, count: steps * 8)
+        // The stripe's cost rows, each padded with 8 infinite cells on both sides, so that lane k
+        // can read column t - k for every step t without a bounds test.
+        let stride = m + 16
+        var paddedCost = [Float](repeating: .infinity, count: 8 * stride)
         for s in 0..<stripeCount {
             let r0 = 1 + 8 * s, h = min(8, n - r0)
             let block = costRows(r0, h)
-            // Skew the strip: cell (r0 + k, j) goes to (j + k) * 8 + k; everything else is +inf.
-            skewedCost.withUnsafeMutableBufferPointer { sc in
-                sc.update(repeating: .infinity)
+            paddedCost.withUnsafeMutableBufferPointer { pc in
                 block.storage.withUnsafeBufferPointer { cb in
-                    for k in 0..<h {
-                        let lo = window?.lo[r0 + k] ?? 0, hi = window?.hi[r0 + k] ?? (m - 1)
-                        if lo > hi { continue }
-                        let src = cb.baseAddress! + k * m
-                        let dst = sc.baseAddress! + k * 9  // (j + k) * 8 + k = j * 8 + 9k
-                        for j in lo...hi { dst[j * 8] = src[j] }
+                    for k in 0..<8 {
+                        let dst = pc.baseAddress! + k * stride + 8
+                        guard k < h else {
+                            if s == 0 || h < 8 { dst.update(repeating: .infinity, count: m) }
+                            continue
+                        }
+                        dst.update(from: cb.baseAddress! + k * m, count: m)
+                        if let window {
+                            let lo = window.lo[r0 + k], hi = window.hi[r0 + k]
+                            for j in 0..<m where j < lo || j > hi { dst[j] = .infinity }
+                        }
                     }
                 }
             }
             var out = keepAll || stripes.count < 2 ? [Float](repeating: 0, count: steps * 8) : stripes.removeFirst()
-            skewedCost.withUnsafeBufferPointer { sc in
+            paddedCost.withUnsafeBufferPointer { sc in
                 out.withUnsafeMutableBufferPointer { ob in
                     if s == 0 {
                         row0.withUnsafeBufferPointer { p in
-                            runStripe(cost: sc.baseAddress!, out: ob.baseAddress!, prev: p.baseAddress!,
+                            runStripe(cost: sc.baseAddress! + 8, costStride: stride, out: ob.baseAddress!, prev: p.baseAddress!,
                                       prevStride: 1, cols: m, weights: w)
                         }
                     } else {
                         stripes[stripes.count - 1].withUnsafeBufferPointer { p in
-                            runStripe(cost: sc.baseAddress!, out: ob.baseAddress!, prev: p.baseAddress! + 63,
+                            runStripe(cost: sc.baseAddress! + 8, costStride: stride, out: ob.baseAddress!, prev: p.baseAddress! + 63,
                                       prevStride: 8, cols: m, weights: w)
                         }
                     }
@@ -105,10 +111,11 @@ struct StripedAccumulation {
         return StripedAccumulation(rows: n, cols: m, row0: row0, stripes: stripes, keptAll: keepAll)
     }
 
-    /// One stripe: `cost` and `out` are skewed (`(cols + 7) x 8`); `prev[j * prevStride]` is the row
-    /// above the stripe.
+    /// One stripe: row `k` of the stripe's costs starts at `cost + k * costStride` and is readable
+    /// 8 cells before and after; `out` is skewed (`(cols + 7) x 8`); `prev[j * prevStride]` is the
+    /// row above the stripe.
     @inline(__always)
-    static func runStripe(cost: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
+    static func runStripe(cost: UnsafePointer<Float>, costStride: Int, out: UnsafeMutablePointer<Float>,
                           prev: UnsafePointer<Float>, prevStride: Int, cols m: Int, weights w: StepWeights) {
         typealias V = SIMD8<Float>
         let inf = V(repeating: .infinity)
@@ -116,13 +123,16 @@ struct StripedAccumulation {
         let dm = V(repeating: w.diagonalMul), hm = V(repeating: w.horizontalMul), vm = V(repeating: w.verticalMul)
         let da = V(repeating: w.diagonalAdd), ha = V(repeating: w.horizontalAdd), va = V(repeating: w.verticalAdd)
         var left = inf, upPrevious = inf
-        let costs = UnsafeRawPointer(cost)
+        // Lane k reads row k at column t - k.
+        let c0 = cost, c1 = cost + costStride - 1, c2 = cost + 2 * costStride - 2, c3 = cost + 3 * costStride - 3
+        let c4 = cost + 4 * costStride - 4, c5 = cost + 5 * costStride - 5, c6 = cost + 6 * costStride - 6
+        let c7 = cost + 7 * costStride - 7
         let outs = UnsafeMutableRawPointer(out)
         if standard {
             for t in 0..<(m + 7) {
                 let above: Float = t < m ? prev[t * prevStride] : .infinity
                 let up = V(above, left[0], left[1], left[2], left[3], left[4], left[5], left[6])
-                let c = costs.loadUnaligned(fromByteOffset: t * 32, as: V.self)
+                let c = V(c0[t], c1[t], c2[t], c3[t], c4[t], c5[t], c6[t], c7[t])
                 let v = c + lanewiseMin(lanewiseMin(upPrevious, left), up)
                 outs.storeBytes(of: v, toByteOffset: t * 32, as: V.self)
                 upPrevious = up
@@ -132,7 +142,7 @@ struct StripedAccumulation {
             for t in 0..<(m + 7) {
                 let above: Float = t < m ? prev[t * prevStride] : .infinity
                 let up = V(above, left[0], left[1], left[2], left[3], left[4], left[5], left[6])
-                let c = costs.loadUnaligned(fromByteOffset: t * 32, as: V.self)
+                let c = V(c0[t], c1[t], c2[t], c3[t], c4[t], c5[t], c6[t], c7[t])
                 let cd = c * dm + da, ch = c * hm + ha, cv = c * vm + va
                 var v = lanewiseMin(lanewiseMin(upPrevious + cd, left + ch), up + cv)
                 v.replace(with: inf, where: c .== inf)  // 0 * inf is NaN; a forbidden cell stays forbidden
