@@ -21,16 +21,10 @@ public enum BatchDTW {
     public static func costs(query: Matrix, database: DTWBatchDatabase, subsequence: Bool = false,
                              abandonAbove: Float = .infinity, threads: Int = 0) throws -> [Float] {
         let prepared = try prepare(query, database)
-        var out = [Float](repeating: .infinity, count: database.count)
-        let blocks = database.blocks
-        out.withUnsafeMutableBufferPointer { results in
-            let sink = UnsafeSendable(results.baseAddress!)
-            parallel(blocks.count, threads: threads) { b, scratch in
-                let r = floatBlock(prepared, database, b, subsequence: subsequence, threshold: abandonAbove, scratch: scratch)
-                for (lane, member) in blocks[b].members.enumerated() where member >= 0 { sink.pointer[member] = r[lane] }
-            }
+        return scatter(count: database.count, blocks: database.blocks.count, members: { database.blocks[$0].members },
+                       threads: threads) { b, scratch in
+            floatBlock(prepared, database, b, subsequence: subsequence, threshold: abandonAbove, scratch: scratch)
         }
-        return out
     }
 
     /// The `count` database sequences with the lowest DTW cost to `query`, best first. Each worker
@@ -49,16 +43,10 @@ public enum BatchDTW {
     public static func costs(query: [UInt16], database: HashBatchDatabase, subsequence: Bool = false,
                              abandonAbove: Float = .infinity, threads: Int = 0) throws -> [Float] {
         guard !query.isEmpty else { throw RefrainError.invalidArgument("the query hash sequence is empty") }
-        var out = [Float](repeating: .infinity, count: database.count)
-        let blocks = database.blocks
-        out.withUnsafeMutableBufferPointer { results in
-            let sink = UnsafeSendable(results.baseAddress!)
-            parallel(blocks.count, threads: threads) { b, scratch in
-                let r = hashBlock(query, database, b, subsequence: subsequence, threshold: abandonAbove, scratch: scratch)
-                for (lane, member) in blocks[b].members.enumerated() where member >= 0 { sink.pointer[member] = r[lane] }
-            }
+        return scatter(count: database.count, blocks: database.blocks.count, members: { database.blocks[$0].members },
+                       threads: threads) { b, scratch in
+            hashBlock(query, database, b, subsequence: subsequence, threshold: abandonAbove, scratch: scratch)
         }
-        return out
     }
 
     /// The `count` hash sequences with the lowest Hamming DTW cost to `query`, best first.
@@ -141,6 +129,20 @@ public enum BatchDTW {
             BatchKernels.hashBlock(query: qb.baseAddress!, n: query.count, block: block, subsequence: subsequence,
                                    threshold: threshold, row: row)
         }
+    }
+
+    /// Runs every block and writes each lane's cost at its sequence's index.
+    static func scatter(count: Int, blocks: Int, members: @escaping @Sendable (Int) -> [Int], threads: Int,
+                        run: @escaping @Sendable (Int, Scratch) -> [Float]) -> [Float] {
+        var out = [Float](repeating: .infinity, count: count)
+        out.withUnsafeMutableBufferPointer { results in
+            let sink = UnsafeSendable(results.baseAddress!)
+            parallel(blocks, threads: threads) { b, scratch in
+                let r = run(b, scratch)
+                for (lane, member) in members(b).enumerated() where member >= 0 { sink.pointer[member] = r[lane] }
+            }
+        }
+        return out
     }
 
     static func workerCount(_ threads: Int, _ jobs: Int) -> Int {

@@ -46,18 +46,8 @@ public enum CostMatrix {
                                     row[j] = denom > 0 ? max(0, 1 - row[j] / denom) : ((ni == 0 && nb[j] == 0) ? 0 : 1)
                                 }
                             case .euclidean, .squaredEuclidean:
-                                // Vectorizable pass, then exact recomputation where the expansion cancels.
-                                var cancelled: Int32 = 0  // counted, not short-circuited, so that the loop vectorizes
-                                for j in 0..<m {
-                                    let s = ni + nb[j]
-                                    let v = s - 2 * row[j]
-                                    cancelled &+= v < 1e-3 * s ? 1 : 0
-                                    row[j] = max(v, 0)
-                                }
-                                if cancelled > 0 {
-                                    for j in 0..<m where row[j] < 1e-3 * (ni + nb[j]) {
-                                        row[j] = directSquaredDistance(ai, pb.baseAddress! + j * d, d)
-                                    }
+                                finishSquaredDistances(row, m, ni, nb.baseAddress!) {
+                                    directSquaredDistance(ai, pb.baseAddress! + $0 * d, d)
                                 }
                                 if metric == .euclidean { for j in 0..<m { row[j] = row[j].squareRoot() } }
                             }
@@ -94,6 +84,24 @@ public enum CostMatrix {
             }
         }
         return Matrix(rows: a.count, cols: m, storage: storage)
+    }
+
+    /// Turns dot products `row[j] = x.y_j` into squared distances `|x|^2 + |y_j|^2 - 2 x.y_j`
+    /// (clamped at 0) in a vectorizable pass, then recomputes with `exact(j)` the few entries where
+    /// that expansion cancels (close frames), so that a frame is at distance exactly 0 from itself.
+    @inline(__always)
+    static func finishSquaredDistances(_ row: UnsafeMutablePointer<Float>, _ m: Int, _ xNorm: Float,
+                                       _ yNorms: UnsafePointer<Float>, exact: (Int) -> Float) {
+        var cancelled: Int32 = 0  // counted, not short-circuited, so that the loop vectorizes
+        for j in 0..<m {
+            let s = xNorm + yNorms[j]
+            let v = s - 2 * row[j]
+            cancelled &+= v < 1e-3 * s ? 1 : 0
+            row[j] = max(v, 0)
+        }
+        if cancelled > 0 {
+            for j in 0..<m where row[j] < 1e-3 * (xNorm + yNorms[j]) { row[j] = exact(j) }
+        }
     }
 
     @inline(__always)

@@ -59,19 +59,10 @@ struct CostStripMaker {
                                 row[j] = both > 0 ? max(0, 1 - row[j]) : (xn == 0 && nb[j] == 0 ? 0 : 1)
                             }
                         case .euclidean, .squaredEuclidean:
-                            var cancelled: Int32 = 0  // counted, not short-circuited, so that the loop vectorizes
-                            for j in 0..<m {
-                                let s = xn + nb[j]
-                                let v = s - 2 * row[j]
-                                cancelled &+= v < 1e-3 * s ? 1 : 0
-                                row[j] = max(v, 0)
-                            }
-                            if cancelled > 0 {
-                                original.storage.withUnsafeBufferPointer { ob in
-                                    a.storage.withUnsafeBufferPointer { ab in
-                                        for j in 0..<m where row[j] < 1e-3 * (xn + nb[j]) {
-                                            row[j] = CostMatrix.directSquaredDistance(ab.baseAddress! + i * d, ob.baseAddress! + j * d, d)
-                                        }
+                            original.storage.withUnsafeBufferPointer { ob in
+                                a.storage.withUnsafeBufferPointer { ab in
+                                    CostMatrix.finishSquaredDistances(row, m, xn, nb.baseAddress!) {
+                                        CostMatrix.directSquaredDistance(ab.baseAddress! + i * d, ob.baseAddress! + $0 * d, d)
                                     }
                                 }
                             }

@@ -106,25 +106,12 @@ public enum DTW {
         path.reserveCapacity(acc.rows + acc.cols)
         while subsequence ? i > 0 : (i > 0 || j > 0) {
             let c = cost[i, j]
-            var best = Float.infinity, move = 0
-            if i > 0 && j > 0 {
-                let v = acc.value(i - 1, j - 1) + (w.diagonalMul * c + w.diagonalAdd)
-                if v < best { best = v; move = 0 }
-            }
-            if j > 0 {
-                let v = acc.value(i, j - 1) + (w.horizontalMul * c + w.horizontalAdd)
-                if v < best { best = v; move = 1 }
-            }
-            if i > 0 {
-                let v = acc.value(i - 1, j) + (w.verticalMul * c + w.verticalAdd)
-                if v < best { best = v; move = 2 }
-            }
-            if best == .infinity { move = i > 0 && j > 0 ? 0 : (j > 0 ? 1 : 2) }
-            switch move {
-            case 0: i -= 1; j -= 1
-            case 1: j -= 1
-            default: i -= 1
-            }
+            let from = PathStep.predecessor(
+                of: i, j,
+                diagonal: i > 0 && j > 0 ? acc.value(i - 1, j - 1) + (w.diagonalMul * c + w.diagonalAdd) : .infinity,
+                horizontal: j > 0 ? acc.value(i, j - 1) + (w.horizontalMul * c + w.horizontalAdd) : .infinity,
+                vertical: i > 0 ? acc.value(i - 1, j) + (w.verticalMul * c + w.verticalAdd) : .infinity)
+            (i, j) = (from.i, from.j)
             path.append(PathStep(i, j))
         }
         path.reverse()

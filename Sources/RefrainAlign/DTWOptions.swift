@@ -104,3 +104,21 @@ public struct PathStep: Equatable, Hashable, Sendable {
     public var j: Int
     public init(_ i: Int, _ j: Int) { self.i = i; self.j = j }
 }
+
+extension PathStep {
+    /// The cell a path came from, given the accumulated cost of arriving by each move (`+inf` where
+    /// a move is impossible); ties go to the diagonal, then the horizontal, then the vertical move
+    /// (librosa's order). With every arrival infinite, the diagonal (or the only possible) move.
+    static func predecessor(of i: Int, _ j: Int, diagonal: Float, horizontal: Float, vertical: Float) -> PathStep {
+        var best = Float.infinity, move = 0
+        if i > 0 && j > 0 && diagonal < best { best = diagonal; move = 0 }
+        if j > 0 && horizontal < best { best = horizontal; move = 1 }
+        if i > 0 && vertical < best { best = vertical; move = 2 }
+        if best == .infinity { move = i > 0 && j > 0 ? 0 : (j > 0 ? 1 : 2) }
+        switch move {
+        case 0: return PathStep(i - 1, j - 1)
+        case 1: return PathStep(i, j - 1)
+        default: return PathStep(i - 1, j)
+        }
+    }
+}

@@ -113,13 +113,9 @@ public enum MultiscaleDTW {
         var i = n - 1, j = b.rows - 1
         var path = [PathStep(i, j)]
         while i > 0 || j > 0 {
-            let candidates = [(i - 1, j - 1), (i, j - 1), (i - 1, j)]
-            var best = Float.infinity, pick = (i > 0 ? i - 1 : i, j > 0 ? j - 1 : j)
-            for (ci, cj) in candidates where ci >= 0 && cj >= 0 {
-                let v = value(ci, cj)
-                if v < best { best = v; pick = (ci, cj) }
-            }
-            (i, j) = pick
+            let from = PathStep.predecessor(of: i, j, diagonal: value(i - 1, j - 1),
+                                            horizontal: j > 0 ? value(i, j - 1) : .infinity, vertical: value(i - 1, j))
+            (i, j) = (from.i, from.j)
             path.append(PathStep(i, j))
         }
         path.reverse()

@@ -56,15 +56,11 @@ public enum RaffelEllis {
             let freeStart = (i == 0 && j <= skipCols) || (j == 0 && i <= skipRows)
             if freeStart && d[i, j] == cost[i, j] { break }
             if i == 0 && j == 0 { break }
-            var best = Float.infinity, move = 0
-            if i > 0 && j > 0 { let v = d[i - 1, j - 1]; if v < best { best = v; move = 0 } }
-            if j > 0 { let v = d[i, j - 1] + p; if v < best { best = v; move = 1 } }
-            if i > 0 { let v = d[i - 1, j] + p; if v < best { best = v; move = 2 } }
-            switch move {
-            case 0: i -= 1; j -= 1
-            case 1: j -= 1
-            default: i -= 1
-            }
+            let from = PathStep.predecessor(of: i, j,
+                                            diagonal: i > 0 && j > 0 ? d[i - 1, j - 1] : .infinity,
+                                            horizontal: j > 0 ? d[i, j - 1] + p : .infinity,
+                                            vertical: i > 0 ? d[i - 1, j] + p : .infinity)
+            (i, j) = (from.i, from.j)
             path.append(PathStep(i, j))
         }
         path.reverse()
