@@ -29,12 +29,12 @@ struct CostStripMaker {
         self.norms = norms
     }
 
-    /// Rows `range` of the cost matrix between `a` and the stored sequence: `range.count x cols`.
-    func rows(_ a: Matrix, _ range: Range<Int>) -> Matrix {
-        var out = Matrix(rows: range.count, cols: cols)
+    /// Rows `range` of the cost matrix between `a` and the stored sequence, row `k` written at
+    /// `destination + k * stride` (`cols` values).
+    func rows(_ a: Matrix, _ range: Range<Int>, into destination: UnsafeMutablePointer<Float>, stride: Int) {
         let m = cols, d = dims
         var x = [Float](repeating: 0, count: d)
-        out.storage.withUnsafeMutableBufferPointer { po in
+        do {
             transposed.withUnsafeBufferPointer { bt in
                 norms.withUnsafeBufferPointer { nb in
                     for (k, i) in range.enumerated() {
@@ -45,7 +45,7 @@ struct CostStripMaker {
                             for t in 0..<d { x[t] *= s }
                             xn = 1
                         }
-                        let row = po.baseAddress! + k * m
+                        let row = destination + k * stride
                         for j in 0..<m { row[j] = 0 }
                         for t in 0..<d {
                             let coefficient = x[t]
@@ -72,6 +72,5 @@ struct CostStripMaker {
                 }
             }
         }
-        return out
     }
 }

@@ -58,8 +58,8 @@ public enum DTW {
         let maker = CostStripMaker(y, metric: metric)
         let acc = StripedAccumulation.compute(rows: x.rows, cols: y.rows, weights: weights, window: window,
                                               subsequence: false, keepAll: false,
-                                              abandonAbove: weights.neverDiscounts ? abandonAbove : .infinity) { r0, h in
-            maker.rows(x, r0..<(r0 + h))
+                                              abandonAbove: weights.neverDiscounts ? abandonAbove : .infinity) { r0, h, dst, stride in
+            maker.rows(x, r0..<(r0 + h), into: dst, stride: stride)
         }
         if acc.abandoned { return .infinity }
         return acc.lastRow()[y.rows - 1]
@@ -92,8 +92,10 @@ public enum DTW {
     static func accumulate(cost: Matrix, options: DTWOptions, subsequence: Bool, keepAll: Bool) -> StripedAccumulation {
         let window = options.constraint == .none ? nil : options.constraint.window(rows: cost.rows, cols: cost.cols)
         return StripedAccumulation.compute(rows: cost.rows, cols: cost.cols, weights: options.weights, window: window,
-                                           subsequence: subsequence, keepAll: keepAll) { r0, h in
-            cost.rows(r0..<(r0 + h))
+                                           subsequence: subsequence, keepAll: keepAll) { r0, h, dst, stride in
+            cost.storage.withUnsafeBufferPointer { c in
+                for k in 0..<h { (dst + k * stride).update(from: c.baseAddress! + (r0 + k) * cost.cols, count: cost.cols) }
+            }
         }
     }
 

@@ -8,41 +8,46 @@
 /// initialization and is kept separately; stripe `s` holds rows `1 + 8s ..< 9 + 8s`, skewed:
 /// cell `(1 + 8s + k, j)` is element `(j + k) * 8 + k` of the stripe.
 struct StripedAccumulation {
-    static let lanes = 8
+    /// Writes rows `r0 ..< r0 + h` of the cost matrix, row `k` at `destination + k * stride`.
+    typealias CostRows = (_ r0: Int, _ h: Int, _ destination: UnsafeMutablePointer<Float>, _ stride: Int) -> Void
+
     let rows: Int
     let cols: Int
     var row0: [Float]
-    /// All stripes when kept for backtracking; otherwise only the last one.
-    var stripes: [[Float]]
+    /// Skewed stripes, `stripeSize` floats each: all of them when kept for backtracking, otherwise
+    /// two used in turn.
+    var storage: [Float]
     let keptAll: Bool
     /// Set when every cell of some row exceeded the abandoning threshold (the DTW cost then does too).
     var abandoned = false
+
+    var stripeSize: Int { (cols + 7) * 8 }
+
+    @inline(__always)
+    func stripeBase(_ s: Int) -> Int { (keptAll ? s : s % 2) * stripeSize }
 
     /// `D[i, j]`; only valid for every row when the stripes were kept.
     @inline(__always)
     func value(_ i: Int, _ j: Int) -> Float {
         if i == 0 { return row0[j] }
-        let s = (i - 1) / 8, k = (i - 1) % 8
-        let stripe = keptAll ? stripes[s] : stripes[stripes.count - 1]
-        return stripe[(j + k) * 8 + k]
+        let k = (i - 1) % 8
+        return storage[stripeBase((i - 1) / 8) + (j + k) * 8 + k]
     }
 
     /// The last row `D[N-1, :]`.
     func lastRow() -> [Float] {
-        if rows == 1 { return row0 }
-        let k = (rows - 2) % 8
-        let stripe = stripes[stripes.count - 1]
-        return (0..<cols).map { stripe[($0 + k) * 8 + k] }
+        (0..<cols).map { value(rows - 1, $0) }
     }
 
-    /// Runs the recurrence. `costRows(r0, h)` returns rows `r0 ..< r0 + h` of the cost matrix
-    /// (`h x cols`); `window` restricts row `i` to columns `lo[i]...hi[i]`.
+    /// Runs the recurrence. `costRows` provides rows of the cost matrix; `window` restricts row `i`
+    /// to columns `lo[i]...hi[i]`.
     static func compute(rows n: Int, cols m: Int, weights w: StepWeights, window: (lo: [Int], hi: [Int])?,
                         subsequence: Bool, keepAll: Bool, abandonAbove: Float = .infinity,
-                        costRows: (Int, Int) -> Matrix) -> StripedAccumulation {
+                        costRows: CostRows) -> StripedAccumulation {
         precondition(n > 0 && m > 0)
         // Row 0, as librosa initializes it: D[0,0] = C[0,0]; subsequence: D[0,j] = C[0,j] at most.
-        let c0 = costRows(0, 1).storage
+        var c0 = [Float](repeating: 0, count: m)
+        c0.withUnsafeMutableBufferPointer { costRows(0, 1, $0.baseAddress!, m) }
         var row0 = [Float](repeating: .infinity, count: m)
         let lo0 = window?.lo[0] ?? 0, hi0 = window?.hi[0] ?? (m - 1)
         for j in 0..<m {
@@ -52,63 +57,51 @@ struct StripedAccumulation {
             if j > 0 { v = min(v, row0[j - 1] + (w.horizontalMul * c + w.horizontalAdd)) }
             row0[j] = v
         }
-        let steps = m + 7
         let stripeCount = (n - 1 + 7) / 8
-        var stripes: [[Float]] = []
-        stripes.reserveCapacity(keepAll ? stripeCount : 2)
+        let stripeSize = (m + 7) * 8
+        var storage = [Float](repeating: 0, count: stripeSize * (keepAll ? stripeCount : 2))
+        var abandoned = false
+        func stripeBase(_ s: Int) -> Int { (keepAll ? s : s % 2) * stripeSize }
         // The stripe's cost rows, each padded with 8 infinite cells on both sides, so that lane k
         // can read column t - k for every step t without a bounds test.
         let stride = m + 16
         var paddedCost = [Float](repeating: .infinity, count: 8 * stride)
-        for s in 0..<stripeCount {
-            let r0 = 1 + 8 * s, h = min(8, n - r0)
-            let block = costRows(r0, h)
+        storage.withUnsafeMutableBufferPointer { store in
             paddedCost.withUnsafeMutableBufferPointer { pc in
-                block.storage.withUnsafeBufferPointer { cb in
+                for s in 0..<stripeCount {
+                    let r0 = 1 + 8 * s, h = min(8, n - r0)
+                    costRows(r0, h, pc.baseAddress! + 8, stride)
                     for k in 0..<8 {
-                        let dst = pc.baseAddress! + k * stride + 8
-                        guard k < h else {
-                            if s == 0 || h < 8 { dst.update(repeating: .infinity, count: m) }
-                            continue
-                        }
-                        dst.update(from: cb.baseAddress! + k * m, count: m)
+                        let row = pc.baseAddress! + k * stride + 8
+                        guard k < h else { row.update(repeating: .infinity, count: m); continue }
                         if let window {
                             let lo = window.lo[r0 + k], hi = window.hi[r0 + k]
-                            for j in 0..<m where j < lo || j > hi { dst[j] = .infinity }
+                            for j in 0..<m where j < lo || j > hi { row[j] = .infinity }
                         }
                     }
-                }
-            }
-            var out = keepAll || stripes.count < 2 ? [Float](repeating: 0, count: steps * 8) : stripes.removeFirst()
-            paddedCost.withUnsafeBufferPointer { sc in
-                out.withUnsafeMutableBufferPointer { ob in
+                    let out = store.baseAddress! + stripeBase(s)
                     if s == 0 {
                         row0.withUnsafeBufferPointer { p in
-                            runStripe(cost: sc.baseAddress! + 8, costStride: stride, out: ob.baseAddress!, prev: p.baseAddress!,
+                            runStripe(cost: pc.baseAddress! + 8, costStride: stride, out: out, prev: p.baseAddress!,
                                       prevStride: 1, cols: m, weights: w)
                         }
                     } else {
-                        stripes[stripes.count - 1].withUnsafeBufferPointer { p in
-                            runStripe(cost: sc.baseAddress! + 8, costStride: stride, out: ob.baseAddress!, prev: p.baseAddress! + 63,
-                                      prevStride: 8, cols: m, weights: w)
-                        }
+                        runStripe(cost: pc.baseAddress! + 8, costStride: stride, out: out,
+                                  prev: store.baseAddress! + stripeBase(s - 1) + 63, prevStride: 8, cols: m, weights: w)
+                    }
+                    if abandonAbove < .infinity {
+                        // Every path crosses the stripe's last row; its minimum bounds the final cost.
+                        let k = h - 1
+                        var smallest = Float.infinity
+                        for j in 0..<m { smallest = min(smallest, out[(j + k) * 8 + k]) }
+                        if smallest > abandonAbove { abandoned = true; return }
                     }
                 }
             }
-            stripes.append(out)
-            if abandonAbove < .infinity {
-                // Every path crosses the stripe's last row; its minimum bounds the final cost.
-                let k = h - 1
-                var smallest = Float.infinity
-                for j in 0..<m { smallest = min(smallest, out[(j + k) * 8 + k]) }
-                if smallest > abandonAbove {
-                    var result = StripedAccumulation(rows: n, cols: m, row0: row0, stripes: stripes, keptAll: keepAll)
-                    result.abandoned = true
-                    return result
-                }
-            }
         }
-        return StripedAccumulation(rows: n, cols: m, row0: row0, stripes: stripes, keptAll: keepAll)
+        var result = StripedAccumulation(rows: n, cols: m, row0: row0, storage: storage, keptAll: keepAll)
+        result.abandoned = abandoned
+        return result
     }
 
     /// One stripe: row `k` of the stripe's costs starts at `cost + k * costStride` and is readable
