@@ -65,13 +65,14 @@ public enum SoftDTW {
                 for i in 1...n {
                     for j in 1...m {
                         let x = r[(i - 1) * w + j - 1], y = r[(i - 1) * w + j], z = r[i * w + j - 1]
+                        // Log-sum-exp shifted by the minimum, whose own term is exp(0) = 1.
                         let lo = min(x, min(y, z))
                         let soft: Double
                         if lo == .infinity {
                             soft = .infinity
                         } else {
-                            let s = exp((lo - x) * invGamma) + exp((lo - y) * invGamma) + exp((lo - z) * invGamma)
-                            soft = lo - gamma * log(s)
+                            let (u, v) = x == lo ? (y, z) : (y == lo ? (x, z) : (x, y))
+                            soft = lo - gamma * log(1 + exp((lo - u) * invGamma) + exp((lo - v) * invGamma))
                         }
                         r[i * w + j] = Double(c[(i - 1) * m + j - 1]) + soft
                     }
