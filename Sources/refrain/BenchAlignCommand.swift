@@ -28,7 +28,7 @@ struct BenchAlignCommand: ParsableCommand {
         print("peers: running scripts/bench/align_peer.py ...")
         let peers = peerRates(root: root)
         let cRef = referenceRates(root: root)
-        var g = SystemRandomNumberGenerator()
+        var g = BenchRandom(seed: 2012)
         func random(_ r: Int, _ c: Int) -> Matrix {
             Matrix(rows: r, cols: c, storage: (0..<(r * c)).map { _ in Float.random(in: 0..<1, using: &g) })
         }
@@ -172,5 +172,18 @@ struct BenchAlignCommand: ParsableCommand {
         if let f = output(binary, ["float", "12", "1000", "1000", "5"]), let r = Double(f.split(separator: " ")[0]) { rates["float"] = r }
         if let h = output(binary, ["hamming", "1000", "1000", "5"]), let r = Double(h.split(separator: " ")[0]) { rates["hamming"] = r }
         return rates
+    }
+}
+
+/// A fast seeded generator for benchmark inputs (SplitMix64), so that every run times the same data.
+struct BenchRandom: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
