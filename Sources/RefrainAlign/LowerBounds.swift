@@ -60,8 +60,19 @@ public enum LowerBound {
             guard query.rows > 0, candidateLength > 0 else { throw RefrainError.invalidArgument("cannot bound an empty sequence") }
             self.metric = metric
             self.candidateLength = candidateLength
-            // Windows of the transposed problem: candidate frames are rows.
-            let (lo, hi) = constraint.window(rows: candidateLength, cols: query.rows)
+            // Windows of the transposed problem (candidate frames are rows). A band of `radius`
+            // candidate frames spans up to `radius * N / M` query frames; rounding in the windows can
+            // differ by a cell between orientations, so every window is widened by one cell: the
+            // bound only loosens, it never overshoots.
+            var transposed = constraint
+            if case .band(let radius) = constraint {
+                let n = Double(query.rows), m = Double(candidateLength)
+                transposed = .band(radius: Int((Double(radius) * max(n, m) / min(n, m)).rounded(.up)))
+            }
+            var (lo, hi) = transposed.window(rows: candidateLength, cols: query.rows)
+            if constraint != .none {
+                for i in 0..<candidateLength { lo[i] = max(0, lo[i] - 1); hi[i] = min(query.rows - 1, hi[i] + 1) }
+            }
             let d = query.cols
             var upper = Matrix(rows: candidateLength, cols: d, repeating: .infinity)
             var lower = Matrix(rows: candidateLength, cols: d, repeating: -.infinity)
