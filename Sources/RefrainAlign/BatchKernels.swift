@@ -26,46 +26,83 @@ enum BatchKernels {
                 let features = UnsafeRawPointer(fb.baseAddress!)
                 let norms = UnsafeRawPointer(nb.baseAddress!)
                 let stride = dims * 64  // bytes per frame of all 16 lanes
-                for i in 0..<n {
-                    let qi = query + i * dims
-                    let base = V(repeating: metric == .cosine ? 1 : queryNorms[i])
-                    var left = i == 0 && !subsequence ? zero : inf
-                    var diag = inf
-                    var rowMin = inf
-                    for j in 0..<m {
-                        // Cost of query frame i against frame j of all 16 lanes.
-                        let f = features + j * stride
-                        // Three independent accumulators: the FMA latency chain is a third as long.
-                        var dot0 = V(repeating: 0), dot1 = V(repeating: 0), dot2 = V(repeating: 0)
-                        var d = 0
-                        while d + 3 <= dims {
-                            dot0.addProduct(V(repeating: qi[d]), f.loadUnaligned(fromByteOffset: d * 64, as: V.self))
-                            dot1.addProduct(V(repeating: qi[d + 1]), f.loadUnaligned(fromByteOffset: (d + 1) * 64, as: V.self))
-                            dot2.addProduct(V(repeating: qi[d + 2]), f.loadUnaligned(fromByteOffset: (d + 2) * 64, as: V.self))
-                            d += 3
+                let baseOf = { (i: Int) in V(repeating: metric == .cosine ? 1 : queryNorms[i]) }
+                @inline(__always) func finish(_ dot: V, _ base: V, _ j: Int) -> V {
+                    var c = base + norms.loadUnaligned(fromByteOffset: j * 64, as: V.self)
+                    c.addProduct(V(repeating: scale), dot)
+                    c = lanewiseMax(c, zero)
+                    return sq ? c.squareRoot() : c
+                }
+                var i = 0
+                while i < n {
+                    let qa = query + i * dims
+                    let baseA = baseOf(i)
+                    var leftA = i == 0 && !subsequence ? zero : inf
+                    var diagA = inf
+                    var rowMinA = inf
+                    if i + 1 < n {
+                        // Two query rows per sweep: each database frame is loaded once for both,
+                        // halving the loads per cell. Row i + 1 reads row i's new values directly.
+                        let qb = qa + dims
+                        let baseB = baseOf(i + 1)
+                        var leftB = inf, previousA = inf, rowMinB = inf
+                        for j in 0..<m {
+                            let f = features + j * stride
+                            // One accumulator per row keeps every value in registers (16 ymm).
+                            var a = V(repeating: 0), b = V(repeating: 0)
+                            for d in 0..<dims {
+                                let x = f.loadUnaligned(fromByteOffset: d &* 64, as: V.self)
+                                a.addProduct(V(repeating: qa[d]), x)
+                                b.addProduct(V(repeating: qb[d]), x)
+                            }
+                            let ca = finish(a, baseA, j), cb = finish(b, baseB, j)
+                            let va: V
+                            if i == 0 {
+                                va = subsequence ? ca : ca + leftA
+                            } else {
+                                let up = row[j]
+                                va = ca + lanewiseMin(lanewiseMin(diagA, up), leftA)
+                                diagA = up
+                            }
+                            let vb = cb + lanewiseMin(lanewiseMin(previousA, va), leftB)
+                            row[j] = vb
+                            leftA = va; previousA = va; leftB = vb
+                            rowMinB = lanewiseMin(rowMinB, vb)
                         }
-                        while d < dims {
-                            dot0.addProduct(V(repeating: qi[d]), f.loadUnaligned(fromByteOffset: d * 64, as: V.self))
-                            d += 1
+                        if i + 1 < n - 1 && rowMinB.min() > threshold { abandoned = true; return }
+                        i += 2
+                    } else {
+                        for j in 0..<m {
+                            // Cost of query frame i against frame j of all 16 lanes.
+                            let f = features + j * stride
+                            var dot0 = V(repeating: 0), dot1 = V(repeating: 0), dot2 = V(repeating: 0)
+                            var d = 0
+                            while d + 3 <= dims {
+                                dot0.addProduct(V(repeating: qa[d]), f.loadUnaligned(fromByteOffset: d * 64, as: V.self))
+                                dot1.addProduct(V(repeating: qa[d + 1]), f.loadUnaligned(fromByteOffset: (d + 1) * 64, as: V.self))
+                                dot2.addProduct(V(repeating: qa[d + 2]), f.loadUnaligned(fromByteOffset: (d + 2) * 64, as: V.self))
+                                d += 3
+                            }
+                            while d < dims {
+                                dot0.addProduct(V(repeating: qa[d]), f.loadUnaligned(fromByteOffset: d * 64, as: V.self))
+                                d += 1
+                            }
+                            let c = finish(dot0 + dot1 + dot2, baseA, j)
+                            let v: V
+                            if i == 0 {
+                                v = subsequence ? c : c + leftA
+                            } else {
+                                let up = row[j]
+                                v = c + lanewiseMin(lanewiseMin(diagA, up), leftA)
+                                diagA = up
+                            }
+                            row[j] = v
+                            leftA = v
+                            rowMinA = lanewiseMin(rowMinA, v)
                         }
-                        let dot = dot0 + dot1 + dot2
-                        var c = base + norms.loadUnaligned(fromByteOffset: j * 64, as: V.self)
-                        c.addProduct(V(repeating: scale), dot)
-                        c = lanewiseMax(c, zero)
-                        if sq { c = c.squareRoot() }
-                        let v: V
-                        if i == 0 {
-                            v = subsequence ? c : c + left
-                        } else {
-                            let up = row[j]
-                            v = c + lanewiseMin(lanewiseMin(diag, up), left)
-                            diag = up
-                        }
-                        row[j] = v
-                        left = v
-                        rowMin = lanewiseMin(rowMin, v)
+                        if i < n - 1 && rowMinA.min() > threshold { abandoned = true; return }
+                        i += 1
                     }
-                    if i < n - 1 && rowMin.min() > threshold { abandoned = true; return }
                 }
             }
         }
