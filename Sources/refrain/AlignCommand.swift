@@ -12,7 +12,7 @@ struct AlignCommand: ParsableCommand {
         Inputs: .npy feature matrices of shape frames x dims (float or integer), at --rate frames per \
         second. Audio and MIDI inputs are aligned on chroma features once the feature extractors are \
         linked in (see loadFeatures).
-        The CSV has one row per path step, "a_seconds,b_seconds"; with --every S it has instead one \
+        Above 50 million cells the alignment is multiscale DTW (bounded memory). The CSV has one row per path step, "a_seconds,b_seconds"; with --every S it has instead one \
         row every S seconds of A with the matching time in B (the "interpretation switcher").
         """)
 
@@ -68,21 +68,33 @@ struct AlignCommand: ParsableCommand {
             throw RefrainError.invalidArgument("\(a) has \(x.dimension) dims per frame, \(b) has \(y.dimension)")
         }
         guard x.frameCount > 0, y.frameCount > 0 else { throw RefrainError.invalidArgument("an input has no frames") }
-        guard x.frameCount.multipliedReportingOverflow(by: y.frameCount).partialValue <= 400_000_000 else {
-            throw RefrainError.invalidArgument("\(x.frameCount) x \(y.frameCount) cells is too large for an exact alignment")
+        let cells = x.frameCount.multipliedReportingOverflow(by: y.frameCount)
+        let exactLimit = 50_000_000
+        let long = cells.overflow || cells.partialValue > exactLimit
+        if long && (subsequence || band != nil || png != nil) {
+            throw RefrainError.invalidArgument("\(x.frameCount) x \(y.frameCount) cells is too large for --subsequence, --band or --png; lower the frame rate")
         }
-        let cost = try CostMatrix.compute(x, y, metric: costMetric)
         let path: [PathStep]
         let total: Float
-        if subsequence {
-            guard let match = try SubsequenceDTW.bestMatches(cost: cost, count: 1).first else {
+        var cost: Matrix?
+        if long {
+            // Bounded memory: coarse-to-fine alignment inside a band around the projected path.
+            let result = try MultiscaleDTW.align(x.values, y.values, metric: costMetric)
+            (path, total) = (result.alignment.path, result.alignment.cost)
+            print("multiscale DTW: \(result.levels) levels, \(result.cellsAtFinestLevel) cells at full rate")
+        } else if subsequence {
+            let c = try CostMatrix.compute(x, y, metric: costMetric)
+            cost = c
+            guard let match = try SubsequenceDTW.bestMatches(cost: c, count: 1).first else {
                 throw RefrainError.invalidArgument("no subsequence match")
             }
             (path, total) = (match.path, match.cost)
             print(String(format: "match: B %.3f s - %.3f s", y.times[match.start], y.times[match.end]))
         } else {
+            let c = try CostMatrix.compute(x, y, metric: costMetric)
+            cost = c
             let options = DTWOptions(constraint: band.map { .sakoeChiba(radiusFraction: $0) } ?? .none)
-            let alignment = try DTW.align(cost: cost, options: options)
+            let alignment = try DTW.align(cost: c, options: options)
             (path, total) = (alignment.path, alignment.cost)
         }
         print(String(format: "cost: %.6g (%@, %d x %d frames, %d path steps, %.6g per step)",
@@ -96,7 +108,7 @@ struct AlignCommand: ParsableCommand {
         } else {
             print(text, terminator: "")
         }
-        if let png {
+        if let png, let cost {
             let data = try Self.picture(cost: cost, path: path).pngData()
             do { try data.write(to: URL(fileURLWithPath: png)) } catch {
                 throw RefrainError(.io, "\(png): cannot write (\(error.localizedDescription))")
