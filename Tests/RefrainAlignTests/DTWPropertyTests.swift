@@ -71,6 +71,7 @@ final class DTWPropertyTests: XCTestCase {
             .sorted { $0.1 < $1.1 }.prefix(3)
         XCTAssertEqual(matches.map(\.index), full.map(\.0))
         XCTAssertEqual(matches.first?.index, 77)
+        print("cascade over \(stats.candidates): LB_Kim pruned \(stats.prunedByKim), LB_Keogh \(stats.prunedByKeogh), DTW abandoned \(stats.abandonedDTW), completed \(stats.completedDTW)")
         XCTAssertGreaterThan(stats.prunedByKim + stats.prunedByKeogh + stats.abandonedDTW, 200, "\(stats)")
     }
 
