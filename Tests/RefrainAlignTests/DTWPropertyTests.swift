@@ -62,7 +62,16 @@ final class DTWPropertyTests: XCTestCase {
 
     func testCascadeSearchEqualsFullScanAndPrunes() throws {
         var g = SeededGenerator(seed: 10)
-        let candidates = (0..<300).map { _ in randomMatrix(48, 4, &g) }
+        // Smooth random walks, like real feature trajectories (on white noise the bounds are empty).
+        func walk() -> Matrix {
+            var m = Matrix(rows: 48, cols: 4)
+            var state = (0..<4).map { _ in Float.random(in: -3...3, using: &g) }
+            for i in 0..<48 {
+                for d in 0..<4 { state[d] += Float.random(in: -0.3...0.3, using: &g); m[i, d] = state[d] }
+            }
+            return m
+        }
+        let candidates = (0..<300).map { _ in walk() }
         var query = candidates[77]
         for k in 0..<query.storage.count { query.storage[k] += Float.random(in: -0.02...0.02, using: &g) }
         let constraint = GlobalConstraint.sakoeChiba(radiusFraction: 0.1)
@@ -72,7 +81,8 @@ final class DTWPropertyTests: XCTestCase {
         XCTAssertEqual(matches.map(\.index), full.map(\.0))
         XCTAssertEqual(matches.first?.index, 77)
         print("cascade over \(stats.candidates): LB_Kim pruned \(stats.prunedByKim), LB_Keogh \(stats.prunedByKeogh), DTW abandoned \(stats.abandonedDTW), completed \(stats.completedDTW)")
-        XCTAssertGreaterThan(stats.prunedByKim + stats.prunedByKeogh + stats.abandonedDTW, 200, "\(stats)")
+        XCTAssertGreaterThan(stats.prunedByKim + stats.prunedByKeogh + stats.abandonedDTW, 250, "\(stats)")
+        XCTAssertGreaterThan(stats.prunedByKim + stats.prunedByKeogh, 150, "\(stats)")
     }
 
     func testEarlyAbandoningReturnsInfinityOnlyAboveTheThreshold() throws {
