@@ -13,18 +13,31 @@ public enum CostMatrix {
     /// The `N x M` cost matrix between `a` (`N x dims`) and `b` (`M x dims`): element `(i, j)` is the
     /// cost of matching frame `i` of `a` with frame `j` of `b`.
     ///
-    /// Cosine and (squared) Euclidean costs come from one BLAS matrix product `a * b^T` and the row
-    /// norms; entries where that expansion cancels badly (close frames) are recomputed directly, so
-    /// the cost of a frame with itself is exactly 0.
+    /// Cosine and (squared) Euclidean costs come from the dot products `a * b^T` and the row norms:
+    /// one BLAS matrix product above 32 dimensions, a direct vectorized pass below; entries where
+    /// the expansion cancels badly (close frames) are recomputed directly, so the cost of a frame
+    /// with itself is exactly 0.
     public static func compute(_ a: Matrix, _ b: Matrix, metric: CostMetric = .euclidean) throws -> Matrix {
         guard a.cols == b.cols else {
             throw RefrainError.invalidArgument("feature dimensions differ: \(a.cols) and \(b.cols)")
         }
         if a.rows == 0 || b.rows == 0 { return Matrix(rows: a.rows, cols: b.rows) }
+        if a.cols <= directDimensionLimit {
+            // Few dimensions (chroma, MFCC): a direct vectorized pass beats sgemm, whose inner
+            // dimension is then too short to pay for its packing and output passes.
+            let maker = CostStripMaker(b, metric: metric)
+            var out = Matrix(rows: a.rows, cols: b.rows)
+            out.storage.withUnsafeMutableBufferPointer { maker.rows(a, 0..<a.rows, into: $0.baseAddress!, stride: b.rows) }
+            return out
+        }
         return strip(a, rows: 0..<a.rows, b, bNorms: b.rowSquaredNorms(), metric: metric)
     }
 
-    /// Rows `rows` of the cost matrix between `a` and `b`, given `b`'s squared row norms.
+    /// Up to this many dimensions, cost matrices are computed directly rather than through BLAS
+    /// (measured on 2000 x 2000: 12-d direct 2.4x faster, 48-d even, 84-d BLAS 2x faster).
+    static let directDimensionLimit = 32
+
+    /// Rows `rows` of the cost matrix between `a` and `b` through BLAS, given `b`'s squared row norms.
     static func strip(_ a: Matrix, rows: Range<Int>, _ b: Matrix, bNorms: [Float], metric: CostMetric) -> Matrix {
         let x = rows == 0..<a.rows ? a : a.rows(rows)
         let n = x.rows, m = b.rows, d = a.cols
