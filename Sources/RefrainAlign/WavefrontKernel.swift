@@ -59,7 +59,10 @@ struct StripedAccumulation {
         }
         let stripeCount = (n - 1 + 7) / 8
         let stripeSize = (m + 7) * 8
-        var storage = [Float](repeating: 0, count: stripeSize * (keepAll ? stripeCount : 2))
+        // Every stripe is written whole by `runStripe` before it is read, so no zero fill is needed.
+        var storage = [Float](unsafeUninitializedCapacity: stripeSize * (keepAll ? stripeCount : 2)) { _, count in
+            count = stripeSize * (keepAll ? stripeCount : 2)
+        }
         var abandoned = false
         func stripeBase(_ s: Int) -> Int { (keepAll ? s : s % 2) * stripeSize }
         // The stripe's cost rows, each padded with 8 infinite cells on both sides, so that lane k
