@@ -10,6 +10,7 @@ struct BenchCommand: ParsableCommand {
             FeaturesBenchCommand.self,
             MIDIBenchCommand.self,
             BenchOnsetsCommand.self,
+            BenchAlignCommand.self,
         ]
     )
 }

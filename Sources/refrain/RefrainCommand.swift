@@ -9,6 +9,7 @@ struct RefrainCommand: ParsableCommand {
         abstract: "Find music by its content: index recordings and scores, query by MIDI, audio or humming.",
         version: refrainVersion,
         subcommands: [
+            AlignCommand.self,
             BenchCommand.self,
             FeaturesCommand.self,
             DemoCommand.self,

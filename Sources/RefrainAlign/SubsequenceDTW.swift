@@ -1,0 +1,51 @@
+/// One occurrence of a query inside a longer sequence.
+public struct SubsequenceMatch: Equatable, Sendable {
+    /// First and last matched frames of the longer (database) sequence, inclusive.
+    public var start: Int
+    public var end: Int
+    /// Accumulated cost of the match's path.
+    public var cost: Float
+    /// The path, `i` over query frames (0 ... N-1), `j` over database frames (start ... end).
+    public var path: [PathStep]
+}
+
+/// Subsequence DTW (Müller, "Fundamentals of Music Processing", 2015, sec. 7.2): the query (rows of
+/// the cost matrix) is matched as a whole, the database sequence (columns) may be entered and left
+/// anywhere. librosa's `sequence.dtw(subseq=True)` conventions: `D[0, j] = C[0, j]`.
+public enum SubsequenceDTW {
+    /// The matching function `D[N-1, :]`: `M` values, the cost of the best match ending at each
+    /// database frame.
+    public static func matchingFunction(cost: Matrix, weights: StepWeights = .standard) throws -> [Float] {
+        try DTW.validate(cost, DTWOptions(weights: weights))
+        return DTW.accumulate(cost: cost, options: DTWOptions(weights: weights), subsequence: true, keepAll: false).lastRow()
+    }
+
+    /// The `count` best non-overlapping matches of the query (rows of `cost`, `N x M`), best first.
+    /// A candidate end frame is skipped when its path overlaps, in database frames, a match already
+    /// taken. Memory: `N x M` floats.
+    public static func bestMatches(cost: Matrix, count: Int = 1, weights: StepWeights = .standard) throws -> [SubsequenceMatch] {
+        guard count > 0 else { return [] }
+        let options = DTWOptions(weights: weights)
+        try DTW.validate(cost, options)
+        let acc = DTW.accumulate(cost: cost, options: options, subsequence: true, keepAll: true)
+        let last = acc.lastRow()
+        let order = (0..<cost.cols).filter { last[$0].isFinite }.sorted { last[$0] < last[$1] || (last[$0] == last[$1] && $0 < $1) }
+        var taken: [SubsequenceMatch] = []
+        var covered = [Bool](repeating: false, count: cost.cols)
+        for end in order where !covered[end] {
+            let path = DTW.backtrack(acc, cost: cost, weights: weights, from: end, subsequence: true)
+            let start = path.first!.j
+            if (start...end).contains(where: { covered[$0] }) { continue }
+            for j in start...end { covered[j] = true }
+            taken.append(SubsequenceMatch(start: start, end: end, cost: last[end], path: path))
+            if taken.count == count { break }
+        }
+        return taken
+    }
+
+    /// The best matches of `query` (`N x dims`) in `database` (`M x dims`) under `metric`.
+    public static func bestMatches(query: Matrix, database: Matrix, metric: CostMetric = .euclidean,
+                                   count: Int = 1, weights: StepWeights = .standard) throws -> [SubsequenceMatch] {
+        try bestMatches(cost: CostMatrix.compute(query, database, metric: metric), count: count, weights: weights)
+    }
+}

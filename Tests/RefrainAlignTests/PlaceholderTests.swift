@@ -1,7 +1,0 @@
-import RefrainAlign
-import XCTest
-
-// Placeholder until the first real tests of this module land; delete it then.
-final class RefrainAlignPlaceholderTests: XCTestCase {
-    func testModuleLinks() { XCTAssertEqual(Matrix(rows: 1, cols: 2).count, 2) }
-}
