@@ -244,8 +244,13 @@ public final class IndexStore: @unchecked Sendable {
         }
         // 2. The catalog, last, in one transaction.
         let now = Date().timeIntervalSince1970
-        let item = try Self.wrap {
-            try database.write { db -> IndexedItem in
+        // Checked again inside the transaction: another thread may have committed the same content or key.
+        let outcome = try Self.wrap {
+            try database.write { db -> AddOutcome in
+                if let existing = try Catalog.items(in: db, where: "sha256 = ?", [sha256]).first { return .unchanged(existing) }
+                if let existing = try Catalog.items(in: db, where: "key = ?", [key]).first {
+                    throw RefrainError(.index, "key '\(key)' already names other content (\(existing.path)); remove it first")
+                }
                 try db.execute(sql: """
                     INSERT INTO items (key, path, title, kind, sha256, duration, added_at, array_bytes)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -263,11 +268,11 @@ public final class IndexStore: @unchecked Sendable {
                     try db.execute(sql: "INSERT INTO blobs (item_id, name, data) VALUES (?, ?, ?)",
                                    arguments: [id, name, data])
                 }
-                return IndexedItem(id: id, key: key, path: path, title: title ?? analysis.title, kind: analysis.kind,
-                                   sha256: sha256, duration: analysis.duration, addedAt: now, arrayBytes: bytes)
+                return .added(IndexedItem(id: id, key: key, path: path, title: title ?? analysis.title, kind: analysis.kind,
+                                          sha256: sha256, duration: analysis.duration, addedAt: now, arrayBytes: bytes))
             }
         }
-        return .added(item)
+        return outcome
     }
 
     /// Removes items by key: catalog rows first (one transaction), then their files. Returns the keys
