@@ -7,6 +7,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure speed (and the ratio against the peer library, timed in the same run).",
         subcommands: [
+            BenchIndexCommand.self,
         ]
     )
 }

@@ -10,6 +10,8 @@ struct RefrainCommand: ParsableCommand {
         version: refrainVersion,
         subcommands: [
             BenchCommand.self,
+            IndexCommand.self, AddCommand.self, RemoveCommand.self, ListCommand.self, StatsCommand.self,
+            QueryCommand.self, EvalCommand.self,
         ]
     )
 }
