@@ -56,6 +56,6 @@ let package = Package(
         .testTarget(name: "RefrainFeaturesTests", dependencies: ["RefrainFeatures", "RefrainAudio", "RefrainTestSupport"]),
         .testTarget(name: "RefrainSymbolicTests", dependencies: ["RefrainSymbolic", "RefrainTestSupport"]),
         .testTarget(name: "RefrainAlignTests", dependencies: ["RefrainAlign", "RefrainTestSupport"]),
-        .testTarget(name: "RefrainIndexTests", dependencies: ["RefrainIndex", "RefrainTestSupport"]),
+        .testTarget(name: "RefrainIndexTests", dependencies: ["RefrainIndex", "RefrainTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )

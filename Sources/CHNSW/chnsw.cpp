@@ -73,7 +73,7 @@ extern "C" chnsw_index *chnsw_load(const char *path, int32_t dim, chnsw_space sp
         index->metric = make_space(dim, space);
         index->graph = std::make_unique<hnswlib::HierarchicalNSW<float>>(
             index->metric.get(), std::string(path), false, size_t(max_elements > 0 ? max_elements : 0));
-        if (index->graph->data_size_ != size_t(dim) * sizeof(float)) {
+        if (index->graph->label_offset_ - index->graph->offsetData_ != size_t(dim) * sizeof(float)) {
             set_error(error, error_capacity, "HNSW file was built with another dimension");
             delete index;
             return nullptr;
