@@ -63,6 +63,7 @@ public enum IndexAdder {
     }
 
     /// Adds `jobs` to `store` (opened writable).
+    @discardableResult
     public static func add(_ jobs: [AddJob], to store: IndexStore, analyzer: any ItemAnalyzer, threads: Int = 2,
                            progress: ProgressReporter? = nil, updateShingles: Bool = true) throws -> AddReport {
         let started = Date()
