@@ -23,6 +23,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f"),
@@ -31,14 +32,19 @@ let package = Package(
         .systemLibrary(name: "CSoxr", pkgConfig: "soxr"),
         .systemLibrary(name: "CFluidSynth"),  // its pkg-config flags (-pthread) are refused by SwiftPM
         .systemLibrary(name: "CPNG", pkgConfig: "libpng"),
+        // A C shim over the header-only hnswlib (Debian libhnswlib-dev): Swift's C++ interop cannot link it directly.
+        .target(name: "CHNSW", cxxSettings: [.unsafeFlags(["-std=c++17", "-O3"] + (hostHasAVX2 ? ["-march=x86-64-v3"] : []))]),
 
         .target(name: "RefrainMath", dependencies: ["CFFTW", "CBLAS", "CPNG"], swiftSettings: vectorFlags),
         .target(name: "RefrainAudio", dependencies: ["RefrainMath", "CSndFile", "CSoxr"], swiftSettings: vectorFlags),
         .target(name: "RefrainFeatures", dependencies: ["RefrainMath", "RefrainAudio"], swiftSettings: vectorFlags),
         .target(name: "RefrainSymbolic", dependencies: ["RefrainMath", "CFluidSynth"], swiftSettings: vectorFlags),
         .target(name: "RefrainAlign", dependencies: ["RefrainMath"], swiftSettings: vectorFlags),
+        .target(name: "RefrainIndex",
+                dependencies: ["RefrainMath", "CBLAS", "CHNSW", .product(name: "GRDB", package: "GRDB.swift")],
+                swiftSettings: vectorFlags),
         .target(name: "Refrain",
-                dependencies: ["RefrainMath", "RefrainAudio", "RefrainFeatures", "RefrainSymbolic", "RefrainAlign"],
+                dependencies: ["RefrainMath", "RefrainAudio", "RefrainFeatures", "RefrainSymbolic", "RefrainAlign", "RefrainIndex"],
                 swiftSettings: vectorFlags),
         .executableTarget(name: "refrain",
                           dependencies: ["Refrain", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -51,5 +57,6 @@ let package = Package(
         .testTarget(name: "RefrainSymbolicTests", dependencies: ["RefrainSymbolic", "RefrainTestSupport"]),
         .testTarget(name: "RefrainAlignTests", dependencies: ["RefrainAlign", "RefrainTestSupport"]),
         .testTarget(name: "RefrainTests", dependencies: ["Refrain", "RefrainTestSupport"]),
+        .testTarget(name: "RefrainIndexTests", dependencies: ["RefrainIndex", "RefrainTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )

@@ -7,3 +7,4 @@
 
 /// Refrain's version, printed by `refrain --version` and stored in index metadata.
 public let refrainVersion = "0.1.0"
+@_exported import RefrainIndex

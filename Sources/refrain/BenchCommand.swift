@@ -11,6 +11,7 @@ struct BenchCommand: ParsableCommand {
             MIDIBenchCommand.self,
             BenchOnsetsCommand.self,
             BenchAlignCommand.self,
+            BenchIndexCommand.self,
         ]
     )
 }

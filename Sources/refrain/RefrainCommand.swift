@@ -14,6 +14,8 @@ struct RefrainCommand: ParsableCommand {
             FeaturesCommand.self,
             DemoCommand.self,
             MIDICommand.self,
+            IndexCommand.self, AddCommand.self, RemoveCommand.self, ListCommand.self, StatsCommand.self,
+            QueryCommand.self, EvalCommand.self,
         ]
     )
 }

@@ -1,0 +1,110 @@
+import Foundation
+import RefrainMath
+
+/// One file to add, with its key and optional title.
+public struct AddJob: Equatable, Sendable {
+    public var key: String
+    public var url: URL
+    public var title: String?
+
+    public init(key: String, url: URL, title: String? = nil) {
+        self.key = key
+        self.url = url
+        self.title = title
+    }
+}
+
+/// What an add run did.
+public struct AddReport: Sendable {
+    public var added: [IndexedItem] = []
+    /// Keys whose content was already indexed.
+    public var unchanged: [String] = []
+    /// Files skipped, with the reason.
+    public var failed: [(path: String, message: String)] = []
+    /// Wall-clock seconds.
+    public var seconds: Double = 0
+
+    /// Seconds of content added per second of wall clock.
+    public var realTimeFactor: Double {
+        seconds > 0 ? added.reduce(0) { $0 + $1.duration } / seconds : 0
+    }
+}
+
+/// Adds files to an index: analysis runs on several threads (both cores by default), each finished item is
+/// committed on its own (so an interruption loses at most the items in flight), files already indexed
+/// (same SHA-256) are skipped before analysis, and an unreadable file is reported and skipped. The
+/// shingle graph is brought up to date at the end.
+public enum IndexAdder {
+    /// The jobs for `paths`: files as they are, folders walked recursively for files the analyzer accepts
+    /// (sorted by path); the key is the file name without extension.
+    public static func jobs(for paths: [URL], analyzer: any ItemAnalyzer) -> (jobs: [AddJob], missing: [String]) {
+        var jobs: [AddJob] = []
+        var missing: [String] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path.path, isDirectory: &isDirectory) else {
+                missing.append(path.path)
+                continue
+            }
+            if isDirectory.boolValue {
+                var found: [URL] = []
+                if let walker = FileManager.default.enumerator(at: path, includingPropertiesForKeys: [.isRegularFileKey],
+                                                               options: [.skipsHiddenFiles]) {
+                    for case let url as URL in walker where analyzer.accepts(url) {
+                        if (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true { found.append(url) }
+                    }
+                }
+                jobs += found.sorted { $0.path < $1.path }.map { AddJob(key: $0.deletingPathExtension().lastPathComponent, url: $0) }
+            } else {
+                jobs.append(AddJob(key: path.deletingPathExtension().lastPathComponent, url: path))
+            }
+        }
+        return (jobs, missing)
+    }
+
+    /// Adds `jobs` to `store` (opened writable).
+    @discardableResult
+    public static func add(_ jobs: [AddJob], to store: IndexStore, analyzer: any ItemAnalyzer, threads: Int = 2,
+                           progress: ProgressReporter? = nil, updateShingles: Bool = true) throws -> AddReport {
+        let started = Date()
+        let collector = ReportCollector()
+        let next = Counter()
+        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, jobs.count))) { _ in
+            while let i = next.take(below: jobs.count) {
+                let job = jobs[i]
+                do {
+                    let sha = try SHA256.hex(ofFile: job.url)
+                    if let existing = try store.item(sha256: sha) {
+                        collector.unchanged(existing.key)
+                    } else {
+                        let analysis = try analyzer.analyze(job.url)
+                        switch try store.add(key: job.key, path: job.url.path, title: job.title, sha256: sha, analysis: analysis) {
+                        case .added(let item): collector.added(item)
+                        case .unchanged(let item): collector.unchanged(item.key)
+                        }
+                    }
+                } catch {
+                    let message = (error as? RefrainError)?.message ?? "\(error)"
+                    collector.failed(job.url.path, message)
+                    progress?.note("skipped \(job.url.path): \(message)")
+                }
+                progress?.step()
+            }
+        }
+        if updateShingles {
+            try ShingleIndex.update(store) { progress?.note($0) }
+        }
+        var report = collector.report
+        report.seconds = Date().timeIntervalSince(started)
+        return report
+    }
+}
+
+final class ReportCollector: @unchecked Sendable {
+    private(set) var report = AddReport()
+    private let lock = NSLock()
+
+    func added(_ item: IndexedItem) { lock.lock(); report.added.append(item); lock.unlock() }
+    func unchanged(_ key: String) { lock.lock(); report.unchanged.append(key); lock.unlock() }
+    func failed(_ path: String, _ message: String) { lock.lock(); report.failed.append((path, message)); lock.unlock() }
+}

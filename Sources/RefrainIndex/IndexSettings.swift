@@ -1,0 +1,56 @@
+import Foundation
+
+/// What an index was built with: the analysis pipeline and its feature settings, and the pruning (ANN)
+/// settings. Stored as JSON in the catalog; an index opened with different settings is refused, since its
+/// stored features would not be comparable with a query's.
+public struct IndexSettings: Codable, Equatable, Sendable {
+    /// Identifies the analysis pipeline and its version, e.g. `"features-npy/1"`; items analysed by another
+    /// pipeline would not be comparable.
+    public var analyzer: String
+    /// The pipeline's feature settings (sample rate in Hz, hop in samples, CQT bins, CENS window ...),
+    /// as text so that any pipeline can record its own. Compared exactly.
+    public var features: [String: String]
+    /// The shingle + PCA + HNSW pruning stage, or nil for an index without one.
+    public var shingles: ShingleSettings?
+
+    public init(analyzer: String, features: [String: String] = [:], shingles: ShingleSettings? = ShingleSettings()) {
+        self.analyzer = analyzer
+        self.features = features
+        self.shingles = shingles
+    }
+
+    /// Sorted-key JSON, the form stored in the catalog.
+    public func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+}
+
+/// Settings of the shingle pruning stage (Grosche & Müller 2012, "Toward characteristic audio shingles for
+/// efficient cross-version music retrieval"; Zalkow & Müller 2020, "Using weakly aligned score-audio pairs to
+/// train deep chroma models for cross-modal music retrieval"): windows of `length` consecutive frames of the
+/// array `array`, taken every `hop` frames, flattened to one vector (`length * dims` values), reduced by PCA
+/// to `dimensions` and searched in an HNSW graph.
+public struct ShingleSettings: Codable, Equatable, Sendable {
+    /// Name of the stored array the shingles are cut from (a chroma-like `frames x 12` sequence, e.g. "cens").
+    public var array: String = "cens"
+    /// Frames per shingle (20 frames of 1 Hz CENS = 20 s, after Grosche & Müller 2012).
+    public var length: Int = 20
+    /// Frames between the starts of consecutive shingles of an indexed item.
+    public var hop: Int = 5
+    /// PCA output dimensions (Zalkow & Müller 2020 found 30 or fewer enough for 240-dimensional shingles).
+    public var dimensions: Int = 30
+    /// HNSW out-degree M and construction breadth (hnswlib defaults 16 and 200).
+    public var m: Int = 16
+    public var efConstruction: Int = 200
+    /// Most shingles used to learn the PCA (a random subset above this).
+    public var pcaSampleLimit: Int = 100_000
+
+    public init(array: String = "cens", length: Int = 20, hop: Int = 5, dimensions: Int = 30) {
+        self.array = array
+        self.length = length
+        self.hop = hop
+        self.dimensions = dimensions
+    }
+}

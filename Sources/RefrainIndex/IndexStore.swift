@@ -1,0 +1,392 @@
+import Foundation
+import GRDB
+import RefrainMath
+
+/// A collection on disk: a directory holding `catalog.sqlite` (SQLite through GRDB, WAL mode: items, their
+/// arrays and blobs, metadata) and `arrays/` with one `.npy` file per stored feature sequence, which
+/// searches memory-map.
+///
+/// Writes are atomic per item: array files are written under temporary names, flushed, renamed into place
+/// and their directory flushed before the catalog transaction that references them commits; a crash
+/// leaves at most unreferenced files, which the next writer sweeps when it opens the index. One writer at a
+/// time (an advisory lock on `writer.lock`); any number of readers.
+public final class IndexStore: @unchecked Sendable {
+    /// Version of the on-disk layout; an index with a larger one was made by a newer Refrain.
+    public static let formatVersion = 1
+    public static let catalogName = "catalog.sqlite"
+    public static let arraysFolder = "arrays"
+
+    public let directory: URL
+    public let settings: IndexSettings
+    public let isWritable: Bool
+    let database: DatabasePool
+    private var lockDescriptor: Int32 = -1
+    private let cache = MappedArrayCache()
+
+    // MARK: Opening
+
+    /// Creates an empty index in `directory` (created if missing; it must not already hold an index).
+    public static func create(at directory: URL, settings: IndexSettings) throws -> IndexStore {
+        let catalog = directory.appendingPathComponent(catalogName)
+        guard !FileManager.default.fileExists(atPath: catalog.path) else {
+            throw RefrainError(.index, "\(directory.path) already holds an index")
+        }
+        try DurableFile.createDirectory(directory)
+        let store = try IndexStore(directory: directory, settings: settings, writable: true, creating: true)
+        return store
+    }
+
+    /// Opens an existing index. With `expecting`, refuses an index made with other settings. A writable
+    /// store takes the writer lock (waiting for another writer to finish) and sweeps orphaned files.
+    public static func open(at directory: URL, expecting settings: IndexSettings? = nil,
+                            writable: Bool = false) throws -> IndexStore {
+        let catalog = directory.appendingPathComponent(catalogName)
+        guard FileManager.default.fileExists(atPath: catalog.path) else {
+            throw RefrainError(.index, "\(directory.path) holds no index (run `refrain index create` first)")
+        }
+        let store = try IndexStore(directory: directory, settings: settings, writable: writable, creating: false)
+        if let settings, settings != store.settings {
+            throw RefrainError(.index, "\(directory.path) was built with other feature settings "
+                               + "(\((try? store.settings.json()) ?? "?")); rebuild it or query with those settings")
+        }
+        return store
+    }
+
+    private init(directory: URL, settings: IndexSettings?, writable: Bool, creating: Bool) throws {
+        self.directory = directory
+        self.isWritable = writable
+        if writable {
+            let lockPath = directory.appendingPathComponent("writer.lock").path
+            lockDescriptor = Foundation.open(lockPath, O_RDWR | O_CREAT, 0o644)
+            guard lockDescriptor >= 0, flock(lockDescriptor, LOCK_EX) == 0 else {
+                throw RefrainError(.io, "\(lockPath): cannot take the writer lock")
+            }
+        }
+        var configuration = Configuration()
+        configuration.readonly = !writable
+        configuration.busyMode = .timeout(30)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        let catalog = directory.appendingPathComponent(IndexStore.catalogName).path
+        let pool: DatabasePool
+        do { pool = try DatabasePool(path: catalog, configuration: configuration) } catch {
+            throw RefrainError(.index, "\(catalog): cannot open the catalog (\(error))")
+        }
+        database = pool
+        if creating {
+            guard let settings else { throw RefrainError(.index, "settings are needed to create an index") }
+            let json = try settings.json()
+            try Self.wrap {
+                try pool.write { db in
+                    try Catalog.createSchema(db)
+                    try Catalog.setMeta(db, "format_version", String(IndexStore.formatVersion))
+                    try Catalog.setMeta(db, "settings", json)
+                    try Catalog.setMeta(db, "created_at", String(Date().timeIntervalSince1970))
+                }
+            }
+            self.settings = settings
+        } else {
+            let (version, json) = try Self.wrap {
+                try pool.read { db -> (String?, String?) in
+                    (try Catalog.meta(db, "format_version"), try Catalog.meta(db, "settings"))
+                }
+            }
+            guard let versionText = version, let found = Int(versionText), let json else {
+                throw RefrainError(.index, "\(catalog) is not a Refrain index catalog")
+            }
+            guard found <= IndexStore.formatVersion else {
+                throw RefrainError(.index, "\(directory.path) uses index format \(found), newer than this Refrain "
+                                   + "(format \(IndexStore.formatVersion)); upgrade Refrain")
+            }
+            do { self.settings = try JSONDecoder().decode(IndexSettings.self, from: Data(json.utf8)) } catch {
+                throw RefrainError(.index, "\(catalog): unreadable settings")
+            }
+        }
+        if writable { try sweepOrphans() }
+    }
+
+    deinit {
+        if lockDescriptor >= 0 { close(lockDescriptor) }
+    }
+
+    static func wrap<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as RefrainError { throw error } catch {
+            throw RefrainError(.index, "catalog: \(error)")
+        }
+    }
+
+    // MARK: Reading
+
+    /// Every item, in the order added.
+    public func items() throws -> [IndexedItem] {
+        try Self.wrap { try database.read { try Catalog.items(in: $0) } }
+    }
+
+    public func item(key: String) throws -> IndexedItem? {
+        try Self.wrap { try database.read { try Catalog.items(in: $0, where: "key = ?", [key]).first } }
+    }
+
+    public func item(sha256: String) throws -> IndexedItem? {
+        try Self.wrap { try database.read { try Catalog.items(in: $0, where: "sha256 = ?", [sha256]).first } }
+    }
+
+    public func item(id: Int64) throws -> IndexedItem? {
+        try Self.wrap { try database.read { try Catalog.items(in: $0, where: "id = ?", [id]).first } }
+    }
+
+    public var itemCount: Int {
+        get throws { try Self.wrap { try database.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM items") ?? 0 } } }
+    }
+
+    /// The arrays stored for an item.
+    public func arrays(of itemID: Int64) throws -> [StoredArrayInfo] {
+        try Self.wrap { try database.read { try Catalog.arrays(in: $0, where: "item_id = ?", [itemID]) } }
+    }
+
+    /// Every stored array named `name`, keyed by item id.
+    public func arrays(named name: String) throws -> [StoredArrayInfo] {
+        try Self.wrap { try database.read { try Catalog.arrays(in: $0, where: "name = ?", [name]) } }
+    }
+
+    /// The stored sequence `name` of an item, memory-mapped, with its frame times.
+    public func feature(_ name: String, of itemID: Int64) throws -> StoredFeature {
+        guard let info = try arrays(of: itemID).first(where: { $0.name == name }) else {
+            throw RefrainError(.index, "item \(itemID) has no array '\(name)'")
+        }
+        return try feature(info)
+    }
+
+    /// The stored sequence described by `info`, memory-mapped (mappings are cached per file).
+    public func feature(_ info: StoredArrayInfo) throws -> StoredFeature {
+        let values = try cache.array(directory.appendingPathComponent(info.file))
+        guard values.frames == info.frames, values.dims == info.dims else {
+            throw RefrainError(.index, "\(info.file): shape \(values.frames)x\(values.dims) differs from the catalog")
+        }
+        let times: [Double]
+        if let timesFile = info.timesFile {
+            times = try NPY.read(directory.appendingPathComponent(timesFile)).values(as: Double.self) ?? []
+            guard times.count == info.frames else { throw RefrainError(.index, "\(timesFile): wrong number of frame times") }
+        } else {
+            let rate = info.frameRate ?? 1
+            times = (0..<info.frames).map { info.timeOffset + Double($0) / rate }
+        }
+        return StoredFeature(info: info, values: values, times: times)
+    }
+
+    /// A blob stored with an item (e.g. "midi"), or nil.
+    public func blob(_ name: String, of itemID: Int64) throws -> Data? {
+        try Self.wrap {
+            try database.read { db in
+                try Data.fetchOne(db, sql: "SELECT data FROM blobs WHERE item_id = ? AND name = ?", arguments: [itemID, name])
+            }
+        }
+    }
+
+    /// A metadata value (format version, settings, derived-structure state).
+    public func meta(_ key: String) throws -> String? {
+        try Self.wrap { try database.read { try Catalog.meta($0, key) } }
+    }
+
+    /// Sets a metadata value in its own transaction.
+    public func setMeta(_ key: String, _ value: String?) throws {
+        try requireWritable()
+        try Self.wrap { try database.write { try Catalog.setMeta($0, key, value) } }
+    }
+
+    // MARK: Writing
+
+    /// What `add` did.
+    public enum AddOutcome: Sendable, Equatable {
+        /// A new item.
+        case added(IndexedItem)
+        /// The same content is already indexed (under this or another key): nothing changed.
+        case unchanged(IndexedItem)
+    }
+
+    /// Stores one analysed file: arrays first (durably), then the catalog rows in one transaction.
+    /// Re-adding content already present (same SHA-256) is a no-op; a key already naming other content
+    /// is refused.
+    @discardableResult
+    public func add(key: String, path: String, title: String?, sha256: String,
+                    analysis: ItemAnalysis) throws -> AddOutcome {
+        try requireWritable()
+        guard !key.isEmpty else { throw RefrainError.invalidArgument("empty item key for \(path)") }
+        if let existing = try item(sha256: sha256) { return .unchanged(existing) }
+        if let existing = try item(key: key) {
+            throw RefrainError(.index, "key '\(key)' already names other content (\(existing.path)); remove it first")
+        }
+        // 1. Arrays, durably, under names derived from the content hash (unique: one item per content).
+        var infos: [StoredArrayInfo] = []
+        var written: [URL] = []
+        var bytes: Int64 = 0
+        let folder = "\(IndexStore.arraysFolder)/\(sha256.prefix(2))"
+        for (name, sequence) in analysis.features.sorted(by: { $0.key < $1.key }) {
+            guard Self.isSafeName(name) else { throw RefrainError.invalidArgument("array name '\(name)' is not [A-Za-z0-9_-]+") }
+            let file = "\(folder)/\(sha256).\(name).npy"
+            let data = NPY.encode(NPYArray(sequence.values))
+            try DurableFile.write(data, to: directory.appendingPathComponent(file))
+            written.append(directory.appendingPathComponent(file))
+            bytes += Int64(data.count)
+            var info = StoredArrayInfo(itemID: 0, name: name, file: file, timesFile: nil, frames: sequence.frameCount,
+                                       dims: sequence.dimension, frameRate: nil, timeOffset: sequence.times.first ?? 0)
+            if let rate = Self.regularRate(sequence.times) {
+                info.frameRate = rate
+            } else {
+                let timesFile = "\(folder)/\(sha256).\(name).times.npy"
+                let timesData = NPY.encode(NPYArray(sequence.times))
+                try DurableFile.write(timesData, to: directory.appendingPathComponent(timesFile))
+                written.append(directory.appendingPathComponent(timesFile))
+                bytes += Int64(timesData.count)
+                info.timesFile = timesFile
+            }
+            infos.append(info)
+        }
+        // 2. The catalog, last, in one transaction.
+        let now = Date().timeIntervalSince1970
+        // Checked again inside the transaction: another thread may have committed the same content or key.
+        let outcome = try Self.wrap {
+            try database.write { db -> AddOutcome in
+                if let existing = try Catalog.items(in: db, where: "sha256 = ?", [sha256]).first { return .unchanged(existing) }
+                if let existing = try Catalog.items(in: db, where: "key = ?", [key]).first {
+                    throw RefrainError(.index, "key '\(key)' already names other content (\(existing.path)); remove it first")
+                }
+                try db.execute(sql: """
+                    INSERT INTO items (key, path, title, kind, sha256, duration, added_at, array_bytes)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [key, path, title ?? analysis.title, analysis.kind.rawValue, sha256,
+                                     analysis.duration, now, bytes])
+                let id = db.lastInsertedRowID
+                for info in infos {
+                    try db.execute(sql: """
+                        INSERT INTO arrays (item_id, name, file, times_file, frames, dims, frame_rate, time_offset)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [id, info.name, info.file, info.timesFile, info.frames, info.dims,
+                                         info.frameRate, info.timeOffset])
+                }
+                for (name, data) in analysis.blobs {
+                    try db.execute(sql: "INSERT INTO blobs (item_id, name, data) VALUES (?, ?, ?)",
+                                   arguments: [id, name, data])
+                }
+                return .added(IndexedItem(id: id, key: key, path: path, title: title ?? analysis.title, kind: analysis.kind,
+                                          sha256: sha256, duration: analysis.duration, addedAt: now, arrayBytes: bytes))
+            }
+        }
+        return outcome
+    }
+
+    /// Removes items by key: catalog rows first (one transaction), then their files. Returns the keys
+    /// that were not in the index.
+    @discardableResult
+    public func remove(keys: [String]) throws -> [String] {
+        try requireWritable()
+        var missing: [String] = []
+        var files: [String] = []
+        try Self.wrap {
+            try database.write { db in
+                for key in keys {
+                    guard let item = try Catalog.items(in: db, where: "key = ?", [key]).first else {
+                        missing.append(key)
+                        continue
+                    }
+                    for info in try Catalog.arrays(in: db, where: "item_id = ?", [item.id]) {
+                        files.append(info.file)
+                        if let t = info.timesFile { files.append(t) }
+                    }
+                    try db.execute(sql: "DELETE FROM arrays WHERE item_id = ?", arguments: [item.id])
+                    try db.execute(sql: "DELETE FROM blobs WHERE item_id = ?", arguments: [item.id])
+                    try db.execute(sql: "DELETE FROM items WHERE id = ?", arguments: [item.id])
+                }
+            }
+        }
+        for file in files { unlink(directory.appendingPathComponent(file).path) }
+        cache.removeAll()
+        return missing
+    }
+
+    /// Deletes files under `arrays/` that no catalog row references, and temporary leftovers anywhere.
+    /// Runs when a writer opens the index. Returns how many files were removed.
+    @discardableResult
+    public func sweepOrphans() throws -> Int {
+        try requireWritable()
+        let referenced = try Self.wrap {
+            try database.read { db -> Set<String> in
+                var set = Set<String>()
+                for row in try Row.fetchAll(db, sql: "SELECT file, times_file FROM arrays") {
+                    set.insert(row["file"])
+                    if let t: String = row["times_file"] { set.insert(t) }
+                }
+                for row in try Row.fetchAll(db, sql: "SELECT value FROM meta WHERE key LIKE 'file:%'") {
+                    set.insert(row["value"])
+                }
+                return set
+            }
+        }
+        var removed = 0
+        for folder in [IndexStore.arraysFolder, ANNFiles.folder] {
+            let root = directory.appendingPathComponent(folder)
+            guard let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]) else { continue }
+            for case let url as URL in enumerator {
+                guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
+                let relative = folder + "/" + url.path.dropFirst(root.path.count + 1)
+                if !referenced.contains(relative) {
+                    unlink(url.path)
+                    removed += 1
+                }
+            }
+        }
+        return removed
+    }
+
+    func requireWritable() throws {
+        guard isWritable else { throw RefrainError(.index, "\(directory.path) is open read-only") }
+    }
+
+    static func isSafeName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy { c in
+            (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 95 || c == 45
+        }
+    }
+
+    /// Frames per second when `times` are evenly spaced (to 1 µs), else nil.
+    static func regularRate(_ times: [Double]) -> Double? {
+        guard times.count > 1 else { return 1 }
+        let step = (times[times.count - 1] - times[0]) / Double(times.count - 1)
+        guard step > 0 else { return nil }
+        for i in 0..<times.count where abs(times[i] - (times[0] + Double(i) * step)) > 1e-6 { return nil }
+        return 1 / step
+    }
+}
+
+/// A stored feature sequence: `frames x dims` values (memory-mapped) with frame times in seconds.
+public struct StoredFeature: Sendable {
+    public let info: StoredArrayInfo
+    public let values: MappedArray
+    public let times: [Double]
+
+    /// A copy as a `FeatureSequence`.
+    public func sequence() -> FeatureSequence { FeatureSequence(values: values.matrix(), times: times) }
+}
+
+/// Memory mappings of array files, kept while the store is open.
+final class MappedArrayCache: @unchecked Sendable {
+    private var arrays: [String: MappedArray] = [:]
+    private let lock = NSLock()
+
+    func array(_ url: URL) throws -> MappedArray {
+        lock.lock()
+        if let cached = arrays[url.path] { lock.unlock(); return cached }
+        lock.unlock()
+        let mapped = try MappedArray(url: url)
+        lock.lock()
+        arrays[url.path] = mapped
+        lock.unlock()
+        return mapped
+    }
+
+    func removeAll() {
+        lock.lock()
+        arrays.removeAll()
+        lock.unlock()
+    }
+}

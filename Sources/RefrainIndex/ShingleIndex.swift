@@ -1,0 +1,191 @@
+import Foundation
+import GRDB
+import RefrainMath
+
+/// Names of the derived ANN files under an index directory.
+enum ANNFiles {
+    static let folder = "ann"
+    static let stateKey = "ann.shingles"
+    static let graphKey = "file:ann.graph"
+    static let pcaKey = "file:ann.pca"
+}
+
+/// The persistent shingle index of a collection: PCA learned from the collection's shingles and an HNSW
+/// graph of every item's reduced shingles, saved in the index directory (`ann/`).
+///
+/// Labels encode `(item id << 24) | shingle number`, so a hit names its item and start frame
+/// (`shingle number * hop`). The graph is derived data: it is rewritten under a new generation name,
+/// flushed, and only then made current by a catalog transaction; items added after the last update
+/// (`coveredThroughItemID`) are not in it, and the search stage passes them on unpruned, so an interrupted
+/// update never hides an item.
+public final class ShingleIndex: @unchecked Sendable {
+    /// What the catalog records about the current graph.
+    public struct State: Codable, Equatable, Sendable {
+        public var generation: Int
+        public var graphFile: String
+        public var pcaFile: String
+        /// Items with ids up to this were added to the graph (removed ones may still be in it).
+        public var coveredThroughItemID: Int64
+        /// Points in the graph, live or not.
+        public var pointCount: Int
+        /// Items live when the PCA was learned.
+        public var itemsAtPCA: Int
+        public var dimension: Int
+    }
+
+    public let settings: ShingleSettings
+    public let state: State
+    public let pca: PCA
+    public let graph: HNSWGraph
+
+    static let shingleBits: UInt64 = 24
+
+    public static func label(item: Int64, shingle: Int) -> UInt64 { UInt64(item) << shingleBits | UInt64(shingle) }
+    public static func item(ofLabel label: UInt64) -> Int64 { Int64(label >> shingleBits) }
+    public static func shingle(ofLabel label: UInt64) -> Int { Int(label & ((1 << shingleBits) - 1)) }
+
+    init(settings: ShingleSettings, state: State, pca: PCA, graph: HNSWGraph) {
+        self.settings = settings
+        self.state = state
+        self.pca = pca
+        self.graph = graph
+    }
+
+    /// The current graph of `store`, or nil when none has been built yet.
+    public static func load(from store: IndexStore) throws -> ShingleIndex? {
+        guard let settings = store.settings.shingles, let json = try store.meta(ANNFiles.stateKey) else { return nil }
+        let state: State
+        do { state = try JSONDecoder().decode(State.self, from: Data(json.utf8)) } catch {
+            throw RefrainError(.index, "\(store.directory.path): unreadable shingle-index state")
+        }
+        let pca = try PCA(packed: NPY.readMatrix(store.directory.appendingPathComponent(state.pcaFile)))
+        let graph = try HNSWGraph(contentsOf: store.directory.appendingPathComponent(state.graphFile),
+                                  dimension: state.dimension, space: .l2)
+        return ShingleIndex(settings: settings, state: state, pca: pca, graph: graph)
+    }
+
+    /// Brings the graph up to date with the catalog: adds the items added since the last update, or
+    /// rebuilds from scratch (new PCA) when there is none yet, when the collection has doubled since the
+    /// PCA was learned, or when more than a quarter of the points belong to removed items. Returns the new
+    /// index (nil when the index has no shingle settings or no item is long enough for one shingle).
+    @discardableResult
+    public static func update(_ store: IndexStore, progress: ((String) -> Void)? = nil) throws -> ShingleIndex? {
+        try store.requireWritable()
+        guard let settings = store.settings.shingles else { return nil }
+        let arrays = try store.arrays(named: settings.array)
+        let current = try load(from: store)
+        let livePoints = arrays.reduce(0) { $0 + Shingles.starts(frames: $1.frames, length: settings.length, hop: settings.hop).count }
+        var rebuild = current == nil
+        if let current {
+            let covered = arrays.filter { $0.itemID <= current.state.coveredThroughItemID }
+            let coveredPoints = covered.reduce(0) { $0 + Shingles.starts(frames: $1.frames, length: settings.length, hop: settings.hop).count }
+            if arrays.count >= 2 * max(current.state.itemsAtPCA, 1) { rebuild = true }
+            if current.state.pointCount - coveredPoints > current.state.pointCount / 4 { rebuild = true }
+            if !rebuild && arrays.allSatisfy({ $0.itemID <= current.state.coveredThroughItemID }) { return current }
+        }
+        guard livePoints > 0 else { return current }
+
+        let pca: PCA
+        let graph: HNSWGraph
+        let pending: [StoredArrayInfo]
+        var itemsAtPCA = arrays.count
+        let generation = (current?.state.generation ?? 0) + 1
+        if rebuild {
+            progress?("learning PCA from the shingles of \(arrays.count) items")
+            pca = try learnPCA(store, arrays: arrays, settings: settings, totalPoints: livePoints)
+            graph = try HNSWGraph(dimension: pca.outputDimension, space: .l2, m: settings.m,
+                                  efConstruction: settings.efConstruction, capacity: max(livePoints, 1), seed: 100)
+            pending = arrays
+        } else {
+            let current = current!
+            pca = current.pca
+            graph = current.graph
+            itemsAtPCA = current.state.itemsAtPCA
+            pending = arrays.filter { $0.itemID > current.state.coveredThroughItemID }
+        }
+        progress?("adding the shingles of \(pending.count) items to the HNSW graph")
+        for info in pending {
+            let feature = try store.feature(info)
+            let starts = Shingles.starts(frames: info.frames, length: settings.length, hop: settings.hop)
+            guard !starts.isEmpty, starts.count < 1 << 24 else { continue }
+            let shingles = feature.values.withUnsafeBufferPointer {
+                Shingles.extract($0, dims: info.dims, length: settings.length, starts: starts)
+            }
+            let reduced = pca.transform(shingles)
+            try reduced.storage.withUnsafeBufferPointer { buffer in
+                for (i, _) in starts.enumerated() {
+                    let row = UnsafeBufferPointer(rebasing: buffer[(i * reduced.cols)..<((i + 1) * reduced.cols)])
+                    try graph.add(row, label: label(item: info.itemID, shingle: i))
+                }
+            }
+        }
+        // Files first (durably), then the catalog pointer, then the old files go.
+        let graphFile = "\(ANNFiles.folder)/shingles-\(generation).hnsw"
+        let pcaFile = "\(ANNFiles.folder)/shingles-\(generation).pca.npy"
+        let folder = store.directory.appendingPathComponent(ANNFiles.folder)
+        try DurableFile.createDirectory(folder)
+        let temporary = folder.appendingPathComponent(".shingles-\(generation).hnsw\(DurableFile.temporarySuffix)")
+        try graph.save(to: temporary)
+        try DurableFile.syncFile(temporary)
+        guard rename(temporary.path, store.directory.appendingPathComponent(graphFile).path) == 0 else {
+            throw RefrainError(.io, "\(graphFile): cannot rename into place")
+        }
+        try DurableFile.write(NPY.encode(NPYArray(pca.packed())), to: store.directory.appendingPathComponent(pcaFile))
+        try DurableFile.syncDirectory(folder)
+        let state = State(generation: generation, graphFile: graphFile, pcaFile: pcaFile,
+                          coveredThroughItemID: max(arrays.map(\.itemID).max() ?? 0, current?.state.coveredThroughItemID ?? 0),
+                          pointCount: graph.count, itemsAtPCA: itemsAtPCA, dimension: pca.outputDimension)
+        let json = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
+        try IndexStore.wrap {
+            try store.database.write { db in
+                try Catalog.setMeta(db, ANNFiles.stateKey, json)
+                try Catalog.setMeta(db, ANNFiles.graphKey, graphFile)
+                try Catalog.setMeta(db, ANNFiles.pcaKey, pcaFile)
+            }
+        }
+        if let old = current?.state {
+            unlink(store.directory.appendingPathComponent(old.graphFile).path)
+            unlink(store.directory.appendingPathComponent(old.pcaFile).path)
+        }
+        return ShingleIndex(settings: settings, state: state, pca: pca, graph: graph)
+    }
+
+    /// PCA of (a deterministic random subset of at most `pcaSampleLimit`) shingles of every item.
+    static func learnPCA(_ store: IndexStore, arrays: [StoredArrayInfo], settings: ShingleSettings,
+                         totalPoints: Int) throws -> PCA {
+        let keepProbability = min(1, Double(settings.pcaSampleLimit) / Double(max(totalPoints, 1)))
+        var generator = SplitMix64(seed: 0x5EED)
+        var samples: [Float] = []
+        var width = 0
+        for info in arrays {
+            let starts = Shingles.starts(frames: info.frames, length: settings.length, hop: settings.hop)
+                .filter { _ in keepProbability >= 1 || Double(generator.next() >> 11) / Double(1 << 53) < keepProbability }
+            guard !starts.isEmpty else { continue }
+            let feature = try store.feature(info)
+            let shingles = feature.values.withUnsafeBufferPointer {
+                Shingles.extract($0, dims: info.dims, length: settings.length, starts: starts)
+            }
+            width = shingles.cols
+            samples += shingles.storage
+        }
+        let n = width > 0 ? samples.count / width : 0
+        guard n >= 2 else {
+            throw RefrainError(.index, "too few shingles (\(n)) to learn the PCA; add longer or more items")
+        }
+        let dimensions = min(settings.dimensions, width, n - 1)
+        return try PCA(fitting: Matrix(rows: n, cols: width, storage: samples), dimensions: dimensions)
+    }
+}
+
+/// A small deterministic random generator (SplitMix64, Steele, Lea & Flood 2014).
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

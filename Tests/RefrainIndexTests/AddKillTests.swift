@@ -1,0 +1,83 @@
+import Foundation
+import RefrainIndex
+import RefrainMath
+import RefrainTestSupport
+import XCTest
+
+/// Runs the built `refrain add` on many files, SIGKILLs it at random moments, and checks after every kill
+/// that the index opens, every listed item is complete and searchable, and that a final add finishes the job.
+final class AddKillTests: XCTestCase {
+    func refrainExecutable() throws -> URL {
+        var candidates = [Fixtures.repositoryRoot.appendingPathComponent(".build/release/refrain")]
+        for bundle in Bundle.allBundles { candidates.insert(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("refrain"), at: 0) }
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw XCTSkip("the refrain executable is not built (swift build -c release)")
+        }
+        return found
+    }
+
+    @discardableResult
+    func run(_ executable: URL, _ arguments: [String], killAfter seconds: Double? = nil) throws -> Int32 {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        if let seconds {
+            Thread.sleep(forTimeInterval: seconds)
+            kill(process.processIdentifier, SIGKILL)
+        }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    func testSigkillDuringAddLosesNothingCommitted() throws {
+        let refrain = try refrainExecutable()
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let files = dir.appendingPathComponent("files"), index = dir.appendingPathComponent("idx")
+        let count = 80
+        let matrices = try TestChroma.writeItems(count, to: files, seed: 11)
+        XCTAssertEqual(try run(refrain, ["index", "create", index.path, "--frame-rate", "2", "--shingle-length", "10",
+                                         "--shingle-hop", "3", "--pca-dimensions", "16"]), 0)
+        var generator = SplitMix64(seed: UInt64(Date().timeIntervalSince1970))
+        var committedBefore = Set<String>()
+        for round in 0..<5 {
+            let delay = 0.05 + Double(generator.next() % 1000) / 1000 * 1.5
+            try run(refrain, ["add", index.path, files.path], killAfter: delay)
+            let store = try IndexStore.open(at: index)
+            let items = try store.items()
+            let keys = Set(items.map(\.key))
+            XCTAssertTrue(committedBefore.isSubset(of: keys), "round \(round): committed items were lost")
+            committedBefore = keys
+            for item in items {
+                let i = Int(item.key.dropFirst(4))!
+                let feature = try store.feature("cens", of: item.id)
+                XCTAssertTrue(feature.values.matrix() == matrices[i], "round \(round): \(item.key) differs from its file")
+                XCTAssertEqual(item.sha256, try SHA256.hex(ofFile: files.appendingPathComponent("\(item.key).npy")))
+            }
+            if let shingles = try ShingleIndex.load(from: store) {  // a graph, when one was committed, loads
+                XCTAssertGreaterThan(shingles.graph.count, 0)
+            }
+        }
+        XCTAssertEqual(try run(refrain, ["add", index.path, files.path]), 0)
+        let store = try IndexStore.open(at: index)
+        XCTAssertEqual(try store.itemCount, count)
+        let shingles = try XCTUnwrap(try ShingleIndex.load(from: store))
+        XCTAssertEqual(shingles.graph.count, matrices.reduce(0) { $0 + Shingles.starts(frames: $1.rows, length: 10, hop: 3).count })
+        // No file is left that the catalog does not reference.
+        let referenced = try store.items().flatMap { try store.arrays(of: $0.id).map(\.file) }
+        let onDisk = FileManager.default.enumerator(atPath: index.appendingPathComponent("arrays").path)!
+            .compactMap { $0 as? String }.filter { $0.hasSuffix(".npy") }
+        XCTAssertEqual(Set(onDisk.map { "arrays/" + $0 }), Set(referenced))
+        // Every item is searchable.
+        let cascade = try StageRegistry.standard.cascade(QueryEngine.defaultSpecs(for: store.settings), store: store)
+        for i in [0, count / 2, count - 1] {
+            let excerpt = matrices[i].rows(10..<40)
+            let q = SearchQuery(analysis: ItemAnalysis(kind: .features, duration: 15,
+                                                       features: ["cens": FeatureSequence(values: excerpt, hopLength: 1, sampleRate: 2)]), topK: 1)
+            XCTAssertEqual(try cascade.search(q, store: store).ranking.first?.key, String(format: "item%03d", i))
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import RefrainIndex
+import RefrainMath
+import RefrainTestSupport
+import XCTest
+
+/// The CHNSW shim against brute force and hnswlib's Python binding (same parameters).
+final class HNSWGraphTests: XCTestCase {
+    func testRecallAgainstBruteForceAndSaveLoad() throws {
+        let points = try NPY.readMatrix(Fixtures.url("index/hnsw_points.npy"))
+        let queries = try NPY.readMatrix(Fixtures.url("index/hnsw_queries.npy"))
+        let exact = try NPY.read(Fixtures.url("index/hnsw_exact.npy")).values(as: Int64.self)!
+        let exactD2 = try NPY.readMatrix(Fixtures.url("index/hnsw_exact_d2.npy"))
+        let reference = try NPY.read(Fixtures.url("index/hnsw_hnswlib_labels.npy")).values(as: Int64.self)!
+        let graph = try HNSWGraph(dimension: 16, space: .l2, m: 16, efConstruction: 200, capacity: 100, seed: 100)
+        for i in 0..<points.rows { try graph.add(points.row(i), label: UInt64(i)) }  // grows past 100
+        XCTAssertEqual(graph.count, 2000)
+        var found = 0, agreeWithPython = 0
+        for q in 0..<queries.rows {
+            let hits = try graph.search(queries.row(q), k: 10, ef: 100)
+            XCTAssertEqual(hits.count, 10)
+            XCTAssertEqual(hits.first!.distance, exactD2[q, 0], accuracy: 1e-3 * max(1, exactD2[q, 0]))
+            let truth = Set(exact[(q * 10)..<(q * 10 + 10)].map { UInt64($0) })
+            found += hits.filter { truth.contains($0.label) }.count
+            agreeWithPython += hits.filter { Set(reference[(q * 10)..<(q * 10 + 10)].map { UInt64($0) }).contains($0.label) }.count
+        }
+        XCTAssertGreaterThanOrEqual(Double(found) / 500, 0.98, "recall@10 vs brute force")
+        XCTAssertGreaterThanOrEqual(Double(agreeWithPython) / 500, 0.98, "agreement with hnswlib (Python)")
+
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("g.hnsw")
+        try graph.markDeleted(UInt64(exact[0]))
+        try graph.save(to: file)
+        let loaded = try HNSWGraph(contentsOf: file, dimension: 16)
+        XCTAssertEqual(loaded.count, 2000)
+        for q in 0..<5 {
+            XCTAssertEqual(try loaded.search(queries.row(q), k: 10, ef: 100).map(\.label),
+                           try graph.search(queries.row(q), k: 10, ef: 100).map(\.label))
+        }
+        XCTAssertFalse(try loaded.search(queries.row(0), k: 10, ef: 100).map(\.label).contains(UInt64(exact[0])))
+        XCTAssertThrowsError(try HNSWGraph(contentsOf: file, dimension: 8))
+        XCTAssertThrowsError(try HNSWGraph(contentsOf: dir.appendingPathComponent("none"), dimension: 16))
+    }
+
+    func testCosineSpace() throws {
+        let graph = try HNSWGraph(dimension: 2, space: .cosine, capacity: 4)
+        try graph.add([1, 0], label: 1)
+        try graph.add([0, 5], label: 2)
+        let hits = try graph.search([0, 0.1], k: 2)
+        XCTAssertEqual(hits.map(\.label), [2, 1])
+        XCTAssertEqual(hits[0].distance, 0, accuracy: 1e-6)
+        XCTAssertEqual(hits[1].distance, 1, accuracy: 1e-6)
+    }
+}

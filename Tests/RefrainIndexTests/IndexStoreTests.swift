@@ -1,0 +1,122 @@
+import Foundation
+import GRDB
+import RefrainIndex
+import RefrainMath
+import RefrainTestSupport
+import XCTest
+
+final class IndexStoreTests: XCTestCase {
+    var dir: URL!
+
+    override func setUpWithError() throws { dir = try Fixtures.temporaryDirectory() }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
+
+    func testAddListReAddRemove() throws {
+        let index = dir.appendingPathComponent("idx")
+        let files = dir.appendingPathComponent("files")
+        let matrices = try TestChroma.writeItems(5, to: files)
+        try "not a npy file".write(to: files.appendingPathComponent("broken.npy"), atomically: true, encoding: .utf8)
+        let store = try IndexStore.create(at: index, settings: TestChroma.settings())
+        XCTAssertThrowsError(try IndexStore.create(at: index, settings: TestChroma.settings()))
+        let jobs = IndexAdder.jobs(for: [files], analyzer: TestChroma.analyzer)
+        XCTAssertEqual(jobs.jobs.count, 6)
+        let report = try IndexAdder.add(jobs.jobs, to: store, analyzer: TestChroma.analyzer)
+        XCTAssertEqual(report.added.count, 5)
+        XCTAssertEqual(report.failed.count, 1, "the broken file is reported and skipped")
+        XCTAssertTrue(report.failed[0].path.hasSuffix("broken.npy"))
+
+        let items = try store.items().sorted { $0.key < $1.key }  // added on two threads: ids in any order
+        XCTAssertEqual(items.map(\.key), ["item000", "item001", "item002", "item003", "item004"])
+        XCTAssertEqual(items[0].kind, .features)
+        XCTAssertEqual(items[0].duration, Double(matrices[0].rows) / 2)
+        XCTAssertEqual(items[0].sha256, try SHA256.hex(ofFile: files.appendingPathComponent("item000.npy")))
+        let feature = try store.feature("cens", of: items[2].id)
+        XCTAssertTrue(feature.values.matrix() == matrices[2])
+        XCTAssertEqual(feature.times[3], 1.5)
+        // Researchers can np.load the stored arrays: they are plain .npy files.
+        XCTAssertTrue(try NPY.readMatrix(index.appendingPathComponent(feature.info.file)) == matrices[2])
+
+        // Re-adding is a no-op, also under another name.
+        let again = try IndexAdder.add(jobs.jobs, to: store, analyzer: TestChroma.analyzer)
+        XCTAssertEqual(again.added.count, 0)
+        XCTAssertEqual(again.unchanged.count, 5)
+        let copy = files.appendingPathComponent("copy.npy")
+        try FileManager.default.copyItem(at: files.appendingPathComponent("item001.npy"), to: copy)
+        XCTAssertEqual(try IndexAdder.add([AddJob(key: "copy", url: copy)], to: store, analyzer: TestChroma.analyzer).unchanged, ["item001"])
+        // A key naming other content is refused.
+        let other = files.appendingPathComponent("other.npy")
+        try NPY.write(TestChroma.sequence(frames: 50, seed: 99), to: other)
+        XCTAssertEqual(try IndexAdder.add([AddJob(key: "item001", url: other)], to: store, analyzer: TestChroma.analyzer).failed.count, 1)
+
+        // Remove deletes rows and files.
+        XCTAssertEqual(try store.remove(keys: ["item002", "nope"]), ["nope"])
+        XCTAssertNil(try store.item(key: "item002"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: index.appendingPathComponent(feature.info.file).path))
+        XCTAssertEqual(try store.itemCount, 4)
+    }
+
+    func testBlobsAndIrregularTimes() throws {
+        let store = try IndexStore.create(at: dir, settings: TestChroma.settings(shingles: nil))
+        let values = Matrix(rows: 3, cols: 2, storage: [1, 2, 3, 4, 5, 6])
+        let beats = FeatureSequence(values: values, times: [0.1, 0.6, 1.4])
+        let analysis = ItemAnalysis(kind: .midi, duration: 2, features: ["cqt_beats": beats], blobs: ["midi": Data([0x4d, 0x54])], title: "T")
+        guard case .added(let item) = try store.add(key: "k", path: "/x.mid", title: nil, sha256: "ab" + String(repeating: "0", count: 62), analysis: analysis) else {
+            return XCTFail("not added")
+        }
+        XCTAssertEqual(item.title, "T")
+        let stored = try store.feature("cqt_beats", of: item.id)
+        XCTAssertEqual(stored.sequence(), beats)
+        XCTAssertNotNil(stored.info.timesFile)
+        XCTAssertEqual(try store.blob("midi", of: item.id), Data([0x4d, 0x54]))
+        XCTAssertNil(try store.blob("audio", of: item.id))
+        XCTAssertThrowsError(try store.add(key: "bad", path: "/y", title: nil, sha256: "cd" + String(repeating: "0", count: 62),
+                                           analysis: ItemAnalysis(kind: .audio, duration: 1, features: ["../evil": beats])))
+    }
+
+    func testSettingsVersionAndOrphans() throws {
+        do { _ = try IndexStore.create(at: dir, settings: TestChroma.settings()) }
+        XCTAssertNoThrow(try IndexStore.open(at: dir, expecting: TestChroma.settings()))
+        var other = TestChroma.settings()
+        other.features["frame_rate"] = "10.0"
+        XCTAssertThrowsError(try IndexStore.open(at: dir, expecting: other)) { error in
+            XCTAssertEqual((error as? RefrainError)?.kind, .index)
+            XCTAssertTrue((error as? RefrainError)?.message.contains("other feature settings") ?? false)
+        }
+        XCTAssertThrowsError(try IndexStore.open(at: dir.appendingPathComponent("none"))) { error in
+            XCTAssertEqual((error as? RefrainError)?.kind, .index)
+        }
+        // Orphans (arrays no row references, temporary leftovers) are swept when a writer opens.
+        let orphan = dir.appendingPathComponent("arrays/ab/abc.cens.npy")
+        let partial = dir.appendingPathComponent("arrays/ab/.x.npy.123.partial")
+        try FileManager.default.createDirectory(at: orphan.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data([1]).write(to: orphan)
+        try Data([1]).write(to: partial)
+        _ = try IndexStore.open(at: dir)  // readers leave files alone
+        XCTAssertTrue(FileManager.default.fileExists(atPath: orphan.path))
+        do { _ = try IndexStore.open(at: dir, writable: true) }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: orphan.path))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: partial.path))
+        // A future format is refused with a clear message.
+        let db = try DatabaseQueue(path: dir.appendingPathComponent("catalog.sqlite").path)
+        try db.write { try $0.execute(sql: "UPDATE meta SET value = '99' WHERE key = 'format_version'") }
+        XCTAssertThrowsError(try IndexStore.open(at: dir)) { error in
+            XCTAssertTrue((error as? RefrainError)?.message.contains("newer than this Refrain") ?? false, "\(error)")
+        }
+    }
+
+    func testManifest() throws {
+        let csv = dir.appendingPathComponent("items.csv")
+        try "key,path,title\nk1,a/x.npy,\"Title, with comma\"\n\"k2\",/abs/y.npy,\n".write(to: csv, atomically: true, encoding: .utf8)
+        let entries = try ManifestEntry.read(csv)
+        XCTAssertEqual(entries.count, 2)
+        XCTAssertEqual(entries[0].key, "k1")
+        XCTAssertEqual(entries[0].title, "Title, with comma")
+        XCTAssertEqual(entries[0].url.path, dir.appendingPathComponent("a/x.npy").standardizedFileURL.path)
+        XCTAssertEqual(entries[1].url.path, "/abs/y.npy")
+        XCTAssertNil(entries[1].title)
+        try "path,key\nx.npy,k\nz.npy,k\n".write(to: csv, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ManifestEntry.read(csv))  // duplicate key
+        try "a,b\nx,y\n".write(to: csv, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ManifestEntry.read(csv))  // no key/path header
+    }
+}
