@@ -13,6 +13,7 @@ packages=(
   libpng-dev          # plots
   libfluidsynth-dev   # rendering MIDI to audio
   fluid-soundfont-gm  # a General MIDI soundfont for rendering
+  timgm6mb-soundfont  # a second, smaller GM soundfont: queries rendered with other timbres
   libhnswlib-dev      # approximate nearest neighbours (header-only C++)
   libsqlite3-dev      # the index catalog (GRDB)
 )

@@ -12,10 +12,11 @@ struct AddCommand: ParsableCommand {
     @Argument(help: "Files or folders to add.") var paths: [String] = []
     @Option(help: "CSV with columns key,path[,title] (paths relative to the CSV) setting keys and titles.") var manifest: String?
     @Option(help: "Analysis threads.") var threads = 2
+    @Option(help: "Soundfont (.sf2) for rendering MIDI files (default: $REFRAIN_SOUNDFONT or the Debian GM soundfont).") var soundfont: String?
 
     func run() throws {
         let store = try IndexStore.open(at: URL(fileURLWithPath: directory), writable: true)
-        let analyzer = try AnalyzerRegistry.standard.analyzer(for: store.settings)
+        let analyzer = try AnalyzerRegistry.refrain(soundfont: soundfont).analyzer(for: store.settings)
         var jobs: [AddJob] = []
         var missing: [String] = []
         if let manifest {

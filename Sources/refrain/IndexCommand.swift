@@ -16,17 +16,23 @@ struct CreateIndexCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "create", abstract: "Create an empty index in DIR.")
 
     @Argument(help: "Index directory (created if missing).") var directory: String
-    @Option(help: "Analysis pipeline: 'features' indexes .npy feature matrices (frames x dims).") var analyzer = "features"
-    @Option(help: "Name of the stored feature array.") var array = "cens"
-    @Option(help: "Frames per second of .npy feature matrices.") var frameRate = 2.0
+    @Option(help: "Analysis pipeline: 'music' indexes audio and MIDI files; 'features' indexes .npy feature matrices (frames x dims).") var analyzer = "music"
     @Flag(help: "Build no shingle/HNSW pruning graph.") var noShingles = false
-    @Option(help: "Frames per shingle.") var shingleLength = 20
-    @Option(help: "Frames between indexed shingles.") var shingleHop = 5
-    @Option(help: "PCA dimensions of the shingles.") var pcaDimensions = 30
+    @Option(help: "features: name of the stored feature array.") var array = "cens"
+    @Option(help: "features: frames per second of the .npy matrices.") var frameRate = 2.0
+    @Option(help: "features: frames per shingle.") var shingleLength = 20
+    @Option(help: "features: frames between indexed shingles.") var shingleHop = 5
+    @Option(help: "features: PCA dimensions of the shingles.") var pcaDimensions = 30
 
     func run() throws {
-        guard analyzer == "features" else {
-            throw RefrainError.invalidArgument("unknown analyzer '\(analyzer)' (this build knows: features)")
+        guard analyzer == "features" || analyzer == "music" else {
+            throw RefrainError.invalidArgument("unknown analyzer '\(analyzer)' (music or features)")
+        }
+        if analyzer == "music" {
+            let settings = IndexSettings.music(shingles: !noShingles)
+            _ = try IndexStore.create(at: URL(fileURLWithPath: directory), settings: settings)
+            print("created index \(directory) for audio and MIDI (\(settings.analyzer))")
+            return
         }
         guard frameRate > 0, shingleLength > 0, shingleHop > 0, pcaDimensions > 0 else {
             throw RefrainError.invalidArgument("frame rate, shingle length, hop and PCA dimensions must be positive")

@@ -6,15 +6,23 @@ import Refrain
 struct CascadeOptions: ParsableArguments {
     @Option(help: "Results per query.") var top = 10
     @Flag(help: "Switch the shingle pruning stage off (exhaustive exact search).") var noPrune = false
-    @Option(help: "Items the shingle stage keeps.") var keep = 100
+    @Option(help: "Items the shingle stage keeps.") var keep = 200
+    @Flag(help: "Audio matching: also try the eleven other transpositions (cyclic chroma shifts).") var transpositions = false
+    @Option(help: "Soundfont (.sf2) for rendering MIDI queries.") var soundfont: String?
 
-    func engine(for directory: String) throws -> QueryEngine {
-        let store = try IndexStore.open(at: URL(fileURLWithPath: directory))
-        let analyzer = try AnalyzerRegistry.standard.analyzer(for: store.settings)
-        let specs = QueryEngine.defaultSpecs(for: store.settings, prune: !noPrune, keep: keep)
-        let cascade = try StageRegistry.standard.cascade(specs, store: store)
-        return QueryEngine(store: store, analyzer: analyzer, cascade: cascade)
+    var options: Searcher.Options { Searcher.Options(prune: !noPrune, keep: keep, transpositions: transpositions) }
+
+    func searcher(for directory: String) throws -> Searcher {
+        try Searcher(directory: URL(fileURLWithPath: directory), soundfont: soundfont)
     }
+}
+
+/// Parses a task name.
+func parseTask(_ name: String) throws -> RetrievalTask {
+    guard let task = RetrievalTask(rawValue: name) else {
+        throw RefrainError.invalidArgument("unknown task '\(name)' (midi-to-audio, audio-match, auto)")
+    }
+    return task
 }
 
 /// `refrain query DIR FILE [--top K] [--json]`.
@@ -28,11 +36,9 @@ struct QueryCommand: ParsableCommand {
     @Flag(help: "Print the result JSON.") var json = false
 
     func run() throws {
-        guard ["auto", "midi-to-audio", "audio-match"].contains(task) else {
-            throw RefrainError.invalidArgument("unknown task '\(task)' (midi-to-audio, audio-match, auto)")
-        }
-        let engine = try cascade.engine(for: directory)
-        let (result, outcome) = try engine.query(URL(fileURLWithPath: file), id: file, topK: cascade.top)
+        let searcher = try cascade.searcher(for: directory)
+        let (result, outcome) = try searcher.query(URL(fileURLWithPath: file), id: file, task: try parseTask(task),
+                                                   topK: cascade.top, options: cascade.options)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -61,14 +67,15 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         let queriesURL = URL(fileURLWithPath: queries)
         let file = try QueriesFile.read(queriesURL)
-        let engine = try cascade.engine(for: directory)
+        let searcher = try cascade.searcher(for: directory)
         let base = queriesURL.deletingLastPathComponent()
         let progress = ProgressReporter(total: file.queries.count, label: "querying")
         var out: [QueryResult] = []
         for query in file.queries {
             let url = query.path.hasPrefix("/") ? URL(fileURLWithPath: query.path) : base.appendingPathComponent(query.path)
             do {
-                out.append(try engine.query(url, id: query.id, topK: max(cascade.top, 1000)).result)
+                out.append(try searcher.query(url, id: query.id, task: try parseTask(query.task ?? "auto"),
+                                              topK: max(cascade.top, 1000), options: cascade.options).result)
             } catch {
                 progress.note("query \(query.id) failed: \(error)")
             }

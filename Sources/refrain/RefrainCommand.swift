@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Refrain
 
 /// `refrain`: find music by its content.
@@ -18,4 +19,18 @@ struct RefrainCommand: ParsableCommand {
             QueryCommand.self, EvalCommand.self,
         ]
     )
+
+    /// Like ArgumentParser's `main()`, but every `RefrainError` prints as one line `error: ...` on
+    /// standard error with exit status 1.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as RefrainError {
+            FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+            Foundation.exit(1)
+        } catch {
+            Self.exit(withError: error)
+        }
+    }
 }

@@ -1,0 +1,72 @@
+import Foundation
+
+/// Audio matching (Müller, Kurth & Clausen 2005, "Audio matching via chroma-based statistical features"):
+/// the query's CENS sequence, at several global tempi (`tempoFactors`, ±40 %) and optionally all twelve
+/// transpositions, is matched by subsequence DTW against an item's CENS sequence; every match's cost is
+/// divided by the scaled query length, so tempi compare fairly. Returns up to `matchesPerItem`
+/// non-overlapping matches, best first, with their span in the item (seconds).
+///
+/// Cost per cell: cosine distance of CENS frames (unit length, so `1 - dot`). Steps: the standard
+/// (1,1), (0,1), (1,0) with `penalty` added to the non-diagonal ones, so the path prefers to follow the
+/// tempo the scaled query already has.
+public struct AudioMatchMatcher: SequenceMatcher {
+    /// Query length multipliers tried (> 1: the item is slower than the query).
+    public var tempoFactors: [Double] = [0.71, 0.8, 0.89, 1.0, 1.12, 1.26, 1.41]
+    /// 1: no transposition; 12: every cyclic chroma shift.
+    public var transpositions: Int = 1
+    public var matchesPerItem: Int = 3
+    /// Added to every horizontal or vertical step, in cosine-distance units.
+    public var penalty: Float = 0.1
+
+    public init(matchesPerItem: Int = 3, transpositions: Int = 1) {
+        self.matchesPerItem = max(1, matchesPerItem)
+        self.transpositions = min(max(1, transpositions), 12)
+    }
+
+    /// Options `matches_per_item` and `transpositions` (1 or 12).
+    public init(spec: StageSpec) throws {
+        self.init(matchesPerItem: try spec.int("matches_per_item", default: 3),
+                  transpositions: try spec.int("transpositions", default: 1))
+    }
+
+    public var arrays: [String] { [FeatureName.cens] }
+
+    public func matches(_ query: SearchQuery, item: [String: StoredFeature], abandonAbove: Double) throws -> [SequenceMatch] {
+        guard let sequence = query.analysis.features[FeatureName.cens], let stored = item[FeatureName.cens],
+              sequence.frameCount > 0, stored.values.frames > 0 else { return [] }
+        let database = stored.values.matrix()
+        let frameSeconds = sequence.frameRate > 0 ? 1 / sequence.frameRate : 0.5
+        let weights = StepWeights.nonDiagonalPenalty(penalty)
+        var found: [SequenceMatch] = []
+        for shift in 0..<transpositions {
+            let shifted = cyclicallyShifted(sequence.values, by: shift)
+            for factor in tempoFactors {
+                let scaled = timeScaled(shifted, by: factor)
+                let cost = try CostMatrix.compute(scaled, database, metric: .cosine)
+                let length = Double(scaled.rows)
+                let best = try SubsequenceDTW.matchingFunction(cost: cost, weights: weights).min() ?? .infinity
+                guard Double(best) / length <= abandonAbove else { continue }  // early abandoning
+                for match in try SubsequenceDTW.bestMatches(cost: cost, count: matchesPerItem, weights: weights) {
+                    let start = stored.times[match.start]
+                    let end = stored.times[match.end] + frameSeconds
+                    found.append(SequenceMatch(score: Double(match.cost) / length, start: start, end: end))
+                }
+            }
+        }
+        return Self.nonOverlapping(found, limit: matchesPerItem)
+    }
+
+    /// The best matches such that no two overlap by more than half of the shorter one.
+    static func nonOverlapping(_ matches: [SequenceMatch], limit: Int) -> [SequenceMatch] {
+        var kept: [SequenceMatch] = []
+        for match in matches.sorted(by: { $0.score < $1.score }) {
+            let clash = kept.contains { other in
+                let overlap = min(match.end, other.end) - max(match.start, other.start)
+                return overlap > 0.5 * min(match.end - match.start, other.end - other.start)
+            }
+            if !clash { kept.append(match) }
+            if kept.count == limit { break }
+        }
+        return kept
+    }
+}

@@ -1,0 +1,31 @@
+import Foundation
+
+/// What a query asks.
+public enum RetrievalTask: String, CaseIterable, Codable, Sendable {
+    /// Which recording is this score? (Raffel & Ellis 2015) Ranks the audio items.
+    case midiToAudio = "midi-to-audio"
+    /// Where else does this passage occur, in which recording, at what time? (Müller, Kurth & Clausen 2005)
+    case audioMatch = "audio-match"
+    /// Picks from the query file's kind: MIDI -> `midiToAudio`, audio -> `audioMatch`.
+    case auto
+
+    /// The task for a query file under `auto`.
+    public func resolved(for url: URL) -> RetrievalTask {
+        guard self == .auto else { return self }
+        return RefrainAnalyzer.isMIDI(url) ? .midiToAudio : .audioMatch
+    }
+
+    /// The default cascade: shingle votes prune to a few hundred items, the exact DTW stage ranks them.
+    /// `prune: false` switches pruning off for exhaustive search.
+    public func stages(prune: Bool = true, transpositions: Bool = false) -> [StageSpec] {
+        let vote = StageSpec(stage: "shingle-vote", enabled: prune, options: ["keep": "200", "neighbours": "50", "ef": "100"])
+        switch self {
+        case .midiToAudio, .auto:
+            return [StageSpec(stage: "kind-filter", options: ["kinds": "audio"]), vote,
+                    StageSpec(stage: "raffel-ellis")]
+        case .audioMatch:
+            return [vote, StageSpec(stage: "audio-match", options: ["matches_per_item": "3",
+                                                                      "transpositions": transpositions ? "12" : "1"])]
+        }
+    }
+}
