@@ -1,21 +1,12 @@
 import Foundation
 import RefrainMath
 
-/// One entry of an `items.csv` manifest: `key,path[,title]`, paths relative to the manifest's folder.
-public struct ManifestEntry: Equatable, Sendable {
-    public var key: String
-    public var url: URL
-    public var title: String?
-
-    public init(key: String, url: URL, title: String? = nil) {
-        self.key = key
-        self.url = url
-        self.title = title
-    }
-
+/// An `items.csv` manifest: rows `key,path[,title]`, paths relative to the manifest's folder; each row
+/// becomes an `AddJob`.
+public enum Manifest {
     /// Reads a manifest: RFC 4180 CSV (quoted fields may hold commas, quotes doubled), a header row
     /// `key,path[,title]` required.
-    public static func read(_ url: URL) throws -> [ManifestEntry] {
+    public static func read(_ url: URL) throws -> [AddJob] {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else { throw RefrainError.fileNotFound(url.path) }
         let rows = CSV.parse(text)
         guard let header = rows.first?.map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }),
@@ -24,7 +15,7 @@ public struct ManifestEntry: Equatable, Sendable {
         }
         let titleColumn = header.firstIndex(of: "title")
         let base = url.deletingLastPathComponent()
-        var entries: [ManifestEntry] = []
+        var entries: [AddJob] = []
         var keys = Set<String>()
         for (number, row) in rows.dropFirst().enumerated() where !(row.count == 1 && row[0].isEmpty) {
             guard row.count > max(keyColumn, pathColumn) else {
@@ -35,7 +26,7 @@ public struct ManifestEntry: Equatable, Sendable {
             guard keys.insert(key).inserted else { throw RefrainError.invalidFile(url.path, "key '\(key)' appears twice") }
             let file = path.hasPrefix("/") ? URL(fileURLWithPath: path) : base.appendingPathComponent(path)
             let title = titleColumn.flatMap { $0 < row.count && !row[$0].isEmpty ? row[$0] : nil }
-            entries.append(ManifestEntry(key: key, url: file.standardizedFileURL, title: title))
+            entries.append(AddJob(key: key, url: file.standardizedFileURL, title: title))
         }
         return entries
     }

@@ -20,7 +20,7 @@ struct AddCommand: ParsableCommand {
         var jobs: [AddJob] = []
         var missing: [String] = []
         if let manifest {
-            jobs += try ManifestEntry.read(URL(fileURLWithPath: manifest)).map { AddJob(key: $0.key, url: $0.url, title: $0.title) }
+            jobs += try Manifest.read(URL(fileURLWithPath: manifest))
         }
         let found = IndexAdder.jobs(for: paths.map { URL(fileURLWithPath: $0) }, analyzer: analyzer)
         jobs += found.jobs

@@ -107,7 +107,7 @@ final class IndexStoreTests: XCTestCase {
     func testManifest() throws {
         let csv = dir.appendingPathComponent("items.csv")
         try "key,path,title\nk1,a/x.npy,\"Title, with comma\"\n\"k2\",/abs/y.npy,\n".write(to: csv, atomically: true, encoding: .utf8)
-        let entries = try ManifestEntry.read(csv)
+        let entries = try Manifest.read(csv)
         XCTAssertEqual(entries.count, 2)
         XCTAssertEqual(entries[0].key, "k1")
         XCTAssertEqual(entries[0].title, "Title, with comma")
@@ -115,8 +115,8 @@ final class IndexStoreTests: XCTestCase {
         XCTAssertEqual(entries[1].url.path, "/abs/y.npy")
         XCTAssertNil(entries[1].title)
         try "path,key\nx.npy,k\nz.npy,k\n".write(to: csv, atomically: true, encoding: .utf8)
-        XCTAssertThrowsError(try ManifestEntry.read(csv))  // duplicate key
+        XCTAssertThrowsError(try Manifest.read(csv))  // duplicate key
         try "a,b\nx,y\n".write(to: csv, atomically: true, encoding: .utf8)
-        XCTAssertThrowsError(try ManifestEntry.read(csv))  // no key/path header
+        XCTAssertThrowsError(try Manifest.read(csv))  // no key/path header
     }
 }
