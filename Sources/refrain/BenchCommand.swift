@@ -12,6 +12,7 @@ struct BenchCommand: ParsableCommand {
             BenchOnsetsCommand.self,
             BenchAlignCommand.self,
             BenchIndexCommand.self,
+            BenchRetrievalCommand.self,
         ]
     )
 }

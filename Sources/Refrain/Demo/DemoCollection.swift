@@ -29,9 +29,9 @@ public struct DemoCollection {
         queryRenderer = try other.map { try MIDIRenderer(soundfont: $0) } ?? recordingRenderer
     }
 
-    /// The recording of `tune`: its score with a gentle tempo curve (±6 % around 97 %), rendered to WAV.
+    /// The recording of `tune`: its score with a gentle tempo curve (±6 % around 97 %, period ≈ 31 s), rendered to WAV.
     public func recordingScore(_ tune: BuiltInTune) throws -> MIDIScore {
-        try tune.score().applyingTempoCurve { beat in 0.97 + 0.06 * sin(beat / 5) }
+        try tune.score().applyingTempoCurve { seconds in 0.97 + 0.06 * sin(seconds / 5) }
     }
 
     /// Renders every tune to `directory/recordings/KEY.wav`; returns the files.

@@ -1,8 +1,14 @@
 extension StageRegistry {
     /// The index module's stages plus the music tasks' own: `kind-filter`, `raffel-ellis` (MIDI to
-    /// audio) and `audio-match` (CENS subsequence matching).
+    /// audio) and `audio-match` (CENS subsequence matching); `shingle-vote` gains the option
+    /// `transpositions` (12: vote with every cyclic shift of the query's chroma).
     public static var refrain: StageRegistry {
         var registry = StageRegistry.standard
+        registry.register("shingle-vote") { spec, store in
+            let stage = try ShingleVoteStage(spec: spec, store: store)
+            let shifts = try spec.int("transpositions", default: 1)
+            return shifts > 1 ? TransposingStage(stage, shifts: shifts, keep: stage.keep) : stage
+        }
         registry.register("kind-filter") { spec, _ in try KindFilterStage(spec: spec) }
         registry.register("raffel-ellis") { spec, _ in
             ExactStage(name: "raffel-ellis", matcher: try RaffelEllisMatcher(spec: spec))

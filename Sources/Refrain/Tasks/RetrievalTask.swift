@@ -18,14 +18,16 @@ public enum RetrievalTask: String, CaseIterable, Codable, Sendable {
     /// The default cascade: shingle votes prune to a few hundred items, the exact DTW stage ranks them.
     /// `prune: false` switches pruning off for exhaustive search.
     public func stages(prune: Bool = true, transpositions: Bool = false) -> [StageSpec] {
-        let vote = StageSpec(stage: "shingle-vote", enabled: prune, options: ["keep": "200", "neighbours": "50", "ef": "100"])
+        let shifts = transpositions ? "12" : "1"
+        let vote = StageSpec(stage: "shingle-vote", enabled: prune,
+                             options: ["keep": "200", "neighbours": "50", "ef": "100", "transpositions": shifts])
         switch self {
         case .midiToAudio, .auto:
             return [StageSpec(stage: "kind-filter", options: ["kinds": "audio"]), vote,
                     StageSpec(stage: "raffel-ellis")]
         case .audioMatch:
             return [vote, StageSpec(stage: "audio-match", options: ["matches_per_item": "3",
-                                                                      "transpositions": transpositions ? "12" : "1"])]
+                                                                      "transpositions": shifts])]
         }
     }
 }

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import Refrain
+
+/// `refrain bench retrieval`: the development benchmark of issue 5 on a folder of MIDI files.
+struct BenchRetrievalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retrieval",
+        abstract: "Render a MIDI corpus as recordings, index it, and evaluate MIDI and audio-excerpt queries.",
+        discussion: """
+        Recordings: each MIDI file rendered with FluidR3 and a smooth tempo curve. MIDI queries: tempo change, \
+        another program for the first part, one part dropped. Audio queries: 15 s excerpts rendered with \
+        TimGM6mb at another tempo, transposed by -2...+2 semitones (searched with transpositions on). Every \
+        query runs with the pruning stage and exhaustively; the share of exhaustive top-1 answers the pruned \
+        search keeps is printed. Rendered files are cached in --work.
+        """)
+
+    @Option(help: "Folder of MIDI files.") var corpus = "../shared/corpus"
+    @Option(help: "Use the first N files (name order).") var limit = Int.max
+    @Option(help: "Cache folder for recordings, queries and the index.") var work = ".cache/bench-retrieval"
+    @Option(help: "Write all results JSON here.") var results: String?
+
+    func run() throws {
+        let workURL = URL(fileURLWithPath: work)
+        var clock = Date()
+        let set = try DevelopmentSet(corpus: URL(fileURLWithPath: corpus), directory: workURL, limit: limit) { line in
+            FileHandle.standardError.write(Data("\rpreparing \(line)      ".utf8))
+        }
+        FileHandle.standardError.write(Data("\n".utf8))
+        print("set          \(set.recordings.count) recordings (\(fmt(set.recordingSeconds / 60, 1)) min), \(set.midiQueries.count) MIDI queries, \(set.audioQueries.count) audio queries; prepared in \(fmt(Date().timeIntervalSince(clock), 1)) s")
+
+        clock = Date()
+        let indexURL = workURL.appendingPathComponent("index-\(set.recordings.count)")
+        try? FileManager.default.removeItem(at: indexURL)
+        let store = try IndexStore.create(at: indexURL, settings: .music())
+        let analyzer = try AnalyzerRegistry.refrain().analyzer(for: store.settings)
+        let jobs = IndexAdder.jobs(for: set.recordings, analyzer: analyzer).jobs
+        let report = try IndexAdder.add(jobs, to: store, analyzer: analyzer, progress: ProgressReporter(total: jobs.count, label: "indexing"))
+        let stats = try IndexStats(store: store)
+        let bytes = Double(stats.catalogBytes + stats.arrayBytes + stats.annBytes) / Double(max(stats.itemCount, 1))
+        print("add          \(report.added.count) items in \(fmt(Date().timeIntervalSince(clock), 1)) s: \(Int(report.realTimeFactor))x real time (decode + features, 2 threads), \(Int(bytes / 1024)) KiB per item")
+
+        let searcher = try Searcher(directory: indexURL)
+        var all: [QueryResult] = []
+        for (name, queries, task, transpose) in [("MIDI to audio", set.midiQueries, RetrievalTask.midiToAudio, false),
+                                                 ("audio match", set.audioQueries, RetrievalTask.audioMatch, true)] {
+            var pruned: [QueryResult] = [], exhaustive: [QueryResult] = []
+            let progress = ProgressReporter(total: queries.count * 2, label: name)
+            for query in queries {
+                for prune in [true, false] {
+                    let options = Searcher.Options(prune: prune, transpositions: transpose)
+                    let result = try searcher.query(URL(fileURLWithPath: query.path), id: query.id, task: task,
+                                                    topK: 100, options: options).result
+                    if prune { pruned.append(result) } else { exhaustive.append(result) }
+                    progress.step()
+                }
+            }
+            let agree = zip(pruned, exhaustive).filter { $0.ranking.first?.key == $1.ranking.first?.key }.count
+            print("")
+            print("\(name), pruned (shingle votes -> exact):")
+            print(RetrievalMetrics(queries: queries, results: pruned).summary)
+            print("\(name), exhaustive (exact stage on every item):")
+            print(RetrievalMetrics(queries: queries, results: exhaustive).summary)
+            print("pruned search keeps the exhaustive top-1 for \(agree) of \(queries.count) queries (\(fmt(100 * Double(agree) / Double(max(queries.count, 1)), 1)) %)")
+            all += pruned
+        }
+        if let results {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            try encoder.encode(QueryResultsFile(results: all)).write(to: URL(fileURLWithPath: results))
+        }
+    }
+}
