@@ -4,6 +4,13 @@ import Foundation
 /// FFTW's planner is not thread-safe; every plan is made and destroyed under this lock.
 private let plannerLock = NSLock()
 
+/// FFTW_MEASURE for the power-of-two sizes the STFT and the CQT use (up to 2^16), so that FFTW times its
+/// candidate algorithms once per size per process (a few milliseconds; later plans of that size reuse the
+/// measurement as wisdom); FFTW_ESTIMATE for other sizes, where measuring can take far longer.
+private func realPlanningFlags(size: Int) -> UInt32 {
+    size & (size - 1) == 0 && size >= 64 && size <= 1 << 16 ? UInt32(FFTW_MEASURE) : UInt32(FFTW_ESTIMATE)
+}
+
 /// A forward real-to-complex FFT of a fixed size through FFTW (single precision).
 ///
 /// `forward` reads `size` real samples and writes `size / 2 + 1` complex bins, interleaved as
@@ -25,7 +32,7 @@ public final class RealFFT: @unchecked Sendable {
         input = fftwf_alloc_real(size)!
         output = fftwf_alloc_complex(size / 2 + 1)!
         plannerLock.lock()
-        plan = fftwf_plan_dft_r2c_1d(Int32(size), input, output, UInt32(FFTW_ESTIMATE))!
+        plan = fftwf_plan_dft_r2c_1d(Int32(size), input, output, realPlanningFlags(size: size))!
         plannerLock.unlock()
     }
 
@@ -46,6 +53,28 @@ public final class RealFFT: @unchecked Sendable {
         fftwf_execute(plan)
         UnsafeMutableRawPointer(spectrum.baseAddress!)
             .copyMemory(from: output, byteCount: binCount * 2 * MemoryLayout<Float>.size)
+    }
+
+    /// Transforms the `size` samples at `samples` into `spectrum` (`2 * binCount` floats, interleaved), straight
+    /// from and into the caller's memory when both pointers are aligned as FFTW's SIMD code expects (16 bytes, as
+    /// Swift arrays and `fftwf_alloc` buffers are); otherwise through the plan's own buffers. For hot loops over
+    /// overlapping frames of one signal, such as the CQT's.
+    public func forward(_ samples: UnsafePointer<Float>, into spectrum: UnsafeMutablePointer<Float>) {
+        let input = UnsafeMutablePointer(mutating: samples)
+        if fftwf_alignment_of(input) == inputAlignment,
+           fftwf_alignment_of(spectrum) == outputAlignment {
+            // FFTW's r2c does not write its input when out of place (FFTW_PRESERVE_INPUT is the default there).
+            spectrum.withMemoryRebound(to: fftwf_complex.self, capacity: binCount) { fftwf_execute_dft_r2c(plan, input, $0) }
+        } else {
+            self.input.update(from: samples, count: size)
+            fftwf_execute(plan)
+            UnsafeMutableRawPointer(spectrum).copyMemory(from: output, byteCount: binCount * 2 * MemoryLayout<Float>.size)
+        }
+    }
+
+    private var inputAlignment: Int32 { fftwf_alignment_of(input) }
+    private var outputAlignment: Int32 {
+        UnsafeMutableRawPointer(output).withMemoryRebound(to: Float.self, capacity: 2) { fftwf_alignment_of($0) }
     }
 
     /// Transforms in the plan's own buffers, without copies: `fill` writes all `size` input samples,
