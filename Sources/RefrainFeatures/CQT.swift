@@ -99,7 +99,7 @@ public final class CQT: Sendable {
         guard samples.count >= max(factor, 1) else {
             throw RefrainError.invalidArgument("a signal of \(samples.count) samples is too short for this CQT")
         }
-        guard samples.allSatisfy(\.isFinite) else { throw RefrainError.invalidArgument("the signal has non-finite samples") }
+        guard allFinite(samples) else { throw RefrainError.invalidArgument("the signal has non-finite samples") }
         // The signal at every level: early downsampling, then one halving per level (librosa scales by sqrt(2)).
         var levels = [[Float]]()
         var y = samples
