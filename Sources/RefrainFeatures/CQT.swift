@@ -99,7 +99,7 @@ public final class CQT: Sendable {
         guard samples.count >= max(factor, 1) else {
             throw RefrainError.invalidArgument("a signal of \(samples.count) samples is too short for this CQT")
         }
-        guard samples.allSatisfy(\.isFinite) else { throw RefrainError.invalidArgument("the signal has non-finite samples") }
+        guard allFinite(samples) else { throw RefrainError.invalidArgument("the signal has non-finite samples") }
         // The signal at every level: early downsampling, then one halving per level (librosa scales by sqrt(2)).
         var levels = [[Float]]()
         var y = samples
@@ -117,7 +117,15 @@ public final class CQT: Sendable {
         }
         // Centred frames: fftSize/2 zeros before, fftSize zeros after (covers the last frame's reach).
         let pad = octaves.map(\.fftSize).max()!
-        let signals = levels.map { [Float](repeating: 0, count: pad / 2) + $0 + [Float](repeating: 0, count: pad) }
+        let signals = levels.map { level in
+            [Float](unsafeUninitializedCapacity: pad / 2 + level.count + pad) { buffer, count in
+                let base = buffer.baseAddress!
+                base.initialize(repeating: 0, count: pad / 2)
+                level.withUnsafeBufferPointer { (base + pad / 2).initialize(from: $0.baseAddress!, count: $0.count) }
+                (base + pad / 2 + level.count).initialize(repeating: 0, count: pad)
+                count = buffer.count
+            }
+        }
         let frames = octaves.map { 1 + levels[$0.level].count / $0.hop }.min()!
         let bins = configuration.binCount
         var values = Matrix(rows: frames, cols: bins)
@@ -125,11 +133,11 @@ public final class CQT: Sendable {
         let blocks = frames >= 64 ? 2 : 1
         let items = octaves.count * blocks
         values.storage.withUnsafeMutableBufferPointer { out in
-            let output = SendablePointer(out.baseAddress!)
+            let output = UncheckedSendable(out.baseAddress!)
             DispatchQueue.concurrentPerform(iterations: items) { item in
                 let octave = octaves[item / blocks], block = item % blocks
                 let range = (frames * block / blocks)..<(frames * (block + 1) / blocks)
-                Self.respond(octave, padded: signals[octave.level], offset: (pad - octave.fftSize) / 2, frames: range, bins: bins, into: output.pointer)
+                Self.respond(octave, padded: signals[octave.level], offset: (pad - octave.fftSize) / 2, frames: range, bins: bins, into: output.value)
             }
         }
         return FeatureSequence(values: values, hopLength: configuration.hopLength, sampleRate: configuration.sampleRate)
@@ -156,8 +164,7 @@ public final class CQT: Sendable {
             let d = UnsafeRawPointer(spectrum.baseAddress!)
             let krp = UnsafeRawPointer(kr.baseAddress!), kip = UnsafeRawPointer(ki.baseAddress!)
             for t in frames {
-                fft.forward(UnsafeBufferPointer(start: y.baseAddress! + offset0 + t * octave.hop, count: n),
-                            into: UnsafeMutableBufferPointer(rebasing: spectrum[0..<(2 * (half + 1))]))
+                fft.forward(y.baseAddress! + offset0 + t * octave.hop, into: spectrum.baseAddress!)
                 let row = out + t * bins + octave.bins.lowerBound
                 for k in 0..<filters {
                     var accRe = SIMD8<Float>(), accIm = SIMD8<Float>()
@@ -180,10 +187,4 @@ public final class CQT: Sendable {
         }
         }
     }
-}
-
-/// A raw pointer handed to concurrent workers that write disjoint ranges.
-struct SendablePointer: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<Float>
-    init(_ pointer: UnsafeMutablePointer<Float>) { self.pointer = pointer }
 }

@@ -25,6 +25,8 @@ public final class RealFFT: @unchecked Sendable {
         input = fftwf_alloc_real(size)!
         output = fftwf_alloc_complex(size / 2 + 1)!
         plannerLock.lock()
+        // FFTW_ESTIMATE on purpose: for the 1024- and 2048-point transforms the CQT and the STFT use, FFTW_MEASURE
+        // planned for 140-175 ms per size and ran no faster (1.23 vs 1.33 us, 2.40 vs 2.32 us on this machine).
         plan = fftwf_plan_dft_r2c_1d(Int32(size), input, output, UInt32(FFTW_ESTIMATE))!
         plannerLock.unlock()
     }
@@ -46,6 +48,28 @@ public final class RealFFT: @unchecked Sendable {
         fftwf_execute(plan)
         UnsafeMutableRawPointer(spectrum.baseAddress!)
             .copyMemory(from: output, byteCount: binCount * 2 * MemoryLayout<Float>.size)
+    }
+
+    /// Transforms the `size` samples at `samples` into `spectrum` (`2 * binCount` floats, interleaved), straight
+    /// from and into the caller's memory when both pointers are aligned as FFTW's SIMD code expects (16 bytes, as
+    /// Swift arrays and `fftwf_alloc` buffers are); otherwise through the plan's own buffers. For hot loops over
+    /// overlapping frames of one signal, such as the CQT's.
+    public func forward(_ samples: UnsafePointer<Float>, into spectrum: UnsafeMutablePointer<Float>) {
+        let input = UnsafeMutablePointer(mutating: samples)
+        if fftwf_alignment_of(input) == inputAlignment,
+           fftwf_alignment_of(spectrum) == outputAlignment {
+            // FFTW's r2c does not write its input when out of place (FFTW_PRESERVE_INPUT is the default there).
+            spectrum.withMemoryRebound(to: fftwf_complex.self, capacity: binCount) { fftwf_execute_dft_r2c(plan, input, $0) }
+        } else {
+            self.input.update(from: samples, count: size)
+            fftwf_execute(plan)
+            UnsafeMutableRawPointer(spectrum).copyMemory(from: output, byteCount: binCount * 2 * MemoryLayout<Float>.size)
+        }
+    }
+
+    private var inputAlignment: Int32 { fftwf_alignment_of(input) }
+    private var outputAlignment: Int32 {
+        UnsafeMutableRawPointer(output).withMemoryRebound(to: Float.self, capacity: 2) { fftwf_alignment_of($0) }
     }
 
     /// Transforms in the plan's own buffers, without copies: `fill` writes all `size` input samples,

@@ -9,7 +9,6 @@ struct BenchCommand: ParsableCommand {
         subcommands: [
             FeaturesBenchCommand.self,
             MIDIBenchCommand.self,
-            BenchOnsetsCommand.self,
             BenchAlignCommand.self,
             BenchIndexCommand.self,
             BenchRetrievalCommand.self,

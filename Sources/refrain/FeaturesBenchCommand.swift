@@ -2,13 +2,14 @@ import ArgumentParser
 import Foundation
 import Refrain
 
-/// `refrain bench features`: times the audio front end stage by stage on a 44.1 kHz stereo file (synthesized
-/// unless `--file` is given) and compares with librosa on the same file in the same run
-/// (scripts/bench/features_peer.py).
+/// `refrain bench features`: times the whole audio front end (decode, resample, CQT, chroma, onset strength,
+/// tempo + beats) stage by stage on a 44.1 kHz stereo file (synthesized unless `--file` is given), then the
+/// same pipeline end to end with its two independent branches (CQT + chroma, onset + beats) run concurrently,
+/// and compares with librosa on the same file in the same run (scripts/bench/features_peer.py).
 struct FeaturesBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "features",
-        abstract: "Time decode, resample, CQT and chroma against librosa on the same file.")
+        abstract: "Time decode, resample, CQT, chroma, onset strength and beat tracking against librosa on the same file.")
 
     @Option(help: "Length of the synthesized test signal, in seconds.")
     var seconds: Double = 180
@@ -27,12 +28,16 @@ struct FeaturesBenchCommand: ParsableCommand {
         let url: URL
         var native = AudioSignal(samples: [], sampleRate: 0)
         var signal = AudioSignal(samples: [], sampleRate: 0)
+        var envelope = OnsetEnvelope(strength: [], hopLength: 512, sampleRate: 22050)
+        var beats = BeatTrack(bpm: 0, frames: [], times: [])
         let cqt: CQT
         let chroma: ChromaExtractor
+        let mel: SparseMelFilterbank
         init(url: URL) throws {
             self.url = url
             cqt = try CQT(.raffelEllis2015)
             chroma = try ChromaExtractor()
+            mel = try MelParameters().filterbank(sampleRate: 22050)
         }
     }
 
@@ -57,7 +62,21 @@ struct FeaturesBenchCommand: ParsableCommand {
         Stage(name: "chroma", what: "chroma_cqt: 252-bin CQT from C1 folded to 12, hop 512") { s in
             _ = try s.chroma.chroma(s.signal)
         },
+        Stage(name: "onset", what: "onset strength: STFT 2048/512, 128 mels, dB, median flux (as beat_track)") { s in
+            s.envelope = try onsetStrength(s.signal.samples, sampleRate: 22050,
+                                           parameters: OnsetParameters(aggregate: .median), filterbank: s.mel)
+        },
+        Stage(name: "beats", what: "tempo estimate + dynamic-programming beat tracker (Ellis 2007)") { s in
+            s.beats = try trackBeats(s.envelope)
+        },
     ]
+
+    /// The analysis stages after decoding and resampling, as one end-to-end run: the CQT + chroma branch and the
+    /// onset + beats branch are independent, so they run at the same time.
+    static func concurrentAnalysis(_ s: State) throws {
+        _ = try concurrently({ for stage in stages[2...3] { try stage.run(s) } },
+                             { for stage in stages[4...5] { try stage.run(s) } })
+    }
 
     func run() throws {
         try reportingErrors {
@@ -92,6 +111,17 @@ struct FeaturesBenchCommand: ParsableCommand {
                     cpuSamples[stage.name, default: []].append(processCPUSeconds() - c)
                 }
             }
+            // End to end: decode + resample, then both branches concurrently.
+            try Self.concurrentAnalysis(state)  // warm-up
+            var pipelineWall = [Double](), pipelineCPU = [Double]()
+            for _ in 0..<runs {
+                let t = Date(), c = processCPUSeconds()
+                try Self.stages[0].run(state)
+                try Self.stages[1].run(state)
+                try Self.concurrentAnalysis(state)
+                pipelineWall.append(Date().timeIntervalSince(t))
+                pipelineCPU.append(processCPUSeconds() - c)
+            }
             let ours = wallSamples.mapValues { $0.sorted()[$0.count / 2] }
             let oursCPU = cpuSamples.mapValues { $0.sorted()[$0.count / 2] }
             let duration = state.native.duration
@@ -117,7 +147,16 @@ struct FeaturesBenchCommand: ParsableCommand {
                 total += t; cpuTotal += c; peerTotal += p ?? 0; peerCPUTotal += pc ?? 0
                 print(row(stage.name, t, p, c, pc, stage.what))
             }
-            print(row("total", total, peer.map { _ in peerTotal }, cpuTotal, peer.map { _ in peerCPUTotal }, ""))
+            print(row("total", total, peer.map { _ in peerTotal }, cpuTotal, peer.map { _ in peerCPUTotal },
+                      "stages one after another"))
+            print(row("pipeline", pipelineWall.sorted()[runs / 2], peer.map { _ in peerTotal }, pipelineCPU.sorted()[runs / 2],
+                      peer.map { _ in peerCPUTotal }, "end to end, cqt+chroma alongside onset+beats"))
+            print("")
+            print("refrain: tempo \(fmt(state.beats.bpm, 2)) BPM, \(state.beats.frames.count) beats")
+            if let peer, let frames = peer.beatFrames {
+                let agree = Set(frames).intersection(state.beats.frames).count
+                print("librosa: tempo \(fmt(peer.bpm ?? 0, 2)) BPM, \(frames.count) beats; \(agree) beat frames identical to ours")
+            }
             print("")
             if let peer {
                 print("peer: librosa \(peer.version), same file and parameters, median of \(runs) run(s) after a warm-up")
@@ -128,7 +167,13 @@ struct FeaturesBenchCommand: ParsableCommand {
         }
     }
 
-    struct PeerResult { var stages: [String: Double]; var cpu: [String: Double]; var version: String }
+    struct PeerResult {
+        var stages: [String: Double]
+        var cpu: [String: Double]
+        var version: String
+        var bpm: Double?
+        var beatFrames: [Int]?
+    }
 
     /// Runs scripts/bench/features_peer.py on `url`; nil when Python, librosa or the script is missing.
     func runPeer(_ url: URL) -> PeerResult? {
@@ -149,7 +194,8 @@ struct FeaturesBenchCommand: ParsableCommand {
               let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
               let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
               let stages = json["stages"] as? [String: Double] else { return nil }
-        return PeerResult(stages: stages, cpu: json["cpu"] as? [String: Double] ?? [:], version: json["librosa"] as? String ?? "?")
+        return PeerResult(stages: stages, cpu: json["cpu"] as? [String: Double] ?? [:], version: json["librosa"] as? String ?? "?",
+                          bpm: json["bpm"] as? Double, beatFrames: json["beat_frames"] as? [Int])
     }
 }
 

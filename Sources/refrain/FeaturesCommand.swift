@@ -3,13 +3,14 @@ import Foundation
 import Refrain
 
 extension AudioFeatureKind: ExpressibleByArgument {}
+extension FrequencyAggregate: ExpressibleByArgument {}
 
-/// `refrain features FILE --kind cqt|chroma|cens`: decode a file, compute one feature, summarize it and
-/// optionally save it as .npy and .png.
+/// `refrain features FILE --kind cqt|chroma|cens|onset|beats [--beat-sync]`: decode a file, compute one feature,
+/// summarize it and optionally save it as .npy (with its frame times) and .png.
 struct FeaturesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "features",
-        abstract: "Compute an audio feature (CQT, chroma, CENS) of a file, summarize it, save it as .npy or .png.")
+        abstract: "Compute an audio feature (CQT, chroma, CENS, onset strength, beats) of a file; save it as .npy or .png.")
 
     @Argument(help: "Audio file (WAV, FLAC, OGG, MP3, AIFF, ...).")
     var file: String
@@ -17,10 +18,16 @@ struct FeaturesCommand: ParsableCommand {
     @Option(help: "Feature: \(AudioFeatureKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var kind: AudioFeatureKind = .chroma
 
-    @Option(help: "Write the values (frames x dims, float32) to this .npy file; frame times go to <name>_times.npy.")
+    @Flag(help: "Pool cqt, chroma or cens over the segments between tracked beats (one row per beat).")
+    var beatSync = false
+
+    @Option(help: "Pooling for --beat-sync: mean or median.")
+    var aggregate: FrequencyAggregate = .mean
+
+    @Option(help: "Write the values (frames x dims float32; for beats, the beat times in seconds, float64) to this .npy file; frame times go to <name>_times.npy.")
     var out: String?
 
-    @Option(help: "Write a heat map (time left to right, low pitch at the bottom) to this .png file.")
+    @Option(help: "Write a picture to this .png file: a heat map (time left to right, low pitch at the bottom), or for onset and beats the onset curve with beat ticks.")
     var png: String?
 
     @Option(help: "Analysis sample rate in Hz.")
@@ -34,23 +41,51 @@ struct FeaturesCommand: ParsableCommand {
             guard hop > 0, sr >= 1000, sr <= 192_000 else {
                 throw RefrainError.invalidArgument("--hop must be positive and --sr between 1000 and 192000 Hz")
             }
+            if beatSync, !kind.isFrameWise {
+                throw RefrainError.invalidArgument("--beat-sync applies to cqt, chroma and cens, not \(kind.rawValue)")
+            }
             let decoded = try AudioDecoder(targetSampleRate: sr).decode(URL(fileURLWithPath: file))
-            let features = try kind.compute(decoded.signal, sampleRate: sr, hopLength: hop)
+            let analysis = try kind.analyze(decoded.signal, sampleRate: sr, hopLength: hop, beatSync: beatSync ? aggregate : nil)
+            let features = analysis.features
             print(summary(of: features, decoded: decoded))
+            if let beats = analysis.beats { print(beatSummary(beats)) }
             if let out {
                 let url = URL(fileURLWithPath: out)
-                try NPY.write(features.values, to: url)
+                if kind == .beats {
+                    try NPY.write(NPYArray(features.times, shape: [features.times.count]), to: url)
+                } else {
+                    try NPY.write(features.values, to: url)
+                }
                 let base = url.deletingPathExtension()
                 let timesURL = base.deletingLastPathComponent().appendingPathComponent(base.lastPathComponent + "_times.npy")
                 try NPY.write(NPYArray(features.times, shape: [features.times.count]), to: timesURL)
-                print("wrote       \(out) (\(features.frameCount) x \(features.dimension) float32) and \(timesURL.path) (seconds)")
+                let shape = kind == .beats ? "\(features.frameCount) beat times, float64 seconds"
+                    : "\(features.frameCount) x \(features.dimension) float32"
+                print("wrote       \(out) (\(shape)) and \(timesURL.path) (seconds)")
             }
             if let png {
-                let shown = kind == .cqt ? amplitudeToDB(features.values, reference: .maximum) : features.values
-                try writeFeaturePNG(shown, to: URL(fileURLWithPath: png))
+                let url = URL(fileURLWithPath: png)
+                switch kind {
+                case .onset, .beats:
+                    // The curve is the onset strength in both cases; beats are drawn as ticks on it.
+                    let envelope = kind == .onset ? features
+                        : try AudioFeatureKind.onset.compute(decoded.signal, sampleRate: sr, hopLength: hop)
+                    let beats = kind == .beats ? analysis.beats?.frames ?? []
+                        : (try? trackBeats(OnsetEnvelope(strength: envelope.values.storage, hopLength: hop, sampleRate: sr)).frames) ?? []
+                    try writeCurvePNG(envelope.values.storage, ticks: beats, to: url)
+                default:
+                    let shown = kind == .cqt ? amplitudeToDB(features.values, reference: .maximum) : features.values
+                    try writeFeaturePNG(shown, to: url)
+                }
                 print("wrote       \(png)")
             }
         }
+    }
+
+    /// Tempo, beat count and the first beat times.
+    func beatSummary(_ beats: BeatTrack) -> String {
+        let first = beats.times.prefix(8).map { fmt($0, 2) }.joined(separator: " ")
+        return "beats       \(beats.times.count) at \(fmt(beats.bpm, 1)) BPM; first (s): \(first)\(beats.times.count > 8 ? " ..." : "")"
     }
 
     func summary(of features: FeatureSequence, decoded: DecodedAudio) -> String {
@@ -59,10 +94,10 @@ struct FeaturesCommand: ParsableCommand {
         var lines = [
             "file        \(file) (\(decoded.info.formatName))",
             "duration    \(fmt(decoded.info.duration)) s, original \(Int(decoded.info.sampleRate)) Hz, \(decoded.info.channels) channel(s)",
-            "feature     \(kind.rawValue): \(features.frameCount) frames x \(features.dimension) dims, \(fmt(sr / Double(hop))) frames/s (hop \(hop) at \(Int(sr)) Hz)",
+            "feature     \(kind.rawValue)\(beatSync ? " (beat-synchronous, \(aggregate.rawValue))" : ""): \(features.frameCount) \(beatSync ? "segments" : kind == .beats ? "beats" : "frames") x \(features.dimension) dims, \(beatSync || kind == .beats ? "on beats found at " : "")\(fmt(sr / Double(hop))) frames/s (hop \(hop) at \(Int(sr)) Hz)",
             "values      min \(fmt(Double(v.min() ?? 0), 4))  max \(fmt(Double(v.max() ?? 0), 4))  mean \(fmt(mean, 4))",
         ]
-        lines.append("\(kind.isPitchClass ? "dominant   " : "strongest  ") \(dominant(features))")
+        if kind.isFrameWise { lines.append("\(kind.isPitchClass ? "dominant   " : "strongest  ") \(dominant(features))") }
         return lines.joined(separator: "\n")
     }
 
@@ -83,7 +118,7 @@ struct FeaturesCommand: ParsableCommand {
         let top = score.indices.sorted { score[$0] > score[$1] }.prefix(3).filter { score[$0] > 0 }
         if top.isEmpty { return "none (the signal is silent)" }
         if kind.isPitchClass {
-            return top.map { "\(kind.label(ofDimension: $0)) (\(Int((score[$0] * 100).rounded()))% of frames)" }.joined(separator: ", ")
+            return top.map { "\(kind.label(ofDimension: $0)) (\(Int((score[$0] * 100).rounded()))% of \(beatSync ? "segments" : "frames"))" }.joined(separator: ", ")
         }
         return top.map { "\(kind.label(ofDimension: $0)) (mean \(fmt(score[$0], 4)))" }.joined(separator: ", ")
     }

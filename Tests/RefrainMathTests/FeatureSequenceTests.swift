@@ -11,3 +11,13 @@ final class FeatureSequenceTests: XCTestCase {
         XCTAssertEqual(part.times, Array(seq.times[1..<3]))
     }
 }
+
+final class ConcurrentlyTests: XCTestCase {
+    func testReturnsBothResultsAndRethrows() throws {
+        let (a, b) = try concurrently({ (0..<1000).reduce(0, +) }, { "done" })
+        XCTAssertEqual(a, 499_500)
+        XCTAssertEqual(b, "done")
+        XCTAssertThrowsError(try concurrently({ 1 }, { () throws -> Int in throw RefrainError.invalidArgument("second") }))
+        XCTAssertThrowsError(try concurrently({ () throws -> Int in throw RefrainError.invalidArgument("first") }, { 2 }))
+    }
+}

@@ -6,9 +6,11 @@ Stages (median seconds over --runs runs, after one warm-up run):
   resample  librosa.resample(res_type="soxr_hq") to --sr
   cqt       |librosa.cqt| with Raffel & Ellis (2015) settings: 48 bins from MIDI 36, hop --hop
   chroma    librosa.feature.chroma_cqt(tuning=0.0): 7 octaves x 36 bins from C1, hop --hop
+  onset     librosa.onset.onset_strength(aggregate=np.median): STFT 2048/--hop, 128 mels, dB (as beat_track)
+  beats     librosa.beat.beat_track(onset_envelope=...): tempo estimate + dynamic-programming tracker
 
 Prints one JSON object: {"stages": {name: wall seconds}, "cpu": {name: process CPU seconds, all threads},
-"librosa": version, "frames": n}.
+"librosa": version, "frames": n, "bpm": tempo, "beat_frames": [...]}.
 """
 import argparse
 import json
@@ -49,14 +51,24 @@ def main():
         def chroma():
             librosa.feature.chroma_cqt(y=state["y"], sr=a.sr, hop_length=a.hop, tuning=0.0)
 
-        for name, fn in [("decode", decode), ("resample", resample), ("cqt", cqt), ("chroma", chroma)]:
+        def onset():
+            state["env"] = librosa.onset.onset_strength(y=state["y"], sr=a.sr, hop_length=a.hop, aggregate=np.median)
+
+        def beats():
+            state["bpm"], state["beats"] = librosa.beat.beat_track(onset_envelope=state["env"], sr=a.sr,
+                                                                   hop_length=a.hop)
+
+        for name, fn in [("decode", decode), ("resample", resample), ("cqt", cqt), ("chroma", chroma),
+                         ("onset", onset), ("beats", beats)]:
             stage(name, fn)
-        return wall, cpu, state["c"].shape[1]
+        return wall, cpu, state["c"].shape[1], state
 
     once()  # warm-up: imports, numba compilation, FFT plans
     runs = [once() for _ in range(max(1, a.runs))]
     names = list(runs[0][0])
-    print(json.dumps({"stages": {k: statistics.median(r[0][k] for r in runs) for k in names},
+    last = runs[-1][3]
+    print(json.dumps({"bpm": float(np.atleast_1d(last["bpm"])[0]), "beat_frames": [int(b) for b in last["beats"]],
+                      "stages": {k: statistics.median(r[0][k] for r in runs) for k in names},
                       "cpu": {k: statistics.median(r[1][k] for r in runs) for k in names},
                       "librosa": librosa.__version__, "frames": runs[0][2]}))
 
