@@ -39,7 +39,7 @@ final class AddKillTests: XCTestCase {
         let files = dir.appendingPathComponent("files"), index = dir.appendingPathComponent("idx")
         let count = 80
         let matrices = try TestChroma.writeItems(count, to: files, seed: 11)
-        XCTAssertEqual(try run(refrain, ["index", "create", index.path, "--frame-rate", "2", "--shingle-length", "10",
+        XCTAssertEqual(try run(refrain, ["index", "create", index.path, "--analyzer", "features", "--frame-rate", "2", "--shingle-length", "10",
                                          "--shingle-hop", "3", "--pca-dimensions", "16"]), 0)
         var generator = SplitMix64(seed: UInt64(Date().timeIntervalSince1970))
         var committedBefore = Set<String>()
