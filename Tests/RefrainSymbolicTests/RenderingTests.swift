@@ -1,0 +1,37 @@
+import Foundation
+import RefrainMath
+import RefrainSymbolic
+import RefrainTestSupport
+import XCTest
+
+/// FluidSynth rendering (needs the Debian soundfont that scripts/setup.sh installs) and soundfont lookup.
+final class RenderingTests: XCTestCase {
+    func testRenderingIsDeterministicAndAsLongAsTheScore() throws {
+        let score = try MIDIScore(contentsOf: Fixtures.url("midi/format1_everything.mid"))
+        let renderer = try MIDIRenderer(sampleRate: 22050)
+        let first = try renderer.render(score, tail: 0.5)
+        let second = try MIDIRenderer(sampleRate: 22050).render(score, tail: 0.5)
+        XCTAssertEqual(first, second, "the same score and soundfont render to the same samples")
+        let lastNoteOff = score.instruments.map(\.endTime).max() ?? 0
+        XCTAssertEqual(Double(first.count) / 22050, lastNoteOff + 0.5, accuracy: 1.0 / 22050)
+        let energy = first.reduce(0) { $0 + $1 * $1 } / Float(first.count)
+        XCTAssertGreaterThan(energy, 1e-6, "the rendering is not silent")
+        XCTAssertTrue(first.allSatisfy { $0.isFinite && abs($0) <= 1 })
+    }
+
+    func testSoundfontLookupOrderAndMissingSoundfontMessage() throws {
+        let existing = try SoundfontLocator.locate()
+        let other = FileManager.default.temporaryDirectory.appendingPathComponent("refrain-test-\(getpid()).sf2")
+        try Data([0]).write(to: other)
+        defer { try? FileManager.default.removeItem(at: other) }
+
+        XCTAssertEqual(try SoundfontLocator.locate(other.path, environment: [SoundfontLocator.environmentVariable: existing]), other.path)
+        XCTAssertEqual(try SoundfontLocator.locate(nil, environment: [SoundfontLocator.environmentVariable: other.path]), other.path)
+        XCTAssertEqual(try SoundfontLocator.locate(nil, environment: [:], searchPaths: ["/nonexistent.sf2", existing]), existing)
+        XCTAssertThrowsError(try SoundfontLocator.locate("/nonexistent.sf2"))
+        XCTAssertThrowsError(try SoundfontLocator.locate(nil, environment: [SoundfontLocator.environmentVariable: "/nonexistent.sf2"]))
+        XCTAssertThrowsError(try SoundfontLocator.locate(nil, environment: [:], searchPaths: [])) { error in
+            XCTAssertTrue("\(error)".contains("fluid-soundfont-gm"), "\(error)")
+        }
+    }
+}
