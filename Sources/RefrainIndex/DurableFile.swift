@@ -8,8 +8,10 @@ public enum DurableFile {
     /// Suffix of in-flight temporary files; an index sweeps leftovers on open.
     public static let temporarySuffix = ".partial"
 
-    /// Writes `data` to `url` durably, creating the parent directory if needed.
-    public static func write(_ data: Data, to url: URL) throws {
+    /// Writes `data` to `url` durably, creating the parent directory if needed. With `sync: false` the
+    /// bytes go to a temporary name and are renamed into place without being flushed: the caller makes
+    /// them durable later (`syncFiles`), before anything refers to them.
+    public static func write(_ data: Data, to url: URL, sync: Bool = true) throws {
         let directory = url.deletingLastPathComponent()
         try createDirectory(directory)
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString)\(temporarySuffix)")
@@ -24,7 +26,7 @@ public enum DurableFile {
             }
             return true
         }
-        ok = ok && fsync(fd) == 0
+        ok = ok && (!sync || fsync(fd) == 0)
         close(fd)
         guard ok else {
             unlink(temporary.path)
@@ -34,7 +36,25 @@ public enum DurableFile {
             unlink(temporary.path)
             throw ioError(url, "cannot rename into place")
         }
-        try syncDirectory(directory)
+        if sync { try syncDirectory(directory) }
+    }
+
+    /// Makes files written with `sync: false` durable, with their directory entries. Many files are
+    /// flushed with one `syncfs` of the file system that holds `root` (one call instead of a flush per
+    /// file and per directory); a few are flushed one by one.
+    public static func syncFiles(_ urls: [URL], under root: URL) throws {
+        guard !urls.isEmpty else { return }
+        if urls.count > 8, let syncfs = Self.syncfs {
+            let fd = open(root.path, O_RDONLY)
+            guard fd >= 0 else { throw ioError(root, "cannot open directory") }
+            defer { close(fd) }
+            guard syncfs(fd) == 0 else { throw ioError(root, "cannot sync the file system") }
+            return
+        }
+        for url in urls { try syncFile(url) }
+        for directory in Set(urls.map { $0.deletingLastPathComponent().path }).sorted() {
+            try syncDirectory(URL(fileURLWithPath: directory))
+        }
     }
 
     /// Flushes a file's bytes to disk.
@@ -52,6 +72,12 @@ public enum DurableFile {
         defer { close(fd) }
         guard fsync(fd) == 0 else { throw ioError(url, "cannot sync directory") }
     }
+
+    /// Linux's `syncfs(2)`, looked up at run time (Glibc's Swift module does not export it); nil elsewhere.
+    private static let syncfs: (@convention(c) (Int32) -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "syncfs") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int32) -> Int32).self)
+    }()
 
     static func createDirectory(_ url: URL) throws {
         do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {

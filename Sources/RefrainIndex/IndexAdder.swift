@@ -30,10 +30,11 @@ public struct AddReport: Sendable {
     }
 }
 
-/// Adds files to an index: analysis runs on several threads (both cores by default), each finished item is
-/// committed on its own (so an interruption loses at most the items in flight), files already indexed
-/// (same SHA-256) are skipped before analysis, and an unreadable file is reported and skipped. The
-/// shingle graph is brought up to date at the end.
+/// Adds files to an index: analysis runs on several threads (both cores by default); finished items are
+/// committed in batches (`commitEvery` items or `commitSeconds` seconds, whichever comes first: one flush
+/// and one catalog transaction per batch instead of per item), so an interruption loses at most the
+/// items of the open batch. Files already indexed (same SHA-256) are skipped before analysis, and an
+/// unreadable file is reported and skipped. The shingle graph is brought up to date at the end.
 public enum IndexAdder {
     /// The jobs for `paths`: files as they are, folders walked recursively for files the analyzer accepts
     /// (sorted by path); the key is the file name without extension.
@@ -65,9 +66,12 @@ public enum IndexAdder {
     /// Adds `jobs` to `store` (opened writable).
     @discardableResult
     public static func add(_ jobs: [AddJob], to store: IndexStore, analyzer: any ItemAnalyzer, threads: Int = 2,
-                           progress: ProgressReporter? = nil, updateShingles: Bool = true) throws -> AddReport {
+                           progress: ProgressReporter? = nil, updateShingles: Bool = true,
+                           commitEvery: Int = 32, commitSeconds: Double = 1) throws -> AddReport {
         let started = Date()
         let collector = ReportCollector()
+        let committer = BatchCommitter(store: store, collector: collector, progress: progress,
+                                       maxItems: commitEvery, maxSeconds: commitSeconds)
         let next = Counter()
         DispatchQueue.concurrentPerform(iterations: max(1, min(threads, jobs.count))) { _ in
             while let i = next.take(below: jobs.count) {
@@ -78,10 +82,8 @@ public enum IndexAdder {
                         collector.unchanged(existing.key)
                     } else {
                         let analysis = try analyzer.analyze(job.url)
-                        switch try store.add(key: job.key, path: job.url.path, title: job.title, sha256: sha, analysis: analysis) {
-                        case .added(let item): collector.added(item)
-                        case .unchanged(let item): collector.unchanged(item.key)
-                        }
+                        committer.submit(try store.stage(key: job.key, path: job.url.path, title: job.title,
+                                                         sha256: sha, analysis: analysis))
                     }
                 } catch {
                     let message = (error as? RefrainError)?.message ?? "\(error)"
@@ -91,12 +93,72 @@ public enum IndexAdder {
                 progress?.step()
             }
         }
+        committer.flush()
         if updateShingles {
             try ShingleIndex.update(store) { progress?.note($0) }
         }
         var report = collector.report
         report.seconds = Date().timeIntervalSince(started)
         return report
+    }
+}
+
+/// Collects staged items and commits them in batches, one batch at a time.
+final class BatchCommitter: @unchecked Sendable {
+    private let store: IndexStore
+    private let collector: ReportCollector
+    private let progress: ProgressReporter?
+    private let maxItems: Int
+    private let maxSeconds: Double
+    private var pending: [StagedItem] = []
+    private var lastCommit = Date()
+    private let lock = NSLock()
+    private let commitLock = NSLock()
+
+    init(store: IndexStore, collector: ReportCollector, progress: ProgressReporter?, maxItems: Int, maxSeconds: Double) {
+        self.store = store
+        self.collector = collector
+        self.progress = progress
+        self.maxItems = max(1, maxItems)
+        self.maxSeconds = maxSeconds
+    }
+
+    /// Queues `item`; commits the queue when it is full or old enough.
+    func submit(_ item: StagedItem) {
+        lock.lock()
+        pending.append(item)
+        let due = pending.count >= maxItems || Date().timeIntervalSince(lastCommit) >= maxSeconds
+        lock.unlock()
+        if due { flush() }
+    }
+
+    /// Commits what is queued. A failed commit reports its items as skipped.
+    func flush() {
+        commitLock.lock()
+        defer { commitLock.unlock() }
+        lock.lock()
+        let batch = pending
+        pending = []
+        lastCommit = Date()
+        lock.unlock()
+        guard !batch.isEmpty else { return }
+        do {
+            for (staged, outcome) in zip(batch, try store.commit(batch)) {
+                switch outcome {
+                case .success(.added(let item)): collector.added(item)
+                case .success(.unchanged(let item)): collector.unchanged(item.key)
+                case .failure(let error): fail(staged, error.message)
+                }
+            }
+        } catch {
+            let message = (error as? RefrainError)?.message ?? "\(error)"
+            for staged in batch { fail(staged, message) }
+        }
+    }
+
+    private func fail(_ staged: StagedItem, _ message: String) {
+        collector.failed(staged.path, message)
+        progress?.note("skipped \(staged.path): \(message)")
     }
 }
 
