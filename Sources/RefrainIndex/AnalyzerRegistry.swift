@@ -13,6 +13,9 @@ public struct AnalyzerRegistry: Sendable {
     public static var standard: AnalyzerRegistry {
         var registry = AnalyzerRegistry()
         registry.register("features-npy/1") { settings in
+            if let unknown = Set(settings.features.keys).subtracting(["frame_rate", "array"]).sorted().first {
+                throw RefrainError(.index, "unknown feature setting '\(unknown)' for features-npy (known: array, frame_rate)")
+            }
             let rate = Double(settings.features["frame_rate"] ?? "") ?? 0
             guard rate > 0 else { throw RefrainError(.index, "features-npy index without a valid frame_rate setting") }
             return NPYFeatureAnalyzer(arrayName: settings.features["array"] ?? "cens", frameRate: rate)

@@ -23,6 +23,13 @@ public protocol SequenceMatcher: Sendable {
     /// would exceed `abandonAbove` is of no use to the caller: the matcher may stop early (lower bounds,
     /// early abandoning) and return nothing.
     func matches(_ query: SearchQuery, item: [String: StoredFeature], abandonAbove: Double) throws -> [SequenceMatch]
+    /// The matcher to run over every candidate of `query`: a matcher with per-query work (tempo-scaled or
+    /// transposed versions of the query) does it here, once, instead of once per item. Default: itself.
+    func prepared(for query: SearchQuery) throws -> any SequenceMatcher
+}
+
+extension SequenceMatcher {
+    public func prepared(for query: SearchQuery) throws -> any SequenceMatcher { self }
 }
 
 /// The exact stage: runs a `SequenceMatcher` on every candidate, two threads at a time, passing each
@@ -43,6 +50,7 @@ public struct ExactStage: SearchStage {
     }
 
     public func run(_ query: SearchQuery, candidates: [Candidate], store: IndexStore) throws -> [Candidate] {
+        let matcher = try self.matcher.prepared(for: query)
         let board = Leaderboard(size: max(query.topK, 1))
         let results = Results(count: candidates.count)
         let next = Counter()

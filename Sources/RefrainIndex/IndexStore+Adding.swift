@@ -15,7 +15,7 @@ public struct StagedItem: Sendable {
     var blobs: [String: Data]
     var arrays: [StoredArrayInfo]
     /// The files written for this item, absolute.
-    var files: [URL]
+    public internal(set) var files: [URL]
     var bytes: Int64
 }
 

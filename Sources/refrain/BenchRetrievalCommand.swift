@@ -19,6 +19,9 @@ struct BenchRetrievalCommand: ParsableCommand {
     @Option(help: "Use the first N files (name order).") var limit = Int.max
     @Option(help: "Cache folder for recordings, queries and the index.") var work = ".cache/bench-retrieval"
     @Option(help: "Write all results JSON here.") var results: String?
+    @Option(help: "Pool the MIDI-to-audio CQT in blocks of this many seconds (0: per beat).")
+    var cqtBlockSeconds = RepresentationSettings().cqtBlockSeconds
+    @Option(help: "Tasks to evaluate, comma-separated (midi-to-audio, audio-match).") var tasks = "midi-to-audio,audio-match"
 
     func run() throws {
         let workURL = URL(fileURLWithPath: work)
@@ -32,7 +35,9 @@ struct BenchRetrievalCommand: ParsableCommand {
         clock = Date()
         let indexURL = workURL.appendingPathComponent("index-\(set.recordings.count)")
         try? FileManager.default.removeItem(at: indexURL)
-        let store = try IndexStore.create(at: indexURL, settings: .music())
+        var representation = RepresentationSettings()
+        representation.cqtBlockSeconds = cqtBlockSeconds
+        let store = try IndexStore.create(at: indexURL, settings: .music(representation))
         let analyzer = try AnalyzerRegistry.refrain().analyzer(for: store.settings)
         let jobs = IndexAdder.jobs(for: set.recordings, analyzer: analyzer).jobs
         let report = try IndexAdder.add(jobs, to: store, analyzer: analyzer, progress: ProgressReporter(total: jobs.count, label: "indexing"))
@@ -42,8 +47,13 @@ struct BenchRetrievalCommand: ParsableCommand {
 
         let searcher = try Searcher(directory: indexURL)
         var all: [QueryResult] = []
-        for (name, queries, task, transpose) in [("MIDI to audio", set.midiQueries, RetrievalTask.midiToAudio, false),
-                                                 ("audio match", set.audioQueries, RetrievalTask.audioMatch, true)] {
+        let chosen = Set(tasks.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        let taskTable = [("MIDI to audio", set.midiQueries, RetrievalTask.midiToAudio, false),
+                    ("audio match", set.audioQueries, RetrievalTask.audioMatch, true)]
+        guard chosen.isSubset(of: taskTable.map(\.2.rawValue)) else {
+            throw RefrainError.invalidArgument("unknown task in --tasks '\(tasks)' (midi-to-audio, audio-match)")
+        }
+        for (name, queries, task, transpose) in taskTable where chosen.contains(task.rawValue) {
             var pruned: [QueryResult] = [], exhaustive: [QueryResult] = []
             let progress = ProgressReporter(total: queries.count * 2, label: name)
             for query in queries {

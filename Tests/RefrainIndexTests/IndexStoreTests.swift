@@ -73,6 +73,41 @@ final class IndexStoreTests: XCTestCase {
                                            analysis: ItemAnalysis(kind: .audio, duration: 1, features: ["../evil": beats])))
     }
 
+    func testBatchCommitChecksEachItemAndDeletesTheFilesOfRefusedOnes() throws {
+        let store = try IndexStore.create(at: dir, settings: TestChroma.settings(shingles: nil))
+        func analysis(_ seed: UInt64) -> ItemAnalysis {
+            ItemAnalysis(kind: .features, duration: 10,
+                         features: ["cens": FeatureSequence(values: TestChroma.sequence(frames: 20, seed: seed), hopLength: 1, sampleRate: 2)])
+        }
+        let sha = { (c: Character) in String(repeating: c, count: 64) }
+        let a = try store.stage(key: "a", path: "/a", title: nil, sha256: sha("a"), analysis: analysis(1))
+        let sameContent = try store.stage(key: "a2", path: "/a2", title: nil, sha256: sha("a"), analysis: analysis(1))
+        let sameKey = try store.stage(key: "a", path: "/b", title: nil, sha256: sha("b"), analysis: analysis(2))
+        let c = try store.stage(key: "c", path: "/c", title: nil, sha256: sha("c"), analysis: analysis(3))
+        XCTAssertNotEqual(a.files, sameContent.files, "two stagings of one content never share a file")
+        XCTAssertEqual(try store.itemCount, 0, "staged items are not visible")
+        let outcomes = try store.commit([a, sameContent, sameKey, c])
+        guard case .success(.added(let added)) = outcomes[0] else { return XCTFail("\(outcomes[0])") }
+        XCTAssertEqual(try outcomes[1].get(), .unchanged(added))
+        XCTAssertThrowsError(try outcomes[2].get())
+        guard case .success(.added) = outcomes[3] else { return XCTFail("\(outcomes[3])") }
+        XCTAssertEqual(try store.items().map(\.key).sorted(), ["a", "c"])
+        for file in a.files + c.files { XCTAssertTrue(FileManager.default.fileExists(atPath: file.path)) }
+        for file in sameContent.files + sameKey.files { XCTAssertFalse(FileManager.default.fileExists(atPath: file.path), file.path) }
+        XCTAssertTrue(try store.feature("cens", of: added.id).values.matrix() == TestChroma.sequence(frames: 20, seed: 1))
+        // Staging under a key that names other content is refused before any file is written.
+        XCTAssertThrowsError(try store.stage(key: "c", path: "/d", title: nil, sha256: sha("d"), analysis: analysis(4)))
+    }
+
+    func testUnknownFeatureSettingsAreRefused() throws {
+        var settings = TestChroma.settings()
+        settings.features["hop_of_the_future"] = "3"
+        XCTAssertThrowsError(try AnalyzerRegistry.standard.analyzer(for: settings)) { error in
+            XCTAssertTrue((error as? RefrainError)?.message.contains("hop_of_the_future") ?? false, "\(error)")
+        }
+        XCTAssertNoThrow(try AnalyzerRegistry.standard.analyzer(for: TestChroma.settings()))
+    }
+
     func testSettingsVersionAndOrphans() throws {
         do { _ = try IndexStore.create(at: dir, settings: TestChroma.settings()) }
         XCTAssertNoThrow(try IndexStore.open(at: dir, expecting: TestChroma.settings()))

@@ -42,6 +42,24 @@ final class RetrievalTasksTests: XCTestCase {
         }
     }
 
+    func testMusicSettingsRoundTripAndUnknownOrBadValuesAreRefused() throws {
+        var custom = RepresentationSettings()
+        custom.cqtBins = 36
+        custom.censDownsampling = 10
+        var settings = IndexSettings.music(custom)
+        XCTAssertNoThrow(try AnalyzerRegistry.refrain().analyzer(for: settings))
+        var read = RepresentationSettings()
+        try read.apply(custom.dictionary)
+        XCTAssertEqual(read, custom)
+        settings.features["cens_window_shape"] = "hann"
+        XCTAssertThrowsError(try AnalyzerRegistry.refrain().analyzer(for: settings)) { error in
+            XCTAssertTrue((error as? RefrainError)?.message.contains("unknown feature setting 'cens_window_shape'") ?? false, "\(error)")
+        }
+        XCTAssertThrowsError(try read.apply(["cqt_bins": "many"])) { error in
+            XCTAssertTrue((error as? RefrainError)?.message.contains("cqt_bins") ?? false, "\(error)")
+        }
+    }
+
     func testTimeScalingAndChromaShift() {
         let m = Matrix(rowArrays: [[1, 0], [0, 1], [1, 0]])
         let longer = timeScaled(m, by: 2)

@@ -25,8 +25,13 @@ public final class MusicFeatures: Sendable {
             throw RefrainError.invalidArgument(String(format: "audio of %.2f s is too short to analyse", signal.duration))
         }
         let magnitude = try cqt.magnitude(signal)
-        let beatTimes = try beats ?? trackBeats(signal.samples, sampleRate: signal.sampleRate).times
-        let cqtBeats = try beatSynchronousLogCQT(magnitude, beatTimes: beatTimes)
+        let cqtBeats: FeatureSequence
+        if settings.cqtBlockSeconds > 0 {
+            cqtBeats = try blockPooledLogCQT(magnitude, seconds: settings.cqtBlockSeconds)
+        } else {
+            let beatTimes = try beats ?? trackBeats(signal.samples, sampleRate: signal.sampleRate).times
+            cqtBeats = try beatSynchronousLogCQT(magnitude, beatTimes: beatTimes)
+        }
         let rawChroma = chroma.chroma(fromCQTMagnitude: try chroma.cqt.magnitude(signal), norm: nil)
         let censFeatures = cens(fromChroma: rawChroma, smoothingLength: settings.censSmoothing,
                                 downsampling: settings.censDownsampling)
@@ -39,11 +44,19 @@ public final class MusicFeatures: Sendable {
     /// half-second blocks instead, so a short or beatless signal still has a representation.
     func beatSynchronousLogCQT(_ magnitude: FeatureSequence, beatTimes: [Double]) throws -> FeatureSequence {
         let frameRate = settings.sampleRate / Double(settings.cqtHop)
-        var frames = beatTimes.map { Int(($0 * frameRate).rounded()) }.filter { $0 > 0 && $0 < magnitude.frameCount }
-        if frames.count < 2 {
-            let block = max(1, Int(frameRate / 2))
-            frames = Array(stride(from: block, to: magnitude.frameCount, by: block))
-        }
+        let frames = beatTimes.map { Int(($0 * frameRate).rounded()) }.filter { $0 > 0 && $0 < magnitude.frameCount }
+        if frames.count < 2 { return try blockPooledLogCQT(magnitude, seconds: 0.5) }
+        return try logCQT(pooling: magnitude, at: frames)
+    }
+
+    /// The same representation pooled over fixed blocks of `seconds` (rounded to whole CQT frames).
+    func blockPooledLogCQT(_ magnitude: FeatureSequence, seconds: Double) throws -> FeatureSequence {
+        let frameRate = settings.sampleRate / Double(settings.cqtHop)
+        let block = max(1, Int((seconds * frameRate).rounded()))
+        return try logCQT(pooling: magnitude, at: Array(stride(from: block, to: magnitude.frameCount, by: block)))
+    }
+
+    private func logCQT(pooling magnitude: FeatureSequence, at frames: [Int]) throws -> FeatureSequence {
         let pooled = try beatSynchronous(magnitude, frames: frames, aggregate: .mean, pad: true)
         var db = amplitudeToDB(pooled.values, reference: .maximum, topDB: 80)
         let floor = db.storage.min() ?? 0

@@ -17,6 +17,10 @@ public struct RepresentationSettings: Codable, Hashable, Sendable {
     public var cqtLowestNote: Double = 36
     /// CQT bins (12 per octave).
     public var cqtBins: Int = 48
+    /// How `cqt_beats` pools CQT frames: 0 pools per beat (Raffel & Ellis 2015); a positive value pools
+    /// fixed blocks of this many seconds instead, which needs no beat tracker (Raffel & Ellis 2016 found
+    /// frame-level features match better than beat-synchronous ones).
+    public var cqtBlockSeconds: Double = 0
     /// Hop of the chroma behind `cens`, samples (a multiple of 64: 7 octaves of halving).
     public var chromaHop: Int = 2048
     /// CENS smoothing window, chroma frames.
@@ -32,7 +36,7 @@ public struct RepresentationSettings: Codable, Hashable, Sendable {
     /// The settings as strings, as the index records them.
     public var dictionary: [String: String] {
         ["sample_rate": String(sampleRate), "cqt_hop": String(cqtHop), "cqt_lowest_note": String(cqtLowestNote),
-         "cqt_bins": String(cqtBins), "chroma_hop": String(chromaHop), "cens_smoothing": String(censSmoothing),
+         "cqt_bins": String(cqtBins), "cqt_block_seconds": String(cqtBlockSeconds), "chroma_hop": String(chromaHop), "cens_smoothing": String(censSmoothing),
          "cens_downsampling": String(censDownsampling)]
     }
 }

@@ -32,32 +32,71 @@ public struct AudioMatchMatcher: SequenceMatcher {
     public var arrays: [String] { [FeatureName.cens] }
 
     public func matches(_ query: SearchQuery, item: [String: StoredFeature], abandonAbove: Double) throws -> [SequenceMatch] {
-        guard let sequence = query.analysis.features[FeatureName.cens], let stored = item[FeatureName.cens],
-              sequence.frameCount > 0, stored.values.frames > 0 else { return [] }
-        let database = stored.values.matrix()
-        let frameSeconds = sequence.frameRate > 0 ? 1 / sequence.frameRate : 0.5
-        let weights = StepWeights.nonDiagonalPenalty(penalty)
-        var found: [SequenceMatch] = []
-        for shift in 0..<transpositions {
-            let shifted = cyclicallyShifted(sequence.values, by: shift)
-            for factor in tempoFactors {
-                let scaled = timeScaled(shifted, by: factor)
-                let cost = try CostMatrix.compute(scaled, database, metric: .cosine)
-                let length = Double(scaled.rows)
-                let best = try SubsequenceDTW.matchingFunction(cost: cost, weights: weights).min() ?? .infinity
-                guard Double(best) / length <= abandonAbove else { continue }  // early abandoning
-                for match in try SubsequenceDTW.bestMatches(cost: cost, count: matchesPerItem, weights: weights) {
-                    let start = stored.times[match.start]
-                    let end = stored.times[match.end] + frameSeconds
-                    found.append(SequenceMatch(score: Double(match.cost) / length, start: start, end: end))
+        try Prepared(self, query: query).matches(query, item: item, abandonAbove: abandonAbove)
+    }
+
+    /// The query's tempo-scaled and transposed versions, made once and stacked into one matrix, so an
+    /// item costs one cost-matrix product for all of them.
+    public func prepared(for query: SearchQuery) throws -> any SequenceMatcher { Prepared(self, query: query) }
+
+    struct Prepared: SequenceMatcher {
+        let matcher: AudioMatchMatcher
+        /// Every version's frames, one after another: `sum of lengths x 12`.
+        let stacked: Matrix?
+        /// Rows of `stacked` per version.
+        let versions: [Range<Int>]
+        let frameSeconds: Double
+
+        init(_ matcher: AudioMatchMatcher, query: SearchQuery) {
+            self.matcher = matcher
+            guard let sequence = query.analysis.features[FeatureName.cens], sequence.frameCount > 0 else {
+                stacked = nil; versions = []; frameSeconds = 0.5
+                return
+            }
+            frameSeconds = sequence.frameRate > 0 ? 1 / sequence.frameRate : 0.5
+            var parts: [Matrix] = []
+            for shift in 0..<matcher.transpositions {
+                let shifted = cyclicallyShifted(sequence.values, by: shift)
+                for factor in matcher.tempoFactors { parts.append(timeScaled(shifted, by: factor)) }
+            }
+            var all = Matrix(rows: parts.reduce(0) { $0 + $1.rows }, cols: sequence.dimension)
+            var ranges: [Range<Int>] = []
+            var row = 0
+            for part in parts {
+                all.storage.replaceSubrange((row * all.cols)..<((row + part.rows) * all.cols), with: part.storage)
+                ranges.append(row..<(row + part.rows))
+                row += part.rows
+            }
+            stacked = all
+            versions = ranges
+        }
+
+        var arrays: [String] { matcher.arrays }
+
+        func matches(_ query: SearchQuery, item: [String: StoredFeature], abandonAbove: Double) throws -> [SequenceMatch] {
+            guard let stacked, let stored = item[FeatureName.cens], stored.values.frames > 0 else { return [] }
+            let database = stored.values.matrix()
+            let costs = try CostMatrix.compute(stacked, database, metric: .cosine)
+            let weights = StepWeights.nonDiagonalPenalty(matcher.penalty)
+            let m = database.rows
+            var found: [SequenceMatch] = []
+            for rows in versions {
+                let cost = Matrix(rows: rows.count, cols: m,
+                                  storage: Array(costs.storage[(rows.lowerBound * m)..<(rows.upperBound * m)]))
+                let length = Double(rows.count)
+                let best = try SubsequenceDTW.bestMatches(cost: cost, count: matcher.matchesPerItem, weights: weights)
+                guard let first = best.first, Double(first.cost) / length <= abandonAbove else { continue }  // early abandoning
+                for match in best {
+                    found.append(SequenceMatch(score: Double(match.cost) / length, start: stored.times[match.start],
+                                               end: stored.times[match.end] + frameSeconds))
                 }
             }
+            return AudioMatchMatcher.nonOverlapping(found, limit: matcher.matchesPerItem)
         }
-        return Self.nonOverlapping(found, limit: matchesPerItem)
     }
 
     /// The best matches such that no two overlap by more than half of the shorter one.
-    static func nonOverlapping(_ matches: [SequenceMatch], limit: Int) -> [SequenceMatch] {
+    public static func nonOverlapping(_ matches: [SequenceMatch], limit: Int) -> [SequenceMatch] {
         var kept: [SequenceMatch] = []
         for match in matches.sorted(by: { $0.score < $1.score }) {
             let clash = kept.contains { other in
@@ -70,3 +109,4 @@ public struct AudioMatchMatcher: SequenceMatcher {
         return kept
     }
 }
+

@@ -27,7 +27,7 @@ extension AnalyzerRegistry {
         var registry = AnalyzerRegistry.standard
         registry.register(RefrainAnalyzer.identifier) { settings in
             var representation = RepresentationSettings()
-            representation.apply(settings.features)
+            try representation.apply(settings.features)
             return try RefrainAnalyzer(settings: representation, soundfont: soundfont)
         }
         return registry
@@ -35,14 +35,29 @@ extension AnalyzerRegistry {
 }
 
 extension RepresentationSettings {
-    /// Reads back the values `dictionary` wrote; unknown or missing keys keep their defaults.
-    mutating func apply(_ values: [String: String]) {
-        if let v = values["sample_rate"].flatMap(Double.init) { sampleRate = v }
-        if let v = values["cqt_hop"].flatMap(Int.init) { cqtHop = v }
-        if let v = values["cqt_lowest_note"].flatMap(Double.init) { cqtLowestNote = v }
-        if let v = values["cqt_bins"].flatMap(Int.init) { cqtBins = v }
-        if let v = values["chroma_hop"].flatMap(Int.init) { chromaHop = v }
-        if let v = values["cens_smoothing"].flatMap(Int.init) { censSmoothing = v }
-        if let v = values["cens_downsampling"].flatMap(Int.init) { censDownsampling = v }
+    /// Reads back the values `dictionary` wrote; missing keys keep their defaults. An unknown key or a
+    /// value that does not parse is an error: an index recorded with settings this version does not know
+    /// would otherwise be analysed differently from how it was built.
+    public mutating func apply(_ values: [String: String]) throws {
+        for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+            func number<T: LosslessStringConvertible>(_: T.Type) throws -> T {
+                guard let parsed = T(value) else {
+                    throw RefrainError(.index, "feature setting \(key) = '\(value)' is not a number")
+                }
+                return parsed
+            }
+            switch key {
+            case "sample_rate": sampleRate = try number(Double.self)
+            case "cqt_hop": cqtHop = try number(Int.self)
+            case "cqt_lowest_note": cqtLowestNote = try number(Double.self)
+            case "cqt_bins": cqtBins = try number(Int.self)
+            case "cqt_block_seconds": cqtBlockSeconds = try number(Double.self)
+            case "chroma_hop": chromaHop = try number(Int.self)
+            case "cens_smoothing": censSmoothing = try number(Int.self)
+            case "cens_downsampling": censDownsampling = try number(Int.self)
+            default:
+                throw RefrainError(.index, "unknown feature setting '\(key)' (known: \(RepresentationSettings().dictionary.keys.sorted().joined(separator: ", ")))")
+            }
+        }
     }
 }
