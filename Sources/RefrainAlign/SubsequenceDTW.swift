@@ -23,12 +23,17 @@ public enum SubsequenceDTW {
     /// The `count` best non-overlapping matches of the query (rows of `cost`, `N x M`), best first.
     /// A candidate end frame is skipped when its path overlaps, in database frames, a match already
     /// taken. Memory: `N x M` floats.
-    public static func bestMatches(cost: Matrix, count: Int = 1, weights: StepWeights = .standard) throws -> [SubsequenceMatch] {
+    ///
+    /// - Parameter abandonAbove: when even the best match costs more than this (accumulated cost), no
+    ///   path is traced and the result is empty (early abandoning in a search).
+    public static func bestMatches(cost: Matrix, count: Int = 1, weights: StepWeights = .standard,
+                                   abandonAbove: Float = .infinity) throws -> [SubsequenceMatch] {
         guard count > 0 else { return [] }
         let options = DTWOptions(weights: weights)
         try DTW.validate(cost, options)
         let acc = DTW.accumulate(cost: cost, options: options, subsequence: true, keepAll: true)
         let last = acc.lastRow()
+        guard let best = last.min(), best <= abandonAbove else { return [] }
         let order = (0..<cost.cols).filter { last[$0].isFinite }.sorted { last[$0] < last[$1] || (last[$0] == last[$1] && $0 < $1) }
         var taken: [SubsequenceMatch] = []
         var covered = [Bool](repeating: false, count: cost.cols)

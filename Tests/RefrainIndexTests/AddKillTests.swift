@@ -11,13 +11,15 @@ final class AddKillTests: XCTestCase {
         var candidates = [Fixtures.repositoryRoot.appendingPathComponent(".build/release/refrain")]
         for bundle in Bundle.allBundles { candidates.insert(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("refrain"), at: 0) }
         guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw XCTSkip("the refrain executable is not built (swift build -c release)")
+            XCTFail("the refrain executable is not built (swift build -c release --product refrain): this test cannot run")
+            throw RefrainError(.io, "no refrain executable")
         }
         return found
     }
 
+    /// Runs the executable; returns its exit status and whether the kill landed (it was still running).
     @discardableResult
-    func run(_ executable: URL, _ arguments: [String], killAfter seconds: Double? = nil) throws -> Int32 {
+    func run(_ executable: URL, _ arguments: [String], killAfter seconds: Double? = nil) throws -> (status: Int32, killed: Bool) {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -29,7 +31,26 @@ final class AddKillTests: XCTestCase {
             kill(process.processIdentifier, SIGKILL)
         }
         process.waitUntilExit()
-        return process.terminationStatus
+        return (process.terminationStatus, process.terminationReason == .uncaughtSignal)
+    }
+
+    /// Runs an add to completion; returns its duration and the seconds until it printed `phaseEnd`.
+    func timeAdd(_ executable: URL, _ arguments: [String], phaseEnd: String) throws -> (whole: Double, phase: Double) {
+        let process = Process(), pipe = Pipe()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.standardOutput = pipe
+        process.standardError = pipe
+        let clock = Date()
+        try process.run()
+        var output = Data(), phase: Double?
+        while case let chunk = pipe.fileHandleForReading.availableData, !chunk.isEmpty {
+            output.append(chunk)
+            if phase == nil, String(decoding: output, as: UTF8.self).contains(phaseEnd) { phase = Date().timeIntervalSince(clock) }
+        }
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, String(decoding: output, as: UTF8.self))
+        return (Date().timeIntervalSince(clock), try XCTUnwrap(phase, "no '\(phaseEnd)' line in: \(String(decoding: output, as: UTF8.self))"))
     }
 
     func testSigkillDuringAddLosesNothingCommitted() throws {
@@ -37,20 +58,31 @@ final class AddKillTests: XCTestCase {
         let dir = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let files = dir.appendingPathComponent("files"), index = dir.appendingPathComponent("idx")
-        let count = 80
+        let count = 160
         let matrices = try TestChroma.writeItems(count, to: files, seed: 11)
         XCTAssertEqual(try run(refrain, ["index", "create", index.path, "--analyzer", "features", "--frame-rate", "2", "--shingle-length", "10",
-                                         "--shingle-hop", "3", "--pca-dimensions", "16"]), 0)
-        var generator = SplitMix64(seed: UInt64(Date().timeIntervalSince1970))
+                                         "--shingle-hop", "3", "--pca-dimensions", "16"]).status, 0)
+        // Kill moments are drawn (seeded) over the phases of an add timed on a scratch index: items are
+        // committed first (until the "learning PCA" line), then the shingle graph is rebuilt. The first
+        // round is killed while items are being committed, the later ones anywhere in a whole add.
+        let scratch = dir.appendingPathComponent("scratch")
+        try run(refrain, ["index", "create", scratch.path, "--analyzer", "features", "--frame-rate", "2", "--shingle-length", "10",
+                          "--shingle-hop", "3", "--pca-dimensions", "16"])
+        let (whole, itemsPhase) = try timeAdd(refrain, ["add", scratch.path, files.path], phaseEnd: "learning PCA")
+        var generator = SplitMix64(seed: 20261203)
         var committedBefore = Set<String>()
+        var midAddKills = 0
         for round in 0..<5 {
-            let delay = 0.05 + Double(generator.next() % 1000) / 1000 * 1.5
-            try run(refrain, ["add", index.path, files.path], killAfter: delay)
+            let draw = Double(generator.next() % 1000) / 1000
+            let delay = round == 0 ? itemsPhase * (0.3 + 0.6 * draw) : whole * (0.1 + 0.8 * draw)
+            let killed = try run(refrain, ["add", index.path, files.path], killAfter: delay).killed
             let store = try IndexStore.open(at: index)
             let items = try store.items()
             let keys = Set(items.map(\.key))
             XCTAssertTrue(committedBefore.isSubset(of: keys), "round \(round): committed items were lost")
             committedBefore = keys
+            if killed && keys.count < count { midAddKills += 1 }
+            print("kill round \(round): after \(delay) s, killed \(killed), \(keys.count) items committed")
             for item in items {
                 let i = Int(item.key.dropFirst(4))!
                 let feature = try store.feature("cens", of: item.id)
@@ -61,7 +93,8 @@ final class AddKillTests: XCTestCase {
                 XCTAssertGreaterThan(shingles.graph.count, 0)
             }
         }
-        XCTAssertEqual(try run(refrain, ["add", index.path, files.path]), 0)
+        XCTAssertGreaterThan(midAddKills, 0, "no kill landed while items were still being added (items took \(itemsPhase) s of a \(whole) s add)")
+        XCTAssertEqual(try run(refrain, ["add", index.path, files.path]).status, 0)
         let store = try IndexStore.open(at: index)
         XCTAssertEqual(try store.itemCount, count)
         let shingles = try XCTUnwrap(try ShingleIndex.load(from: store))

@@ -84,9 +84,10 @@ public struct AudioMatchMatcher: SequenceMatcher {
                 let cost = Matrix(rows: rows.count, cols: m,
                                   storage: Array(costs.storage[(rows.lowerBound * m)..<(rows.upperBound * m)]))
                 let length = Double(rows.count)
-                let best = try SubsequenceDTW.bestMatches(cost: cost, count: matcher.matchesPerItem, weights: weights)
-                guard let first = best.first, Double(first.cost) / length <= abandonAbove else { continue }  // early abandoning
-                for match in best {
+                // Early abandoning: no path is traced when even the best match is worse than `abandonAbove`.
+                let limit = abandonAbove.isFinite ? Float(abandonAbove * length) : .infinity
+                for match in try SubsequenceDTW.bestMatches(cost: cost, count: matcher.matchesPerItem, weights: weights,
+                                                            abandonAbove: limit) {
                     found.append(SequenceMatch(score: Double(match.cost) / length, start: stored.times[match.start],
                                                end: stored.times[match.end] + frameSeconds))
                 }
