@@ -69,6 +69,16 @@ public struct StageSpec: Codable, Equatable, Sendable {
         guard let value = Double(text) else { throw RefrainError.invalidArgument("stage \(stage): option \(key)=\(text) is not a number") }
         return value
     }
+
+    /// A boolean option (`true` or `false`), `defaultValue` when absent; anything else is an error.
+    public func bool(_ key: String, default defaultValue: Bool) throws -> Bool {
+        guard let text = options[key] else { return defaultValue }
+        switch text {
+        case "true": return true
+        case "false": return false
+        default: throw RefrainError.invalidArgument("stage \(stage): option \(key)=\(text) is not true or false")
+        }
+    }
 }
 
 /// Makes stages from their specs: each stage kind registers a factory under its name, so new stages

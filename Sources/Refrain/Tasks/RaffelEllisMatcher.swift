@@ -5,12 +5,17 @@
 /// (lower is better). The span is the part of the item the path covers.
 public struct RaffelEllisMatcher: SequenceMatcher {
     public var gully: Float
+    /// Resample the query to the item's length before aligning (see `fitted(_:to:)`).
+    public var fitLength: Bool
 
-    public init(gully: Float = 0.96) { self.gully = gully }
+    public init(gully: Float = 0.96, fitLength: Bool = true) {
+        self.gully = gully
+        self.fitLength = fitLength
+    }
 
-    /// Option `gully`.
+    /// Options `gully`, `fit_length` (true or false).
     public init(spec: StageSpec) throws {
-        self.init(gully: Float(try spec.double("gully", default: 0.96)))
+        self.init(gully: Float(try spec.double("gully", default: 0.96)), fitLength: try spec.bool("fit_length", default: true))
     }
 
     public var arrays: [String] { [FeatureName.cqtBeats] }
@@ -18,12 +23,52 @@ public struct RaffelEllisMatcher: SequenceMatcher {
     public func matches(_ query: SearchQuery, item: [String: StoredFeature], abandonAbove: Double) throws -> [SequenceMatch] {
         guard let sequence = query.analysis.features[FeatureName.cqtBeats], let stored = item[FeatureName.cqtBeats],
               sequence.frameCount > 0, stored.values.frames > 0 else { return [] }
-        let alignment = try RaffelEllis.align(sequence.values, stored.values.matrix(), metric: .cosine, gully: gully)
+        let values = stored.values.matrix()
+        let query = fitLength ? Self.fitted(sequence.values, to: values.rows) : sequence.values
+        var cost = try CostMatrix.compute(query, values, metric: .cosine)
+        Self.neutralizeSilence(&cost, query: query, item: values)
+        let alignment = try RaffelEllis.align(cost: cost, gully: gully)
         guard let first = alignment.path.first, let last = alignment.path.last else { return [] }
         let times = stored.times
         let end = last.j + 1 < times.count ? times[last.j + 1] : (times.last ?? 0) + Self.lastBeatLength(times)
         return [SequenceMatch(score: Double(alignment.score), start: times[first.j], end: end)]
     }
+
+    /// The query resampled in time towards `frames` rows when the lengths differ by more than 5 %. The
+    /// query's beats are the score's and the item's are tracked in the audio, and a tracker often
+    /// settles on another metrical level (2/3, 3/4 or 1/2 of the notated beat rate); the task matches
+    /// whole pieces, so the ratio of lengths estimates the ratio of beat rates and resampling removes it.
+    /// The DTW then only has to absorb local tempo changes instead of a long run of penalised steps.
+    /// The factor is clamped to `maximumFit` either way: a larger ratio is not a metrical level but
+    /// another piece, and stretching a short query over a long item would flatter the match.
+    static func fitted(_ query: Matrix, to frames: Int) -> Matrix {
+        let ratio = min(max(Double(frames) / Double(max(query.rows, 1)), 1 / maximumFit), maximumFit)
+        return abs(ratio - 1) > 0.05 ? timeScaled(query, by: ratio) : query
+    }
+
+    /// Gives every cost that involves a silent frame (the zero vector of the representation) the median
+    /// of the costs between sounding frames, so silence neither rewards nor penalises a path. Cosine
+    /// costs would put silence at distance 1 from everything and 0 from other silence: a query whose
+    /// rendering is silent for a while (a General MIDI program with no samples in a part's range, long
+    /// rests) then loses against its own recording and wins against any item with a short silence, onto
+    /// which the DTW folds all its silent frames for a few penalties.
+    static func neutralizeSilence(_ cost: inout Matrix, query: Matrix, item: Matrix) {
+        let silentRows = query.rowSquaredNorms().map { $0 == 0 }, silentCols = item.rowSquaredNorms().map { $0 == 0 }
+        guard silentRows.contains(true) || silentCols.contains(true) else { return }
+        let m = cost.cols
+        cost.storage.withUnsafeMutableBufferPointer { c in
+            for i in 0..<cost.rows {
+                for j in 0..<m where silentRows[i] || silentCols[j] { c[i * m + j] = .nan }
+            }
+        }
+        let neutral = CostMatrix.median(of: cost)  // finite entries only: the sounding pairs
+        cost.storage.withUnsafeMutableBufferPointer { c in
+            for k in c.indices where c[k].isNaN { c[k] = neutral }
+        }
+    }
+
+    /// The largest resampling factor (and the inverse of the smallest) `fitted` applies.
+    static let maximumFit = 2.5
 
     /// Length of the last beat: the one before it, or half a second.
     static func lastBeatLength(_ times: [Double]) -> Double {

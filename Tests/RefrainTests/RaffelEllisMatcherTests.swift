@@ -1,0 +1,102 @@
+import Foundation
+import Refrain
+@testable import Refrain
+import RefrainTestSupport
+import XCTest
+
+final class RaffelEllisMatcherTests: XCTestCase {
+    /// Random non-negative, unit-length 48-d frames (a stand-in for beat-synchronous log-CQT).
+    func randomCQT(_ rows: Int, seed: UInt64) -> Matrix {
+        var random = SplitMix64(seed: seed)
+        var m = Matrix(rows: rows, cols: 48) { _, _ in Float(random.next() % 1000) / 1000 }
+        for r in 0..<rows {
+            let norm = m.row(r).reduce(0) { $0 + $1 * $1 }.squareRoot()
+            for c in 0..<48 { m[r, c] /= norm }
+        }
+        return m
+    }
+
+    /// Stores each matrix as the `cqt_beats` array of an item (2 frames per second) and reads them back.
+    func stored(_ items: [Matrix], in dir: URL) throws -> [StoredFeature] {
+        let store = try IndexStore.create(at: dir, settings: IndexSettings(analyzer: "features-npy/1",
+                                                                             features: ["frame_rate": "2", "array": FeatureName.cqtBeats], shingles: nil))
+        return try items.enumerated().map { k, values in
+            let sequence = FeatureSequence(values: values, hopLength: 1, sampleRate: 2)
+            guard case .added(let item) = try store.add(key: "item\(k)", path: "/item\(k)", title: nil, sha256: String(repeating: "\(k)", count: 64),
+                                                        analysis: ItemAnalysis(kind: .audio, duration: Double(values.rows) / 2,
+                                                                               features: [FeatureName.cqtBeats: sequence])) else {
+                throw RefrainError.invalidArgument("item \(k) not added")
+            }
+            return try store.feature(FeatureName.cqtBeats, of: item.id)
+        }
+    }
+
+    func query(_ values: Matrix) -> SearchQuery {
+        SearchQuery(analysis: ItemAnalysis(kind: .midi, duration: Double(values.rows) / 2,
+                                           features: [FeatureName.cqtBeats: FeatureSequence(values: values, hopLength: 1, sampleRate: 2)]))
+    }
+
+    func score(_ matcher: RaffelEllisMatcher, _ q: SearchQuery, _ item: StoredFeature) throws -> Double {
+        try XCTUnwrap(try matcher.matches(q, item: [FeatureName.cqtBeats: item], abandonAbove: .infinity).first).score
+    }
+
+    func testFittedResamplesOnlyBeyondFivePercentAndClampsTheFactor() {
+        let q = randomCQT(40, seed: 1)
+        XCTAssertEqual(RaffelEllisMatcher.fitted(q, to: 41).rows, 40, "2.5 % apart: left alone")
+        XCTAssertEqual(RaffelEllisMatcher.fitted(q, to: 60).rows, 60)
+        XCTAssertEqual(RaffelEllisMatcher.fitted(q, to: 20).rows, 20)
+        XCTAssertEqual(RaffelEllisMatcher.fitted(q, to: 400).rows, 100, "clamped at 2.5x")
+        XCTAssertEqual(RaffelEllisMatcher.fitted(q, to: 4).rows, 16, "clamped at 1/2.5")
+    }
+
+    func testSilentFramesCostTheMedianOfTheSoundingPairs() throws {
+        var a = randomCQT(5, seed: 2), b = randomCQT(6, seed: 3)
+        for c in 0..<48 { a[1, c] = 0; b[4, c] = 0 }
+        let plain = try CostMatrix.compute(a, b, metric: .cosine)
+        var cost = plain
+        RaffelEllisMatcher.neutralizeSilence(&cost, query: a, item: b)
+        var sounding: [Float] = []
+        for i in 0..<5 where i != 1 { for j in 0..<6 where j != 4 { sounding.append(plain[i, j]) } }
+        sounding.sort()
+        let median = 0.5 * (sounding[sounding.count / 2 - 1] + sounding[sounding.count / 2])
+        for i in 0..<5 {
+            for j in 0..<6 {
+                XCTAssertEqual(cost[i, j], i == 1 || j == 4 ? median : plain[i, j], "(\(i), \(j))")
+            }
+        }
+        var untouched = try CostMatrix.compute(randomCQT(5, seed: 2), b.rows(0..<4), metric: .cosine)
+        let before = untouched
+        RaffelEllisMatcher.neutralizeSilence(&untouched, query: randomCQT(5, seed: 2), item: b.rows(0..<4))
+        XCTAssertEqual(untouched.storage, before.storage, "no silence, no change")
+    }
+
+    /// The item's beats were tracked at 2/3 of the score's beat rate: fitting the query's length finds
+    /// the piece where the plain alignment, full of penalised steps, prefers another one.
+    func testFittingTheLengthAbsorbsAnotherMetricalLevel() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let piece = randomCQT(90, seed: 4)
+        let items = try stored([timeScaled(piece, by: 2.0 / 3), randomCQT(60, seed: 5)], in: dir)
+        let q = query(piece)
+        let fitted = RaffelEllisMatcher(), plain = RaffelEllisMatcher(fitLength: false)
+        let fittedScore = try score(fitted, q, items[0]), plainScore = try score(plain, q, items[0])
+        XCTAssertLessThan(fittedScore, 0.6 * plainScore, "fitted \(fittedScore), plain \(plainScore)")
+        XCTAssertLessThan(fittedScore, try score(fitted, q, items[1]))
+    }
+
+    /// A query silent for a third of its beats (an inaudible part) still finds its own recording first,
+    /// not a piece that merely has a short silence of its own.
+    func testASilentStretchOfTheQueryNeitherHelpsNorHurts() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let piece = randomCQT(60, seed: 6)
+        var decoy = randomCQT(60, seed: 7)
+        for r in 30..<33 { for c in 0..<48 { decoy[r, c] = 0 } }
+        var silent = piece
+        for r in 20..<40 { for c in 0..<48 { silent[r, c] = 0 } }
+        let items = try stored([piece, decoy], in: dir)
+        let matcher = RaffelEllisMatcher()
+        let own = try score(matcher, query(silent), items[0]), other = try score(matcher, query(silent), items[1])
+        XCTAssertLessThan(own, 0.5 * other, "own \(own), decoy \(other)")
+    }
+}
