@@ -70,6 +70,17 @@ public struct StageSpec: Codable, Equatable, Sendable {
         return value
     }
 
+    /// A comma-separated list of numbers, `defaultValue` when absent; a malformed entry is an error.
+    public func doubles(_ key: String, default defaultValue: [Double]) throws -> [Double] {
+        guard let text = options[key] else { return defaultValue }
+        return try text.split(separator: ",").map { part in
+            guard let value = Double(part.trimmingCharacters(in: .whitespaces)) else {
+                throw RefrainError.invalidArgument("stage \(stage): option \(key)=\(text) is not a list of numbers")
+            }
+            return value
+        }
+    }
+
     /// A boolean option (`true` or `false`), `defaultValue` when absent; anything else is an error.
     public func bool(_ key: String, default defaultValue: Bool) throws -> Bool {
         guard let text = options[key] else { return defaultValue }

@@ -4,17 +4,6 @@ import RefrainTestSupport
 import XCTest
 
 final class AudioMatchMatcherTests: XCTestCase {
-    /// Random unit-length 12-d frames.
-    func randomChroma(_ rows: Int, seed: UInt64) -> Matrix {
-        var random = SplitMix64(seed: seed)
-        var m = Matrix(rows: rows, cols: 12) { _, _ in Float(random.next() % 1000) / 1000 }
-        for r in 0..<rows {
-            let norm = m.row(r).reduce(0) { $0 + $1 * $1 }.squareRoot()
-            for c in 0..<12 { m[r, c] /= norm }
-        }
-        return m
-    }
-
     func storedCENS(_ values: Matrix, in dir: URL) throws -> StoredFeature {
         let store = try IndexStore.create(at: dir, settings: IndexSettings(analyzer: "features-npy/1",
                                                                              features: ["frame_rate": "2", "array": "cens"], shingles: nil))
@@ -31,7 +20,7 @@ final class AudioMatchMatcherTests: XCTestCase {
     func testFindsTransposedTempoChangedExcerptAndPreparedEqualsOneByOne() throws {
         let dir = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let database = randomChroma(200, seed: 5)
+        let database = randomUnitFrames(200, dims: 12, seed: 5)
         let stored = try storedCENS(database, in: dir)
         let excerpt = cyclicallyShifted(timeScaled(database.rows(60..<100), by: 1 / 1.12), by: 3)
         let query = SearchQuery(analysis: ItemAnalysis(kind: .audio, duration: 20,

@@ -1,21 +1,9 @@
 import Foundation
-import Refrain
 @testable import Refrain
 import RefrainTestSupport
 import XCTest
 
 final class RaffelEllisMatcherTests: XCTestCase {
-    /// Random non-negative, unit-length 48-d frames (a stand-in for beat-synchronous log-CQT).
-    func randomCQT(_ rows: Int, seed: UInt64) -> Matrix {
-        var random = SplitMix64(seed: seed)
-        var m = Matrix(rows: rows, cols: 48) { _, _ in Float(random.next() % 1000) / 1000 }
-        for r in 0..<rows {
-            let norm = m.row(r).reduce(0) { $0 + $1 * $1 }.squareRoot()
-            for c in 0..<48 { m[r, c] /= norm }
-        }
-        return m
-    }
-
     /// Stores each matrix as the `cqt_beats` array of an item (2 frames per second) and reads them back.
     func stored(_ items: [Matrix], in dir: URL) throws -> [StoredFeature] {
         let store = try IndexStore.create(at: dir, settings: IndexSettings(analyzer: "features-npy/1",
@@ -41,7 +29,7 @@ final class RaffelEllisMatcherTests: XCTestCase {
     }
 
     func testFittedResamplesOnlyBeyondFivePercentAndClampsTheFactor() {
-        let q = randomCQT(40, seed: 1)
+        let q = randomUnitFrames(40, dims: 48, seed: 1)
         XCTAssertEqual(RaffelEllisMatcher.fitted(q, to: 41).rows, 40, "2.5 % apart: left alone")
         XCTAssertEqual(RaffelEllisMatcher.fitted(q, to: 60).rows, 60)
         XCTAssertEqual(RaffelEllisMatcher.fitted(q, to: 20).rows, 20)
@@ -50,7 +38,7 @@ final class RaffelEllisMatcherTests: XCTestCase {
     }
 
     func testSilentFramesCostTheMedianOfTheSoundingPairs() throws {
-        var a = randomCQT(5, seed: 2), b = randomCQT(6, seed: 3)
+        var a = randomUnitFrames(5, dims: 48, seed: 2), b = randomUnitFrames(6, dims: 48, seed: 3)
         for c in 0..<48 { a[1, c] = 0; b[4, c] = 0 }
         let plain = try CostMatrix.compute(a, b, metric: .cosine)
         var cost = plain
@@ -64,9 +52,9 @@ final class RaffelEllisMatcherTests: XCTestCase {
                 XCTAssertEqual(cost[i, j], i == 1 || j == 4 ? median : plain[i, j], "(\(i), \(j))")
             }
         }
-        var untouched = try CostMatrix.compute(randomCQT(5, seed: 2), b.rows(0..<4), metric: .cosine)
+        var untouched = try CostMatrix.compute(randomUnitFrames(5, dims: 48, seed: 2), b.rows(0..<4), metric: .cosine)
         let before = untouched
-        RaffelEllisMatcher.neutralizeSilence(&untouched, query: randomCQT(5, seed: 2), item: b.rows(0..<4))
+        RaffelEllisMatcher.neutralizeSilence(&untouched, query: randomUnitFrames(5, dims: 48, seed: 2), item: b.rows(0..<4))
         XCTAssertEqual(untouched.storage, before.storage, "no silence, no change")
     }
 
@@ -75,8 +63,8 @@ final class RaffelEllisMatcherTests: XCTestCase {
     func testFittingTheLengthAbsorbsAnotherMetricalLevel() throws {
         let dir = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let piece = randomCQT(90, seed: 4)
-        let items = try stored([timeScaled(piece, by: 2.0 / 3), randomCQT(60, seed: 5)], in: dir)
+        let piece = randomUnitFrames(90, dims: 48, seed: 4)
+        let items = try stored([timeScaled(piece, by: 2.0 / 3), randomUnitFrames(60, dims: 48, seed: 5)], in: dir)
         let q = query(piece)
         let fitted = RaffelEllisMatcher(), plain = RaffelEllisMatcher(fitLength: false)
         let fittedScore = try score(fitted, q, items[0]), plainScore = try score(plain, q, items[0])
@@ -89,8 +77,8 @@ final class RaffelEllisMatcherTests: XCTestCase {
     func testASilentStretchOfTheQueryNeitherHelpsNorHurts() throws {
         let dir = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let piece = randomCQT(60, seed: 6)
-        var decoy = randomCQT(60, seed: 7)
+        let piece = randomUnitFrames(60, dims: 48, seed: 6)
+        var decoy = randomUnitFrames(60, dims: 48, seed: 7)
         for r in 30..<33 { for c in 0..<48 { decoy[r, c] = 0 } }
         var silent = piece
         for r in 20..<40 { for c in 0..<48 { silent[r, c] = 0 } }

@@ -20,10 +20,13 @@ public enum RetrievalTask: String, CaseIterable, Codable, Sendable {
     public func stages(prune: Bool = true, transpositions: Bool = false) -> [StageSpec] {
         let shifts = transpositions ? "12" : "1"
         let vote = StageSpec(stage: "shingle-vote", enabled: prune,
-                             options: ["keep": "200", "neighbours": "50", "ef": "100", "transpositions": shifts])
+                             options: ["keep": "200", "neighbours": "200", "ef": "200", "transpositions": shifts])
         switch self {
         case .midiToAudio, .auto:
-            return [StageSpec(stage: "kind-filter", options: ["kinds": "audio"]), vote,
+            // A score and a recording differ in tempo: the query votes at three tempi.
+            var tempoVote = vote
+            tempoVote.options["tempi"] = "0.8,1,1.25"
+            return [StageSpec(stage: "kind-filter", options: ["kinds": "audio"]), tempoVote,
                     StageSpec(stage: "raffel-ellis")]
         case .audioMatch:
             return [vote, StageSpec(stage: "audio-match", options: ["matches_per_item": "3",
