@@ -22,6 +22,10 @@ struct BenchRetrievalCommand: ParsableCommand {
     @Option(help: "Pool the MIDI-to-audio CQT in blocks of this many seconds (0: per beat).")
     var cqtBlockSeconds = RepresentationSettings().cqtBlockSeconds
     @Option(help: "Tasks to evaluate, comma-separated (midi-to-audio, audio-match).") var tasks = "midi-to-audio,audio-match"
+    @Option(help: "Add this many distractor items (features of the recordings no chosen query looks for, reversed in time, tempo-scaled, transposed) for a scale run.")
+    var distractors = 0
+    @Option(help: "Run at most this many queries per task, spread evenly over the set (exhaustive search at scale is slow).")
+    var queriesPerTask = Int.max
 
     func run() throws {
         let workURL = URL(fileURLWithPath: work)
@@ -45,6 +49,21 @@ struct BenchRetrievalCommand: ParsableCommand {
         let bytes = Double(stats.catalogBytes + stats.arrayBytes + stats.annBytes) / Double(max(stats.itemCount, 1))
         print("add          \(report.added.count) items in \(fmt(Date().timeIntervalSince(clock), 1)) s: \(Int(report.realTimeFactor))x real time (decode + features, 2 threads), \(Int(bytes / 1024)) KiB per item")
 
+        func selection(_ queries: [EvalQuery]) -> [EvalQuery] {
+            let step = max(1, (queries.count + queriesPerTask - 1) / max(queriesPerTask, 1))
+            return Array(stride(from: 0, to: queries.count, by: step).map { queries[$0] }.prefix(queriesPerTask))
+        }
+        let selected = selection(set.midiQueries) + selection(set.audioQueries)
+        if distractors > 0 {
+            let (adding, graph) = try Distractors.add(distractors, to: store, excluding: Set(selected.flatMap(\.relevant))) { done in
+                FileHandle.standardError.write(Data("\rdistractors \(done)/\(distractors)      ".utf8))
+            }
+            let stats = try IndexStats(store: store)
+            let bytes = Double(stats.catalogBytes + stats.arrayBytes + stats.annBytes) / Double(max(stats.itemCount, 1))
+            print("")
+            print("distractors  \(distractors) added in \(fmt(adding, 1)) s, shingle graph updated in \(fmt(graph, 1)) s; \(stats.itemCount) items, \(fmt(stats.totalDuration / 3600, 1)) h, \(Int(bytes / 1024)) KiB per item")
+        }
+
         let searcher = try Searcher(directory: indexURL)
         var all: [QueryResult] = []
         let chosen = Set(tasks.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
@@ -53,7 +72,8 @@ struct BenchRetrievalCommand: ParsableCommand {
         guard chosen.isSubset(of: taskTable.map(\.2.rawValue)) else {
             throw RefrainError.invalidArgument("unknown task in --tasks '\(tasks)' (midi-to-audio, audio-match)")
         }
-        for (name, queries, task, transpose) in taskTable where chosen.contains(task.rawValue) {
+        for (name, everyQuery, task, transpose) in taskTable where chosen.contains(task.rawValue) {
+            let queries = selection(everyQuery)
             var pruned: [QueryResult] = [], exhaustive: [QueryResult] = []
             let progress = ProgressReporter(total: queries.count * 2, label: name)
             for query in queries {

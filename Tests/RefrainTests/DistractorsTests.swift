@@ -1,0 +1,39 @@
+import Foundation
+import Refrain
+import RefrainTestSupport
+import XCTest
+
+final class DistractorsTests: XCTestCase {
+    func testReversedMirrorsFramesAndBeatGaps() {
+        let values = randomUnitFrames(4, dims: 12, seed: 3)
+        let sequence = FeatureSequence(values: values, times: [1, 2, 4, 7])
+        let same = Distractors.reversed(sequence, factor: 1, shift: 0)
+        XCTAssertEqual(same.times, [1, 4, 6, 7], "gaps 1, 2, 3 become 3, 2, 1")
+        for r in 0..<4 { XCTAssertEqual(same.values.row(r), values.row(3 - r)) }
+        let shifted = Distractors.reversed(sequence, factor: 1, shift: 2)
+        XCTAssertEqual(shifted.values[0, 2], values[3, 0])
+        let slower = Distractors.reversed(sequence, factor: 2, shift: 0)
+        XCTAssertEqual(slower.frameCount, 8)
+        XCTAssertEqual(slower.times.first, 1)
+        XCTAssertEqual(try XCTUnwrap(slower.times.last), 1 + 6 * 2, accuracy: 1e-9)
+    }
+
+    func testAddsDistractorsInBatchesAndUpdatesTheShingleGraph() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try IndexStore.create(at: dir, settings: IndexSettings(
+            analyzer: "features-npy/1", features: ["frame_rate": "2", "array": "cens"],
+            shingles: ShingleSettings(array: "cens", length: 10, hop: 3, dimensions: 8)))
+        for k in 0..<3 {
+            let sequence = FeatureSequence(values: randomUnitFrames(60, dims: 12, seed: UInt64(k)), hopLength: 1, sampleRate: 2)
+            try store.add(key: "item\(k)", path: "/item\(k)", title: nil, sha256: String(repeating: "\(k)", count: 64),
+                          analysis: ItemAnalysis(kind: .audio, duration: 30, features: ["cens": sequence]))
+        }
+        var reported: [Int] = []
+        _ = try Distractors.add(5, to: store, batch: 2) { reported.append($0) }
+        XCTAssertEqual(reported, [2, 4, 5])
+        XCTAssertEqual(try store.itemCount, 8)
+        let shingles = try XCTUnwrap(try ShingleIndex.load(from: store))
+        XCTAssertEqual(shingles.state.coveredThroughItemID, try store.items().map(\.id).max())
+    }
+}
