@@ -54,17 +54,12 @@ public enum Distractors {
         let values = cyclicallyShifted(timeScaled(backwards, by: factor), by: shift)
         let start = sequence.times.first ?? 0, end = sequence.times.last ?? 0
         let mirrored = sequence.times.reversed().map { start + (end - $0) }
-        let times: [Double]
-        if values.rows == n {
-            times = mirrored.map { start + ($0 - start) * factor }
-        } else {
-            // Resampled: frame i sits at the matching fraction of the mirrored times.
-            times = (0..<values.rows).map { i in
-                let x = Double(i) * Double(n - 1) / Double(max(values.rows - 1, 1))
-                let k = min(Int(x), max(n - 2, 0)), f = x - Double(k)
-                let t = n > 1 ? mirrored[k] * (1 - f) + mirrored[k + 1] * f : start
-                return start + (t - start) * factor
-            }
+        // Frame i of the resampled sequence sits at the matching fraction of the mirrored times.
+        let times = (0..<values.rows).map { i -> Double in
+            let x = Double(i) * Double(n - 1) / Double(max(values.rows - 1, 1))
+            let k = min(Int(x), max(n - 2, 0)), f = x - Double(k)
+            let t = n > 1 ? mirrored[k] * (1 - f) + mirrored[k + 1] * f : start
+            return start + (t - start) * factor
         }
         return FeatureSequence(values: values, times: times)
     }
