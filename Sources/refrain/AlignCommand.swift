@@ -118,10 +118,7 @@ struct AlignCommand: ParsableCommand {
     }
 
     /// Reads an input as a feature sequence. `.npy`: a `frames x dims` matrix (a 1-D array is one
-    /// dimension) at `rate` frames per second.
-    ///
-    /// Merge point: audio and MIDI files become chroma `FeatureSequence`s here once the feature
-    /// modules provide them.
+    /// dimension) at `rate` frames per second; audio and MIDI files: their chroma (`chromaFeatures`).
     static func loadFeatures(_ path: String, rate: Double) throws -> FeatureSequence {
         guard FileManager.default.fileExists(atPath: path) else { throw RefrainError.fileNotFound(path) }
         let url = URL(fileURLWithPath: path)
