@@ -46,8 +46,7 @@ struct BenchRetrievalCommand: ParsableCommand {
         let jobs = IndexAdder.jobs(for: set.recordings, analyzer: analyzer).jobs
         let report = try IndexAdder.add(jobs, to: store, analyzer: analyzer, progress: ProgressReporter(total: jobs.count, label: "indexing"))
         let stats = try IndexStats(store: store)
-        let bytes = Double(stats.catalogBytes + stats.arrayBytes + stats.annBytes) / Double(max(stats.itemCount, 1))
-        print("add          \(report.added.count) items in \(fmt(Date().timeIntervalSince(clock), 1)) s: \(Int(report.realTimeFactor))x real time (decode + features, 2 threads), \(Int(bytes / 1024)) KiB per item")
+        print("add          \(report.added.count) items in \(fmt(Date().timeIntervalSince(clock), 1)) s: \(Int(report.realTimeFactor))x real time (decode + features, 2 threads), \(Int(stats.bytesPerItem / 1024)) KiB per item")
 
         func selection(_ queries: [EvalQuery]) -> [EvalQuery] {
             let step = max(1, (queries.count + queriesPerTask - 1) / max(queriesPerTask, 1))
@@ -59,9 +58,8 @@ struct BenchRetrievalCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("\rdistractors \(done)/\(distractors)      ".utf8))
             }
             let stats = try IndexStats(store: store)
-            let bytes = Double(stats.catalogBytes + stats.arrayBytes + stats.annBytes) / Double(max(stats.itemCount, 1))
             print("")
-            print("distractors  \(distractors) added in \(fmt(adding, 1)) s, shingle graph updated in \(fmt(graph, 1)) s; \(stats.itemCount) items, \(fmt(stats.totalDuration / 3600, 1)) h, \(Int(bytes / 1024)) KiB per item")
+            print("distractors  \(distractors) added in \(fmt(adding, 1)) s, shingle graph updated in \(fmt(graph, 1)) s; \(stats.itemCount) items, \(fmt(stats.totalDuration / 3600, 1)) h, \(Int(stats.bytesPerItem / 1024)) KiB per item")
         }
 
         let searcher = try Searcher(directory: indexURL)

@@ -20,14 +20,17 @@ public enum Distractors {
         var generator = SplitMix64(seed: seed)
         var clock = Date()
         var pending: [StagedItem] = []
+        var loaded: [Int64: [(name: String, sequence: FeatureSequence)]] = [:]  // each source read once
         for k in 0..<count {
             let source = sources[Int(generator.next() % UInt64(sources.count))]
             let factor = 0.8 + 0.45 * Double(generator.next() % 1000) / 1000
             let shift = Int(generator.next() % 12)
+            if loaded[source.id] == nil {
+                loaded[source.id] = try store.arrays(of: source.id).map { (name: $0.name, sequence: try store.feature($0).sequence()) }
+            }
             var features: [String: FeatureSequence] = [:]
-            for info in try store.arrays(of: source.id) {
-                let stored = try store.feature(info)
-                features[info.name] = reversed(stored.sequence(), factor: factor, shift: info.dims == 12 ? shift : 0)
+            for (name, sequence) in loaded[source.id]! {
+                features[name] = reversed(sequence, factor: factor, shift: sequence.dimension == 12 ? shift : 0)
             }
             let key = String(format: "distractor-%06d", k)
             let analysis = ItemAnalysis(kind: source.kind, duration: source.duration * factor, features: features)
