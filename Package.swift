@@ -3,16 +3,25 @@ import Foundation
 import PackageDescription
 
 /// Hot loops (DTW lanes, CQT kernels) are written with Swift SIMD types; they reach the machine's
-/// vector width only when the compiler may use it. We build for the host CPU when it has AVX2 + FMA
-/// (x86-64-v3, "haswell" to the compiler) and fall back to the portable baseline otherwise, or when REFRAIN_PORTABLE=1.
-let hostHasAVX2: Bool = {
+/// vector width only when the compiler may use it. We build for the host CPU's vector extensions:
+/// AVX-512 with BITALG (16-bit popcount, "icelake-server"), plain AVX-512 ("skylake-avx512"), or
+/// AVX2 + FMA ("haswell", x86-64-v3), and fall back to the portable baseline otherwise, or when
+/// REFRAIN_PORTABLE=1. A `SIMD16<Float>` is one zmm register on the first two, two ymm on the third.
+let hostCPU: (swift: String, c: String)? = {
     guard ProcessInfo.processInfo.environment["REFRAIN_PORTABLE"] != "1",
-          let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return false }
-    return info.contains(" avx2") && info.contains(" fma")
+          let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let flags = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return nil }
+    let has = Set(flags.split(separator: " ").map(String.init))
+    let avx512 = ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"].allSatisfy(has.contains)
+    if avx512 && has.contains("avx512_bitalg") && has.contains("avx512_vpopcntdq") {
+        return ("icelake-server", "icelake-server")
+    }
+    if avx512 { return ("skylake-avx512", "skylake-avx512") }
+    if has.contains("avx2") && has.contains("fma") { return ("haswell", "x86-64-v3") }
+    return nil
 }()
-let vectorFlags: [SwiftSetting] = hostHasAVX2
-    ? [.unsafeFlags(["-target-cpu", "haswell"])] : []
-let cVectorFlags: [CSetting] = hostHasAVX2 ? [.unsafeFlags(["-march=x86-64-v3"])] : []
+let vectorFlags: [SwiftSetting] = hostCPU.map { [.unsafeFlags(["-target-cpu", $0.swift])] } ?? []
+let cVectorFlags: [CSetting] = hostCPU.map { [.unsafeFlags(["-march=\($0.c)"])] } ?? []
 
 let package = Package(
     name: "Refrain",
@@ -33,7 +42,7 @@ let package = Package(
         .systemLibrary(name: "CFluidSynth"),  // its pkg-config flags (-pthread) are refused by SwiftPM
         .systemLibrary(name: "CPNG", pkgConfig: "libpng"),
         // A C shim over the header-only hnswlib (Debian libhnswlib-dev): Swift's C++ interop cannot link it directly.
-        .target(name: "CHNSW", cxxSettings: [.unsafeFlags(["-std=c++17", "-O3"] + (hostHasAVX2 ? ["-march=x86-64-v3"] : []))]),
+        .target(name: "CHNSW", cxxSettings: [.unsafeFlags(["-std=c++17", "-O3"] + (hostCPU.map { ["-march=\($0.c)"] } ?? []))]),
 
         .target(name: "RefrainMath", dependencies: ["CFFTW", "CBLAS", "CPNG"], swiftSettings: vectorFlags),
         .target(name: "RefrainAudio", dependencies: ["RefrainMath", "CSndFile", "CSoxr"], swiftSettings: vectorFlags),

@@ -15,23 +15,33 @@ enum BatchKernels {
     static func floatBlock(query: UnsafePointer<Float>, queryNorms: UnsafePointer<Float>, n: Int, dims: Int,
                            block: DTWBatchDatabase.Block, metric: CostMetric, subsequence: Bool,
                            threshold: Float, row: UnsafeMutablePointer<V>) -> [Float] {
+        // One specialization per metric keeps the inner loop free of branches, so its state
+        // stays in registers.
+        switch metric {
+        case .cosine:
+            return floatBlock(CosineLanes.self, query, queryNorms, n, dims, block, subsequence, threshold, row)
+        case .euclidean:
+            return floatBlock(EuclideanLanes.self, query, queryNorms, n, dims, block, subsequence, threshold, row)
+        case .squaredEuclidean:
+            return floatBlock(SquaredEuclideanLanes.self, query, queryNorms, n, dims, block, subsequence, threshold, row)
+        }
+    }
+
+    static func floatBlock<C: LaneCost>(_ cost: C.Type, _ query: UnsafePointer<Float>, _ queryNorms: UnsafePointer<Float>,
+                                        _ n: Int, _ dims: Int, _ block: DTWBatchDatabase.Block, _ subsequence: Bool,
+                                        _ threshold: Float, _ row: UnsafeMutablePointer<V>) -> [Float] {
         let m = block.maxLength
         let inf = V(repeating: .infinity)
         let zero = V(repeating: 0)
-        let scale: Float = metric == .cosine ? -1 : -2
-        let sq = metric == .euclidean
         var abandoned = false
         block.features.withUnsafeBufferPointer { fb in
             block.norms.withUnsafeBufferPointer { nb in
                 let features = UnsafeRawPointer(fb.baseAddress!)
                 let norms = UnsafeRawPointer(nb.baseAddress!)
                 let stride = dims * 64  // bytes per frame of all 16 lanes
-                let baseOf = { (i: Int) in V(repeating: metric == .cosine ? 1 : queryNorms[i]) }
+                let baseOf = { (i: Int) in V(repeating: C.base(queryNorms[i])) }
                 @inline(__always) func finish(_ dot: V, _ base: V, _ j: Int) -> V {
-                    var c = base + norms.loadUnaligned(fromByteOffset: j * 64, as: V.self)
-                    c.addProduct(V(repeating: scale), dot)
-                    c = lanewiseMax(c, zero)
-                    return sq ? c.squareRoot() : c
+                    C.cost(dot: dot, base: base, norm: norms.loadUnaligned(fromByteOffset: j * 64, as: V.self))
                 }
                 var i = 0
                 while i < n {
@@ -48,13 +58,8 @@ enum BatchKernels {
                         var leftB = inf, previousA = inf, rowMinB = inf
                         for j in 0..<m {
                             let f = features + j * stride
-                            // One accumulator per row keeps every value in registers (16 ymm).
-                            var a = V(repeating: 0), b = V(repeating: 0)
-                            for d in 0..<dims {
-                                let x = f.loadUnaligned(fromByteOffset: d &* 64, as: V.self)
-                                a.addProduct(V(repeating: qa[d]), x)
-                                b.addProduct(V(repeating: qb[d]), x)
-                            }
+                            // 12 dims (chroma) gets a fully unrolled copy.
+                            let (a, b) = dims == 12 ? dots(f, qa, qb, 12) : dots(f, qa, qb, dims)
                             let ca = finish(a, baseA, j), cb = finish(b, baseB, j)
                             let va: V
                             if i == 0 {
@@ -107,6 +112,31 @@ enum BatchKernels {
             }
         }
         return laneResults(abandoned: abandoned, lengths: block.lengths, subsequence: subsequence) { j, lane in row[j][lane] }
+    }
+
+    /// Dot products of query frames `qa` and `qb` with frame `f` of all 16 lanes. Three
+    /// accumulators per row cut the chain of dependent FMAs (4 cycles each) to a third: with one,
+    /// that chain, not the FMA units, bounded the kernel at 12 dims.
+    @inline(__always)
+    static func dots(_ f: UnsafeRawPointer, _ qa: UnsafePointer<Float>, _ qb: UnsafePointer<Float>, _ dims: Int) -> (V, V) {
+        var a0 = V(repeating: 0), a1 = V(repeating: 0), a2 = V(repeating: 0)
+        var b0 = V(repeating: 0), b1 = V(repeating: 0), b2 = V(repeating: 0)
+        var d = 0
+        while d + 3 <= dims {
+            let x0 = f.loadUnaligned(fromByteOffset: d &* 64, as: V.self)
+            let x1 = f.loadUnaligned(fromByteOffset: (d &+ 1) &* 64, as: V.self)
+            let x2 = f.loadUnaligned(fromByteOffset: (d &+ 2) &* 64, as: V.self)
+            a0.addProduct(V(repeating: qa[d]), x0); b0.addProduct(V(repeating: qb[d]), x0)
+            a1.addProduct(V(repeating: qa[d &+ 1]), x1); b1.addProduct(V(repeating: qb[d &+ 1]), x1)
+            a2.addProduct(V(repeating: qa[d &+ 2]), x2); b2.addProduct(V(repeating: qb[d &+ 2]), x2)
+            d &+= 3
+        }
+        while d < dims {
+            let x = f.loadUnaligned(fromByteOffset: d &* 64, as: V.self)
+            a0.addProduct(V(repeating: qa[d]), x); b0.addProduct(V(repeating: qb[d]), x)
+            d &+= 1
+        }
+        return (a0 + a1 + a2, b0 + b1 + b2)
     }
 
     /// Per-lane Hamming DTW costs of a 16-bit hash query against one block (XOR + popcount costs,
@@ -194,5 +224,40 @@ enum BatchKernels {
             }
         }
         return out
+    }
+}
+/// How a batch lane turns a dot product into a cost: `base` is the query frame's share (its
+/// squared norm, or 1 for cosine), `norm` the database frames' squared norms (0 for cosine).
+protocol LaneCost {
+    static func base(_ queryNorm: Float) -> Float
+    static func cost(dot: BatchKernels.V, base: BatchKernels.V, norm: BatchKernels.V) -> BatchKernels.V
+}
+
+/// `1 - a.b` of unit frames, clamped at 0.
+enum CosineLanes: LaneCost {
+    @inline(__always) static func base(_ queryNorm: Float) -> Float { 1 }
+    @inline(__always)
+    static func cost(dot: BatchKernels.V, base: BatchKernels.V, norm: BatchKernels.V) -> BatchKernels.V {
+        lanewiseMax(base + norm - dot, BatchKernels.V(repeating: 0))
+    }
+}
+
+/// `|q|^2 + |x|^2 - 2 q.x`, clamped at 0.
+enum SquaredEuclideanLanes: LaneCost {
+    @inline(__always) static func base(_ queryNorm: Float) -> Float { queryNorm }
+    @inline(__always)
+    static func cost(dot: BatchKernels.V, base: BatchKernels.V, norm: BatchKernels.V) -> BatchKernels.V {
+        var c = base + norm
+        c.addProduct(BatchKernels.V(repeating: -2), dot)
+        return lanewiseMax(c, BatchKernels.V(repeating: 0))
+    }
+}
+
+/// The square root of the squared Euclidean cost.
+enum EuclideanLanes: LaneCost {
+    @inline(__always) static func base(_ queryNorm: Float) -> Float { queryNorm }
+    @inline(__always)
+    static func cost(dot: BatchKernels.V, base: BatchKernels.V, norm: BatchKernels.V) -> BatchKernels.V {
+        SquaredEuclideanLanes.cost(dot: dot, base: base, norm: norm).squareRoot()
     }
 }

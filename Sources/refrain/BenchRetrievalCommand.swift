@@ -73,13 +73,19 @@ struct BenchRetrievalCommand: ParsableCommand {
         for (name, everyQuery, task, transpose) in taskTable where chosen.contains(task.rawValue) {
             let queries = selection(everyQuery)
             var pruned: [QueryResult] = [], exhaustive: [QueryResult] = []
+            var stageTimes = StageTimes()
             let progress = ProgressReporter(total: queries.count * 2, label: name)
             for query in queries {
                 for prune in [true, false] {
                     let options = Searcher.Options(prune: prune, transpositions: transpose)
-                    let result = try searcher.query(URL(fileURLWithPath: query.path), id: query.id, task: task,
-                                                    topK: 100, options: options).result
-                    if prune { pruned.append(result) } else { exhaustive.append(result) }
+                    let (result, outcome) = try searcher.query(URL(fileURLWithPath: query.path), id: query.id, task: task,
+                                                               topK: 100, options: options)
+                    if prune {
+                        pruned.append(result)
+                        stageTimes.add(total: result.seconds, trace: outcome.trace)
+                    } else {
+                        exhaustive.append(result)
+                    }
                     progress.step()
                 }
             }
@@ -89,6 +95,7 @@ struct BenchRetrievalCommand: ParsableCommand {
             print(RetrievalMetrics(queries: queries, results: pruned).summary)
             print("\(name), exhaustive (exact stage on every item):")
             print(RetrievalMetrics(queries: queries, results: exhaustive).summary)
+            print("pruned query time by step, median: \(stageTimes.summary)")
             print("pruned search keeps the exhaustive top-1 for \(agree) of \(queries.count) queries (\(fmt(100 * Double(agree) / Double(max(queries.count, 1)), 1)) %)")
             all += pruned
         }
@@ -97,5 +104,29 @@ struct BenchRetrievalCommand: ParsableCommand {
             encoder.outputFormatting = [.sortedKeys]
             try encoder.encode(QueryResultsFile(results: all)).write(to: URL(fileURLWithPath: results))
         }
+    }
+}
+
+/// Where a query's time goes: the analysis of the query file (rendering, features) and each stage of
+/// the cascade, collected over queries and reported as medians.
+struct StageTimes {
+    private var seconds: [String: [Double]] = [:]
+    private var order: [String] = []
+
+    mutating func add(total: Double, trace: [(stage: String, input: Int, output: Int, seconds: Double)]) {
+        record("analysis", total - trace.reduce(0) { $0 + $1.seconds })
+        for step in trace { record(step.stage, step.seconds) }
+    }
+
+    private mutating func record(_ name: String, _ value: Double) {
+        if seconds[name] == nil { order.append(name) }
+        seconds[name, default: []].append(value)
+    }
+
+    var summary: String {
+        order.map { name in
+            let values = seconds[name]!.sorted()
+            return "\(name) \(String(format: "%.3f", values[values.count / 2])) s"
+        }.joined(separator: ", ")
     }
 }
