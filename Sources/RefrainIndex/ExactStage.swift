@@ -19,6 +19,9 @@ public struct SequenceMatch: Sendable, Equatable {
 public protocol SequenceMatcher: Sendable {
     /// Names of the stored arrays the matcher reads; the stage maps them for it.
     var arrays: [String] { get }
+    /// Names of stored arrays the matcher reads when an item has them (default: none); an item that
+    /// lacks one is still matched.
+    var optionalArrays: [String] { get }
     /// The item's best matches, best first (any number; the stage keeps what it needs). A match whose cost
     /// would exceed `abandonAbove` is of no use to the caller: the matcher may stop early (lower bounds,
     /// early abandoning) and return nothing.
@@ -30,6 +33,7 @@ public protocol SequenceMatcher: Sendable {
 
 extension SequenceMatcher {
     public func prepared(for query: SearchQuery) throws -> any SequenceMatcher { self }
+    public var optionalArrays: [String] { [] }
 }
 
 /// The exact stage: runs a `SequenceMatcher` on every candidate, two threads at a time, passing each
@@ -65,6 +69,9 @@ public struct ExactStage: SearchStage {
                         features[name] = try store.feature(info)
                     }
                     guard features.count == matcher.arrays.count else { continue }
+                    for name in matcher.optionalArrays {
+                        if let info = infos.first(where: { $0.name == name }) { features[name] = try store.feature(info) }
+                    }
                     let found = try matcher.matches(query, item: features, abandonAbove: board.threshold)
                         .sorted { $0.score < $1.score }.prefix(maxMatchesPerItem)
                     for match in found { board.offer(match.score) }

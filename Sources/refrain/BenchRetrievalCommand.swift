@@ -26,8 +26,11 @@ struct BenchRetrievalCommand: ParsableCommand {
     var distractors = 0
     @Option(help: "Run at most this many queries per task, spread evenly over the set (exhaustive search at scale is slow).")
     var queriesPerTask = Int.max
+    @Option(name: .customLong("set"), help: "Set a stage option, stage.option=value (repeatable), e.g. raffel-ellis.gully=0.9.")
+    var settings: [String] = []
 
     func run() throws {
+        let overrides = try Searcher.Options.overrides(settings)
         let workURL = URL(fileURLWithPath: work)
         var clock = Date()
         let set = try DevelopmentSet(corpus: URL(fileURLWithPath: corpus), directory: workURL, limit: limit) { line in
@@ -49,6 +52,7 @@ struct BenchRetrievalCommand: ParsableCommand {
         print("add          \(report.added.count) items in \(fmt(Date().timeIntervalSince(clock), 1)) s: \(Int(report.realTimeFactor))x real time (decode + features, 2 threads), \(Int(stats.bytesPerItem / 1024)) KiB per item")
 
         func selection(_ queries: [EvalQuery]) -> [EvalQuery] {
+            guard queriesPerTask < queries.count else { return queries }
             let step = max(1, (queries.count + queriesPerTask - 1) / max(queriesPerTask, 1))
             return Array(stride(from: 0, to: queries.count, by: step).map { queries[$0] }.prefix(queriesPerTask))
         }
@@ -77,7 +81,7 @@ struct BenchRetrievalCommand: ParsableCommand {
             let progress = ProgressReporter(total: queries.count * 2, label: name)
             for query in queries {
                 for prune in [true, false] {
-                    let options = Searcher.Options(prune: prune, transpositions: transpose)
+                    let options = Searcher.Options(prune: prune, transpositions: transpose, overrides: overrides)
                     let (result, outcome) = try searcher.query(URL(fileURLWithPath: query.path), id: query.id, task: task,
                                                                topK: 100, options: options)
                     if prune {

@@ -9,8 +9,12 @@ struct CascadeOptions: ParsableArguments {
     @Option(help: "Items the shingle stage keeps.") var keep = 200
     @Flag(help: "Audio matching: also try the eleven other transpositions (cyclic chroma shifts).") var transpositions = false
     @Option(help: "Soundfont (.sf2) for rendering MIDI queries.") var soundfont: String?
+    @Option(name: .customLong("set"), help: "Set a stage option, stage.option=value (repeatable), e.g. raffel-ellis.gully=0.9.")
+    var settings: [String] = []
 
-    var options: Searcher.Options { Searcher.Options(prune: !noPrune, keep: keep, transpositions: transpositions) }
+    func options() throws -> Searcher.Options {
+        Searcher.Options(prune: !noPrune, keep: keep, transpositions: transpositions, overrides: try Searcher.Options.overrides(settings))
+    }
 
     func searcher(for directory: String) throws -> Searcher {
         try Searcher(directory: URL(fileURLWithPath: directory), soundfont: soundfont)
@@ -38,7 +42,7 @@ struct QueryCommand: ParsableCommand {
     func run() throws {
         let searcher = try cascade.searcher(for: directory)
         let (result, outcome) = try searcher.query(URL(fileURLWithPath: file), id: file, task: try parseTask(task),
-                                                   topK: cascade.top, options: cascade.options)
+                                                   topK: cascade.top, options: try cascade.options())
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -69,13 +73,14 @@ struct EvalCommand: ParsableCommand {
         let file = try QueriesFile.read(queriesURL)
         let searcher = try cascade.searcher(for: directory)
         let base = queriesURL.deletingLastPathComponent()
+        let options = try cascade.options()
         let progress = ProgressReporter(total: file.queries.count, label: "querying")
         var out: [QueryResult] = []
         for query in file.queries {
             let url = query.path.hasPrefix("/") ? URL(fileURLWithPath: query.path) : base.appendingPathComponent(query.path)
             do {
                 out.append(try searcher.query(url, id: query.id, task: try parseTask(query.task ?? "auto"),
-                                              topK: max(cascade.top, 1000), options: cascade.options).result)
+                                              topK: max(cascade.top, 1000), options: options).result)
             } catch {
                 progress.note("query \(query.id) failed: \(error)")
             }

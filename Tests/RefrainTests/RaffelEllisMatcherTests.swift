@@ -87,4 +87,48 @@ final class RaffelEllisMatcherTests: XCTestCase {
         let own = try score(matcher, query(silent), items[0]), other = try score(matcher, query(silent), items[1])
         XCTAssertLessThan(own, 0.5 * other, "own \(own), decoy \(other)")
     }
+
+    func testCENSCostIsZeroForTheSameChromaAndGrowsWhenTheOrderIsLost() throws {
+        let chroma = randomUnitFrames(40, dims: 12, seed: 8)
+        XCTAssertEqual(try RaffelEllisMatcher.censCost(chroma, chroma), 0, accuracy: 1e-5)
+        XCTAssertEqual(try RaffelEllisMatcher.censCost(chroma, timeScaled(chroma, by: 1.5)), 0, accuracy: 0.02, "a tempo change costs ~nothing")
+        let shuffled = Matrix(rowArrays: (0..<40).map { chroma.row(($0 * 17) % 40) })
+        XCTAssertGreaterThan(try RaffelEllisMatcher.censCost(chroma, shuffled), 0.1)
+        XCTAssertEqual(try RaffelEllisMatcher.censCost(chroma, Matrix(rows: 0, cols: 12)), 1)
+    }
+
+    /// Two items with the same log-CQT (a part played on another instrument blurs the CQT evidence):
+    /// the CENS term breaks the tie towards the item whose chroma the query shares; an item without
+    /// CENS pays the full weight.
+    func testTheCENSTermRanksByChromaWhereTheCQTCannotTell() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try IndexStore.create(at: dir, settings: IndexSettings(analyzer: "features-npy/1",
+                                                                             features: ["frame_rate": "2", "array": FeatureName.cqtBeats], shingles: nil))
+        let cqt = randomUnitFrames(50, dims: 48, seed: 9), own = randomUnitFrames(50, dims: 12, seed: 10)
+        var items: [[String: StoredFeature]] = []
+        for (k, cens) in [own, randomUnitFrames(50, dims: 12, seed: 11), nil].enumerated() {
+            var features = [FeatureName.cqtBeats: FeatureSequence(values: cqt, hopLength: 1, sampleRate: 2)]
+            if let cens { features[FeatureName.cens] = FeatureSequence(values: cens, hopLength: 1, sampleRate: 2) }
+            guard case .added(let item) = try store.add(key: "item\(k)", path: "/item\(k)", title: nil, sha256: String(repeating: "\(k)", count: 64),
+                                                        analysis: ItemAnalysis(kind: .audio, duration: 25, features: features)) else {
+                throw RefrainError.invalidArgument("item \(k) not added")
+            }
+            items.append(try Dictionary(uniqueKeysWithValues: store.arrays(of: item.id).map { ($0.name, try store.feature($0)) }))
+        }
+        let q = SearchQuery(analysis: ItemAnalysis(kind: .midi, duration: 25, features: [
+            FeatureName.cqtBeats: FeatureSequence(values: randomUnitFrames(50, dims: 48, seed: 12), hopLength: 1, sampleRate: 2),
+            FeatureName.cens: FeatureSequence(values: own, hopLength: 1, sampleRate: 2)]))
+        func score(_ matcher: RaffelEllisMatcher, _ item: [String: StoredFeature]) throws -> Double {
+            try XCTUnwrap(try matcher.matches(q, item: item, abandonAbove: .infinity).first).score
+        }
+        let plain = RaffelEllisMatcher(censWeight: 0), weighted = RaffelEllisMatcher(censWeight: 2)
+        XCTAssertEqual(plain.optionalArrays, [])
+        XCTAssertEqual(weighted.optionalArrays, [FeatureName.cens])
+        XCTAssertEqual(try score(plain, items[0]), try score(plain, items[1]), accuracy: 1e-6)
+        let cqtOnly = try score(plain, items[0])
+        XCTAssertEqual(try score(weighted, items[0]), cqtOnly, accuracy: 1e-4, "the same chroma adds nothing")
+        XCTAssertGreaterThan(try score(weighted, items[1]), cqtOnly + 0.2)
+        XCTAssertEqual(try score(weighted, items[2]), cqtOnly + 2, accuracy: 1e-4, "no CENS: the full weight")
+    }
 }

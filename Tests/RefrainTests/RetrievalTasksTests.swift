@@ -84,3 +84,32 @@ final class RetrievalTasksTests: XCTestCase {
         XCTAssertEqual(stages, ["kind-filter", "raffel-ellis"])
     }
 }
+
+final class SearcherOptionsTests: XCTestCase {
+    func testOverridesParseStageOptionValueAndRefuseMalformedSettings() throws {
+        let parsed = try Searcher.Options.overrides(["raffel-ellis.cens_weight=1", "shingle-vote.keep=50", "raffel-ellis.gully=0.9",
+                                                     "audio-match.tempi=0.5,1=x"])
+        XCTAssertEqual(parsed, ["raffel-ellis": ["cens_weight": "1", "gully": "0.9"], "shingle-vote": ["keep": "50"],
+                                "audio-match": ["tempi": "0.5,1=x"]])
+        for bad in ["cens_weight=1", "raffel-ellis.cens_weight", ".x=1", "raffel-ellis.=1", "=1"] {
+            XCTAssertThrowsError(try Searcher.Options.overrides([bad]), bad) { error in
+                XCTAssertTrue((error as? RefrainError)?.message.contains("stage.option=value") ?? false, "\(error)")
+            }
+        }
+    }
+
+    func testOverridesReplaceTheTaskDefaultsOfTheirStageOnly() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try IndexStore.create(at: dir, settings: .music())
+        let searcher = try Searcher(directory: dir)
+        let options = Searcher.Options(keep: 30, overrides: try Searcher.Options.overrides(["shingle-vote.keep=7", "raffel-ellis.cens_weight=0.5",
+                                                                                             "no-such-stage.x=1"]))
+        let specs = searcher.stages(for: .midiToAudio, query: URL(fileURLWithPath: "q.mid"), options: options)
+        XCTAssertEqual(specs.map(\.stage), ["kind-filter", "shingle-vote", "raffel-ellis"])
+        XCTAssertEqual(specs[1].options["keep"], "7", "an override wins over --keep")
+        XCTAssertEqual(specs[1].options["tempi"], "0.8,1,1.25", "other options stay")
+        XCTAssertEqual(specs[2].options, ["cens_weight": "0.5"])
+        XCTAssertEqual(specs[0].options, ["kinds": "audio"])
+    }
+}

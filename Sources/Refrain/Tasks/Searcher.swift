@@ -23,21 +23,44 @@ public struct Searcher: Sendable {
         public var keep = 200
         /// Audio matching: try all twelve transpositions.
         public var transpositions = false
-        public init(prune: Bool = true, keep: Int = 200, transpositions: Bool = false) {
+        /// Stage options set by hand, by stage name: they replace the task's defaults (for experiments).
+        public var overrides: [String: [String: String]] = [:]
+        public init(prune: Bool = true, keep: Int = 200, transpositions: Bool = false,
+                    overrides: [String: [String: String]] = [:]) {
             self.prune = prune
             self.keep = keep
             self.transpositions = transpositions
+            self.overrides = overrides
+        }
+
+        /// Parses `stage.option=value` settings (as `--set` takes them) into `overrides`.
+        public static func overrides(_ settings: [String]) throws -> [String: [String: String]] {
+            var out: [String: [String: String]] = [:]
+            for setting in settings {
+                let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
+                let name = parts.first?.split(separator: ".", maxSplits: 1).map(String.init) ?? []
+                guard parts.count == 2, name.count == 2, !name[0].isEmpty, !name[1].isEmpty else {
+                    throw RefrainError.invalidArgument("setting '\(setting)' is not stage.option=value")
+                }
+                out[name[0], default: [:]][name[1]] = parts[1]
+            }
+            return out
         }
     }
 
-    /// The stage list for `task` (resolved against the query file for `auto`).
+    /// The stage list for `task` (resolved against the query file for `auto`), with `options.overrides`
+    /// applied; settings for a stage the list does not hold are ignored.
     public func stages(for task: RetrievalTask, query url: URL, options: Options) -> [StageSpec] {
-        guard store.settings.analyzer == RefrainAnalyzer.identifier else {
-            return QueryEngine.defaultSpecs(for: store.settings, prune: options.prune, keep: options.keep)
-        }
-        return task.resolved(for: url).stages(prune: options.prune, transpositions: options.transpositions).map { spec in
+        let specs = store.settings.analyzer == RefrainAnalyzer.identifier
+            ? task.resolved(for: url).stages(prune: options.prune, transpositions: options.transpositions).map { spec in
+                var spec = spec
+                if spec.stage == "shingle-vote" { spec.options["keep"] = String(options.keep) }
+                return spec
+            }
+            : QueryEngine.defaultSpecs(for: store.settings, prune: options.prune, keep: options.keep)
+        return specs.map { spec in
             var spec = spec
-            if spec.stage == "shingle-vote" { spec.options["keep"] = String(options.keep) }
+            spec.options.merge(options.overrides[spec.stage] ?? [:]) { _, new in new }
             return spec
         }
     }
