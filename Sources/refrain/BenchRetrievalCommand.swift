@@ -28,6 +28,8 @@ struct BenchRetrievalCommand: ParsableCommand {
     var queriesPerTask = Int.max
     @Option(name: .customLong("set"), help: "Set a stage option, stage.option=value (repeatable), e.g. raffel-ellis.gully=0.9.")
     var settings: [String] = []
+    @Flag(inversion: .prefixedNo, help: "Also run every query exhaustively (the pruning stage off) and compare the top-1 answers.")
+    var exhaustive = true
 
     func run() throws {
         let overrides = try Searcher.Options.overrides(settings)
@@ -76,11 +78,11 @@ struct BenchRetrievalCommand: ParsableCommand {
         }
         for (name, everyQuery, task, transpose) in taskTable where chosen.contains(task.rawValue) {
             let queries = selection(everyQuery)
-            var pruned: [QueryResult] = [], exhaustive: [QueryResult] = []
+            var pruned: [QueryResult] = [], everything: [QueryResult] = []
             var stageTimes = StageTimes()
-            let progress = ProgressReporter(total: queries.count * 2, label: name)
+            let progress = ProgressReporter(total: queries.count * (exhaustive ? 2 : 1), label: name)
             for query in queries {
-                for prune in [true, false] {
+                for prune in exhaustive ? [true, false] : [true] {
                     let options = Searcher.Options(prune: prune, transpositions: transpose, overrides: overrides)
                     let (result, outcome) = try searcher.query(URL(fileURLWithPath: query.path), id: query.id, task: task,
                                                                topK: 100, options: options)
@@ -88,18 +90,19 @@ struct BenchRetrievalCommand: ParsableCommand {
                         pruned.append(result)
                         stageTimes.add(total: result.seconds, trace: outcome.trace)
                     } else {
-                        exhaustive.append(result)
+                        everything.append(result)
                     }
                     progress.step()
                 }
             }
-            let agree = zip(pruned, exhaustive).filter { $0.ranking.first?.key == $1.ranking.first?.key }.count
+            let agree = zip(pruned, everything).filter { $0.ranking.first?.key == $1.ranking.first?.key }.count
             print("")
             print("\(name), pruned (shingle votes -> exact):")
             print(RetrievalMetrics(queries: queries, results: pruned).summary)
-            print("\(name), exhaustive (exact stage on every item):")
-            print(RetrievalMetrics(queries: queries, results: exhaustive).summary)
             print("pruned query time by step, median: \(stageTimes.summary)")
+            guard self.exhaustive else { continue }
+            print("\(name), exhaustive (exact stage on every item):")
+            print(RetrievalMetrics(queries: queries, results: everything).summary)
             print("pruned search keeps the exhaustive top-1 for \(agree) of \(queries.count) queries (\(fmt(100 * Double(agree) / Double(max(queries.count, 1)), 1)) %)")
             all += pruned
         }
