@@ -4,6 +4,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -12,9 +13,10 @@ struct chnsw_index {
     chnsw_space space;
     std::unique_ptr<hnswlib::SpaceInterface<float>> metric;
     std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph;
-    // hnswlib's searchKnn is safe to call concurrently, but setEf is shared state: searches take this lock
-    // around setEf + searchKnn so that concurrent callers with different ef do not interfere.
-    mutable std::mutex search_lock;
+    // hnswlib's searchKnn is safe to call concurrently, but setEf is shared state. Searches at the graph's
+    // current ef share this lock and run side by side; a search at another ef takes it alone to change ef.
+    mutable std::shared_mutex search_lock;
+    mutable size_t current_ef = 0;
 };
 
 static void set_error(char *error, size_t capacity, const char *message) {
@@ -134,9 +136,19 @@ extern "C" int64_t chnsw_search(const chnsw_index *index, const float *query, in
         std::vector<float> scratch;
         const float *q = prepare(index, query, scratch);
         std::priority_queue<std::pair<float, hnswlib::labeltype>> result;
+        const size_t wanted = size_t(ef < k ? k : ef);
+        bool done = false;
         {
-            std::lock_guard<std::mutex> guard(index->search_lock);
-            index->graph->setEf(size_t(ef < k ? k : ef));
+            std::shared_lock<std::shared_mutex> shared(index->search_lock);
+            if (index->current_ef == wanted) {
+                result = index->graph->searchKnn(q, size_t(k));
+                done = true;
+            }
+        }
+        if (!done) {
+            std::unique_lock<std::shared_mutex> alone(index->search_lock);
+            index->graph->setEf(wanted);
+            index->current_ef = wanted;
             result = index->graph->searchKnn(q, size_t(k));
         }
         int64_t n = int64_t(result.size());

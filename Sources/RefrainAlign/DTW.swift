@@ -89,10 +89,14 @@ public enum DTW {
         }
     }
 
-    static func accumulate(cost: Matrix, options: DTWOptions, subsequence: Bool, keepAll: Bool) -> StripedAccumulation {
+    /// `abandonAbove`: stop (and set `abandoned`) once every cell of a row exceeds it; only sound for
+    /// weights that never discount a move.
+    static func accumulate(cost: Matrix, options: DTWOptions, subsequence: Bool, keepAll: Bool,
+                           abandonAbove: Float = .infinity) -> StripedAccumulation {
         let window = options.constraint == .none ? nil : options.constraint.window(rows: cost.rows, cols: cost.cols)
         return StripedAccumulation.compute(rows: cost.rows, cols: cost.cols, weights: options.weights, window: window,
-                                           subsequence: subsequence, keepAll: keepAll) { r0, h, dst, stride in
+                                           subsequence: subsequence, keepAll: keepAll,
+                                           abandonAbove: abandonAbove) { r0, h, dst, stride in
             cost.storage.withUnsafeBufferPointer { c in
                 for k in 0..<h { (dst + k * stride).update(from: c.baseAddress! + (r0 + k) * cost.cols, count: cost.cols) }
             }

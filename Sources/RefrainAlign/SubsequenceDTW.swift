@@ -25,13 +25,17 @@ public enum SubsequenceDTW {
     /// taken. Memory: `N x M` floats.
     ///
     /// - Parameter abandonAbove: when even the best match costs more than this (accumulated cost), no
-    ///   path is traced and the result is empty (early abandoning in a search).
+    ///   path is traced and the result is empty (early abandoning in a search). With weights that never
+    ///   make a move cheaper than its cell, the accumulation itself stops at the first row whose every
+    ///   cell is over the limit: every match crosses every query row (Rakthanmanon et al. 2012).
     public static func bestMatches(cost: Matrix, count: Int = 1, weights: StepWeights = .standard,
                                    abandonAbove: Float = .infinity) throws -> [SubsequenceMatch] {
         guard count > 0 else { return [] }
         let options = DTWOptions(weights: weights)
         try DTW.validate(cost, options)
-        let acc = DTW.accumulate(cost: cost, options: options, subsequence: true, keepAll: true)
+        let acc = DTW.accumulate(cost: cost, options: options, subsequence: true, keepAll: true,
+                                 abandonAbove: weights.neverDiscounts ? abandonAbove : .infinity)
+        if acc.abandoned { return [] }
         let last = acc.lastRow()
         guard let best = last.min(), best <= abandonAbove else { return [] }
         let order = (0..<cost.cols).filter { last[$0].isFinite }.sorted { last[$0] < last[$1] || (last[$0] == last[$1] && $0 < $1) }

@@ -37,7 +37,10 @@ public struct AudioDecoder: Sendable {
             throw RefrainError.invalidFile(path, openFailure())
         }
         defer { sf_close(file) }
-        return try read(file, info: info, name: path)
+        return try read(file, info: info, name: path) {
+            var again = SF_INFO()
+            return sf_open(path, Int32(SFM_READ), &again)
+        }
     }
 
     /// Decodes an encoded file held in memory (e.g. an HTTP upload) through libsndfile's virtual I/O.
@@ -57,7 +60,10 @@ public struct AudioDecoder: Sendable {
         }
     }
 
-    private func read(_ file: OpaquePointer, info: SF_INFO, name: String) throws -> DecodedAudio {
+    /// Reads the whole of `file` as mono. `reopen` opens a second handle on the same file: a long file whose
+    /// format seeks to exact frames is then read as two halves on two threads.
+    private func read(_ file: OpaquePointer, info: SF_INFO, name: String,
+                      reopen: (() -> OpaquePointer?)? = nil) throws -> DecodedAudio {
         let channels = Int(info.channels), rate = Int(info.samplerate)
         guard Self.acceptedChannels.contains(channels) else {
             throw RefrainError.invalidFile(name, "unsupported channel count \(channels) (accepted: \(Self.acceptedChannels.lowerBound)-\(Self.acceptedChannels.upperBound))")
@@ -71,45 +77,38 @@ public struct AudioDecoder: Sendable {
         if claimed > maxFrames && claimed < Int(Int64.max / 2) {
             throw RefrainError.invalidFile(name, String(format: "claims %.0f s of audio, more than the limit of %.0f s", Double(claimed) / Double(rate), maximumDuration))
         }
-        // Never trust the header for the allocation: grow with what is actually decoded.
-        var mono = [Float](repeating: 0, count: min(max(claimed, 0), maxFrames, 1 << 24))
+        var mono: [Float]
         var count = 0
-        let chunkFrames = 1 << 14
-        var buffer = [Float](repeating: 0, count: chunkFrames * channels)
-        let scale = 1 / Float(channels)
-        while true {
-            let got = buffer.withUnsafeMutableBufferPointer { Int(sf_readf_float(file, $0.baseAddress, sf_count_t(chunkFrames))) }
-            if got <= 0 { break }
-            guard count + got <= maxFrames else {
-                throw RefrainError.invalidFile(name, String(format: "longer than the limit of %.0f s", maximumDuration))
-            }
-            if count + got > mono.count { mono += [Float](repeating: 0, count: max(count + got - mono.count, mono.count / 2)) }
-            var finite = true
-            buffer.withUnsafeBufferPointer { b in
-                mono.withUnsafeMutableBufferPointer { m in
-                    let dst = m.baseAddress! + count
-                    if channels == 1 {
-                        for f in 0..<got { dst[f] = b[f] }
-                    } else if channels == 2 {
-                        for f in 0..<got { dst[f] = (b[2 * f] + b[2 * f + 1]) * 0.5 }
-                    } else {
-                        for f in 0..<got {
-                            var sum: Float = 0
-                            for c in 0..<channels { sum += b[f * channels + c] }
-                            dst[f] = sum * scale
-                        }
+        if let reopen, let halves = Self.parallelHalves(info: info, maxFrames: maxFrames) {
+            // Exactly `claimed` frames are expected; fewer are reported as truncation below.
+            mono = [Float](repeating: 0, count: claimed)
+            count = try readHalves(file, reopen: reopen, halves: halves, channels: channels, into: &mono, name: name)
+        } else {
+            // Never trust the header for the allocation: grow with what is actually decoded.
+            mono = [Float](repeating: 0, count: min(max(claimed, 0), maxFrames, 1 << 24))
+            var reader = MonoReader(channels: channels)
+            var spare = [Float]()
+            while true {
+                let got: Int
+                if count < mono.count {
+                    let room = min(MonoReader.chunkFrames, mono.count - count)
+                    got = try mono.withUnsafeMutableBufferPointer {
+                        try reader.read(file, into: $0.baseAddress! + count, frames: room, firstFrame: count, name: name)
                     }
-                    // x - x is 0 for finite x and NaN for NaN or Inf; one sum checks the whole block.
-                    var probe: Float = 0
-                    for f in 0..<got { probe += dst[f] - dst[f] }
-                    finite = probe == 0
+                } else {
+                    // Full: a chunk is read aside first, so the array grows only if the file goes on.
+                    if spare.isEmpty { spare = [Float](repeating: 0, count: MonoReader.chunkFrames) }
+                    got = try spare.withUnsafeMutableBufferPointer {
+                        try reader.read(file, into: $0.baseAddress!, frames: MonoReader.chunkFrames, firstFrame: count, name: name)
+                    }
+                    if got > 0 { mono += spare[0..<got] }
                 }
+                if got <= 0 { break }
+                guard count + got <= maxFrames else {
+                    throw RefrainError.invalidFile(name, String(format: "longer than the limit of %.0f s", maximumDuration))
+                }
+                count += got
             }
-            if !finite {
-                let bad = (count..<(count + got)).first { !mono[$0].isFinite } ?? count
-                throw RefrainError.invalidFile(name, "non-finite sample (NaN or Inf) at frame \(bad)")
-            }
-            count += got
         }
         mono.removeLast(mono.count - count)
         let readError = sf_error(file)
@@ -129,6 +128,64 @@ public struct AudioDecoder: Sendable {
             signal = try signal.resampled(to: target)
         }
         return DecodedAudio(signal: signal, info: fileInfo)
+    }
+
+    /// Files at least this long (frames) are read as two halves at once, when the format allows it.
+    public static let parallelFrames = 1 << 20
+
+    /// Where to split a file for reading on two threads: containers whose seeks land on exact frames
+    /// (uncompressed PCM and float in WAV, AIFF, W64, RF64, CAF; FLAC) with a trustworthy length; nil otherwise.
+    static func parallelHalves(info: SF_INFO, maxFrames: Int) -> (Range<Int>, Range<Int>)? {
+        let frames = Int(info.frames)
+        guard ProcessInfo.processInfo.activeProcessorCount > 1, frames >= parallelFrames, frames <= maxFrames,
+              info.seekable != 0 else { return nil }
+        let major = info.format & Int32(SF_FORMAT_TYPEMASK)
+        let exact: [Int32] = [SF_FORMAT_WAV, SF_FORMAT_AIFF, SF_FORMAT_W64, SF_FORMAT_RF64, SF_FORMAT_CAF, SF_FORMAT_FLAC]
+            .map { Int32($0) }
+        guard exact.contains(major) else { return nil }
+        return (0..<(frames / 2), (frames / 2)..<frames)
+    }
+
+    /// Reads `halves` of the file into `mono`, the first through `file`, the second through a second handle
+    /// seeked to its start, at the same time; returns the frames read before the first gap (a truncated file
+    /// stops short).
+    private func readHalves(_ file: OpaquePointer, reopen: () -> OpaquePointer?, halves: (Range<Int>, Range<Int>),
+                            channels: Int, into mono: inout [Float], name: String) throws -> Int {
+        guard let second = reopen() else { throw RefrainError.invalidFile(name, openFailure()) }
+        defer { sf_close(second) }
+        guard sf_seek(second, sf_count_t(halves.1.lowerBound), SEEK_SET) == sf_count_t(halves.1.lowerBound) else {
+            throw RefrainError.invalidFile(name, "cannot seek to frame \(halves.1.lowerBound) (\(String(cString: sf_strerror(second))))")
+        }
+        var got = [0, 0]
+        var failures: [Error?] = [nil, nil]
+        mono.withUnsafeMutableBufferPointer { out in
+            got.withUnsafeMutableBufferPointer { got in
+                failures.withUnsafeMutableBufferPointer { failures in
+                    let shared = UncheckedSendable((out.baseAddress!, got.baseAddress!, failures.baseAddress!, file, second))
+                    DispatchQueue.concurrentPerform(iterations: 2) { half in
+                        let (out, got, failures, file, second) = shared.value
+                        let range = half == 0 ? halves.0 : halves.1
+                        var reader = MonoReader(channels: channels)
+                        do {
+                            while got[half] < range.count {
+                                let n = try reader.read(half == 0 ? file : second, into: out + range.lowerBound + got[half],
+                                                        frames: min(MonoReader.chunkFrames, range.count - got[half]),
+                                                        firstFrame: range.lowerBound + got[half], name: name)
+                                if n <= 0 { break }
+                                got[half] += n
+                            }
+                        } catch {
+                            failures[half] = error
+                        }
+                    }
+                }
+            }
+        }
+        if let error = failures[0] ?? failures[1] { throw error }
+        if sf_error(second) != 0 {
+            throw RefrainError.invalidFile(name, "decoding failed after \(halves.1.lowerBound + got[1]) frames (\(String(cString: sf_strerror(second))))")
+        }
+        return got[0] < halves.0.count ? got[0] : halves.1.lowerBound + got[1]
     }
 
     /// libsndfile's names for the container and the encoding of `format`.
@@ -193,4 +250,49 @@ final class MemorySource {
 
 private func source(_ user: UnsafeMutableRawPointer?) -> MemorySource {
     Unmanaged<MemorySource>.fromOpaque(user!).takeUnretainedValue()
+}
+
+/// Reads a file's frames in chunks and mixes them to mono (the mean of the channels, librosa's `to_mono`),
+/// refusing non-finite samples. One per thread: it owns its chunk buffer.
+struct MonoReader {
+    static let chunkFrames = 1 << 14
+    let channels: Int
+    private var buffer: [Float]
+
+    init(channels: Int) {
+        self.channels = channels
+        buffer = [Float](repeating: 0, count: Self.chunkFrames * channels)
+    }
+
+    /// Reads up to `frames` (at most `chunkFrames`) frames of `file` into `dst` as mono; returns how many
+    /// (0 at the end). `firstFrame` is the file position of the first one, for error messages.
+    mutating func read(_ file: OpaquePointer, into dst: UnsafeMutablePointer<Float>, frames: Int, firstFrame: Int,
+                       name: String) throws -> Int {
+        let channels = channels
+        let got = buffer.withUnsafeMutableBufferPointer { Int(sf_readf_float(file, $0.baseAddress, sf_count_t(frames))) }
+        guard got > 0 else { return 0 }
+        let finite = buffer.withUnsafeBufferPointer { b in
+            if channels == 1 {
+                for f in 0..<got { dst[f] = b[f] }
+            } else if channels == 2 {
+                for f in 0..<got { dst[f] = (b[2 * f] + b[2 * f + 1]) * 0.5 }
+            } else {
+                let scale = 1 / Float(channels)
+                for f in 0..<got {
+                    var sum: Float = 0
+                    for c in 0..<channels { sum += b[f * channels + c] }
+                    dst[f] = sum * scale
+                }
+            }
+            // x - x is 0 for finite x and NaN for NaN or Inf; one sum checks the whole chunk.
+            var probe: Float = 0
+            for f in 0..<got { probe += dst[f] - dst[f] }
+            return probe == 0
+        }
+        if !finite {
+            let bad = (0..<got).first { !dst[$0].isFinite } ?? 0
+            throw RefrainError.invalidFile(name, "non-finite sample (NaN or Inf) at frame \(firstFrame + bad)")
+        }
+        return got
+    }
 }

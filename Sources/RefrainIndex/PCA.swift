@@ -1,4 +1,5 @@
 import CBLAS
+import Dispatch
 import CHNSW
 import Foundation
 import RefrainMath
@@ -39,9 +40,20 @@ public struct PCA: Equatable, Sendable {
         var centred = samples.storage
         for r in 0..<n { for c in 0..<d { centred[r * d + c] -= Float(mean[c]) } }
         // Covariance (upper triangle, row-major) = centred^T centred / (n - 1).
-        var covariance = [Float](repeating: 0, count: d * d)
-        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(d), Int32(n), 1 / Float(n - 1),
-                    centred, Int32(d), 0, &covariance, Int32(d))
+        // Each core sums the outer products of its own rows; the partial sums are then added.
+        let blocks = BLASThreads.rowBlocks(count: n, work: n * d * d / 2)
+        var partial = [Float](repeating: 0, count: blocks.count * d * d)
+        centred.withUnsafeBufferPointer { x in
+            partial.withUnsafeMutableBufferPointer { p in
+                let (x0, p0) = (UncheckedSendable(x.baseAddress!), UncheckedSendable(p.baseAddress!))
+                DispatchQueue.concurrentPerform(iterations: blocks.count) { b in
+                    cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(d), Int32(blocks[b].count), 1 / Float(n - 1),
+                                x0.value + blocks[b].lowerBound * d, Int32(d), 0, p0.value + b * d * d, Int32(d))
+                }
+            }
+        }
+        var covariance = Array(partial[0..<(d * d)])
+        for b in 1..<blocks.count { for i in 0..<(d * d) { covariance[i] += partial[b * d * d + i] } }
         // Row-major upper = column-major lower of the same symmetric matrix.
         var jobz = CChar(UInt8(ascii: "V")), uplo = CChar(UInt8(ascii: "L"))
         var order = Int32(d), lda = Int32(d), info: Int32 = 0

@@ -41,21 +41,13 @@ public struct ShingleVoteStage: SearchStage {
         let reduced = index.pca.transform(shingles)
         let frameSeconds = sequence.frameRate > 0 ? 1 / sequence.frameRate : 0
         let allowed = Set(candidates.map(\.itemID))
+        let hits = try nearestItems(of: reduced, starts: starts, allowed: allowed, index: index)
         var votes: [Int64: Int] = [:]
         var offsets: [Int64: [Double]] = [:]
-        try reduced.storage.withUnsafeBufferPointer { buffer in
-            for (q, queryStart) in starts.enumerated() {
-                let row = UnsafeBufferPointer(rebasing: buffer[(q * reduced.cols)..<((q + 1) * reduced.cols)])
-                var seen = Set<Int64>()
-                for hit in try index.graph.search(row, k: neighbours, ef: ef) {
-                    let item = ShingleIndex.item(ofLabel: hit.label)
-                    guard allowed.contains(item) else { continue }
-                    let itemStart = Double(ShingleIndex.shingle(ofLabel: hit.label) * settings.hop)
-                    if seen.insert(item).inserted {
-                        votes[item, default: 0] += 1
-                        offsets[item, default: []].append((itemStart - Double(queryStart)) * frameSeconds)
-                    }
-                }
+        for (q, queryStart) in starts.enumerated() {
+            for (item, shingle) in hits[q] {
+                votes[item, default: 0] += 1
+                offsets[item, default: []].append(Double(shingle * settings.hop - queryStart) * frameSeconds)
             }
         }
         let duration = Double(sequence.frameCount) * frameSeconds
@@ -76,4 +68,47 @@ public struct ShingleVoteStage: SearchStage {
         voted.sort { $0.score != $1.score ? $0.score < $1.score : $0.itemID < $1.itemID }
         return Array(voted.prefix(keep)) + unseen
     }
+
+    /// For every query shingle (row of `reduced`), the items among `allowed` that its `neighbours` nearest
+    /// indexed shingles belong to, each once, with the index of the nearest shingle of that item. The
+    /// graph searches run on every core (they only read the graph).
+    func nearestItems(of reduced: Matrix, starts: [Int], allowed: Set<Int64>,
+                      index: ShingleIndex) throws -> [[(item: Int64, shingle: Int)]] {
+        var hits = [[(item: Int64, shingle: Int)]](repeating: [], count: starts.count)
+        let failure = FirstError()
+        let (neighbours, ef) = (neighbours, ef)
+        try reduced.storage.withUnsafeBufferPointer { buffer in
+            try hits.withUnsafeMutableBufferPointer { out in
+                let shared = UncheckedSendable((buffer, out.baseAddress!))
+                let workers = min(ProcessInfo.processInfo.activeProcessorCount, starts.count)
+                DispatchQueue.concurrentPerform(iterations: workers) { w in
+                    let (buffer, out) = shared.value
+                    for q in stride(from: w, to: starts.count, by: workers) {
+                        let row = UnsafeBufferPointer(rebasing: buffer[(q * reduced.cols)..<((q + 1) * reduced.cols)])
+                        do {
+                            var seen = Set<Int64>()
+                            var found: [(item: Int64, shingle: Int)] = []
+                            for hit in try index.graph.search(row, k: neighbours, ef: ef) {
+                                let item = ShingleIndex.item(ofLabel: hit.label)
+                                guard allowed.contains(item), seen.insert(item).inserted else { continue }
+                                found.append((item, ShingleIndex.shingle(ofLabel: hit.label)))
+                            }
+                            out[q] = found
+                        } catch {
+                            failure.record(error)
+                        }
+                    }
+                }
+                if let error = failure.error { throw error }
+            }
+        }
+        return hits
+    }
+}
+
+/// The first error thrown by any of several workers.
+final class FirstError: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var error: Error?
+    func record(_ e: Error) { lock.lock(); if error == nil { error = e }; lock.unlock() }
 }

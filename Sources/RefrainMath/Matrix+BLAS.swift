@@ -22,16 +22,24 @@ extension Matrix {
         precondition(k == (transposeB ? b.cols : b.rows), "inner dimensions differ")
         var out = Matrix(rows: m, cols: n)
         if m == 0 || n == 0 || k == 0 { return out }
+        // Row blocks of the output are independent products: op(a)[rows] * op(b).
         a.storage.withUnsafeBufferPointer { pa in
             b.storage.withUnsafeBufferPointer { pb in
                 out.storage.withUnsafeMutableBufferPointer { pc in
-                    cblas_sgemm(CblasRowMajor,
-                                transposeA ? CblasTrans : CblasNoTrans,
-                                transposeB ? CblasTrans : CblasNoTrans,
-                                Int32(m), Int32(n), Int32(k), alpha,
-                                pa.baseAddress, Int32(a.cols),
-                                pb.baseAddress, Int32(b.cols),
-                                0, pc.baseAddress, Int32(n))
+                    let (a0, b0, c0) = (UncheckedSendable(pa.baseAddress!), UncheckedSendable(pb.baseAddress!),
+                                        UncheckedSendable(pc.baseAddress!))
+                    let (lda, ldb) = (a.cols, b.cols)
+                    BLASThreads.forEachRowBlock(count: m, work: m * n * k) { rows in
+                        // Row r of op(a) starts at a[r, 0] (a[0, r] when transposed, stepping by 1 column).
+                        let start = a0.value + (transposeA ? rows.lowerBound : rows.lowerBound * lda)
+                        cblas_sgemm(CblasRowMajor,
+                                    transposeA ? CblasTrans : CblasNoTrans,
+                                    transposeB ? CblasTrans : CblasNoTrans,
+                                    Int32(rows.count), Int32(n), Int32(k), alpha,
+                                    start, Int32(lda),
+                                    b0.value, Int32(ldb),
+                                    0, c0.value + rows.lowerBound * n, Int32(n))
+                    }
                 }
             }
         }
@@ -41,6 +49,7 @@ extension Matrix {
     /// Squared L2 norm of every row, `rows` values.
     public func rowSquaredNorms() -> [Float] {
         var out = [Float](repeating: 0, count: rows)
+        BLASThreads.prepare()
         storage.withUnsafeBufferPointer { p in
             for r in 0..<rows {
                 out[r] = cblas_sdot(Int32(cols), p.baseAddress! + r * cols, 1, p.baseAddress! + r * cols, 1)

@@ -93,6 +93,23 @@ final class DTWPropertyTests: XCTestCase {
         XCTAssertEqual(try DTW.distance(a, b, abandonAbove: exact * 0.5), .infinity)
     }
 
+    /// Subsequence matches abandoned row by row: nothing comes back when the limit is below the best match,
+    /// the same matches when it is above, with and without a non-diagonal penalty.
+    func testSubsequenceEarlyAbandoningKeepsEveryMatchUnderTheLimit() throws {
+        var g = SeededGenerator(seed: 31)
+        let query = randomMatrix(40, 12, &g), database = randomMatrix(300, 12, &g)
+        let cost = try CostMatrix.compute(query, database, metric: .cosine)
+        for weights in [StepWeights.standard, .nonDiagonalPenalty(0.1)] {
+            let all = try SubsequenceDTW.bestMatches(cost: cost, count: 3, weights: weights)
+            XCTAssertEqual(all.count, 3)
+            let best = all[0].cost
+            XCTAssertEqual(try SubsequenceDTW.bestMatches(cost: cost, count: 3, weights: weights, abandonAbove: best * 1.001), all)
+            XCTAssertEqual(try SubsequenceDTW.bestMatches(cost: cost, count: 3, weights: weights, abandonAbove: best * 0.999), [])
+            // A limit far below the best stops within the first stripes; still nothing comes back.
+            XCTAssertEqual(try SubsequenceDTW.bestMatches(cost: cost, count: 3, weights: weights, abandonAbove: best * 0.1), [])
+        }
+    }
+
     func testSoftDTWTendsToDTWAsGammaVanishes() throws {
         var g = SeededGenerator(seed: 13)
         let cost = try CostMatrix.compute(randomMatrix(30, 4, &g), randomMatrix(35, 4, &g), metric: .squaredEuclidean)

@@ -76,6 +76,52 @@ final class DecodeTests: XCTestCase {
         }
     }
 
+    /// Files of at least `AudioDecoder.parallelFrames` frames in WAV or FLAC are read as two halves on two
+    /// threads; the result must equal the one-pass read (the in-memory decoder always reads in one pass).
+    func testLongFilesReadInHalvesEqualOnePass() throws {
+        let frames = AudioDecoder.parallelFrames + 12345
+        let stereo: [Float] = (0..<(2 * frames)).map { i in
+            let t = Double(i)
+            return Float(0.5 * sin(t * 0.0123) + 0.01 * sin(t * 1.7))
+        }
+        for (format, ext) in [(AudioFileFormat.wav16, "wav"), (.wavFloat, "wav"), (.flac, "flac")] {
+            let url = directory.appendingPathComponent("long.\(ext)")
+            try writeAudio(stereo, sampleRate: 44100, channels: 2, format: format, to: url)
+            let halves = try AudioDecoder(targetSampleRate: nil).decode(url)
+            let onePass = try AudioDecoder(targetSampleRate: nil).decode(data: try Data(contentsOf: url), name: ext)
+            XCTAssertEqual(halves.signal.samples.count, frames, "\(format)")
+            XCTAssertEqual(halves.signal.samples, onePass.signal.samples, "\(format)")
+        }
+    }
+
+    /// A long WAV or FLAC cut short: the two-halves reader refuses it when the one-pass reader does (both
+    /// with a one-line error naming the file; the wording may differ, as the halves meet the damage from
+    /// another position), and returns the same samples where libsndfile trims the claimed length to the file.
+    func testTruncatedLongFilesReadAsInOnePass() throws {
+        let frames = AudioDecoder.parallelFrames + 1000
+        let stereo: [Float] = (0..<(2 * frames)).map { i in Float(0.25 * sin(Double(i) * 0.01)) }
+        for (format, ext) in [(AudioFileFormat.wav16, "wav"), (.flac, "flac")] {
+            let url = directory.appendingPathComponent("cut.\(ext)")
+            try writeAudio(stereo, sampleRate: 44100, channels: 2, format: format, to: url)
+            let bytes = try Data(contentsOf: url)
+            try bytes.prefix(bytes.count * 3 / 4).write(to: url)
+            let halves = Result { try AudioDecoder(targetSampleRate: nil).decode(url).signal.samples }
+            let onePass = Result { try AudioDecoder(targetSampleRate: nil).decode(data: try Data(contentsOf: url), name: url.path).signal.samples }
+            switch (halves, onePass) {
+            case (.success(let a), .success(let b)):
+                XCTAssertEqual(a, b, ext)
+                XCTAssertLessThan(a.count, frames, ext)
+            case (.failure(let a), .failure(let b)):
+                for message in ["\(a)", "\(b)"] {
+                    XCTAssertTrue(message.contains(url.path), message)
+                    XCTAssertFalse(message.contains("\n"), message)
+                }
+            default:
+                XCTFail("\(ext): two halves \(halves), one pass \(onePass)")
+            }
+        }
+    }
+
     func testResampleLengthAndIdentity() throws {
         let x = (0..<1001).map { Float(sin(Double($0) * 0.01)) }
         XCTAssertEqual(try resample(x, from: 44100, to: 22050).count, 501)

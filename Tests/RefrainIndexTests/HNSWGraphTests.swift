@@ -43,6 +43,25 @@ final class HNSWGraphTests: XCTestCase {
         XCTAssertThrowsError(try HNSWGraph(contentsOf: dir.appendingPathComponent("none"), dimension: 16))
     }
 
+    /// Searches run side by side (they share the graph's lock when they ask for the same breadth `ef`, and
+    /// take it alone to change it): concurrent searches at mixed `ef` return exactly what one-at-a-time ones do.
+    func testConcurrentSearchesEqualSerialOnes() throws {
+        let points = try NPY.readMatrix(Fixtures.url("index/hnsw_points.npy"))
+        let queries = try NPY.readMatrix(Fixtures.url("index/hnsw_queries.npy"))
+        let graph = try HNSWGraph(dimension: 16, space: .l2, m: 16, efConstruction: 200, capacity: 2000, seed: 100)
+        for i in 0..<points.rows { try graph.add(points.row(i), label: UInt64(i)) }
+        let efs = [20, 100, 100, 100, 40]
+        let jobs = (0..<(4 * queries.rows)).map { (query: $0 % queries.rows, ef: efs[$0 % efs.count]) }
+        let serial = try jobs.map { try graph.search(queries.row($0.query), k: 10, ef: $0.ef).map(\.label) }
+        let results = LockedLabels(count: jobs.count)
+        DispatchQueue.concurrentPerform(iterations: 4) { worker in
+            for n in stride(from: worker, to: jobs.count, by: 4) {
+                results.set(n, (try? graph.search(queries.row(jobs[n].query), k: 10, ef: jobs[n].ef).map(\.label)) ?? [])
+            }
+        }
+        XCTAssertEqual(results.all, serial)
+    }
+
     func testCosineSpace() throws {
         let graph = try HNSWGraph(dimension: 2, space: .cosine, capacity: 4)
         try graph.add([1, 0], label: 1)
@@ -52,4 +71,13 @@ final class HNSWGraphTests: XCTestCase {
         XCTAssertEqual(hits[0].distance, 0, accuracy: 1e-6)
         XCTAssertEqual(hits[1].distance, 1, accuracy: 1e-6)
     }
+}
+
+/// Search results written by concurrent workers.
+private final class LockedLabels: @unchecked Sendable {
+    private let lock = NSLock()
+    private var labels: [[UInt64]]
+    init(count: Int) { labels = Array(repeating: [], count: count) }
+    func set(_ i: Int, _ value: [UInt64]) { lock.lock(); labels[i] = value; lock.unlock() }
+    var all: [[UInt64]] { lock.lock(); defer { lock.unlock() }; return labels }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import RefrainMath
 import XCTest
 
@@ -14,6 +15,29 @@ final class MatrixTests: XCTestCase {
         }
         let bt = b.transposed()
         XCTAssertEqual(a.multipliedTransposed(bt).storage, p.storage)
+    }
+
+    /// Products of at least `BLASThreads.parallelWork` multiply-adds are split into row blocks, one per core;
+    /// every combination of transposes must still equal the naive product.
+    func testLargeProductsSplitByRowsMatchNaiveLoop() {
+        let (m, k, n) = (301, 120, 150)  // 5.4 M multiply-adds
+        XCTAssertGreaterThanOrEqual(m * k * n, BLASThreads.parallelWork)
+        XCTAssertGreaterThan(BLASThreads.rowBlocks(count: m, work: m * k * n).count, ProcessInfo.processInfo.activeProcessorCount > 1 ? 1 : 0)
+        let a = Matrix(rows: m, cols: k) { r, c in Float((r * 7 + c * 3) % 11) / 5 - 1 }
+        let b = Matrix(rows: k, cols: n) { r, c in Float((r * 5 + c * 2) % 13) / 6 - 1 }
+        var expected = Matrix(rows: m, cols: n)
+        for i in 0..<m { for j in 0..<n { expected[i, j] = Float((0..<k).reduce(0.0) { $0 + Double(a[i, $1]) * Double(b[$1, j]) }) } }
+        let cases: [(String, Matrix)] = [
+            ("a b", Matrix.gemm(a, transposeA: false, b, transposeB: false)),
+            ("a (b^T)^T", Matrix.gemm(a, transposeA: false, b.transposed(), transposeB: true)),
+            ("(a^T)^T b", Matrix.gemm(a.transposed(), transposeA: true, b, transposeB: false)),
+            ("(a^T)^T (b^T)^T", Matrix.gemm(a.transposed(), transposeA: true, b.transposed(), transposeB: true)),
+        ]
+        for (name, product) in cases {
+            XCTAssertEqual(product.rows, m, name); XCTAssertEqual(product.cols, n, name)
+            let worst = zip(product.storage, expected.storage).map { abs($0 - $1) }.max()!
+            XCTAssertLessThan(worst, 1e-3, name)
+        }
     }
 
     func testRowNormsTransposeAndSlices() {
