@@ -64,6 +64,32 @@ public final class HNSWGraph: @unchecked Sendable {
         try vector.withUnsafeBufferPointer { try add($0, label: label) }
     }
 
+    /// Adds row `r` of `vectors` (`labels.count x dimension`) under `labels[r]`, on every core at once:
+    /// hnswlib's insertion locks what it links, so concurrent adds are safe once the capacity is there
+    /// (grown first, here). As with hnswlib's own parallel `add_items`, the graph then depends on how the
+    /// workers interleave. Not to be called while other threads search or add.
+    public func add(rows vectors: Matrix, labels: [UInt64]) throws {
+        precondition(vectors.rows == labels.count && vectors.cols == dimension, "\(vectors.rows)x\(vectors.cols) vectors for \(labels.count) labels, dimension \(dimension)")
+        guard !labels.isEmpty else { return }
+        if count + labels.count > capacity { try resize(max(capacity * 2, count + labels.count)) }
+        let failure = FirstError()
+        let handle = UncheckedSendable(handle)
+        let workers = min(ProcessInfo.processInfo.activeProcessorCount, labels.count)
+        vectors.storage.withUnsafeBufferPointer { buffer in
+            let base = UncheckedSendable(buffer.baseAddress!)
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                var error = [CChar](repeating: 0, count: 256)
+                for r in stride(from: w, to: labels.count, by: workers) {
+                    if chnsw_add(handle.value, base.value + r * vectors.cols, labels[r], &error, 256) != 0 {
+                        failure.record(RefrainError(.io, "HNSW add: \(Self.message(error))"))
+                        return
+                    }
+                }
+            }
+        }
+        if let error = failure.error { throw error }
+    }
+
     public func resize(_ newCapacity: Int) throws {
         var error = [CChar](repeating: 0, count: 256)
         guard chnsw_resize(handle, Int64(newCapacity), &error, 256) == 0 else {

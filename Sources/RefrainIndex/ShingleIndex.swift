@@ -111,13 +111,7 @@ public final class ShingleIndex: @unchecked Sendable {
             let shingles = feature.values.withUnsafeBufferPointer {
                 Shingles.extract($0, dims: info.dims, length: settings.length, starts: starts)
             }
-            let reduced = pca.transform(shingles)
-            try reduced.storage.withUnsafeBufferPointer { buffer in
-                for (i, _) in starts.enumerated() {
-                    let row = UnsafeBufferPointer(rebasing: buffer[(i * reduced.cols)..<((i + 1) * reduced.cols)])
-                    try graph.add(row, label: label(item: info.itemID, shingle: i))
-                }
-            }
+            try graph.add(rows: pca.transform(shingles), labels: starts.indices.map { label(item: info.itemID, shingle: $0) })
         }
         // Files first (durably), then the catalog pointer, then the old files go.
         let graphFile = "\(ANNFiles.folder)/shingles-\(generation).hnsw"

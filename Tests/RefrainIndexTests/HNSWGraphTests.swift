@@ -62,6 +62,27 @@ final class HNSWGraphTests: XCTestCase {
         XCTAssertEqual(results.all, serial)
     }
 
+    /// Points added on every core at once (the shingle index's build) make a graph as good as serial adds:
+    /// recall@10 against brute force, every label present once, the capacity grown to fit.
+    func testConcurrentAddsKeepRecall() throws {
+        let points = try NPY.readMatrix(Fixtures.url("index/hnsw_points.npy"))
+        let queries = try NPY.readMatrix(Fixtures.url("index/hnsw_queries.npy"))
+        let exact = try NPY.read(Fixtures.url("index/hnsw_exact.npy")).values(as: Int64.self)!
+        let graph = try HNSWGraph(dimension: 16, space: .l2, m: 16, efConstruction: 200, capacity: 10, seed: 100)
+        try graph.add(rows: points.rows(0..<1000), labels: (0..<1000).map { UInt64($0) })
+        try graph.add(rows: points.rows(1000..<points.rows), labels: (1000..<points.rows).map { UInt64($0) })
+        XCTAssertEqual(graph.count, 2000)
+        XCTAssertGreaterThanOrEqual(graph.capacity, 2000)
+        var found = 0
+        for q in 0..<queries.rows {
+            let hits = try graph.search(queries.row(q), k: 10, ef: 100)
+            XCTAssertEqual(Set(hits.map(\.label)).count, 10)
+            let truth = Set(exact[(q * 10)..<(q * 10 + 10)].map { UInt64($0) })
+            found += hits.filter { truth.contains($0.label) }.count
+        }
+        XCTAssertGreaterThanOrEqual(Double(found) / 500, 0.98, "recall@10 vs brute force")
+    }
+
     func testCosineSpace() throws {
         let graph = try HNSWGraph(dimension: 2, space: .cosine, capacity: 4)
         try graph.add([1, 0], label: 1)
