@@ -2,13 +2,9 @@ import Foundation
 import RefrainTestSupport
 import XCTest
 
-/// Runs `refrain arguments...`; fails the test (and throws) when the executable is not built.
+/// Runs `refrain arguments...` (throws, failing the test, when the executable is not built).
 func refrain(_ arguments: String...) throws -> RefrainExecutable.Outcome {
-    guard RefrainExecutable.url != nil else {
-        XCTFail("the refrain executable is not built (swift build -c release --product refrain): this test cannot run")
-        throw CocoaError(.fileNoSuchFile)
-    }
-    return try RefrainExecutable.run(arguments)
+    try RefrainExecutable.run(arguments)
 }
 
 /// The run failed the way the command line promises: no signal, a non-zero exit status, and standard
