@@ -67,5 +67,7 @@ let package = Package(
         .testTarget(name: "RefrainAlignTests", dependencies: ["RefrainAlign", "RefrainTestSupport"]),
         .testTarget(name: "RefrainTests", dependencies: ["Refrain", "RefrainTestSupport"]),
         .testTarget(name: "RefrainIndexTests", dependencies: ["RefrainIndex", "RefrainTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Runs the built `refrain` executable (Sources/refrain) as a user would.
+        .testTarget(name: "RefrainCLITests", dependencies: ["RefrainMath", "RefrainAudio", "RefrainTestSupport"]),
     ]
 )

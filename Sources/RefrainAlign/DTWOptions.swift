@@ -44,8 +44,17 @@ public enum GlobalConstraint: Equatable, Sendable {
     case sakoeChiba(radiusFraction: Float)
     /// Sakoe-Chiba band with an absolute radius in frames (cells with `|j - i * M/N| <= radius`).
     case band(radius: Int)
-    /// Itakura (1975) parallelogram of maximum slope `slope` (> 1): the path's local slope, seen from
-    /// either corner, stays within `[1/slope, slope]`.
+    /// Itakura (1975) parallelogram of maximum slope `slope` (> 1; smaller values act as 1.0001), with
+    /// slopes measured relative to the matrix diagonal: in normalised coordinates `x = i / (N-1)`,
+    /// `y = j / (M-1)` (the diagonal runs from `(0, 0)` to `(1, 1)`), cell `(i, j)` is allowed iff both
+    /// the slope seen from the first corner, `y / x`, and the slope seen from the last, `(1-y) / (1-x)`,
+    /// lie in `[1/slope, slope]`, bounds included (so row 0 allows only column 0, and row `N-1` only
+    /// column `M-1`). For `N == M` this is tslearn's `itakura_mask`; for `N != M` tslearn scales the
+    /// bounds by `N/M` rather than `(N-1)/(M-1)`, so its parallelogram is not centred on the diagonal,
+    /// and Itakura's original bounds are absolute (unscaled). The window is symmetric: the `M x N`
+    /// window is the transpose of the `N x M` one. A path's first move must then be diagonal, into
+    /// `(1, 1)`, so there is no admissible path unless `(N-1)/(M-1)` lies in `[1/slope, slope]` (none for
+    /// a 1-frame sequence against a longer one).
     case itakura(slope: Float)
 
     /// For every row `i`, the allowed columns `lo[i]...hi[i]` (empty when `lo > hi`).

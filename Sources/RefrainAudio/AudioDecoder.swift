@@ -32,14 +32,20 @@ public struct AudioDecoder: Sendable {
         guard !isDirectory.boolValue else { throw RefrainError.invalidFile(path, "is a directory, not an audio file") }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
         if size == 0 { throw RefrainError.invalidFile(path, "empty file") }
-        var info = SF_INFO()
-        guard let file = sf_open(path, Int32(SFM_READ), &info) else {
-            throw RefrainError.invalidFile(path, openFailure())
-        }
-        defer { sf_close(file) }
-        return try read(file, info: info, name: path) {
-            var again = SF_INFO()
-            return sf_open(path, Int32(SFM_READ), &again)
+        let prefix = (try? FileHandle(forReadingFrom: url)).flatMap { handle in
+            defer { try? handle.close() }
+            return try? handle.read(upToCount: 3)
+        } ?? Data()
+        return try MPEGNoiseSilencer.run(silenced: MPEGNoiseSilencer.looksLikeMPEG(prefix)) {
+            var info = SF_INFO()
+            guard let file = sf_open(path, Int32(SFM_READ), &info) else {
+                throw RefrainError.invalidFile(path, openFailure())
+            }
+            defer { sf_close(file) }
+            return try read(file, info: info, name: path) {
+                var again = SF_INFO()
+                return sf_open(path, Int32(SFM_READ), &again)
+            }
         }
     }
 
@@ -52,11 +58,13 @@ public struct AudioDecoder: Sendable {
         var info = SF_INFO()
         let opaque = Unmanaged.passUnretained(source).toOpaque()
         return try withExtendedLifetime(source) {
-            guard let file = sf_open_virtual(&io, Int32(SFM_READ), &info, opaque) else {
-                throw RefrainError.invalidFile(name, openFailure())
+            try MPEGNoiseSilencer.run(silenced: MPEGNoiseSilencer.looksLikeMPEG(data.prefix(3))) {
+                guard let file = sf_open_virtual(&io, Int32(SFM_READ), &info, opaque) else {
+                    throw RefrainError.invalidFile(name, openFailure())
+                }
+                defer { sf_close(file) }
+                return try read(file, info: info, name: name)
             }
-            defer { sf_close(file) }
-            return try read(file, info: info, name: name)
         }
     }
 

@@ -7,7 +7,8 @@ public enum AudioFeatureKind: String, CaseIterable, Sendable {
     case cqt
     /// `librosa.feature.chroma_cqt` (`frames x 12`, max-normalized).
     case chroma
-    /// `librosa.feature.chroma_cens` (`frames x 12`, L2-normalized, 41-frame smoothing).
+    /// `librosa.feature.chroma_cens` (`frames x 12`, L2-normalized, 41-frame smoothing by default; see
+    /// `CENSParameters` for the smoothing and the feature rate).
     case cens
     /// Onset strength as `librosa.beat.beat_track` computes it: mel power in dB, positive flux, median over
     /// the 128 mel bands (`frames x 1`).
@@ -17,21 +18,29 @@ public enum AudioFeatureKind: String, CaseIterable, Sendable {
 
     /// The feature of `signal` (resampled first if its rate differs from `sampleRate`), one frame every `hopLength`
     /// samples at `sampleRate` Hz. See `analyze` for beat-synchronous pooling and the beat track itself.
-    public func compute(_ signal: AudioSignal, sampleRate: Double = 22050, hopLength: Int = 512) throws -> FeatureSequence {
-        try analyze(signal, sampleRate: sampleRate, hopLength: hopLength).features
+    public func compute(_ signal: AudioSignal, sampleRate: Double = 22050, hopLength: Int = 512,
+                        cens: CENSParameters = CENSParameters()) throws -> FeatureSequence {
+        try analyze(signal, sampleRate: sampleRate, hopLength: hopLength, cens: cens).features
     }
 
     /// The feature of `signal` and, for `.beats` or when `beatSync` is given, the beat track (found on the onset
     /// strength at the same hop). With `beatSync`, a frame-wise feature (cqt, chroma, cens) is pooled over the
     /// segments between beats (`beatSynchronous`: one row per segment, timed at its first frame); the feature and
-    /// the onset + beats path run concurrently.
-    /// - Throws: `RefrainError.invalidArgument` for `beatSync` with `.onset` or `.beats`, and for bad input.
+    /// the onset + beats path run concurrently. `cens` applies to `.cens` only.
+    /// - Throws: `RefrainError.invalidArgument` for `beatSync` with `.onset` or `.beats`, for CENS downsampling
+    ///   with `beatSync` (beats are found at the hop rate), for `cens` out of range, and for bad input.
     public func analyze(_ signal: AudioSignal, sampleRate: Double = 22050, hopLength: Int = 512,
-                        beatSync: FrequencyAggregate? = nil) throws -> AudioFeatureAnalysis {
-        let input = signal.sampleRate == sampleRate ? signal : try signal.resampled(to: sampleRate)
+                        beatSync: FrequencyAggregate? = nil, cens: CENSParameters = CENSParameters()) throws -> AudioFeatureAnalysis {
         if beatSync != nil, !isFrameWise {
             throw RefrainError.invalidArgument("beat-synchronous pooling applies to cqt, chroma and cens, not \(rawValue)")
         }
+        if self == .cens {
+            try cens.validate()
+            if beatSync != nil && cens.downsampling > 1 {
+                throw RefrainError.invalidArgument("CENS downsampling does not combine with beat-synchronous pooling")
+            }
+        }
+        let input = signal.sampleRate == sampleRate ? signal : try signal.resampled(to: sampleRate)
         switch self {
         case .onset:
             let envelope = try Self.onset(input.samples, sampleRate: sampleRate, hopLength: hopLength)
@@ -42,12 +51,12 @@ public enum AudioFeatureKind: String, CaseIterable, Sendable {
             return AudioFeatureAnalysis(features: FeatureSequence(values: values, times: beats.times), beats: beats)
         case .cqt, .chroma, .cens:
             guard let beatSync else {
-                return AudioFeatureAnalysis(features: try frameWise(input, sampleRate: sampleRate, hopLength: hopLength),
+                return AudioFeatureAnalysis(features: try frameWise(input, sampleRate: sampleRate, hopLength: hopLength, cens: cens),
                                             beats: nil)
             }
             // Two independent branches: the feature itself, and onset strength + beat tracking.
             let (feature, track) = try concurrently(
-                { try frameWise(input, sampleRate: sampleRate, hopLength: hopLength) },
+                { try frameWise(input, sampleRate: sampleRate, hopLength: hopLength, cens: cens) },
                 { try trackBeats(try Self.onset(input.samples, sampleRate: sampleRate, hopLength: hopLength)) })
             let pooled = try beatSynchronous(feature, frames: track.frames, aggregate: beatSync)
             return AudioFeatureAnalysis(features: pooled, beats: track)
@@ -55,7 +64,7 @@ public enum AudioFeatureKind: String, CaseIterable, Sendable {
     }
 
     /// cqt, chroma or cens, frame by frame.
-    private func frameWise(_ input: AudioSignal, sampleRate: Double, hopLength: Int) throws -> FeatureSequence {
+    private func frameWise(_ input: AudioSignal, sampleRate: Double, hopLength: Int, cens: CENSParameters) throws -> FeatureSequence {
         switch self {
         case .cqt:
             var c = CQTConfiguration.raffelEllis2015
@@ -65,7 +74,8 @@ public enum AudioFeatureKind: String, CaseIterable, Sendable {
         case .chroma:
             return try ChromaExtractor(sampleRate: sampleRate, hopLength: hopLength).chroma(input)
         default:
-            return try ChromaExtractor(sampleRate: sampleRate, hopLength: hopLength).cens(input)
+            return try ChromaExtractor(sampleRate: sampleRate, hopLength: hopLength)
+                .cens(input, smoothingLength: cens.smoothingLength, downsampling: cens.downsampling)
         }
     }
 

@@ -82,6 +82,29 @@ public func cens(fromChroma rawChroma: FeatureSequence, smoothingLength: Int = 4
     return result
 }
 
+/// The temporal parameters of CENS (`cens(fromChroma:smoothingLength:downsampling:)`), named as in
+/// Müller's CENS^w_d: the smoothing window `w` and the downsampling factor `d`.
+public struct CENSParameters: Equatable, Sendable {
+    /// Length of the Hann smoothing window, in chroma frames (librosa's `win_len_smooth`, default 41);
+    /// 0 turns smoothing off.
+    public var smoothingLength: Int
+    /// Keep every n-th smoothed frame (1: all): the CENS rate is the chroma frame rate
+    /// (`sampleRate / hopLength` Hz) divided by this.
+    public var downsampling: Int
+
+    public init(smoothingLength: Int = 41, downsampling: Int = 1) {
+        self.smoothingLength = smoothingLength
+        self.downsampling = downsampling
+    }
+
+    /// - Throws: `RefrainError.invalidArgument` unless `smoothingLength >= 0` and `downsampling >= 1`.
+    public func validate() throws {
+        guard smoothingLength >= 0, downsampling >= 1 else {
+            throw RefrainError.invalidArgument("CENS needs a smoothing window of 0 or more frames and downsampling of 1 or more (got \(smoothingLength) and \(downsampling))")
+        }
+    }
+}
+
 /// CQT-based chroma and CENS for one configuration (librosa `chroma_cqt` / `chroma_cens` defaults: 7 octaves from
 /// C1 at 36 bins per octave, 12 pitch classes). Build once; thread-safe.
 public final class ChromaExtractor: Sendable {

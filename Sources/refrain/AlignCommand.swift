@@ -11,7 +11,10 @@ struct AlignCommand: ParsableCommand {
         discussion: """
         Inputs: audio (WAV, FLAC, OGG, MP3) and MIDI files, aligned on chroma (librosa chroma_cqt at \
         22050 Hz, hop 2048, about 10.8 frames per second; MIDI rendered through FluidSynth), or .npy \
-        feature matrices of shape frames x dims (float or integer) at --rate frames per second.
+        feature matrices of shape frames x dims (float or integer) at --rate frames per second. \
+        --metric hamming aligns .npy hash sequences instead: one integer code per frame, shape (frames,) \
+        or (frames, 1), dtype uint16/32/64 or int16/32/64, the same width in A and B; the cost of two \
+        frames is the number of bits in which their codes differ.
         Above 50 million cells the alignment is multiscale DTW (bounded memory). The CSV has one row per path step, "a_seconds,b_seconds"; with --every S it has instead one \
         row every S seconds of A with the matching time in B (the "interpretation switcher").
         """)
@@ -22,7 +25,7 @@ struct AlignCommand: ParsableCommand {
     @Argument(help: "Second input (columns of the cost matrix).")
     var b: String
 
-    @Option(help: "Frame cost: euclidean, sqeuclidean or cosine.")
+    @Option(help: "Frame cost: euclidean, sqeuclidean, cosine, or hamming (for .npy integer hash sequences).")
     var metric: String = "cosine"
 
     @Option(help: "Sakoe-Chiba band radius as a fraction of the shorter sequence (librosa's band_rad).")
@@ -56,34 +59,50 @@ struct AlignCommand: ParsableCommand {
     }
 
     func align() throws {
-        guard let costMetric = CostMetric(rawValue: metric) else {
-            throw RefrainError.invalidArgument("unknown metric \(metric); use euclidean, sqeuclidean or cosine")
+        let hamming = metric == "hamming"
+        let costMetric = CostMetric(rawValue: metric)
+        guard hamming || costMetric != nil else {
+            throw RefrainError.invalidArgument("unknown metric \(metric); use euclidean, sqeuclidean, cosine or hamming")
         }
         guard rate > 0, (rateB ?? rate) > 0 else { throw RefrainError.invalidArgument("--rate must be positive") }
         if let every, !(every > 0) { throw RefrainError.invalidArgument("--every must be positive") }
         if let band, !(band > 0) { throw RefrainError.invalidArgument("--band must be positive") }
-        let x = try Self.loadFeatures(a, rate: rate)
-        let y = try Self.loadFeatures(b, rate: rateB ?? rate)
-        guard x.dimension == y.dimension else {
-            throw RefrainError.invalidArgument("\(a) has \(x.dimension) dims per frame, \(b) has \(y.dimension)")
+        let x: FrameTimes, y: FrameTimes
+        let costMatrix: () throws -> Matrix
+        var features: (FeatureSequence, FeatureSequence)?
+        if hamming {
+            let ha = try Self.loadHashes(a), hb = try Self.loadHashes(b)
+            guard ha.width == hb.width else {
+                throw RefrainError.invalidArgument("\(a) holds \(ha.width)-bit hashes, \(b) \(hb.width)-bit; --metric hamming needs the same width")
+            }
+            (x, y) = (FrameTimes(count: ha.count, rate: rate), FrameTimes(count: hb.count, rate: rateB ?? rate))
+            costMatrix = { try CostMatrix.hamming(ha, hb) }
+        } else {
+            let fa = try Self.loadFeatures(a, rate: rate), fb = try Self.loadFeatures(b, rate: rateB ?? rate)
+            guard fa.dimension == fb.dimension else {
+                throw RefrainError.invalidArgument("\(a) has \(fa.dimension) dims per frame, \(b) has \(fb.dimension)")
+            }
+            (x, y) = (FrameTimes(fa.times), FrameTimes(fb.times))
+            costMatrix = { try CostMatrix.compute(fa, fb, metric: costMetric!) }
+            features = (fa, fb)
         }
         guard x.frameCount > 0, y.frameCount > 0 else { throw RefrainError.invalidArgument("an input has no frames") }
         let cells = x.frameCount.multipliedReportingOverflow(by: y.frameCount)
         let exactLimit = 50_000_000
         let long = cells.overflow || cells.partialValue > exactLimit
-        if long && (subsequence || band != nil || png != nil) {
-            throw RefrainError.invalidArgument("\(x.frameCount) x \(y.frameCount) cells is too large for --subsequence, --band or --png; lower the frame rate")
+        if long && (subsequence || band != nil || png != nil || hamming) {
+            throw RefrainError.invalidArgument("\(x.frameCount) x \(y.frameCount) cells is too large for --subsequence, --band, --png or --metric hamming; lower the frame rate")
         }
         let path: [PathStep]
         let total: Float
         var cost: Matrix?
-        if long {
+        if long, let (fa, fb) = features, let costMetric {
             // Bounded memory: coarse-to-fine alignment inside a band around the projected path.
-            let result = try MultiscaleDTW.align(x.values, y.values, metric: costMetric)
+            let result = try MultiscaleDTW.align(fa.values, fb.values, metric: costMetric)
             (path, total) = (result.alignment.path, result.alignment.cost)
             print("multiscale DTW: \(result.levels) levels, \(result.cellsAtFinestLevel) cells at full rate")
         } else if subsequence {
-            let c = try CostMatrix.compute(x, y, metric: costMetric)
+            let c = try costMatrix()
             cost = c
             guard let match = try SubsequenceDTW.bestMatches(cost: c, count: 1).first else {
                 throw RefrainError.invalidArgument("no subsequence match")
@@ -91,14 +110,14 @@ struct AlignCommand: ParsableCommand {
             (path, total) = (match.path, match.cost)
             print(String(format: "match: B %.3f s - %.3f s", y.times[match.start], y.times[match.end]))
         } else {
-            let c = try CostMatrix.compute(x, y, metric: costMetric)
+            let c = try costMatrix()
             cost = c
             let options = DTWOptions(constraint: band.map { .sakoeChiba(radiusFraction: $0) } ?? .none)
             let alignment = try DTW.align(cost: c, options: options)
             (path, total) = (alignment.path, alignment.cost)
         }
         print(String(format: "cost: %.6g (%@, %d x %d frames, %d path steps, %.6g per step)",
-                     total, costMetric.rawValue, x.frameCount, y.frameCount, path.count, total / Float(path.count)))
+                     total, metric, x.frameCount, y.frameCount, path.count, total / Float(path.count)))
         let text = Self.csv(path: path, x: x, y: y, every: every)
         if let csv {
             do { try text.write(toFile: csv, atomically: true, encoding: .utf8) } catch {
@@ -117,6 +136,17 @@ struct AlignCommand: ParsableCommand {
         }
     }
 
+    /// Reads an input as a hash sequence for `--metric hamming` (see `HashSequence.init(npy:name:)`);
+    /// audio, MIDI and float arrays are refused.
+    static func loadHashes(_ path: String) throws -> HashSequence {
+        guard FileManager.default.fileExists(atPath: path) else { throw RefrainError.fileNotFound(path) }
+        let url = URL(fileURLWithPath: path)
+        guard url.pathExtension.lowercased() == "npy" else {
+            throw RefrainError.invalidArgument("\(path): --metric hamming aligns .npy hash sequences, not audio or MIDI")
+        }
+        return try HashSequence(npy: NPY.read(url), name: path)
+    }
+
     /// Reads an input as a feature sequence. `.npy`: a `frames x dims` matrix (a 1-D array is one
     /// dimension) at `rate` frames per second; audio and MIDI files: their chroma (`chromaFeatures`).
     static func loadFeatures(_ path: String, rate: Double) throws -> FeatureSequence {
@@ -133,12 +163,12 @@ struct AlignCommand: ParsableCommand {
         guard matrix.storage.allSatisfy({ $0.isFinite }) else {
             throw RefrainError.invalidFile(path, "contains NaN or infinite values")
         }
-        return FeatureSequence(values: matrix, times: (0..<matrix.rows).map { Double($0) / rate })
+        return FeatureSequence(values: matrix, times: FrameTimes(count: matrix.rows, rate: rate).times)
     }
 
     /// The path in seconds; with `every`, B's time at regular times of A (mean over the B frames
     /// matched to each A frame, linearly interpolated between A frames).
-    static func csv(path: [PathStep], x: FeatureSequence, y: FeatureSequence, every: Double?) -> String {
+    static func csv(path: [PathStep], x: FrameTimes, y: FrameTimes, every: Double?) -> String {
         var out = "a_seconds,b_seconds\n"
         guard let every else {
             for s in path { out += String(format: "%.4f,%.4f\n", x.times[s.i], y.times[s.j]) }
@@ -182,4 +212,15 @@ struct AlignCommand: ParsableCommand {
         for s in path { image.set(x: s.i / fx, y: h - 1 - s.j / fy, (255, 255, 255)) }
         return scale > 1 ? image.scaled(x: scale, y: scale) : image
     }
+}
+
+/// The frame times of one input of `refrain align`, seconds, one per frame.
+struct FrameTimes {
+    var times: [Double]
+    var frameCount: Int { times.count }
+
+    init(_ times: [Double]) { self.times = times }
+
+    /// `count` frames at `rate` frames per second, the first at 0 s.
+    init(count: Int, rate: Double) { times = (0..<count).map { Double($0) / rate } }
 }

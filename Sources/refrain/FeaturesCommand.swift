@@ -6,7 +6,8 @@ extension AudioFeatureKind: ExpressibleByArgument {}
 extension FrequencyAggregate: ExpressibleByArgument {}
 
 /// `refrain features FILE --kind cqt|chroma|cens|onset|beats [--beat-sync]`: decode a file, compute one feature,
-/// summarize it and optionally save it as .npy (with its frame times) and .png.
+/// summarize it and optionally save it as .npy (with its frame times) and .png. For CENS, `--win-len-smooth`
+/// (frames) and `--cens-downsample` (a factor) set the smoothing and the feature rate (`CENSParameters`).
 struct FeaturesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "features",
@@ -36,6 +37,21 @@ struct FeaturesCommand: ParsableCommand {
     @Option(help: "Hop between frames, in samples at the analysis rate.")
     var hop: Int = 512
 
+    @Option(name: .customLong("win-len-smooth"),
+            help: "cens only: Hann smoothing window in chroma frames (librosa's win_len_smooth; default 41, 0 turns smoothing off).")
+    var winLenSmooth: Int?
+
+    @Option(help: "cens only: keep every N-th smoothed frame, so CENS comes at sr / (hop * N) frames per second (default 1; e.g. 10 with --hop 2205 gives Müller's 1 Hz CENS).")
+    var censDownsample: Int?
+
+    /// The CENS parameters the options ask for.
+    var cens: CENSParameters {
+        CENSParameters(smoothingLength: winLenSmooth ?? 41, downsampling: censDownsample ?? 1)
+    }
+
+    /// Frames per second of the feature (before beat-synchronous pooling).
+    var frameRate: Double { sr / Double(hop) / Double(kind == .cens ? cens.downsampling : 1) }
+
     func run() throws {
         try reportingErrors {
             guard hop > 0, sr >= 1000, sr <= 192_000 else {
@@ -44,8 +60,13 @@ struct FeaturesCommand: ParsableCommand {
             if beatSync, !kind.isFrameWise {
                 throw RefrainError.invalidArgument("--beat-sync applies to cqt, chroma and cens, not \(kind.rawValue)")
             }
+            if kind != .cens, winLenSmooth != nil || censDownsample != nil {
+                throw RefrainError.invalidArgument("--win-len-smooth and --cens-downsample apply to --kind cens only")
+            }
+            try cens.validate()
             let decoded = try AudioDecoder(targetSampleRate: sr).decode(URL(fileURLWithPath: file))
-            let analysis = try kind.analyze(decoded.signal, sampleRate: sr, hopLength: hop, beatSync: beatSync ? aggregate : nil)
+            let analysis = try kind.analyze(decoded.signal, sampleRate: sr, hopLength: hop, beatSync: beatSync ? aggregate : nil,
+                                            cens: cens)
             let features = analysis.features
             print(summary(of: features, decoded: decoded))
             if let beats = analysis.beats { print(beatSummary(beats)) }
@@ -94,7 +115,7 @@ struct FeaturesCommand: ParsableCommand {
         var lines = [
             "file        \(file) (\(decoded.info.formatName))",
             "duration    \(fmt(decoded.info.duration)) s, original \(Int(decoded.info.sampleRate)) Hz, \(decoded.info.channels) channel(s)",
-            "feature     \(kind.rawValue)\(beatSync ? " (beat-synchronous, \(aggregate.rawValue))" : ""): \(features.frameCount) \(beatSync ? "segments" : kind == .beats ? "beats" : "frames") x \(features.dimension) dims, \(beatSync || kind == .beats ? "on beats found at " : "")\(fmt(sr / Double(hop))) frames/s (hop \(hop) at \(Int(sr)) Hz)",
+            "feature     \(kind.rawValue)\(beatSync ? " (beat-synchronous, \(aggregate.rawValue))" : ""): \(features.frameCount) \(beatSync ? "segments" : kind == .beats ? "beats" : "frames") x \(features.dimension) dims, \(beatSync || kind == .beats ? "on beats found at " : "")\(fmt(frameRate)) frames/s (hop \(hop) at \(Int(sr)) Hz\(frameRate < sr / Double(hop) ? ", 1 frame in \(cens.downsampling) kept" : ""))",
             "values      min \(fmt(Double(v.min() ?? 0), 4))  max \(fmt(Double(v.max() ?? 0), 4))  mean \(fmt(mean, 4))",
         ]
         if kind.isFrameWise { lines.append("\(kind.isPitchClass ? "dominant   " : "strongest  ") \(dominant(features))") }

@@ -66,4 +66,19 @@ final class AudioFeatureKindTests: XCTestCase {
         XCTAssertThrowsError(try AudioFeatureKind.onset.analyze(pulses(), beatSync: .mean))
         XCTAssertThrowsError(try AudioFeatureKind.beats.analyze(pulses(), beatSync: .median))
     }
+
+    func testCENSParametersSetTheSmoothingAndTheRate() throws {
+        let signal = pulses()
+        let parameters = CENSParameters(smoothingLength: 9, downsampling: 3)
+        let analysed = try AudioFeatureKind.cens.compute(signal, cens: parameters)
+        let raw = try ChromaExtractor().chroma(signal, norm: nil)
+        XCTAssertEqual(analysed, cens(fromChroma: raw, smoothingLength: 9, downsampling: 3))
+        XCTAssertEqual(analysed.frameCount, (raw.frameCount + 2) / 3)
+        XCTAssertEqual(analysed.times, stride(from: 0, to: raw.frameCount, by: 3).map { raw.times[$0] })
+        // Out of range, or downsampled and beat-synchronous: an error, not a trap.
+        for bad in [CENSParameters(downsampling: 0), CENSParameters(smoothingLength: -1)] {
+            XCTAssertThrowsError(try AudioFeatureKind.cens.compute(signal, cens: bad))
+        }
+        XCTAssertThrowsError(try AudioFeatureKind.cens.analyze(signal, beatSync: .mean, cens: CENSParameters(downsampling: 2)))
+    }
 }

@@ -8,9 +8,7 @@ import XCTest
 /// that the index opens, every listed item is complete and searchable, and that a final add finishes the job.
 final class AddKillTests: XCTestCase {
     func refrainExecutable() throws -> URL {
-        var candidates = [Fixtures.repositoryRoot.appendingPathComponent(".build/release/refrain")]
-        for bundle in Bundle.allBundles { candidates.insert(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("refrain"), at: 0) }
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+        guard let found = RefrainExecutable.url else {
             XCTFail("the refrain executable is not built (swift build -c release --product refrain): this test cannot run")
             throw RefrainError(.io, "no refrain executable")
         }

@@ -2,7 +2,8 @@
 
 Run: python3 scripts/reference/make_align_fixtures.py
 Sources: librosa.sequence.dtw (plain, step weights, Sakoe-Chiba band, subsequence), tslearn soft-DTW
-(value and gradient with respect to the cost matrix), dtaidistance (1-D and n-D distance_fast).
+(value and gradient with respect to the cost matrix) and Itakura masks, dtaidistance (1-D and n-D
+distance_fast).
 Inputs are random with a fixed seed (continuous values, so optimal paths are unique).
 """
 import json
@@ -96,6 +97,14 @@ m2 = rng.standard_normal((70, 4))
 save("dtai_m1", m1)
 save("dtai_m2", m2)
 meta["dtai_nd"] = float(dtw_ndim.distance_fast(m1, m2))
+
+# 7. Itakura parallelograms (tslearn.metrics.itakura_mask, True = allowed cell), saved as uint8 N x M.
+# Square sizes, where tslearn and Refrain agree, and one N < M size, where tslearn scales the slope
+# bounds by N/M and Refrain by (N-1)/(M-1) (the tests check each against its own definition).
+# No random draws here, so the fixtures above do not change.
+for n, m, slope in ((6, 6, 3.0), (20, 20, 2.0), (12, 20, 2.0)):
+    mask = tslearn.metrics.itakura_mask(n, m, max_slope=slope)
+    save("itakura_%dx%d_s%g" % (n, m, slope), mask, np.uint8)
 
 with open(os.path.join(out, "meta.json"), "w") as f:
     json.dump(meta, f, indent=1, sort_keys=True)

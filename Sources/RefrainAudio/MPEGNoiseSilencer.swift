@@ -1,0 +1,45 @@
+import CSndFile
+import Foundation
+
+/// libmpg123, the MP3 decoder behind libsndfile, reports damaged or non-MPEG data with
+/// `fprintf(stderr, "Note: Illegal Audio-MPEG-Header ...")` (libsndfile never sets its quiet flag), which
+/// breaks the command line's one-line errors and progress bars. While a file that libsndfile hands to it
+/// is opened and read, C stdio's `stderr` points at `/dev/null` instead. Swift's
+/// `FileHandle.standardError` writes to file descriptor 2 directly and is not affected.
+enum MPEGNoiseSilencer {
+    /// Whether libsndfile will give data starting with `prefix` to its MPEG decoder: an ID3v2 tag, or
+    /// an MPEG audio frame sync (11 set bits).
+    static func looksLikeMPEG<Bytes: Collection<UInt8>>(_ prefix: Bytes) -> Bool {
+        let b = Array(prefix.prefix(3))
+        guard b.count >= 2 else { return false }
+        if b.count == 3 && b == Array("ID3".utf8) { return true }
+        return b[0] == 0xFF && b[1] & 0xE0 == 0xE0
+    }
+
+    /// Runs `body` with C `stderr` silenced when `silenced`; nested and concurrent runs share one
+    /// silencing, which the last to finish lifts.
+    static func run<T>(silenced: Bool, _ body: () throws -> T) rethrows -> T {
+        guard silenced, let null = state.null else { return try body() }
+        state.lock.lock()
+        if state.depth == 0 { state.saved = refrain_swap_stderr(null) }
+        state.depth += 1
+        state.lock.unlock()
+        defer {
+            state.lock.lock()
+            state.depth -= 1
+            if state.depth == 0, let saved = state.saved { _ = refrain_swap_stderr(saved) }
+            state.lock.unlock()
+        }
+        return try body()
+    }
+
+    private final class State: @unchecked Sendable {
+        let lock = NSLock()
+        var depth = 0
+        var saved: UnsafeMutablePointer<FILE>?
+        /// Opened once and never closed, so that a thread still holding the swapped pointer stays safe.
+        let null = fopen("/dev/null", "w")
+    }
+
+    private static let state = State()
+}
