@@ -131,4 +131,31 @@ final class RaffelEllisMatcherTests: XCTestCase {
         XCTAssertGreaterThan(try score(weighted, items[1]), cqtOnly + 0.2)
         XCTAssertEqual(try score(weighted, items[2]), cqtOnly + 2, accuracy: 1e-4, "no CENS: the full weight")
     }
+
+    /// The CENS term is a lower bound of the score (the CQT term is never negative): an item is dropped
+    /// when the bound alone is over the limit, and scored exactly as without a limit otherwise.
+    func testTheCENSTermAloneAbandonsHopelessItems() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try IndexStore.create(at: dir, settings: IndexSettings(analyzer: "features-npy/1",
+                                                                             features: ["frame_rate": "2", "array": FeatureName.cqtBeats], shingles: nil))
+        let features = [FeatureName.cqtBeats: FeatureSequence(values: randomUnitFrames(50, dims: 48, seed: 21), hopLength: 1, sampleRate: 2),
+                        FeatureName.cens: FeatureSequence(values: randomUnitFrames(50, dims: 12, seed: 22), hopLength: 1, sampleRate: 2)]
+        guard case .added(let added) = try store.add(key: "item", path: "/item", title: nil, sha256: String(repeating: "a", count: 64),
+                                                     analysis: ItemAnalysis(kind: .audio, duration: 25, features: features)) else {
+            return XCTFail("item not added")
+        }
+        let item = try Dictionary(uniqueKeysWithValues: store.arrays(of: added.id).map { ($0.name, try store.feature($0)) })
+        let queryCens = randomUnitFrames(50, dims: 12, seed: 23)
+        let q = SearchQuery(analysis: ItemAnalysis(kind: .midi, duration: 25, features: [
+            FeatureName.cqtBeats: FeatureSequence(values: randomUnitFrames(50, dims: 48, seed: 24), hopLength: 1, sampleRate: 2),
+            FeatureName.cens: FeatureSequence(values: queryCens, hopLength: 1, sampleRate: 2)]))
+        let matcher = RaffelEllisMatcher(censWeight: 2)
+        let bound = 2 * (try RaffelEllisMatcher.censCost(queryCens, features[FeatureName.cens]!.values))
+        XCTAssertGreaterThan(bound, 0.2)
+        let exact = try XCTUnwrap(try matcher.matches(q, item: item, abandonAbove: .infinity).first)
+        XCTAssertGreaterThan(exact.score, bound)
+        XCTAssertEqual(try matcher.matches(q, item: item, abandonAbove: bound * 0.99), [], "the bound alone is over the limit")
+        XCTAssertEqual(try matcher.matches(q, item: item, abandonAbove: bound * 1.01), [exact], "under the bound: scored in full")
+    }
 }
