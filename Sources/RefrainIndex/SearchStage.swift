@@ -141,7 +141,7 @@ public struct SearchCascade: Sendable {
     public init(stages: [any SearchStage]) { self.stages = stages }
 
     public func search(_ query: SearchQuery, store: IndexStore) throws -> SearchOutcome {
-        var candidates = try store.items().map { Candidate(itemID: $0.id, key: $0.key) }
+        var candidates = try store.itemKeys().map { Candidate(itemID: $0.id, key: $0.key) }
         var trace: [(String, Int, Int, Double)] = []
         for stage in stages {
             let started = DispatchTime.now().uptimeNanoseconds

@@ -53,6 +53,15 @@ final class IndexStoreTests: XCTestCase {
         XCTAssertNil(try store.item(key: "item002"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: index.appendingPathComponent(feature.info.file).path))
         XCTAssertEqual(try store.itemCount, 4)
+
+        // The narrow reads a search starts from agree with the full rows.
+        let left = try store.items()
+        let keys = try store.itemKeys()
+        XCTAssertEqual(keys.map(\.id), left.map(\.id))
+        XCTAssertEqual(keys.map(\.key), left.map(\.key))
+        XCTAssertEqual(try store.itemIDs(kinds: [.features]), Set(left.map(\.id)))
+        XCTAssertEqual(try store.itemIDs(kinds: [.audio, .midi]), [])
+        XCTAssertEqual(try store.itemIDs(kinds: []), [])
     }
 
     func testBlobsAndIrregularTimes() throws {

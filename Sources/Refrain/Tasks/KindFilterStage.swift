@@ -18,7 +18,7 @@ public struct KindFilterStage: SearchStage {
     }
 
     public func run(_ query: SearchQuery, candidates: [Candidate], store: IndexStore) throws -> [Candidate] {
-        let allowed = Set(try store.items().filter { kinds.contains($0.kind) }.map(\.id))
+        let allowed = try store.itemIDs(kinds: kinds)
         return candidates.filter { allowed.contains($0.itemID) }
     }
 }
