@@ -83,6 +83,50 @@ final class HNSWGraphTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(Double(found) / 500, 0.98, "recall@10 vs brute force")
     }
 
+    /// A saved graph loads back to the same searches; damaged files (cut short, a link to a point that does not
+    /// exist, a header that lies about sizes, random bytes changed) are refused with an error or, where the damage
+    /// is harmless to the structure (vector values, labels), searched without a crash.
+    func testLoadingChecksTheWholeFile() throws {
+        let points = try NPY.readMatrix(Fixtures.url("index/hnsw_points.npy"))
+        let graph = try HNSWGraph(dimension: 16, space: .l2, m: 8, efConstruction: 50, capacity: 300, seed: 7)
+        for i in 0..<300 { try graph.add(points.row(i), label: UInt64(i)) }
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("g.hnsw")
+        try graph.save(to: file)
+        let good = try Data(contentsOf: file)
+        let loaded = try HNSWGraph(contentsOf: file, dimension: 16)
+        for q in 0..<20 {
+            XCTAssertEqual(try loaded.search(points.row(q), k: 5, ef: 50).map(\.label), try graph.search(points.row(q), k: 5, ef: 50).map(\.label))
+        }
+        func load(_ bytes: Data) throws -> HNSWGraph {
+            try bytes.write(to: file)
+            return try HNSWGraph(contentsOf: file, dimension: 16)
+        }
+        XCTAssertThrowsError(try load(good.prefix(good.count - 1)), "cut short")
+        XCTAssertThrowsError(try load(good + Data([0])), "trailing byte")
+        XCTAssertThrowsError(try load(good.prefix(40)), "header only")
+        // Header layout (hnswlib): offsetLevel0, max_elements, count, size_data_per_element, label_offset,
+        // offsetData (6 x 8 bytes), maxlevel (4), entry point (4), maxM, maxM0, M (3 x 8), mult (8), ef_construction (8).
+        var wrongCount = good
+        wrongCount.replaceSubrange(16..<24, with: withUnsafeBytes(of: UInt64(301)) { Data($0) })
+        XCTAssertThrowsError(try load(wrongCount), "count beyond the data")
+        var badLink = good
+        let header = 6 * 8 + 4 + 4 + 3 * 8 + 8 + 8
+        // Point 0's level-0 list: a count, then ids; point its first neighbour at a point that does not exist.
+        badLink.replaceSubrange((header + 4)..<(header + 8), with: withUnsafeBytes(of: UInt32(5000)) { Data($0) })
+        XCTAssertThrowsError(try load(badLink), "link to a missing point")
+        // Random damage: every outcome is an error or a graph that answers searches.
+        var g = SeededBytes(seed: 3)
+        for _ in 0..<200 {
+            var bytes = good
+            for _ in 0..<4 { bytes[Int(g.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: g.next()) }
+            if let damaged = try? load(bytes) {
+                _ = try damaged.search(points.row(0), k: 5, ef: 50)
+            }
+        }
+    }
+
     func testCosineSpace() throws {
         let graph = try HNSWGraph(dimension: 2, space: .cosine, capacity: 4)
         try graph.add([1, 0], label: 1)
@@ -101,4 +145,17 @@ private final class LockedLabels: @unchecked Sendable {
     init(count: Int) { labels = Array(repeating: [], count: count) }
     func set(_ i: Int, _ value: [UInt64]) { lock.lock(); labels[i] = value; lock.unlock() }
     var all: [[UInt64]] { lock.lock(); defer { lock.unlock() }; return labels }
+}
+
+/// A small deterministic generator (splitmix64) for damaging files the same way on every run.
+private struct SeededBytes {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }
