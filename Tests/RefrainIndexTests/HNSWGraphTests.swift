@@ -117,7 +117,7 @@ final class HNSWGraphTests: XCTestCase {
         badLink.replaceSubrange((header + 4)..<(header + 8), with: withUnsafeBytes(of: UInt32(5000)) { Data($0) })
         XCTAssertThrowsError(try load(badLink), "link to a missing point")
         // Random damage: every outcome is an error or a graph that answers searches.
-        var g = SeededBytes(seed: 3)
+        var g = SplitMix64(seed: 3)
         for _ in 0..<200 {
             var bytes = good
             for _ in 0..<4 { bytes[Int(g.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: g.next()) }
@@ -145,17 +145,4 @@ private final class LockedLabels: @unchecked Sendable {
     init(count: Int) { labels = Array(repeating: [], count: count) }
     func set(_ i: Int, _ value: [UInt64]) { lock.lock(); labels[i] = value; lock.unlock() }
     var all: [[UInt64]] { lock.lock(); defer { lock.unlock() }; return labels }
-}
-
-/// A small deterministic generator (splitmix64) for damaging files the same way on every run.
-private struct SeededBytes {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
