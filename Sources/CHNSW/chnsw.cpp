@@ -1,5 +1,6 @@
 #include "chnsw.h"
 #include <hnswlib/hnswlib.h>
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -72,15 +73,16 @@ bool multiply(size_t a, size_t b, size_t &out) {
     return true;
 }
 
-// Whether a link list (count in its low 16 bits, then up to `capacity` ids) names only existing points.
-bool links_ok(const char *list, size_t capacity, size_t points) {
+// Whether a link list of layer `layer` (count in its low 16 bits, then up to `capacity` ids) names only
+// existing points that reach that layer (a search follows a layer's links on that layer).
+bool links_ok(const char *list, size_t capacity, const std::vector<int> &levels, int layer) {
     unsigned short count;
     std::memcpy(&count, list, sizeof(count));
     if (count > capacity) return false;
     for (size_t k = 0; k < count; ++k) {
         hnswlib::tableint id;
         std::memcpy(&id, list + sizeof(hnswlib::linklistsizeint) + k * sizeof(id), sizeof(id));
-        if (id >= points) return false;
+        if (id >= levels.size() || levels[id] < layer) return false;
     }
     return true;
 }
@@ -90,8 +92,9 @@ bool links_ok(const char *list, size_t capacity, size_t points) {
 // `loadIndex`, but the file is read once into memory. The library's loader checks a file with two lseek
 // calls per point, 0.7 s of a 1.2 s command-line query at 900,000 points. Everything is checked before
 // anything is allocated: the header's sizes agree with this dimension and with each other, the link lists
-// fill the file exactly, and every link names an existing point (a hostile file could otherwise send a
-// search outside the graph).
+// fill the file exactly, every link names an existing point that reaches the link's layer, and the entry
+// point is on the top layer (a hostile file could otherwise send a search outside the graph); the memory
+// allocated is what the file's points need, whatever capacity the header claims. Fuzzed by scripts/fuzz.sh.
 static void load_graph(hnswlib::HierarchicalNSW<float> &g, const std::string &path, hnswlib::SpaceInterface<float> *space,
                        size_t max_elements_wanted) {
     using hnswlib::labeltype;
@@ -138,16 +141,25 @@ static void load_graph(hnswlib::HierarchicalNSW<float> &g, const std::string &pa
     if (!multiply(count, per_element, level0_bytes)) corrupted();
     const char *level0 = r.take(level0_bytes);
     const size_t lists_start = r.at;
+    std::vector<int> levels(count);
+    std::vector<const char *> upper(count);
     for (size_t i = 0; i < count; ++i) {
         const unsigned size = r.pod<unsigned>();
         if (size % links != 0 || size / links > size_t(max_level)) corrupted();
-        r.take(size);
+        levels[i] = int(size / links);
+        upper[i] = r.take(size);
     }
     if (r.at != bytes.size()) corrupted();
-    for (size_t i = 0; i < count; ++i)
-        if (!links_ok(level0 + i * per_element, max_m0, count)) corrupted();
+    for (size_t i = 0; i < count; ++i) {
+        if (!links_ok(level0 + i * per_element, max_m0, levels, 0)) corrupted();
+        for (int layer = 1; layer <= levels[i]; ++layer)
+            if (!links_ok(upper[i] + (layer - 1) * links, max_m, levels, layer)) corrupted();
+    }
+    if (count > 0 && levels[entry] != max_level) corrupted();
 
-    const size_t capacity = max_elements_wanted < count ? saved_max : max_elements_wanted;
+    // Room for the points in the file (or `max_elements_wanted`), not the capacity the header claims: a
+    // hostile header could claim any size, and adding beyond this grows the graph (`chnsw_resize`).
+    const size_t capacity = std::max<size_t>(std::max(count, max_elements_wanted), 1);
     size_t capacity_bytes;
     if (!multiply(capacity, per_element, capacity_bytes)) corrupted();
     g.offsetLevel0_ = offset_level0;
@@ -170,13 +182,13 @@ static void load_graph(hnswlib::HierarchicalNSW<float> &g, const std::string &pa
     g.revSize_ = 1.0 / mult;
     g.ef_ = 10;
 
-    g.data_level0_memory_ = static_cast<char *>(malloc(capacity_bytes > 0 ? capacity_bytes : 1));
+    g.data_level0_memory_ = static_cast<char *>(malloc(capacity_bytes));
     if (g.data_level0_memory_ == nullptr) throw std::runtime_error("Not enough memory to load the graph");
     std::memcpy(g.data_level0_memory_, level0, level0_bytes);
     std::vector<std::mutex>(capacity).swap(g.link_list_locks_);
     std::vector<std::mutex>(hnswlib::HierarchicalNSW<float>::max_update_element_locks).swap(g.link_list_update_locks_);
     g.visited_list_pool_ = new hnswlib::VisitedListPool(1, capacity);
-    g.linkLists_ = static_cast<char **>(malloc(sizeof(void *) * (capacity > 0 ? capacity : 1)));
+    g.linkLists_ = static_cast<char **>(malloc(sizeof(void *) * capacity));
     if (g.linkLists_ == nullptr) throw std::runtime_error("Not enough memory to load the graph");
     g.element_levels_ = std::vector<int>(capacity);
     g.label_lookup_.reserve(count);
@@ -192,11 +204,8 @@ static void load_graph(hnswlib::HierarchicalNSW<float> &g, const std::string &pa
             std::memcpy(g.linkLists_[i], r.take(size), size);
         }
         g.cur_element_count = i + 1;  // the destructor frees what is loaded so far
-        for (int level = 1; level <= g.element_levels_[i]; ++level)
-            if (!links_ok(g.linkLists_[i] + (level - 1) * links, max_m, count)) corrupted();
         if (g.isMarkedDeleted(tableint(i))) g.num_deleted_ += 1;
     }
-    if (count > 0 && g.element_levels_[entry] != max_level) corrupted();
 }
 
 extern "C" chnsw_index *chnsw_create(int32_t dim, chnsw_space space, int32_t m, int32_t ef_construction,

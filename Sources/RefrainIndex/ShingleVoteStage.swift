@@ -105,10 +105,3 @@ public struct ShingleVoteStage: SearchStage {
         return hits
     }
 }
-
-/// The first error thrown by any of several workers.
-final class FirstError: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var error: Error?
-    func record(_ e: Error) { lock.lock(); if error == nil { error = e }; lock.unlock() }
-}

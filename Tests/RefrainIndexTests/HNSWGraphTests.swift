@@ -127,6 +127,18 @@ final class HNSWGraphTests: XCTestCase {
         }
     }
 
+    /// Two 4-dimensional graph files scripts/fuzz.sh found: a header claiming a capacity of petabytes (the
+    /// loader allocated it), and an upper-layer link to a point that does not reach that layer (a search
+    /// followed it into a missing list). Both must now load harmlessly or be refused, and answer a search.
+    func testFilesTheFuzzerFoundLoadOrAreRefused() throws {
+        for name in ["hnsw-huge-capacity.bin", "hnsw-link-above-level.bin"] {
+            if let graph = try? HNSWGraph(contentsOf: Fixtures.url("index/hostile/\(name)"), dimension: 4) {
+                XCTAssertLessThan(graph.capacity, 1000, name)
+                _ = try graph.search([0.1, -0.2, 0.3, 0.4], k: 5, ef: 20)
+            }
+        }
+    }
+
     func testCosineSpace() throws {
         let graph = try HNSWGraph(dimension: 2, space: .cosine, capacity: 4)
         try graph.add([1, 0], label: 1)

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Fuzz a parser of hostile files with libFuzzer: `scripts/fuzz.sh midi|hnsw [seconds]` (default 60 s).
+#   midi  the MIDI reader (any bytes: a score or a RefrainError), seeded from the test MIDI files and
+#         ../shared/corpus
+#   hnsw  the HNSW graph loader of the C shim (any file: a graph that answers a search, or an error),
+#         seeded with small graphs the harness writes itself
+# Builds Fuzz/ (a separate package, since libFuzzer brings its own main) with AddressSanitizer, the C++ shim
+# instrumented for coverage too, and exits non-zero when libFuzzer finds a crash, a leak, a timeout or an
+# out-of-memory input.
+set -euo pipefail
+target="${1:-midi}"
+seconds="${2:-60}"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root/Fuzz"
+flags=(-c release -Xswiftc -sanitize=fuzzer,address -Xcxx -fsanitize=fuzzer-no-link,address)
+swift build "${flags[@]}" >&2
+bin="$(swift build "${flags[@]}" --show-bin-path)"
+work="$root/.build-fuzz/$target"
+mkdir -p "$work/corpus" "$work/artifacts"
+case "$target" in
+  midi)
+    binary="$bin/MIDIReaderFuzz"
+    find "$root/Tests/Fixtures/midi" -name '*.mid' -exec cp {} "$work/corpus/" \;
+    if [ -d "$root/../shared/corpus" ]; then
+      ls "$root/../shared/corpus"/*.mid | head -40 | xargs -I{} cp {} "$work/corpus/"
+    fi
+    ;;
+  hnsw)
+    binary="$bin/HNSWLoadFuzz"
+    "$binary" --seeds "$work/corpus"
+    ;;
+  *) echo "usage: scripts/fuzz.sh midi|hnsw [seconds]" >&2; exit 2 ;;
+esac
+echo "fuzzing $target for ${seconds} s with $(ls "$work/corpus" | wc -l) seeds" >&2
+"$binary" "$work/corpus" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+  -artifact_prefix="$work/artifacts/" -print_final_stats=1
