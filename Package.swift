@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "RefrainSymbolic", dependencies: ["RefrainMath", "CFluidSynth"], swiftSettings: vectorFlags),
         .target(name: "RefrainAlign", dependencies: ["RefrainMath"], swiftSettings: vectorFlags),
         .target(name: "RefrainIndex",
-                dependencies: ["RefrainMath", "CBLAS", "CHNSW", .product(name: "GRDB", package: "GRDB.swift")],
+                dependencies: ["RefrainMath", "CHNSW", .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: vectorFlags),
         .target(name: "Refrain",
                 dependencies: ["RefrainMath", "RefrainAudio", "RefrainFeatures", "RefrainSymbolic", "RefrainAlign", "RefrainIndex"],

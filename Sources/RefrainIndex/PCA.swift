@@ -1,11 +1,8 @@
-import CBLAS
-import Dispatch
-import CHNSW
 import Foundation
 import RefrainMath
 
-/// Principal component analysis, exact: the covariance of the samples (BLAS `ssyrk`) decomposed by LAPACK's
-/// symmetric eigensolver (`ssyevd`, OpenBLAS). Used to reduce chroma shingles before the HNSW graph
+/// Principal component analysis, exact: the covariance of the samples (`Matrix.gram`, BLAS `ssyrk`) decomposed
+/// by LAPACK's symmetric eigensolver (`Matrix.symmetricEigen`, `ssyevd`). Used to reduce chroma shingles before the HNSW graph
 /// (Zalkow & Müller 2020).
 public struct PCA: Equatable, Sendable {
     /// Per-dimension mean of the training samples, `inputDimension` values.
@@ -39,38 +36,13 @@ public struct PCA: Equatable, Sendable {
         for c in 0..<d { mean[c] /= Double(n) }
         var centred = samples.storage
         for r in 0..<n { for c in 0..<d { centred[r * d + c] -= Float(mean[c]) } }
-        // Covariance (upper triangle, row-major) = centred^T centred / (n - 1).
-        // Each core sums the outer products of its own rows; the partial sums are then added.
-        let blocks = BLASThreads.rowBlocks(count: n, work: n * d * d / 2)
-        var partial = [Float](repeating: 0, count: blocks.count * d * d)
-        centred.withUnsafeBufferPointer { x in
-            partial.withUnsafeMutableBufferPointer { p in
-                let (x0, p0) = (UncheckedSendable(x.baseAddress!), UncheckedSendable(p.baseAddress!))
-                DispatchQueue.concurrentPerform(iterations: blocks.count) { b in
-                    cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(d), Int32(blocks[b].count), 1 / Float(n - 1),
-                                x0.value + blocks[b].lowerBound * d, Int32(d), 0, p0.value + b * d * d, Int32(d))
-                }
-            }
-        }
-        var covariance = Array(partial[0..<(d * d)])
-        for b in 1..<blocks.count { for i in 0..<(d * d) { covariance[i] += partial[b * d * d + i] } }
-        // Row-major upper = column-major lower of the same symmetric matrix.
-        var jobz = CChar(UInt8(ascii: "V")), uplo = CChar(UInt8(ascii: "L"))
-        var order = Int32(d), lda = Int32(d), info: Int32 = 0
-        var eigenvalues = [Float](repeating: 0, count: d)
-        var workSize: Float = 0, iworkSize: Int32 = 0, query: Int32 = -1
-        ssyevd_(&jobz, &uplo, &order, &covariance, &lda, &eigenvalues, &workSize, &query, &iworkSize, &query, &info)
-        var lwork = Int32(workSize), liwork = iworkSize
-        var work = [Float](repeating: 0, count: Int(max(lwork, 1)))
-        var iwork = [Int32](repeating: 0, count: Int(max(liwork, 1)))
-        ssyevd_(&jobz, &uplo, &order, &covariance, &lda, &eigenvalues, &work, &lwork, &iwork, &liwork, &info)
-        guard info == 0 else { throw RefrainError(.invalidArgument, "PCA: eigendecomposition failed (LAPACK info \(info))") }
-        // Column-major eigenvectors: eigenvector j is covariance[j*d ..< (j+1)*d], eigenvalues ascending.
+        let (eigenvalues, eigenvectors) = try Matrix(rows: n, cols: d, storage: centred).gram(scale: 1 / Float(n - 1))
+            .symmetricEigen()
         var components = Matrix(rows: dimensions, cols: d)
         var variances = [Float](repeating: 0, count: dimensions)
         for k in 0..<dimensions {
             let j = d - 1 - k
-            var axis = Array(covariance[(j * d)..<((j + 1) * d)])
+            var axis = eigenvectors.row(j)
             let largest = axis.indices.max { abs(axis[$0]) < abs(axis[$1]) } ?? 0
             if axis[largest] < 0 { axis = axis.map { -$0 } }
             for c in 0..<d { components[k, c] = axis[c] }

@@ -40,6 +40,40 @@ final class MatrixTests: XCTestCase {
         }
     }
 
+    /// The scatter matrix against a double-precision loop, small (one block) and large (one block of rows per
+    /// core); symmetric, with the lower triangle mirrored.
+    func testGramMatchesNaiveLoop() {
+        for (n, d) in [(9, 4), (3000, 40)] {
+            let x = Matrix(rows: n, cols: d) { r, c in Float((r * 13 + c * 7) % 17) / 8 - 1 }
+            let g = x.gram(scale: 0.5)
+            XCTAssertEqual(g.rows, d); XCTAssertEqual(g.cols, d)
+            for i in 0..<d {
+                for j in 0..<d {
+                    let expected = 0.5 * (0..<n).reduce(0.0) { $0 + Double(x[$1, i]) * Double(x[$1, j]) }
+                    XCTAssertEqual(Double(g[i, j]), expected, accuracy: 1e-4 * max(1, abs(expected)), "\(n)x\(d) [\(i), \(j)]")
+                }
+            }
+        }
+    }
+
+    /// Eigenpairs of a symmetric matrix: A v = λ v for every pair, values ascending, unit vectors; a
+    /// non-square matrix is refused.
+    func testSymmetricEigenSatisfiesTheDefinition() throws {
+        let b = Matrix(rows: 6, cols: 6) { r, c in Float((r * 5 + c * 3) % 7) - 3 }
+        let a = Matrix(rows: 6, cols: 6) { r, c in b[r, c] + b[c, r] }
+        let (values, vectors) = try a.symmetricEigen()
+        XCTAssertEqual(values, values.sorted())
+        for k in 0..<6 {
+            let v = vectors.row(k)
+            XCTAssertEqual(v.reduce(0) { $0 + $1 * $1 }, 1, accuracy: 1e-4)
+            for i in 0..<6 {
+                let av = (0..<6).reduce(Float(0)) { $0 + a[i, $1] * v[$1] }
+                XCTAssertEqual(av, values[k] * v[i], accuracy: 1e-3, "pair \(k), row \(i)")
+            }
+        }
+        XCTAssertThrowsError(try Matrix(rows: 2, cols: 3).symmetricEigen())
+    }
+
     func testRowNormsTransposeAndSlices() {
         let m = Matrix(rowArrays: [[3, 4], [1, 0], [0, -2]])
         XCTAssertEqual(m.rowSquaredNorms(), [25, 1, 4])
