@@ -38,10 +38,10 @@ public enum SubsequenceDTW {
         if acc.abandoned { return [] }
         let last = acc.lastRow()
         guard let best = last.min(), best <= abandonAbove else { return [] }
-        let order = (0..<cost.cols).filter { last[$0].isFinite }.sorted { last[$0] < last[$1] || (last[$0] == last[$1] && $0 < $1) }
         var taken: [SubsequenceMatch] = []
         var covered = [Bool](repeating: false, count: cost.cols)
-        for end in order where !covered[end] {
+        var ends = EndOrder(last)
+        while let end = ends.next(skipping: covered) {
             let path = DTW.backtrack(acc, cost: cost, weights: weights, from: end, subsequence: true)
             let start = path.first!.j
             if (start...end).contains(where: { covered[$0] }) { continue }
@@ -50,6 +50,44 @@ public enum SubsequenceDTW {
             if taken.count == count { break }
         }
         return taken
+    }
+
+    /// The finite end frames of a matching function, cheapest first (ties: earlier first), skipping those
+    /// already covered by a match. The first few come from linear scans, since a search usually needs
+    /// only a handful; after `scans` of them, the rest are sorted once. Either way the order is that of
+    /// sorting all ends by (cost, frame).
+    struct EndOrder {
+        let costs: [Float]
+        var tried: [Bool]
+        var sorted: [Int]?
+        var position = 0
+        var scansLeft: Int
+
+        init(_ costs: [Float], scans: Int = 16) {
+            self.costs = costs
+            tried = costs.map { !$0.isFinite }
+            scansLeft = scans
+        }
+
+        mutating func next(skipping covered: [Bool]) -> Int? {
+            if scansLeft > 0 {
+                scansLeft -= 1
+                var best = -1
+                for j in costs.indices where !tried[j] && !covered[j] && (best < 0 || costs[j] < costs[best]) { best = j }
+                guard best >= 0 else { return nil }
+                tried[best] = true
+                return best
+            }
+            if sorted == nil {
+                sorted = costs.indices.filter { !tried[$0] }.sorted { costs[$0] < costs[$1] || (costs[$0] == costs[$1] && $0 < $1) }
+            }
+            while let order = sorted, position < order.count {
+                let j = order[position]
+                position += 1
+                if !covered[j] { return j }
+            }
+            return nil
+        }
     }
 
     /// The best matches of `query` (`N x dims`) in `database` (`M x dims`) under `metric`.

@@ -21,6 +21,8 @@ public final class IndexStore: @unchecked Sendable {
     public let isWritable: Bool
     let database: DatabasePool
     private var lockDescriptor: Int32 = -1
+    /// The shingle index searches use (`ShingleIndex.current(in:)`).
+    let shingleIndexCache = ShingleIndexCache()
     private let cache = MappedArrayCache()
 
     // MARK: Opening

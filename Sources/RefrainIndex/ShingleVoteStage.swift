@@ -27,7 +27,7 @@ public struct ShingleVoteStage: SearchStage {
 
     /// From a spec: options `keep`, `neighbours`, `ef`.
     public init(spec: StageSpec, store: IndexStore) throws {
-        self.init(index: try ShingleIndex.load(from: store), keep: try spec.int("keep", default: 100),
+        self.init(index: try ShingleIndex.current(in: store), keep: try spec.int("keep", default: 100),
                   neighbours: try spec.int("neighbours", default: 50), ef: try spec.int("ef", default: 100))
         guard keep > 0, neighbours > 0 else { throw RefrainError.invalidArgument("shingle-vote: keep and neighbours must be positive") }
     }

@@ -110,6 +110,34 @@ final class DTWPropertyTests: XCTestCase {
         }
     }
 
+    /// `SubsequenceSearch` (lazy costs, a distance-only pass first) finds exactly what `bestMatches` finds on
+    /// each version's full cost matrix, for limits that abandon some versions, all of them, or none.
+    func testSubsequenceSearchEqualsBestMatchesOnTheFullCostMatrix() throws {
+        var g = SeededGenerator(seed: 44)
+        let database = randomMatrix(260, 12, &g)
+        // Three "versions" stacked: an excerpt of the database (cheap), and two unrelated queries.
+        let excerpt = database.rows(100..<140)
+        let stacked = Matrix(rowArrays: (0..<40).map { excerpt.row($0) } + (0..<90).map { _ in randomMatrix(1, 12, &g).row(0) })
+        let versions = [0..<40, 40..<85, 85..<130]
+        let search = try SubsequenceSearch(database: database, metric: .cosine)
+        let weights = StepWeights.nonDiagonalPenalty(0.1)
+        let full = try versions.map { rows in
+            try SubsequenceDTW.bestMatches(cost: CostMatrix.compute(stacked.rows(rows), database, metric: .cosine), count: 3, weights: weights)
+        }
+        let excerptBest = full[0][0].cost, otherBest = min(full[1][0].cost, full[2][0].cost)
+        XCTAssertLessThan(excerptBest, 0.5 * otherBest)
+        for limit in [Float.infinity, (excerptBest + otherBest) / 2, excerptBest * 0.5] {
+            for (v, rows) in versions.enumerated() {
+                let lazy = try search.bestMatches(stacked, rows: rows, count: 3, weights: weights, abandonAbove: limit)
+                let expected = full[v][0].cost <= limit ? full[v] : []
+                XCTAssertEqual(lazy.map(\.start), expected.map(\.start), "version \(v), limit \(limit)")
+                XCTAssertEqual(lazy.map(\.end), expected.map(\.end), "version \(v), limit \(limit)")
+                for (a, b) in zip(lazy, expected) { XCTAssertEqual(a.cost, b.cost, accuracy: 1e-4 * max(1, b.cost)) }
+            }
+        }
+        XCTAssertThrowsError(try search.bestMatches(Matrix(rows: 5, cols: 7), rows: 0..<5))
+    }
+
     func testSoftDTWTendsToDTWAsGammaVanishes() throws {
         var g = SeededGenerator(seed: 13)
         let cost = try CostMatrix.compute(randomMatrix(30, 4, &g), randomMatrix(35, 4, &g), metric: .squaredEuclidean)

@@ -35,8 +35,9 @@ public struct AudioMatchMatcher: SequenceMatcher {
         try Prepared(self, query: query).matches(query, item: item, abandonAbove: abandonAbove)
     }
 
-    /// The query's tempo-scaled and transposed versions, made once and stacked into one matrix, so an
-    /// item costs one cost-matrix product for all of them.
+    /// The query's tempo-scaled and transposed versions, made once and stacked into one matrix; each item
+    /// then runs them through one `SubsequenceSearch`, whose costs are made only as far as each version
+    /// survives early abandoning.
     public func prepared(for query: SearchQuery) throws -> any SequenceMatcher { Prepared(self, query: query) }
 
     struct Prepared: SequenceMatcher {
@@ -75,19 +76,16 @@ public struct AudioMatchMatcher: SequenceMatcher {
 
         func matches(_ query: SearchQuery, item: [String: StoredFeature], abandonAbove: Double) throws -> [SequenceMatch] {
             guard let stacked, let stored = item[FeatureName.cens], stored.values.frames > 0 else { return [] }
-            let database = stored.values.matrix()
-            let costs = try CostMatrix.compute(stacked, database, metric: .cosine)
+            let search = try SubsequenceSearch(database: stored.values.matrix(), metric: .cosine)
             let weights = StepWeights.nonDiagonalPenalty(matcher.penalty)
-            let m = database.rows
             var found: [SequenceMatch] = []
             for rows in versions {
-                let cost = Matrix(rows: rows.count, cols: m,
-                                  storage: Array(costs.storage[(rows.lowerBound * m)..<(rows.upperBound * m)]))
                 let length = Double(rows.count)
-                // Early abandoning: no path is traced when even the best match is worse than `abandonAbove`.
+                // Early abandoning: a version whose best match is worse than `abandonAbove` stops at the first
+                // stripe of query rows that proves it, before most of its costs are even computed.
                 let limit = abandonAbove.isFinite ? Float(abandonAbove * length) : .infinity
-                for match in try SubsequenceDTW.bestMatches(cost: cost, count: matcher.matchesPerItem, weights: weights,
-                                                            abandonAbove: limit) {
+                for match in try search.bestMatches(stacked, rows: rows, count: matcher.matchesPerItem, weights: weights,
+                                                    abandonAbove: limit) {
                     found.append(SequenceMatch(score: Double(match.cost) / length, start: stored.times[match.start],
                                                end: stored.times[match.end] + frameSeconds))
                 }

@@ -1,0 +1,44 @@
+/// Subsequence DTW of many queries against one database sequence (the tempo-scaled and transposed
+/// versions of one query in audio matching, Müller, Kurth & Clausen 2005), with costs made lazily.
+///
+/// A version is first accumulated distance-only, its cost rows computed stripe by stripe as the
+/// recurrence reaches them, and abandoned at the first stripe whose every cell is over the limit
+/// (every match crosses every query row: Rakthanmanon et al. 2012). Only a version whose best end is
+/// within the limit gets its full cost matrix and `SubsequenceDTW.bestMatches`, so the result equals
+/// `bestMatches` on the full cost matrix of every version, at a fraction of the work when most
+/// versions (the wrong transpositions, the wrong tempi) are hopeless.
+public struct SubsequenceSearch: Sendable {
+    let maker: CostStripMaker
+    /// Frames of the database sequence.
+    public var frames: Int { maker.cols }
+
+    /// Prepares `database` (`M x dims`) for queries compared under `metric`.
+    public init(database: Matrix, metric: CostMetric) throws {
+        guard database.rows > 0 else { throw RefrainError.invalidArgument("the database sequence is empty") }
+        maker = CostStripMaker(database, metric: metric)
+    }
+
+    /// The `count` best non-overlapping matches of rows `rows` of `queries` (`N x dims`, one version
+    /// per row range), as `SubsequenceDTW.bestMatches` finds them; empty when even the best match's
+    /// accumulated cost exceeds `abandonAbove` (with weights that never discount a move).
+    public func bestMatches(_ queries: Matrix, rows: Range<Int>, count: Int = 1, weights: StepWeights = .standard,
+                            abandonAbove: Float = .infinity) throws -> [SubsequenceMatch] {
+        guard queries.cols == maker.dims else {
+            throw RefrainError.invalidArgument("feature dimensions differ: \(queries.cols) and \(maker.dims)")
+        }
+        guard !rows.isEmpty, rows.upperBound <= queries.rows, count > 0 else { return [] }
+        try DTW.validate(weights)
+        let m = maker.cols
+        if abandonAbove < .infinity && weights.neverDiscounts {
+            let pass = StripedAccumulation.compute(rows: rows.count, cols: m, weights: weights, window: nil, subsequence: true,
+                                                   keepAll: false, abandonAbove: abandonAbove) { r0, h, dst, stride in
+                maker.rows(queries, (rows.lowerBound + r0)..<(rows.lowerBound + r0 + h), into: dst, stride: stride)
+            }
+            if pass.abandoned { return [] }
+            guard let best = pass.lastRow().min(), best <= abandonAbove else { return [] }
+        }
+        var cost = Matrix(rows: rows.count, cols: m)
+        cost.storage.withUnsafeMutableBufferPointer { maker.rows(queries, rows, into: $0.baseAddress!, stride: m) }
+        return try SubsequenceDTW.bestMatches(cost: cost, count: count, weights: weights, abandonAbove: abandonAbove)
+    }
+}
