@@ -35,6 +35,12 @@ public enum SubsequenceDTW {
         try DTW.validate(cost, options)
         let acc = DTW.accumulate(cost: cost, options: options, subsequence: true, keepAll: true,
                                  abandonAbove: weights.neverDiscounts ? abandonAbove : .infinity)
+        return bestMatches(acc, cost: cost, count: count, weights: weights, abandonAbove: abandonAbove)
+    }
+
+    /// The matches of a kept subsequence accumulation of `cost` (see `bestMatches(cost:...)`).
+    static func bestMatches(_ acc: StripedAccumulation, cost: Matrix, count: Int, weights: StepWeights,
+                            abandonAbove: Float) -> [SubsequenceMatch] {
         if acc.abandoned { return [] }
         let last = acc.lastRow()
         guard let best = last.min(), best <= abandonAbove else { return [] }

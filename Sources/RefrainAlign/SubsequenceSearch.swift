@@ -1,12 +1,11 @@
 /// Subsequence DTW of many queries against one database sequence (the tempo-scaled and transposed
 /// versions of one query in audio matching, Müller, Kurth & Clausen 2005), with costs made lazily.
 ///
-/// A version is first accumulated distance-only, its cost rows computed stripe by stripe as the
-/// recurrence reaches them, and abandoned at the first stripe whose every cell is over the limit
-/// (every match crosses every query row: Rakthanmanon et al. 2012). Only a version whose best end is
-/// within the limit gets its full cost matrix and `SubsequenceDTW.bestMatches`, so the result equals
-/// `bestMatches` on the full cost matrix of every version, at a fraction of the work when most
-/// versions (the wrong transpositions, the wrong tempi) are hopeless.
+/// A version's cost rows are computed stripe by stripe as the recurrence reaches them, and the version is
+/// abandoned at the first stripe whose every cell is over the limit (every match crosses every query row:
+/// Rakthanmanon et al. 2012). The result equals `SubsequenceDTW.bestMatches` on the full cost matrix of
+/// every version, at a fraction of the work when most versions (the wrong transpositions, the wrong
+/// tempi) are hopeless.
 public struct SubsequenceSearch: Sendable {
     let maker: CostStripMaker
     /// Frames of the database sequence.
@@ -29,16 +28,18 @@ public struct SubsequenceSearch: Sendable {
         guard !rows.isEmpty, rows.upperBound <= queries.rows, count > 0 else { return [] }
         try DTW.validate(weights)
         let m = maker.cols
-        if abandonAbove < .infinity && weights.neverDiscounts {
-            let pass = StripedAccumulation.compute(rows: rows.count, cols: m, weights: weights, window: nil, subsequence: true,
-                                                   keepAll: false, abandonAbove: abandonAbove) { r0, h, dst, stride in
-                maker.rows(queries, (rows.lowerBound + r0)..<(rows.lowerBound + r0 + h), into: dst, stride: stride)
+        // The rows the recurrence asks for are made once, into `cost` (kept for backtracking) and the stripe.
+        // `cost` starts uninitialised: an abandoned version leaves rows unmade, and nothing reads them.
+        var cost = Matrix(rows: rows.count, cols: m,
+                          storage: [Float](unsafeUninitializedCapacity: rows.count * m) { _, made in made = rows.count * m })
+        let acc = cost.storage.withUnsafeMutableBufferPointer { c in
+            StripedAccumulation.compute(rows: rows.count, cols: m, weights: weights, window: nil, subsequence: true, keepAll: true,
+                                        abandonAbove: weights.neverDiscounts ? abandonAbove : .infinity) { r0, h, dst, stride in
+                let made = c.baseAddress! + r0 * m
+                maker.rows(queries, (rows.lowerBound + r0)..<(rows.lowerBound + r0 + h), into: made, stride: m)
+                for k in 0..<h { (dst + k * stride).update(from: made + k * m, count: m) }
             }
-            if pass.abandoned { return [] }
-            guard let best = pass.lastRow().min(), best <= abandonAbove else { return [] }
         }
-        var cost = Matrix(rows: rows.count, cols: m)
-        cost.storage.withUnsafeMutableBufferPointer { maker.rows(queries, rows, into: $0.baseAddress!, stride: m) }
-        return try SubsequenceDTW.bestMatches(cost: cost, count: count, weights: weights, abandonAbove: abandonAbove)
+        return SubsequenceDTW.bestMatches(acc, cost: cost, count: count, weights: weights, abandonAbove: abandonAbove)
     }
 }

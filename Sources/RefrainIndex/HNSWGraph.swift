@@ -64,30 +64,34 @@ public final class HNSWGraph: @unchecked Sendable {
         try vector.withUnsafeBufferPointer { try add($0, label: label) }
     }
 
-    /// Adds row `r` of `vectors` (`labels.count x dimension`) under `labels[r]`, on every core at once:
-    /// hnswlib's insertion locks what it links, so concurrent adds are safe once the capacity is there
-    /// (grown first, here). As with hnswlib's own parallel `add_items`, the graph then depends on how the
-    /// workers interleave. Not to be called while other threads search or add.
-    public func add(rows vectors: Matrix, labels: [UInt64]) throws {
+    /// Adds row `r` of `vectors` (`labels.count x dimension`) under `labels[r]`. Until the graph holds
+    /// `serialPoints` points they go in one by one, so a small graph is the same on every build; past that,
+    /// on every core at once: hnswlib's insertion locks what it links, so concurrent adds are safe once the
+    /// capacity is there (grown first, here), and as with hnswlib's own parallel `add_items` the graph then
+    /// depends on how the workers interleave. Not to be called while other threads search or add.
+    public func add(rows vectors: Matrix, labels: [UInt64], serialPoints: Int = 16_384) throws {
         precondition(vectors.rows == labels.count && vectors.cols == dimension, "\(vectors.rows)x\(vectors.cols) vectors for \(labels.count) labels, dimension \(dimension)")
         guard !labels.isEmpty else { return }
         if count + labels.count > capacity { try resize(max(capacity * 2, count + labels.count)) }
-        let failure = FirstError()
-        let handle = UncheckedSendable(handle)
-        let workers = min(ProcessInfo.processInfo.activeProcessorCount, labels.count)
-        vectors.storage.withUnsafeBufferPointer { buffer in
-            let base = UncheckedSendable(buffer.baseAddress!)
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                var error = [CChar](repeating: 0, count: 256)
-                for r in stride(from: w, to: labels.count, by: workers) {
-                    if chnsw_add(handle.value, base.value + r * vectors.cols, labels[r], &error, 256) != 0 {
-                        failure.record(RefrainError(.io, "HNSW add: \(Self.message(error))"))
-                        return
+        let serial = min(labels.count, max(0, serialPoints - count))
+        try vectors.storage.withUnsafeBufferPointer { buffer in
+            for r in 0..<serial {
+                try add(UnsafeBufferPointer(rebasing: buffer[(r * vectors.cols)..<((r + 1) * vectors.cols)]), label: labels[r])
+            }
+        }
+        guard serial < labels.count else { return }
+        let handle = self.handle
+        try vectors.storage.withUnsafeBufferPointer { buffer in
+            try concurrentForEach(labels.count - serial) { k in
+                let r = serial + k
+                try withUnsafeTemporaryAllocation(of: CChar.self, capacity: 256) { error in
+                    error.initialize(repeating: 0)
+                    guard chnsw_add(handle, buffer.baseAddress! + r * vectors.cols, labels[r], error.baseAddress!, 256) == 0 else {
+                        throw RefrainError(.io, "HNSW add: \(Self.message(Array(error)))")
                     }
                 }
             }
         }
-        if let error = failure.error { throw error }
     }
 
     public func resize(_ newCapacity: Int) throws {

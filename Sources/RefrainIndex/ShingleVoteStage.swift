@@ -75,31 +75,19 @@ public struct ShingleVoteStage: SearchStage {
     func nearestItems(of reduced: Matrix, starts: [Int], allowed: Set<Int64>,
                       index: ShingleIndex) throws -> [[(item: Int64, shingle: Int)]] {
         var hits = [[(item: Int64, shingle: Int)]](repeating: [], count: starts.count)
-        let failure = FirstError()
-        let (neighbours, ef) = (neighbours, ef)
         try reduced.storage.withUnsafeBufferPointer { buffer in
             try hits.withUnsafeMutableBufferPointer { out in
-                let shared = UncheckedSendable((buffer, out.baseAddress!))
-                let workers = min(ProcessInfo.processInfo.activeProcessorCount, starts.count)
-                DispatchQueue.concurrentPerform(iterations: workers) { w in
-                    let (buffer, out) = shared.value
-                    for q in stride(from: w, to: starts.count, by: workers) {
-                        let row = UnsafeBufferPointer(rebasing: buffer[(q * reduced.cols)..<((q + 1) * reduced.cols)])
-                        do {
-                            var seen = Set<Int64>()
-                            var found: [(item: Int64, shingle: Int)] = []
-                            for hit in try index.graph.search(row, k: neighbours, ef: ef) {
-                                let item = ShingleIndex.item(ofLabel: hit.label)
-                                guard allowed.contains(item), seen.insert(item).inserted else { continue }
-                                found.append((item, ShingleIndex.shingle(ofLabel: hit.label)))
-                            }
-                            out[q] = found
-                        } catch {
-                            failure.record(error)
-                        }
+                try concurrentForEach(starts.count) { q in
+                    let row = UnsafeBufferPointer(rebasing: buffer[(q * reduced.cols)..<((q + 1) * reduced.cols)])
+                    var seen = Set<Int64>()
+                    var found: [(item: Int64, shingle: Int)] = []
+                    for hit in try index.graph.search(row, k: neighbours, ef: ef) {
+                        let item = ShingleIndex.item(ofLabel: hit.label)
+                        guard allowed.contains(item), seen.insert(item).inserted else { continue }
+                        found.append((item, ShingleIndex.shingle(ofLabel: hit.label)))
                     }
+                    out[q] = found
                 }
-                if let error = failure.error { throw error }
             }
         }
         return hits
