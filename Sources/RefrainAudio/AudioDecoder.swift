@@ -89,12 +89,14 @@ public struct AudioDecoder: Sendable {
         var count = 0
         if let reopen, let halves = Self.parallelHalves(info: info, maxFrames: maxFrames) {
             // Exactly `claimed` frames are expected; fewer are reported as truncation below.
-            mono = [Float](repeating: 0, count: claimed)
-            count = try readHalves(file, reopen: reopen, halves: halves, channels: channels, into: &mono, name: name)
+            // Every frame is written by the readers; what a truncated file leaves unwritten is cut off below.
+            mono = [Float](unsafeUninitializedCapacity: claimed) { _, initialized in initialized = claimed }
+            count = try readHalves(file, reopen: reopen, halves: halves, channels: channels, format: info.format,
+                                   into: &mono, name: name)
         } else {
             // Never trust the header for the allocation: grow with what is actually decoded.
             mono = [Float](repeating: 0, count: min(max(claimed, 0), maxFrames, 1 << 24))
-            var reader = MonoReader(channels: channels)
+            var reader = MonoReader(channels: channels, format: info.format)
             var spare = [Float]()
             while true {
                 let got: Int
@@ -158,7 +160,7 @@ public struct AudioDecoder: Sendable {
     /// seeked to its start, at the same time; returns the frames read before the first gap (a truncated file
     /// stops short).
     private func readHalves(_ file: OpaquePointer, reopen: () -> OpaquePointer?, halves: (Range<Int>, Range<Int>),
-                            channels: Int, into mono: inout [Float], name: String) throws -> Int {
+                            channels: Int, format: Int32, into mono: inout [Float], name: String) throws -> Int {
         guard let second = reopen() else { throw RefrainError.invalidFile(name, openFailure()) }
         defer { sf_close(second) }
         guard sf_seek(second, sf_count_t(halves.1.lowerBound), SEEK_SET) == sf_count_t(halves.1.lowerBound) else {
@@ -173,7 +175,7 @@ public struct AudioDecoder: Sendable {
                     DispatchQueue.concurrentPerform(iterations: 2) { half in
                         let (out, got, failures, file, second) = shared.value
                         let range = half == 0 ? halves.0 : halves.1
-                        var reader = MonoReader(channels: channels)
+                        var reader = MonoReader(channels: channels, format: format)
                         do {
                             while got[half] < range.count {
                                 let n = try reader.read(half == 0 ? file : second, into: out + range.lowerBound + got[half],
@@ -258,49 +260,4 @@ final class MemorySource {
 
 private func source(_ user: UnsafeMutableRawPointer?) -> MemorySource {
     Unmanaged<MemorySource>.fromOpaque(user!).takeUnretainedValue()
-}
-
-/// Reads a file's frames in chunks and mixes them to mono (the mean of the channels, librosa's `to_mono`),
-/// refusing non-finite samples. One per thread: it owns its chunk buffer.
-struct MonoReader {
-    static let chunkFrames = 1 << 14
-    let channels: Int
-    private var buffer: [Float]
-
-    init(channels: Int) {
-        self.channels = channels
-        buffer = [Float](repeating: 0, count: Self.chunkFrames * channels)
-    }
-
-    /// Reads up to `frames` (at most `chunkFrames`) frames of `file` into `dst` as mono; returns how many
-    /// (0 at the end). `firstFrame` is the file position of the first one, for error messages.
-    mutating func read(_ file: OpaquePointer, into dst: UnsafeMutablePointer<Float>, frames: Int, firstFrame: Int,
-                       name: String) throws -> Int {
-        let channels = channels
-        let got = buffer.withUnsafeMutableBufferPointer { Int(sf_readf_float(file, $0.baseAddress, sf_count_t(frames))) }
-        guard got > 0 else { return 0 }
-        let finite = buffer.withUnsafeBufferPointer { b in
-            if channels == 1 {
-                for f in 0..<got { dst[f] = b[f] }
-            } else if channels == 2 {
-                for f in 0..<got { dst[f] = (b[2 * f] + b[2 * f + 1]) * 0.5 }
-            } else {
-                let scale = 1 / Float(channels)
-                for f in 0..<got {
-                    var sum: Float = 0
-                    for c in 0..<channels { sum += b[f * channels + c] }
-                    dst[f] = sum * scale
-                }
-            }
-            // x - x is 0 for finite x and NaN for NaN or Inf; one sum checks the whole chunk.
-            var probe: Float = 0
-            for f in 0..<got { probe += dst[f] - dst[f] }
-            return probe == 0
-        }
-        if !finite {
-            let bad = (0..<got).first { !dst[$0].isFinite } ?? 0
-            throw RefrainError.invalidFile(name, "non-finite sample (NaN or Inf) at frame \(firstFrame + bad)")
-        }
-        return got
-    }
 }

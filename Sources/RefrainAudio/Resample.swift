@@ -7,7 +7,7 @@ import Foundation
 ///
 /// The output has `ceil(samples.count * targetRate / sourceRate)` samples, zero-padded or trimmed to
 /// that length as `librosa.resample` does. Equal rates return the input unchanged.
-/// With `parallel` (the default), a long signal (over 2^20 samples) at whole-number rates is cut in two at a point
+/// With `parallel` (the default), a long signal (2^18 samples or more) at whole-number rates is cut in two at a point
 /// where input and output samples coincide and both halves are resampled at once, each with 16384 samples of
 /// context beyond the cut; the result equals one pass to float rounding (about 1e-7).
 /// - Throws: `RefrainError.invalidArgument` for a non-positive or non-finite rate, or a ratio beyond 1:256.
@@ -33,7 +33,7 @@ private let splitMargin = 1 << 14
 /// falls exactly on an output sample (`s * target / source` whole), for whole-number rates; nil for short
 /// signals or rates without a small common period.
 private func parallelSplit(count: Int, from sourceRate: Double, to targetRate: Double) -> (Int, Int)? {
-    guard count >= 1 << 20, ProcessInfo.processInfo.activeProcessorCount > 1,
+    guard count >= 1 << 18, ProcessInfo.processInfo.activeProcessorCount > 1,
           sourceRate == sourceRate.rounded(), targetRate == targetRate.rounded() else { return nil }
     var a = Int(sourceRate), b = Int(targetRate)
     while b != 0 { (a, b) = (b, a % b) }
@@ -42,8 +42,9 @@ private func parallelSplit(count: Int, from sourceRate: Double, to targetRate: D
     return ((count / 2) / period * period, period)
 }
 
-/// Resamples `[0, split + margin)` and `[split - margin, n)` on two threads and joins them at `split`; away from
-/// the signal's ends soxr's output depends only on nearby input, so the joint equals one pass up to rounding.
+/// Resamples `[0, split + margin)` and `[split - margin, n)` on two threads straight into their parts of one output
+/// array, joined at `split`; away from the signal's ends soxr's output depends only on nearby input, so the joint
+/// equals one pass up to rounding.
 private func resampleInTwoHalves(_ samples: [Float], from sourceRate: Double, to targetRate: Double, split: Int,
                                  period: Int, outCount: Int) throws -> [Float] {
     let ratio = targetRate / sourceRate
@@ -51,40 +52,34 @@ private func resampleInTwoHalves(_ samples: [Float], from sourceRate: Double, to
     let outSplit = Int((Double(split) * ratio).rounded())
     let start = split - margin
     let skip = Int((Double(margin) * ratio).rounded())
-    let firstCount = outSplit
-    let secondCount = outCount - outSplit
-    let results = ResampleHalves()
-    DispatchQueue.concurrentPerform(iterations: 2) { half in
-        do {
+    return try [Float](unsafeUninitializedCapacity: outCount) { buffer, initialized in
+        let out = buffer.baseAddress!
+        try concurrentForEach(2) { half in
             if half == 0 {
-                let head = try resampleStream(samples[0..<min(samples.count, split + margin)], from: sourceRate,
-                                              to: targetRate, outCount: firstCount)
-                results.set(0, head)
+                try resampleStream(samples[0..<min(samples.count, split + margin)], from: sourceRate, to: targetRate,
+                                   discarding: 0, into: out, count: outSplit)
             } else {
-                let tail = try resampleStream(samples[start...], from: sourceRate, to: targetRate, outCount: skip + secondCount)
-                results.set(1, Array(tail[skip...]))
+                try resampleStream(samples[start...], from: sourceRate, to: targetRate, discarding: skip,
+                                   into: out + outSplit, count: outCount - outSplit)
             }
-        } catch {
-            results.fail(error)
         }
+        initialized = outCount
     }
-    if let error = results.error { throw error }
-    return results.parts[0] + results.parts[1]
-}
-
-/// The two halves of a split resampling, filled from two threads.
-private final class ResampleHalves: @unchecked Sendable {
-    private let lock = NSLock()
-    var parts: [[Float]] = [[], []]
-    var error: Error?
-    func set(_ i: Int, _ v: [Float]) { lock.lock(); parts[i] = v; lock.unlock() }
-    func fail(_ e: Error) { lock.lock(); error = e; lock.unlock() }
 }
 
 /// One soxr stream over `samples`, `outCount` output samples (zero-padded or cut, as librosa's `fix_length`).
 private func resampleStream(_ samples: ArraySlice<Float>, from sourceRate: Double, to targetRate: Double,
                             outCount: Int) throws -> [Float] {
-    var output = [Float](repeating: 0, count: outCount)
+    try [Float](unsafeUninitializedCapacity: outCount) { buffer, initialized in
+        try resampleStream(samples, from: sourceRate, to: targetRate, discarding: 0, into: buffer.baseAddress!, count: outCount)
+        initialized = outCount
+    }
+}
+
+/// One soxr stream over `samples`: its first `discard` output samples are dropped, the next `count` written to
+/// `out`, zeros where the stream ends sooner.
+private func resampleStream(_ samples: ArraySlice<Float>, from sourceRate: Double, to targetRate: Double,
+                            discarding discard: Int, into out: UnsafeMutablePointer<Float>, count: Int) throws {
     var io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I)
     var quality = soxr_quality_spec(UInt(SOXR_HQ), 0)
     var error: soxr_error_t?
@@ -92,25 +87,28 @@ private func resampleStream(_ samples: ArraySlice<Float>, from sourceRate: Doubl
         throw RefrainError(.unsupported, "soxr cannot resample \(sourceRate) Hz -> \(targetRate) Hz: \(error.map { String(cString: $0) } ?? "?")")
     }
     defer { soxr_delete(soxr) }
+    var dropped = [Float](repeating: 0, count: discard)
     // Streaming in blocks keeps soxr's working set in cache; the result equals a one-shot call.
     let block = 1 << 15
     try samples.withUnsafeBufferPointer { input in
-        try output.withUnsafeMutableBufferPointer { out in
-            var consumed = 0, produced = 0
-            while produced < outCount {
+        try dropped.withUnsafeMutableBufferPointer { dropped in
+            var consumed = 0, produced = -discard  // negative: still filling `dropped`
+            while produced < count {
                 let length = min(block, input.count - consumed)
+                let target = produced < 0 ? dropped.baseAddress! + (discard + produced) : out + produced
+                let room = produced < 0 ? -produced : count - produced
                 var inDone = 0, outDone = 0
                 let status = length > 0
-                    ? soxr_process(soxr, input.baseAddress! + consumed, length, &inDone, out.baseAddress! + produced, outCount - produced, &outDone)
-                    : soxr_process(soxr, nil, 0, nil, out.baseAddress! + produced, outCount - produced, &outDone)
+                    ? soxr_process(soxr, input.baseAddress! + consumed, length, &inDone, target, room, &outDone)
+                    : soxr_process(soxr, nil, 0, nil, target, room, &outDone)
                 if let status { throw RefrainError(.unsupported, "soxr failed: \(String(cString: status))") }
                 consumed += inDone
                 produced += outDone
-                if length == 0 && outDone == 0 { break }  // flushed; the rest stays zero (librosa's fix_length)
+                if length == 0 && outDone == 0 { break }  // flushed; the rest is zero (librosa's fix_length)
             }
+            if produced < count { (out + max(0, produced)).initialize(repeating: 0, count: count - max(0, produced)) }
         }
     }
-    return output
 }
 
 extension AudioSignal {

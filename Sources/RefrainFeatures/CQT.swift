@@ -50,25 +50,11 @@ public final class CQT: Sendable {
             let (rows, fftSize) = buildKernels(frequencies: Array(freqs[low..<high]), alpha: Array(alpha[low..<high]),
                                                sampleRate: rate, filterScale: c.filterScale, norm: c.kernelNorm,
                                                sparsity: c.sparsity)
-            var bandStart = [Int](), chunks = [Int](), offset = [Int](), forReal = [Float](), forImag = [Float]()
-            var gain = [Float]()
-            let compensation = (earlyRate / rate).squareRoot()
-            for (k, row) in rows.enumerated() {
-                let lo = Int(row.map(\.0).min() ?? 0), hi = Int(row.map(\.0).max() ?? 0)
-                let count = (hi - lo + 1 + 3) / 4  // 4 complex bins = 8 floats per chunk
-                var re = [Float](repeating: 0, count: 8 * count), im = re
-                for (j, r, i) in row {
-                    let at = 2 * (Int(j) - lo)
-                    re[at] = r; re[at + 1] = -i
-                    im[at] = i; im[at + 1] = r
-                }
-                bandStart.append(lo); chunks.append(count); offset.append(forReal.count)
-                forReal += re; forImag += im
-                gain.append(Float(c.scale ? compensation / earlyLengths[low + k].squareRoot() : compensation))
-            }
-            octaves.append(CQTOctaveKernel(bins: low..<high, fftSize: fftSize, hop: hop, level: level,
-                                           bandStart: bandStart, chunks: chunks, offset: offset, forReal: forReal,
-                                           forImag: forImag, gain: gain))
+            // librosa multiplies the signal by sqrt(2) at every halving (and by sqrt(factor) when downsampling
+            // early); the signal is linear in the kernels' response, so that factor is applied here instead.
+            let compensation = (earlyRate / rate).squareRoot() * pow(2, Double(early + level) / 2)
+            let gain = (low..<high).map { Float(c.scale ? compensation / earlyLengths[$0].squareRoot() : compensation) }
+            octaves.append(CQTOctaveKernel(bins: low..<high, fftSize: fftSize, hop: hop, level: level, rows: rows, gain: gain))
             if hop % 2 == 0 { hop /= 2; rate /= 2; level += 1 }
         }
         self.octaves = octaves
@@ -100,84 +86,108 @@ public final class CQT: Sendable {
             throw RefrainError.invalidArgument("a signal of \(samples.count) samples is too short for this CQT")
         }
         guard allFinite(samples) else { throw RefrainError.invalidArgument("the signal has non-finite samples") }
-        // The signal at every level: early downsampling, then one halving per level (librosa scales by sqrt(2)).
-        var levels = [[Float]]()
-        var y = samples
-        if earlyDownsampling > 0 {
-            y = try resample(y, from: Double(factor), to: 1)
-            let s = Float(Double(factor).squareRoot())
-            for i in y.indices { y[i] *= s }
-        }
-        levels.append(y)
-        for _ in 0..<(octaves.last?.level ?? 0) {
-            y = try resample(y, from: 2, to: 1)
-            let s = Float(2.0.squareRoot())
-            for i in y.indices { y[i] *= s }
-            levels.append(y)
-        }
-        // Centred frames: fftSize/2 zeros before, fftSize zeros after (covers the last frame's reach).
-        let pad = octaves.map(\.fftSize).max()!
-        let signals = levels.map { level in
-            [Float](unsafeUninitializedCapacity: pad / 2 + level.count + pad) { buffer, count in
-                let base = buffer.baseAddress!
-                base.initialize(repeating: 0, count: pad / 2)
-                level.withUnsafeBufferPointer { (base + pad / 2).initialize(from: $0.baseAddress!, count: $0.count) }
-                (base + pad / 2 + level.count).initialize(repeating: 0, count: pad)
-                count = buffer.count
-            }
-        }
-        let frames = octaves.map { 1 + levels[$0.level].count / $0.hop }.min()!
+        let frames = frameCount(sampleCount: samples.count)
         let bins = configuration.binCount
         var values = Matrix(rows: frames, cols: bins)
-        // Work items: every octave split into frame blocks, so both halves of a 2-core machine stay busy.
-        let blocks = frames >= 64 ? 2 : 1
-        let items = octaves.count * blocks
-        values.storage.withUnsafeMutableBufferPointer { out in
+        // The signal at every level is the one before halved in rate; librosa also scales each halving by
+        // sqrt(2), which is folded into the octave's gain here. Levels are made on this thread while the octaves
+        // already made are analysed on the others, in blocks of frames so that every core stays busy.
+        let blocks = frames >= 256 ? 4 : 1
+        let group = DispatchGroup()
+        try values.storage.withUnsafeMutableBufferPointer { out in
             let output = UncheckedSendable(out.baseAddress!)
-            DispatchQueue.concurrentPerform(iterations: items) { item in
-                let octave = octaves[item / blocks], block = item % blocks
-                let range = (frames * block / blocks)..<(frames * (block + 1) / blocks)
-                Self.respond(octave, padded: signals[octave.level], offset: (pad - octave.fftSize) / 2, frames: range, bins: bins, into: output.value)
+            defer { group.wait() }
+            var level = earlyDownsampling > 0 ? try resample(samples, from: Double(factor), to: 1) : samples
+            for index in 0...(octaves.last?.level ?? 0) {
+                if index > 0 { level = try resample(level, from: 2, to: 1) }
+                let signal = level
+                for octave in octaves where octave.level == index {
+                    for block in 0..<blocks {
+                        let range = (frames * block / blocks)..<(frames * (block + 1) / blocks)
+                        DispatchQueue.global().async(group: group) {
+                            Self.respond(octave, signal: signal, frames: range, bins: bins, into: output.value)
+                        }
+                    }
+                }
             }
         }
         return FeatureSequence(values: values, hopLength: configuration.hopLength, sampleRate: configuration.sampleRate)
     }
 
-    /// Fills columns `octave.bins` of rows `frames` of `out` (`frames x bins`, row-major). `padded` is the
-    /// octave's signal with `offset + fftSize / 2` zeros before it and at least `fftSize` zeros after it (librosa's
-    /// centred frames with `pad_mode="constant"`): frame `t` starts at `padded[offset + t * hop]`.
-    private static func respond(_ octave: CQTOctaveKernel, padded: [Float], offset offset0: Int, frames: Range<Int>, bins: Int,
+    /// Fills columns `octave.bins` of rows `frames` of `out` (`frames x bins`, row-major) from `signal`, the
+    /// octave's level: frame `t` covers samples `t * hop - fftSize / 2 ..< t * hop + fftSize / 2`, zeros outside the
+    /// signal (librosa's centred frames with `pad_mode="constant"`).
+    ///
+    /// Frames go sixteen at a time: their spectra (only the octave's band) are laid out bin by bin with one lane
+    /// per frame, so that each filter's response is a few multiply-adds on whole vectors, with no sums across lanes.
+    private static func respond(_ octave: CQTOctaveKernel, signal: [Float], frames: Range<Int>, bins: Int,
                                 into out: UnsafeMutablePointer<Float>) {
+        typealias Lanes = SIMD16<Float>
+        let lanes = Lanes.scalarCount
         let n = octave.fftSize, half = n / 2
         let fft = RealFFT(size: n)
-        // Room beyond the last bin for bands padded to whole chunks; it stays zero.
-        var spectrum = [Float](repeating: 0, count: 2 * (half + 1) + 16)
+        let band = octave.band, width = band.count
+        var spectrum = [Float](repeating: 0, count: 2 * (half + 1))
+        var edge = [Float](repeating: 0, count: n)
+        // Bin j of the band, frame f of the block: real part at [j * lanes + f], imaginary part `width * lanes` later.
+        var columns = [Float](repeating: 0, count: 2 * width * lanes)
         let filters = octave.bins.count
-        padded.withUnsafeBufferPointer { y in
+        // Filter k, frame f of the block: [k * lanes + f].
+        let responses = UnsafeMutablePointer<Float>.allocate(capacity: filters * lanes)
+        defer { responses.deallocate() }
+        signal.withUnsafeBufferPointer { y in
+        edge.withUnsafeMutableBufferPointer { edge in
         spectrum.withUnsafeMutableBufferPointer { spectrum in
-        octave.bandStart.withUnsafeBufferPointer { bandStart in
-        octave.chunks.withUnsafeBufferPointer { chunks in
-        octave.offset.withUnsafeBufferPointer { offset in
+        columns.withUnsafeMutableBufferPointer { columns in
+        octave.rowStart.withUnsafeBufferPointer { rowStart in
+        octave.column.withUnsafeBufferPointer { column in
+        octave.real.withUnsafeBufferPointer { kr in
+        octave.imaginary.withUnsafeBufferPointer { ki in
         octave.gain.withUnsafeBufferPointer { gain in
-        octave.forReal.withUnsafeBufferPointer { kr in
-        octave.forImag.withUnsafeBufferPointer { ki in
-            let d = UnsafeRawPointer(spectrum.baseAddress!)
-            let krp = UnsafeRawPointer(kr.baseAddress!), kip = UnsafeRawPointer(ki.baseAddress!)
-            for t in frames {
-                fft.forward(y.baseAddress! + offset0 + t * octave.hop, into: spectrum.baseAddress!)
-                let row = out + t * bins + octave.bins.lowerBound
-                for k in 0..<filters {
-                    var accRe = SIMD8<Float>(), accIm = SIMD8<Float>()
-                    let dBase = 8 * bandStart[k], kBase = 4 * offset[k]
-                    for c in 0..<chunks[k] {
-                        let spec = d.loadUnaligned(fromByteOffset: dBase + 32 * c, as: SIMD8<Float>.self)
-                        accRe += krp.loadUnaligned(fromByteOffset: kBase + 32 * c, as: SIMD8<Float>.self) * spec
-                        accIm += kip.loadUnaligned(fromByteOffset: kBase + 32 * c, as: SIMD8<Float>.self) * spec
+            let re = columns.baseAddress!, im = re + width * lanes
+            let bandSpectrum = spectrum.baseAddress! + 2 * band.lowerBound
+            for first in stride(from: frames.lowerBound, to: frames.upperBound, by: lanes) {
+                let count = min(lanes, frames.upperBound - first)
+                for f in 0..<count {
+                    let start = (first + f) * octave.hop - half
+                    if start >= 0 && start + n <= y.count {
+                        fft.forward(y.baseAddress! + start, bins: band, into: spectrum.baseAddress!)
+                    } else {
+                        // A frame reaching past either end: the part inside the signal, zeros elsewhere.
+                        let lo = max(0, start), hi = min(y.count, start + n)
+                        edge.update(repeating: 0)
+                        if lo < hi { (edge.baseAddress! + (lo - start)).update(from: y.baseAddress! + lo, count: hi - lo) }
+                        fft.forward(edge.baseAddress!, bins: band, into: spectrum.baseAddress!)
                     }
-                    let re = accRe.sum(), im = accIm.sum()
-                    row[k] = (re * re + im * im).squareRoot() * gain[k]
+                    var from = UnsafePointer(bandSpectrum), toRe = re + f, toIm = im + f
+                    for _ in 0..<width {
+                        toRe.pointee = from[0]
+                        toIm.pointee = from[1]
+                        from += 2; toRe += lanes; toIm += lanes
+                    }
+                }
+                let row = out + first * bins + octave.bins.lowerBound
+                let rp = UnsafeRawPointer(re), ip = UnsafeRawPointer(im)
+                for k in 0..<filters {
+                    var sumRe = Lanes(), sumIm = Lanes()
+                    for e in rowStart[k]..<rowStart[k + 1] {
+                        let at = 4 * lanes * Int(column[e])
+                        let xr = rp.load(fromByteOffset: at, as: Lanes.self)
+                        let xi = ip.load(fromByteOffset: at, as: Lanes.self)
+                        let a = kr[e], b = ki[e]
+                        sumRe += a * xr - b * xi
+                        sumIm += b * xr + a * xi
+                    }
+                    let magnitude = (sumRe * sumRe + sumIm * sumIm).squareRoot() * gain[k]
+                    UnsafeMutableRawPointer(responses).storeBytes(of: magnitude, toByteOffset: 4 * lanes * k, as: Lanes.self)
+                }
+                // Filter by filter to frame by frame.
+                for f in 0..<count {
+                    var from = UnsafePointer(responses) + f, to = row + f * bins
+                    for _ in 0..<filters { to.pointee = from.pointee; to += 1; from += lanes }
                 }
             }
+        }
         }
         }
         }

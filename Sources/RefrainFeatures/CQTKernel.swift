@@ -14,17 +14,35 @@ struct CQTOctaveKernel: Sendable {
     let hop: Int
     /// How many times the (early-downsampled) signal was halved before this octave.
     let level: Int
-    /// Row `k` covers FFT bins `bandStart[k] ..< bandStart[k] + 4 * chunks[k]` (its kept bins, with zeros for
-    /// the dropped ones inside the band and for the padding to whole SIMD chunks), stored from float
-    /// `offset[k]` of `forReal` = (re, -im, re, -im, ...) and `forImag` = (im, re, im, re, ...), so that
-    /// against an interleaved spectrum (dr, di, ...) the lane sums give Re = Σ re·dr - im·di and Im = Σ im·dr + re·di.
-    let bandStart: [Int]
-    let chunks: [Int]
-    let offset: [Int]
-    let forReal: [Float]
-    let forImag: [Float]
-    /// Per filter: the downsampling compensation times `1 / sqrt(length)` when scaling.
+    /// The FFT bins any filter of this octave reads.
+    let band: Range<Int>
+    /// Filter `k`'s kept FFT bins are entries `rowStart[k] ..< rowStart[k + 1]` (compressed sparse rows):
+    /// bin `band.lowerBound + column[e]` with weight `real[e] + i imaginary[e]`.
+    let rowStart: [Int]
+    let column: [Int32]
+    let real: [Float]
+    let imaginary: [Float]
+    /// Per filter: the downsampling compensation, librosa's sqrt(2) per halving of the signal, and `1 / sqrt(length)`
+    /// when scaling.
     let gain: [Float]
+
+    /// `rows[k]` lists filter `k`'s kept bins as `(bin, re, im)` (from `buildKernels`).
+    init(bins: Range<Int>, fftSize: Int, hop: Int, level: Int, rows: [[(Int32, Float, Float)]], gain: [Float]) {
+        self.bins = bins
+        self.fftSize = fftSize
+        self.hop = hop
+        self.level = level
+        self.gain = gain
+        let kept = rows.flatMap { $0 }
+        let low = Int(kept.map(\.0).min() ?? 0), high = Int(kept.map(\.0).max() ?? 0)
+        band = low..<(high + 1)
+        var starts = [0]
+        for row in rows { starts.append(starts.last! + row.count) }
+        rowStart = starts
+        column = kept.map { $0.0 - Int32(low) }
+        real = kept.map(\.1)
+        imaginary = kept.map(\.2)
+    }
 }
 
 /// librosa's `filters._relative_bandwidth`: the bandwidth of each filter relative to its frequency, from the

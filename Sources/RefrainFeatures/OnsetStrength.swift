@@ -108,8 +108,14 @@ public func onsetStrength(spectrogram: Matrix, hopLength: Int, sampleRate: Doubl
                             for f in 0..<bins { acc += max(0, cur[f] - prev[f]) }
                             fl[t] = acc / Float(bins)
                         case .median:
-                            for f in 0..<bins { d[f] = max(0, cur[f] - prev[f]) }
-                            fl[t] = median(d)
+                            // Usually many bins do not rise: only the rises are kept and searched.
+                            var rises = 0
+                            for f in 0..<bins {
+                                let v = cur[f] - prev[f]
+                                d[rises] = v
+                                rises += v > 0 ? 1 : 0
+                            }
+                            fl[t] = medianOfRises(d, rises: rises, count: bins)
                         }
                     }
                 }
@@ -229,6 +235,25 @@ func median(_ values: UnsafeMutableBufferPointer<Float>) -> Float {
     // After selection, everything below index n/2 is <= upper: the lower middle is their maximum.
     var lower = -Float.infinity
     for i in 0..<(n / 2) { lower = max(lower, values[i]) }
+    return 0.5 * (lower + upper)
+}
+
+/// The median of `count` values of which all but `rises` are 0 and the rest, all positive, are the first `rises`
+/// of `values` (reordered): as `median` on all of them, without the zeros.
+func medianOfRises(_ values: UnsafeMutableBufferPointer<Float>, rises: Int, count n: Int) -> Float {
+    guard n > 0 else { return .nan }
+    let zeros = n - rises
+    let positives = UnsafeMutableBufferPointer(rebasing: values[0..<rises])
+    // The k-th smallest of all values: 0 among the zeros, else the (k - zeros)-th rise.
+    let upperIndex = n / 2
+    guard upperIndex >= zeros else { return 0 }
+    let upper = select(positives, upperIndex - zeros)
+    if n % 2 == 1 { return upper }
+    let lowerIndex = upperIndex - 1
+    guard lowerIndex >= zeros else { return 0.5 * upper }
+    // After selection, the rises before the upper middle are <= it: the lower middle is their maximum.
+    var lower = -Float.infinity
+    for i in 0..<(lowerIndex - zeros + 1) { lower = max(lower, positives[i]) }
     return 0.5 * (lower + upper)
 }
 

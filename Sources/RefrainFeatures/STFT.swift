@@ -95,24 +95,38 @@ func forEachSpectrum(_ signal: [Float], parameters: STFTParameters, scale: Spect
     let n = parameters.fftSize, hop = parameters.hopLength, bins = parameters.binCount
     let frames = parameters.frameCount(sampleCount: signal.count)
     guard frames > 0 else { return }
-    let padded = paddedSignal(signal, parameters: parameters)
+    // Zero padding is not materialized: frames inside the signal are read in place, the few reaching past
+    // either end are assembled with their zeros. Reflection is copied out once.
+    let reflect = parameters.center && parameters.padMode == .reflect
+    let source = reflect ? paddedSignal(signal, parameters: parameters) : signal
+    let lead = parameters.center && !reflect ? n / 2 : 0  // samples of zeros before `source`
     let window = centred(hannWindow(parameters.windowLength), in: n)
     let workers = max(1, min(threads, frames / 16))
     let chunk = (frames + workers - 1) / workers
     withoutActuallyEscaping(body) { body in
-        padded.withUnsafeBufferPointer { xp in
+        source.withUnsafeBufferPointer { xp in
             window.withUnsafeBufferPointer { wp in
-                let shared = UncheckedSendable((xp.baseAddress!, wp.baseAddress!, output, body))
+                let shared = UncheckedSendable((xp, wp.baseAddress!, output, body))
                 DispatchQueue.concurrentPerform(iterations: workers) { worker in
                     let (x, w, output, body) = shared.value
                     let lo = worker * chunk, hi = min(frames, lo + chunk)
                     guard lo < hi else { return }
                     let fft = RealFFT(size: n)
                     let scratch = UnsafeMutablePointer<Float>.allocate(capacity: bins)
-                    defer { scratch.deallocate() }
+                    let edge = UnsafeMutablePointer<Float>.allocate(capacity: n)
+                    defer { scratch.deallocate(); edge.deallocate() }
                     for t in lo..<hi {
                         let row = output.map { $0 + t * bins } ?? scratch
-                        fft.forward(fill: { multiply(x + t * hop, w, into: $0, count: n) },
+                        let start = t * hop - lead
+                        var frame = UnsafePointer(edge)
+                        if start >= 0 && start + n <= x.count {
+                            frame = x.baseAddress! + start
+                        } else {
+                            let from = max(0, start), to = min(x.count, start + n)
+                            edge.update(repeating: 0, count: n)
+                            if from < to { (edge + (from - start)).update(from: x.baseAddress! + from, count: to - from) }
+                        }
+                        fft.forward(fill: { multiply(frame, w, into: $0, count: n) },
                                     read: { squaredMagnitudes($0, into: row, count: bins, root: scale == .magnitude) })
                         if output == nil { body(t, row) }
                     }

@@ -23,6 +23,8 @@ struct RefrainCommand: ParsableCommand {
     /// Like ArgumentParser's `main()`, but every `RefrainError` prints as one line `error: ...` on
     /// standard error with exit status 1.
     static func main() {
+        // Commands analyse file after file; their large buffers are reused rather than mapped afresh.
+        ProcessMemory.keepFreedBuffers()
         do {
             var command = try parseAsRoot()
             try command.run()

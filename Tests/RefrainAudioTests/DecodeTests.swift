@@ -122,6 +122,44 @@ final class DecodeTests: XCTestCase {
         }
     }
 
+    /// 16-bit PCM is read as integers and mixed here: the result must be libsndfile's float reading to the bit,
+    /// `a / 32768` for one channel and the mean of `a / 32768` and `b / 32768` for two, extremes included.
+    func testPCM16IsReadExactly() throws {
+        var state: UInt32 = 99
+        let frames = 1003  // not a multiple of the eight frames converted at a time
+        for channels in [1, 2] {
+            var values = (0..<(frames * channels)).map { _ -> Int16 in
+                state = state &* 1_664_525 &+ 1_013_904_223
+                return Int16(truncatingIfNeeded: state >> 16)
+            }
+            values[0] = .min; values[channels] = .max; values[2 * channels] = -1
+            if channels == 2 { values[1] = .min; values[3] = .max; values[5] = 1 }
+            let url = directory.appendingPathComponent("pcm16-\(channels).wav")
+            try wav16(values, channels: channels).write(to: url)
+            let decoded = try AudioDecoder(targetSampleRate: nil).decode(url)
+            XCTAssertEqual(decoded.signal.samples.count, frames)
+            for f in 0..<frames {
+                let expected = channels == 1
+                    ? Float(values[f]) / 32768
+                    : (Float(values[2 * f]) / 32768 + Float(values[2 * f + 1]) / 32768) * 0.5
+                XCTAssertEqual(decoded.signal.samples[f], expected, "\(channels) channel(s), frame \(f)")
+            }
+        }
+    }
+
+    /// A canonical 44-byte-header WAV of 16-bit samples at 44.1 kHz.
+    private func wav16(_ samples: [Int16], channels: Int) -> Data {
+        var data = Data()
+        func u32(_ v: Int) { withUnsafeBytes(of: UInt32(v).littleEndian) { data.append(contentsOf: $0) } }
+        func u16(_ v: Int) { withUnsafeBytes(of: UInt16(v).littleEndian) { data.append(contentsOf: $0) } }
+        data.append(contentsOf: Array("RIFF".utf8)); u32(36 + 2 * samples.count)
+        data.append(contentsOf: Array("WAVEfmt ".utf8)); u32(16); u16(1); u16(channels); u32(44100)
+        u32(44100 * 2 * channels); u16(2 * channels); u16(16)
+        data.append(contentsOf: Array("data".utf8)); u32(2 * samples.count)
+        for v in samples { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
+        return data
+    }
+
     func testResampleLengthAndIdentity() throws {
         let x = (0..<1001).map { Float(sin(Double($0) * 0.01)) }
         XCTAssertEqual(try resample(x, from: 44100, to: 22050).count, 501)
@@ -147,19 +185,20 @@ final class DecodeTests: XCTestCase {
 final class ParallelResampleTests: XCTestCase {
     /// The two-thread split gives the one-pass result (to rounding), for a whole and a fractional rate ratio.
     func testSplitEqualsOnePass() throws {
-        let n = 1_200_001
+        for n in [1_200_001, 300_007] {
         var state: UInt32 = 12345
         let x = (0..<n).map { i -> Float in
             state = state &* 1_664_525 &+ 1_013_904_223
             return 0.3 * sin(Float(i) * 0.01) + Float(state >> 8) / Float(1 << 24) * 0.1 - 0.05
         }
-        for (from, to) in [(44100.0, 22050.0), (48000.0, 22050.0), (4.0, 1.0)] {
+        for (from, to) in [(44100.0, 22050.0), (48000.0, 22050.0), (4.0, 1.0), (2.0, 1.0)] {
             let split = try resample(x, from: from, to: to)
             let single = try resample(x, from: from, to: to, parallel: false)
             XCTAssertEqual(split.count, single.count)
             let diff = zip(split, single).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
-            print("parallel resample \(from) -> \(to): max |split - one pass| = \(diff)")
+            print("parallel resample of \(n) samples \(from) -> \(to): max |split - one pass| = \(diff)")
             XCTAssertLessThanOrEqual(diff, 1e-5)
+        }
         }
     }
 }

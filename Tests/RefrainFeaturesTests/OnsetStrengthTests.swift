@@ -1,5 +1,6 @@
 import Foundation
 import RefrainFeatures
+import RefrainMath
 import RefrainTestSupport
 import XCTest
 
@@ -14,6 +15,40 @@ final class OnsetStrengthTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(r, 0.999, "\(name) \(fixture): correlation \(r)", file: file, line: line)
         XCTAssertLessThan(relativeMaxError(ours.strength, ref), 1e-4, "\(name) \(fixture)", file: file, line: line)
         XCTAssertTrue(ours.strength.allSatisfy { $0.isFinite }, file: file, line: line)
+    }
+
+    /// The median flux skips the bins that do not rise; against `np.median` semantics done by sorting, on
+    /// spectrograms where no bin, every bin, about half of them or exactly half of them rise, for odd and even
+    /// bin counts.
+    func testMedianFluxEqualsSortedMedian() throws {
+        var state: UInt64 = 7
+        func next() -> Float {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Float(state >> 40) / Float(1 << 24)
+        }
+        for bins in [1, 2, 7, 128, 129] {
+            let frames = 40
+            var s = Matrix(rows: frames, cols: bins)
+            for t in 0..<frames {
+                for f in 0..<bins {
+                    switch t % 5 {
+                    case 0: s[t, f] = 0                                // flat: nothing rises
+                    case 1: s[t, f] = 1 + next()                       // everything rises from the row before
+                    case 2: s[t, f] = f % 2 == 0 ? 5 : -5              // exactly every other bin rises next
+                    default: s[t, f] = (next() * 8).rounded() / 4      // ties and random rises
+                    }
+                }
+            }
+            let ours = try onsetStrength(spectrogram: s, hopLength: 512, sampleRate: 22050,
+                                         parameters: OnsetParameters(center: false, aggregate: .median))
+            XCTAssertEqual(ours.strength.count, frames)
+            XCTAssertEqual(ours.strength[0], 0)
+            for t in 1..<frames {
+                let rises = (0..<bins).map { max(0, s[t, $0] - s[t - 1, $0]) }.sorted()
+                let expected = bins % 2 == 1 ? rises[bins / 2] : 0.5 * (rises[bins / 2 - 1] + rises[bins / 2])
+                XCTAssertEqual(ours.strength[t], expected, "bins \(bins), frame \(t)")
+            }
+        }
     }
 
     func testMeanMatchesLibrosa() throws {
