@@ -90,22 +90,22 @@ public final class CQT: Sendable {
         let bins = configuration.binCount
         var values = Matrix(rows: frames, cols: bins)
         // The signal at every level is the one before halved in rate; librosa also scales each halving by
-        // sqrt(2), which is folded into the octave's gain here. Levels are made on this thread while the octaves
-        // already made are analysed on the others, in blocks of frames so that every core stays busy.
-        let blocks = frames >= 256 ? 4 : 1
-        let group = DispatchGroup()
+        // sqrt(2), which is folded into the octave's gain here. One thread makes the levels one after another
+        // while the other cores analyse the octaves already made, in blocks of frames; it joins them when the
+        // levels are done. Early downsampling comes first, on every core, as nothing can be analysed before it.
+        let blockFrames = 512
+        let first = earlyDownsampling > 0 ? try resample(samples, from: Double(factor), to: 1) : samples
         try values.storage.withUnsafeMutableBufferPointer { out in
             let output = UncheckedSendable(out.baseAddress!)
-            defer { group.wait() }
-            var level = earlyDownsampling > 0 ? try resample(samples, from: Double(factor), to: 1) : samples
-            for index in 0...(octaves.last?.level ?? 0) {
-                if index > 0 { level = try resample(level, from: 2, to: 1) }
-                let signal = level
-                for octave in octaves where octave.level == index {
-                    for block in 0..<blocks {
-                        let range = (frames * block / blocks)..<(frames * (block + 1) / blocks)
-                        DispatchQueue.global().async(group: group) {
-                            Self.respond(octave, signal: signal, frames: range, bins: bins, into: output.value)
+            try ProducedWork.run { work in
+                var level = first
+                for index in 0...(octaves.last?.level ?? 0) {
+                    if index > 0 { level = try resample(level, from: 2, to: 1, parallel: false) }
+                    let signal = level
+                    for octave in octaves where octave.level == index {
+                        for start in stride(from: 0, to: frames, by: blockFrames) {
+                            let range = start..<min(frames, start + blockFrames)
+                            work.add { Self.respond(octave, signal: signal, frames: range, bins: bins, into: output.value) }
                         }
                     }
                 }
