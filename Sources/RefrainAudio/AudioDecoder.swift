@@ -136,6 +136,10 @@ public struct AudioDecoder: Sendable {
         var signal = AudioSignal(samples: mono, sampleRate: Double(rate))
         if let target = targetSampleRate, target != signal.sampleRate {
             signal = try signal.resampled(to: target)
+            // Finite float samples can still be too large to filter (a damaged or hostile float file).
+            guard allFinite(signal.samples) else {
+                throw RefrainError.invalidFile(name, "sample values too large to resample (beyond the range of Float32 once filtered)")
+            }
         }
         return DecodedAudio(signal: signal, info: fileInfo)
     }

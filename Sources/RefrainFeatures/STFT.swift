@@ -170,23 +170,6 @@ private func squaredMagnitudes(_ spectrum: UnsafePointer<Float>, into out: Unsaf
     }
 }
 
-/// Whether every value is finite (no NaN, no infinity), checked eight lanes at a time: `x - x` is 0
-/// for finite `x` and NaN otherwise.
-func allFinite(_ values: [Float]) -> Bool {
-    values.withUnsafeBufferPointer { p in
-        var acc = SIMD8<Float>()
-        var i = 0
-        while i + 8 <= p.count {
-            let v = UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: SIMD8<Float>.self)
-            acc += v - v
-            i += 8
-        }
-        var tail: Float = 0
-        while i < p.count { tail += p[i] - p[i]; i += 1 }
-        return (acc.sum() + tail) == 0
-    }
-}
-
 /// The signal with the centring pad applied (or unchanged when `center` is false).
 func paddedSignal(_ signal: [Float], parameters: STFTParameters) -> [Float] {
     guard parameters.center else { return signal }

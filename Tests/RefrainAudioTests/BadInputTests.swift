@@ -79,6 +79,27 @@ final class BadInputTests: XCTestCase {
         expectError(try file("inf.wav", wav(bits: 32, format: 3, payload: inf)), .invalidFile, containing: "non-finite")
     }
 
+    /// Finite float samples near Float32's limit overflow the resampling filter: an error, not infinite audio
+    /// (found by `scripts/fuzz.sh audio`).
+    func testSamplesTooLargeToResample() throws {
+        let huge: [Float] = (0..<800).map { $0 % 2 == 0 ? 3e38 : -3e38 }
+        let payload = huge.flatMap { v in withUnsafeBytes(of: v.bitPattern.littleEndian) { Array($0) } }
+        let url = try file("huge.wav", wav(rate: 8000, bits: 32, format: 3, payload: payload))
+        expectError(url, .invalidFile, containing: "too large to resample")
+        // At its own rate there is nothing to filter: the samples are finite and read as they are.
+        XCTAssertEqual(try AudioDecoder(targetSampleRate: nil).decode(url).signal.samples, huge)
+    }
+
+    /// Inputs `scripts/fuzz.sh audio` found, kept as they were found: from a file and from memory, each gives
+    /// finite audio or a one-line `RefrainError`.
+    func testFuzzFindingsStayHandled() throws {
+        for name in ["float-overflows-resampler.wav"] {
+            let url = Fixtures.url("audio/hostile/\(name)")
+            expectError(url, .invalidFile, containing: "too large to resample")
+            XCTAssertThrowsError(try AudioDecoder().decode(data: try Data(contentsOf: url), name: name))
+        }
+    }
+
     func testAbsurdSampleRate() throws {
         expectError(try file("rate.wav", wav(rate: 3, payload: [UInt8](repeating: 0, count: 100))),
                     .invalidFile, containing: "sample rate")

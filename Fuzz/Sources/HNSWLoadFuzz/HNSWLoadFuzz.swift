@@ -1,5 +1,6 @@
 import CHNSW
 import Foundation
+import FuzzDriver
 
 /// libFuzzer entry point for the HNSW graph loader (`chnsw_load`): any file must load or be refused with an
 /// error, never crash; a graph that loads must answer a search. The graphs are 4-dimensional, L2.
@@ -22,12 +23,6 @@ public func hnswLoadFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 /// One scratch file per fuzzing process.
 let scratchPath = FileManager.default.temporaryDirectory.appendingPathComponent("hnsw-fuzz-\(getpid()).bin").path
 
-@_silgen_name("LLVMFuzzerRunDriver")
-func llvmFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
-
 /// Writes small valid graphs (1, 7 and 60 points) into `folder`: the seeds a fuzzing run mutates.
 func writeSeeds(to folder: String) -> CInt {
     var error = [CChar](repeating: 0, count: 256)
@@ -44,13 +39,8 @@ func writeSeeds(to folder: String) -> CInt {
     return 0
 }
 
-/// `HNSWLoadFuzz --seeds DIR` writes the seed graphs; anything else goes to libFuzzer's driver.
+/// `HNSWLoadFuzz --seeds DIR` writes the seed files; anything else goes to libFuzzer's driver.
 @_cdecl("HNSWLoadFuzz_main")
-public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    if argc == 3, let flag = argv?[1], String(cString: flag) == "--seeds", let folder = argv?[2] {
-        return writeSeeds(to: String(cString: folder))
-    }
-    var count = argc
-    var arguments = argv
-    return llvmFuzzerRunDriver(&count, &arguments) { data, size in hnswLoadFuzz(data, size) }
+public func harnessMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    fuzzMain(argc, argv, writeSeeds: writeSeeds(to:)) { data, size in hnswLoadFuzz(data, size) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import FuzzDriver
 import RefrainSymbolic
 
 /// libFuzzer entry point: any bytes must give a score or a `RefrainError`, never a crash or a hang. A score
@@ -20,16 +21,8 @@ public func midiReaderFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-/// SwiftPM links an executable's `main` to `<module>_main`; this one hands control to libFuzzer's driver.
-@_silgen_name("LLVMFuzzerRunDriver")
-func llvmFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
-
+/// Hands control to libFuzzer's driver.
 @_cdecl("MIDIReaderFuzz_main")
-public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var count = argc
-    var arguments = argv
-    return llvmFuzzerRunDriver(&count, &arguments) { data, size in midiReaderFuzz(data, size) }
+public func harnessMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    fuzzMain(argc, argv) { data, size in midiReaderFuzz(data, size) }
 }

@@ -1,0 +1,16 @@
+/// Whether every value is finite (no NaN, no infinity), checked eight lanes at a time: `x - x` is 0
+/// for finite `x` and NaN otherwise.
+public func allFinite(_ values: [Float]) -> Bool {
+    values.withUnsafeBufferPointer { p in
+        var acc = SIMD8<Float>()
+        var i = 0
+        while i + 8 <= p.count {
+            let v = UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: SIMD8<Float>.self)
+            acc += v - v
+            i += 8
+        }
+        var tail: Float = 0
+        while i < p.count { tail += p[i] - p[i]; i += 1 }
+        return (acc.sum() + tail) == 0
+    }
+}
