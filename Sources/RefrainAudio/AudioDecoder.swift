@@ -6,7 +6,9 @@ import Foundation
 /// is resampled with soxr at high quality (see `resample(_:from:to:)`).
 ///
 /// Bad input never crashes or hangs: a missing, empty, unreadable, truncated, non-finite, absurd or
-/// over-long file throws a `RefrainError` whose message names the problem in one line.
+/// over-long file throws a `RefrainError` whose message names the problem in one line. Files cut short are
+/// found by their containers (`ContainerLength`, `MPEGStream`), since libsndfile decodes most of them as
+/// shorter recordings; a variable-bitrate MP3 whose length libsndfile underestimates is repaired in memory.
 public struct AudioDecoder: Sendable {
     /// Output sample rate in Hz (default 22050, the rate of most MIR features); nil keeps the file's rate.
     public var targetSampleRate: Double?
@@ -32,19 +34,21 @@ public struct AudioDecoder: Sendable {
         guard !isDirectory.boolValue else { throw RefrainError.invalidFile(path, "is a directory, not an audio file") }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
         if size == 0 { throw RefrainError.invalidFile(path, "empty file") }
-        let prefix = (try? FileHandle(forReadingFrom: url)).flatMap { handle in
-            defer { try? handle.close() }
-            return try? handle.read(upToCount: 3)
-        } ?? Data()
-        return try MPEGNoiseSilencer.run(silenced: MPEGNoiseSilencer.looksLikeMPEG(prefix)) {
+        let source = ByteSource(url: url)
+        return try MPEGNoiseSilencer.run(silenced: MPEGNoiseSilencer.looksLikeMPEG(source?.bytes(at: 0, count: 3) ?? [])) {
             var info = SF_INFO()
             guard let file = sf_open(path, Int32(SFM_READ), &info) else {
                 throw RefrainError.invalidFile(path, openFailure())
             }
             defer { sf_close(file) }
-            return try read(file, info: info, name: path) {
-                var again = SF_INFO()
-                return sf_open(path, Int32(SFM_READ), &again)
+            switch try inspect(source, info: info, name: path) {
+            case .repaired(let bytes):
+                return try decodeMemory(bytes, name: path, inspecting: false)
+            case .intact(let exactMPEGLength):
+                return try read(file, info: info, name: path, exactMPEGLength: exactMPEGLength) {
+                    var again = SF_INFO()
+                    return sf_open(path, Int32(SFM_READ), &again)
+                }
             }
         }
     }
@@ -53,24 +57,64 @@ public struct AudioDecoder: Sendable {
     /// `name` only labels error messages.
     public func decode(data: Data, name: String = "audio data") throws -> DecodedAudio {
         guard !data.isEmpty else { throw RefrainError.invalidFile(name, "empty file") }
-        let source = MemorySource(data)
+        return try decodeMemory([UInt8](data), name: name, inspecting: true)
+    }
+
+    private func decodeMemory(_ bytes: [UInt8], name: String, inspecting: Bool) throws -> DecodedAudio {
+        let source = MemorySource(bytes)
         var io = MemorySource.virtualIO
         var info = SF_INFO()
         let opaque = Unmanaged.passUnretained(source).toOpaque()
         return try withExtendedLifetime(source) {
-            try MPEGNoiseSilencer.run(silenced: MPEGNoiseSilencer.looksLikeMPEG(data.prefix(3))) {
+            try MPEGNoiseSilencer.run(silenced: MPEGNoiseSilencer.looksLikeMPEG(bytes.prefix(3))) {
                 guard let file = sf_open_virtual(&io, Int32(SFM_READ), &info, opaque) else {
                     throw RefrainError.invalidFile(name, openFailure())
                 }
                 defer { sf_close(file) }
-                return try read(file, info: info, name: name)
+                // A repaired file announces the walked length, an estimate of what libmpg123 will decode.
+                let inspection = inspecting ? try inspect(ByteSource(bytes: bytes), info: info, name: name)
+                                            : .intact(exactMPEGLength: false)
+                switch inspection {
+                case .repaired(let repaired):
+                    return try decodeMemory(repaired, name: name, inspecting: false)
+                case .intact(let exactMPEGLength):
+                    return try read(file, info: info, name: name, exactMPEGLength: exactMPEGLength)
+                }
             }
         }
     }
 
+    /// What the container checks found in a file libsndfile opened.
+    private enum Inspection {
+        /// Whole as far as its container tells; `exactMPEGLength` when an MPEG file announces its length.
+        case intact(exactMPEGLength: Bool)
+        /// An MPEG file whose length libsndfile would underestimate, with a Xing frame that announces it.
+        case repaired([UInt8])
+    }
+
+    /// Reads the container beside libsndfile (see `ContainerLength` and `MPEGStream`): throws for a file cut
+    /// short; returns the repaired bytes of an MPEG file whose end libsndfile would not read.
+    private func inspect(_ source: ByteSource?, info: SF_INFO, name: String) throws -> Inspection {
+        guard let source else { return .intact(exactMPEGLength: false) }
+        if let reason = ContainerLength.truncation(in: source) {
+            throw RefrainError.invalidFile(name, "truncated: \(reason)")
+        }
+        guard (info.format & Int32(SF_FORMAT_TYPEMASK)) == Int32(SF_FORMAT_MPEG),
+              let stream = MPEGStream.scan(source) else { return .intact(exactMPEGLength: false) }
+        let claimed = Int(info.frames)
+        let tolerance = max(2 * stream.first.sampleCount, claimed / 100)
+        if claimed < Int(Int64.max / 2) && stream.sampleCount > claimed + tolerance,
+           stream.frameCount <= Int(UInt32.max), let repaired = stream.withLengthHeader(source.all()) {
+            return .repaired(repaired)
+        }
+        return .intact(exactMPEGLength: stream.hasLengthHeader)
+    }
+
     /// Reads the whole of `file` as mono. `reopen` opens a second handle on the same file: a long file whose
     /// format seeks to exact frames is then read as two halves on two threads.
-    private func read(_ file: OpaquePointer, info: SF_INFO, name: String,
+    /// `exactMPEGLength`: the length libsndfile reports for an MPEG file is announced by the file, not
+    /// estimated, and the file must deliver it (to within two frames).
+    private func read(_ file: OpaquePointer, info: SF_INFO, name: String, exactMPEGLength: Bool,
                       reopen: (() -> OpaquePointer?)? = nil) throws -> DecodedAudio {
         let channels = Int(info.channels), rate = Int(info.samplerate)
         guard Self.acceptedChannels.contains(channels) else {
@@ -126,9 +170,11 @@ public struct AudioDecoder: Sendable {
             throw RefrainError.invalidFile(name, "decoding failed after \(count) frames (\(String(cString: sf_strerror(file))))")
         }
         guard !mono.isEmpty else { throw RefrainError.invalidFile(name, "contains no decodable audio samples (empty, truncated or damaged)") }
-        // Formats with an exact length in their header (not MPEG, whose length is an estimate) must deliver it.
+        // Formats with an exact length in their header must deliver it; MPEG files only when they announce
+        // theirs (otherwise it is an estimate), and to within two frames (2304 samples).
         let isMPEG = (info.format & Int32(SF_FORMAT_TYPEMASK)) == Int32(SF_FORMAT_MPEG)
-        if !isMPEG && claimed > 0 && claimed < Int(Int64.max / 2) && mono.count < claimed {
+        let slack = isMPEG ? 2304 : 0
+        if (!isMPEG || exactMPEGLength) && claimed > 0 && claimed < Int(Int64.max / 2) && mono.count + slack < claimed {
             throw RefrainError.invalidFile(name, "truncated: the header announces \(claimed) frames but only \(mono.count) could be decoded")
         }
         let formatName = Self.formatName(info.format)
@@ -229,7 +275,7 @@ final class MemorySource {
     let bytes: [UInt8]
     var position = 0
 
-    init(_ data: Data) { bytes = [UInt8](data) }
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
 
     static var virtualIO: SF_VIRTUAL_IO {
         SF_VIRTUAL_IO(
