@@ -22,6 +22,7 @@ struct MPEGStream {
     static let searchBytes = 1 << 16
 
     /// Walks the frames of `source`; nil when no two consecutive frames are found near its start.
+    /// Reads the file once, front to back: the work grows with its length, whatever its bytes.
     static func scan(_ source: ByteSource) -> MPEGStream? {
         var audio = 0
         let id3 = source.bytes(at: 0, count: 10)
@@ -29,17 +30,13 @@ struct MPEGStream {
             let size = id3[6..<10].reduce(0) { $0 << 7 | Int($1 & 0x7F) }
             audio = 10 + size + (id3[5] & 0x10 != 0 ? 10 : 0)
         }
-        guard let (start, first) = nextFrame(source, from: audio, like: nil) else { return nil }
+        var reader = HeaderReader(source: source)
+        guard let (start, first) = reader.nextFrame(from: audio, like: nil) else { return nil }
         var offset = start, frames = 0, samples = 0
-        var buffer = [UInt8](), bufferStart = 0
         while offset + 4 <= source.size {
-            if offset + 4 > bufferStart + buffer.count {
-                buffer = source.bytes(at: offset, count: 1 << 20)
-                bufferStart = offset
-            }
-            guard let header = MPEGFrameHeader(buffer, at: offset - bufferStart), header.continues(first) else {
+            guard let header = reader.header(at: offset), header.continues(first) else {
                 // Damaged bytes between frames: go on at the next pair of frames, as the decoder does.
-                guard let (next, _) = nextFrame(source, from: offset + 1, like: first) else { break }
+                guard let (next, _) = reader.nextFrame(from: offset + 1, like: first) else { break }
                 offset = next
                 continue
             }
@@ -51,24 +48,6 @@ struct MPEGStream {
         let announces = announcesLength(source.bytes(at: start, count: first.byteCount), first)
         return MPEGStream(start: start, first: first, frameCount: frames,
                           sampleCount: samples - (announces ? first.sampleCount : 0), hasLengthHeader: announces)
-    }
-
-    /// The first offset within `searchBytes` of `from` holding a frame header followed by another of the
-    /// same stream (or by the end of the file); with `like`, only frames of that stream count.
-    private static func nextFrame(_ source: ByteSource, from: Int, like: MPEGFrameHeader?) -> (Int, MPEGFrameHeader)? {
-        let window = source.bytes(at: from, count: searchBytes + 4)
-        var i = 0
-        while i + 4 <= window.count && i < searchBytes {
-            if let header = MPEGFrameHeader(window, at: i), like.map(header.continues) ?? true {
-                let next = from + i + header.byteCount
-                if next == source.size { return (from + i, header) }
-                if let following = MPEGFrameHeader(source.bytes(at: next, count: 4), at: 0), following.continues(header) {
-                    return (from + i, header)
-                }
-            }
-            i += 1
-        }
-        return nil
     }
 
     /// Whether `frame` (a whole first frame) is a Layer III Xing/Info frame with a frame count, or a VBRI frame.
@@ -99,6 +78,40 @@ struct MPEGStream {
                 + [UInt8(count >> 24), UInt8(count >> 16 & 0xFF), UInt8(count >> 8 & 0xFF), UInt8(count & 0xFF)]
             frame.replaceSubrange((4 + side)..<(4 + side + 12), with: fields)
             return Array(bytes[..<start]) + frame + bytes[start...]
+        }
+        return nil
+    }
+}
+
+/// Frame headers read from a `ByteSource` through a 1 MiB buffer that moves forward with the walk.
+private struct HeaderReader {
+    let source: ByteSource
+    private var buffer = [UInt8]()
+    private var bufferStart = 0
+
+    init(source: ByteSource) { self.source = source }
+
+    /// The header at byte `offset`, if one is there.
+    mutating func header(at offset: Int) -> MPEGFrameHeader? {
+        guard offset >= 0, offset + 4 <= source.size else { return nil }
+        if offset < bufferStart || offset + 4 > bufferStart + buffer.count {
+            bufferStart = max(0, offset - 4096)  // some bytes behind, for the step back after a look ahead
+            buffer = source.bytes(at: bufferStart, count: 1 << 20)
+        }
+        return MPEGFrameHeader(buffer, at: offset - bufferStart)
+    }
+
+    /// The first offset within `MPEGStream.searchBytes` of `from` holding a frame header followed by another
+    /// of the same stream (or by the end of the file); with `like`, only frames of that stream count.
+    mutating func nextFrame(from: Int, like: MPEGFrameHeader?) -> (Int, MPEGFrameHeader)? {
+        var offset = from
+        while offset + 4 <= source.size && offset < from + MPEGStream.searchBytes {
+            if let header = header(at: offset), like.map(header.continues) ?? true {
+                let next = offset + header.byteCount
+                if next == source.size { return (offset, header) }
+                if let following = self.header(at: next), following.continues(header) { return (offset, header) }
+            }
+            offset += 1
         }
         return nil
     }

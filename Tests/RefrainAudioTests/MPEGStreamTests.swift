@@ -120,6 +120,17 @@ final class MPEGStreamTests: XCTestCase {
         }
     }
 
+    /// A junk byte after every third frame of a 4 MB stream: each gap is stepped over and every frame counted.
+    func testWalkStepsOverManyGaps() throws {
+        let frame: [UInt8] = [0xFF, 0xFB, 0x90, 0x44] + [UInt8](repeating: 0, count: 413)
+        let group = frame + frame + frame + [0x55]
+        let repeats = 4_000_000 / group.count
+        let bytes = (0..<repeats).flatMap { _ in group }
+        let stream = try XCTUnwrap(MPEGStream.scan(ByteSource(bytes: bytes)))
+        XCTAssertEqual(stream.frameCount, 3 * repeats)
+        XCTAssertFalse(stream.hasLengthHeader)
+    }
+
     func testRepairNeedsLayerIII() throws {
         let stream = MPEGStream(start: 0, first: try XCTUnwrap(MPEGFrameHeader(0xFF, 0xFD, 0xA4, 0x00)),
                                 frameCount: 10, sampleCount: 11520, hasLengthHeader: false)
