@@ -39,6 +39,8 @@ final class CommandErrorTests: XCTestCase {
             (try file("text.wav", Array("This is a text file, not a recording.\n".utf8)), "not a readable audio file", "not a readable audio file"),
             // Cut inside the header: the data chunk is gone.
             (try file("truncated.wav", Array(wav.prefix(30))), "not a readable audio file", "not a readable audio file"),
+            // Cut inside the sample data: libsndfile alone would decode the rest as a shorter recording.
+            (try file("cut.wav", Array(wav.prefix(wav.count * 6 / 10))), "truncated", "truncated"),
             (try file("garbage.mid", badChunk), "not a readable audio file", "declares 4294967295 bytes"),
             (try file("short.mid", Array("MThd".utf8) + [0, 0, 0, 6, 0]), "not a readable audio file", "MIDI"),
             // An MPEG frame header (MPEG-1 layer III, 128 kb/s, 44.1 kHz) and zeros: libsndfile's MP3 decoder
