@@ -72,7 +72,7 @@ struct MPEGStream {
             guard let header = MPEGFrameHeader(b0, b1 | 1, UInt8(index << 4) | (b2 & 0x0C), b3),
                   header.byteCount >= 4 + side + 12 else { continue }
             var frame = [UInt8](repeating: 0, count: header.byteCount)
-            frame[0] = b0; frame[1] = b1 | 1; frame[2] = UInt8(index << 4) | (b2 & 0x0C); frame[3] = b3
+            (frame[0], frame[1], frame[2], frame[3]) = header.bytes
             let count = UInt32(clamping: frameCount)
             let fields: [UInt8] = Array("Xing".utf8) + [0, 0, 0, 1]
                 + [UInt8(count >> 24), UInt8(count >> 16 & 0xFF), UInt8(count >> 8 & 0xFF), UInt8(count & 0xFF)]
