@@ -28,6 +28,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "refrain", targets: ["refrain"]),
+        .executable(name: "refrain-bench", targets: ["refrain-bench"]),
         .library(name: "Refrain", targets: ["Refrain"]),
     ],
     dependencies: [
@@ -57,6 +58,10 @@ let package = Package(
                 dependencies: ["RefrainMath", "RefrainAudio", "RefrainFeatures", "RefrainSymbolic", "RefrainAlign", "RefrainIndex"],
                 swiftSettings: vectorFlags),
         .executableTarget(name: "refrain",
+                          dependencies: ["Refrain", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: vectorFlags),
+        // Benchmarks against the peer libraries (librosa, pretty_midi, tslearn, dtaidistance, PyTorch, wrk).
+        .executableTarget(name: "refrain-bench",
                           dependencies: ["Refrain", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: vectorFlags),
 

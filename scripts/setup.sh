@@ -29,4 +29,5 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 swift build -c release --product refrain
+swift build -c release --product refrain-bench
 echo "setup: built $(pwd)/.build/release/refrain"

@@ -8,7 +8,7 @@ import Foundation
 /// OpenBLAS's pthread build keeps its worker threads spinning (`sched_yield`) for a while after every
 /// call. Refrain already runs independent work side by side (feature branches, search workers), so those
 /// spinning threads took a core from work that was ready to run: on a 2-core machine they were 11 % of all
-/// samples of `refrain bench features`. With one BLAS thread per caller, no core is ever spun away.
+/// samples of `refrain-bench features`. With one BLAS thread per caller, no core is ever spun away.
 public enum BLASThreads {
     /// Set once, before the first BLAS call of the process.
     static let single: Void = { openblas_set_num_threads(1) }()

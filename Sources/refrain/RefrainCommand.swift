@@ -11,7 +11,7 @@ struct RefrainCommand: ParsableCommand {
         version: refrainVersion,
         subcommands: [
             AlignCommand.self,
-            BenchCommand.self,
+            
             FeaturesCommand.self,
             DemoCommand.self,
             MIDICommand.self,

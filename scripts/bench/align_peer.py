@@ -1,4 +1,4 @@
-"""Peer timings for `refrain bench align`: dtaidistance, librosa and tslearn on the same sizes.
+"""Peer timings for `refrain-bench align`: dtaidistance, librosa and tslearn on the same sizes.
 
 Prints one JSON object per line: {"task": ..., "peer": ..., "cells_per_second": ...} or
 {"task": ..., "peer": ..., "error": ...}. Inputs are random with a fixed seed; the figure is the

@@ -1,4 +1,4 @@
-/* Plain C reference for `refrain bench align`: the standard DTW recurrence
+/* Plain C reference for `refrain-bench align`: the standard DTW recurrence
  * D[i][j] = c(i,j) + min(D[i-1][j-1], D[i-1][j], D[i][j-1]), two rows of memory, costs computed on
  * the fly (squared Euclidean over `dims` floats, or XOR + popcount of 16-bit hashes). This is what
  * one core does without lanes; the benchmark compiles it with `cc -O3 -march=native`.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Peer timing for `refrain bench features`: librosa 0.11 on the same file with the same parameters.
+"""Peer timing for `refrain-bench features`: librosa 0.11 on the same file with the same parameters.
 
 Stages (median seconds over --runs runs, after one warm-up run):
   decode    librosa.load(sr=None, mono=True)                  file -> mono float32 at the file's rate

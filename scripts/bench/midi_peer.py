@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Peer timing for `refrain bench midi`: pretty_midi parse + get_piano_roll(times=get_beats()) over every
+"""Peer timing for `refrain-bench midi`: pretty_midi parse + get_piano_roll(times=get_beats()) over every
 .mid file of a folder; prints `files_per_second X` (best of --passes)."""
 import argparse
 import os

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Refrain
 
-/// `refrain bench midi`: parse + beat-synchronous piano roll for every MIDI file of a folder, files per
+/// `refrain-bench midi`: parse + beat-synchronous piano roll for every MIDI file of a folder, files per
 /// second, against pretty_midi (`scripts/bench/midi_peer.py`) on the same files in the same run.
 struct MIDIBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Refrain
 
-/// `refrain bench retrieval`: the development benchmark of issue 5 on a folder of MIDI files.
+/// `refrain-bench retrieval`: the development benchmark of issue 5 on a folder of MIDI files.
 struct BenchRetrievalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "retrieval",

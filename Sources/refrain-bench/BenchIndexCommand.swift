@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Refrain
 
-/// `refrain bench index`: a synthetic collection of chroma-like `.npy` sequences, added through the real
+/// `refrain-bench index`: a synthetic collection of chroma-like `.npy` sequences, added through the real
 /// add path (files, hashing, both cores, durable writes, shingle graph), then excerpt queries with and
 /// without shingle pruning.
 struct BenchIndexCommand: ParsableCommand {

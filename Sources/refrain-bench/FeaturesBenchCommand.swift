@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Refrain
 
-/// `refrain bench features`: times the whole audio front end (decode, resample, CQT, chroma, onset strength,
+/// `refrain-bench features`: times the whole audio front end (decode, resample, CQT, chroma, onset strength,
 /// tempo + beats) stage by stage on a 44.1 kHz stereo file (synthesized unless `--file` is given), then the
 /// same pipeline end to end under one clock, and compares with librosa on the same file in the same run
 /// (scripts/bench/features_peer.py).
@@ -120,7 +120,7 @@ struct FeaturesBenchCommand: ParsableCommand {
             let oursCPU = cpuSamples.mapValues { $0.sorted()[$0.count / 2] }
             let duration = state.native.duration
             let peer = noPeer ? nil : runPeer(url)
-            print("refrain bench features: \(url.lastPathComponent), \(fmt(duration, 1)) s of audio, 44.1 kHz stereo -> 22050 Hz mono")
+            print("refrain-bench features: \(url.lastPathComponent), \(fmt(duration, 1)) s of audio, 44.1 kHz stereo -> 22050 Hz mono")
             print("median of \(runs) run(s); kernels built once beforehand in \(fmt(setup * 1000, 1)) ms (librosa builds them on every call)")
             print("")
             print("           ---------- wall clock ----------------   ---- CPU time, all threads ----")

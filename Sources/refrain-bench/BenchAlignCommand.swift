@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Refrain
 
-/// `refrain bench align`: cells per second of Refrain's DTW family against dtaidistance, librosa,
+/// `refrain-bench align`: cells per second of Refrain's DTW family against dtaidistance, librosa,
 /// tslearn (timed in the same run by `scripts/bench/align_peer.py`) and a plain C loop of the same
 /// recurrence (`scripts/bench/dtw_reference.c`, compiled here with `cc -O3 -march=native`).
 struct BenchAlignCommand: ParsableCommand {
@@ -24,7 +24,7 @@ struct BenchAlignCommand: ParsableCommand {
     func run() throws {
         let root = scriptsRoot()
         var rows: [Row] = []
-        print("refrain bench align (\(ProcessInfo.processInfo.activeProcessorCount) cores; figures are cells per second, best of several runs)")
+        print("refrain-bench align (\(ProcessInfo.processInfo.activeProcessorCount) cores; figures are cells per second, best of several runs)")
         print("peers: running scripts/bench/align_peer.py ...")
         let peers = peerRates(root: root)
         let cRef = referenceRates(root: root)
