@@ -61,8 +61,11 @@ let package = Package(
                           dependencies: ["Refrain", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: vectorFlags),
         // Benchmarks against the peer libraries (librosa, pretty_midi, tslearn, dtaidistance, PyTorch, wrk).
+        // Component benchmarks time one module's functions, so this target also sees the modules below Refrain.
         .executableTarget(name: "refrain-bench",
-                          dependencies: ["Refrain", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          dependencies: ["Refrain", "RefrainMath", "RefrainAudio", "RefrainFeatures", "RefrainSymbolic",
+                                         "RefrainAlign", "RefrainIndex",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: vectorFlags),
 
         .target(name: "RefrainTestSupport", path: "Tests/RefrainTestSupport"),
@@ -71,7 +74,8 @@ let package = Package(
         .testTarget(name: "RefrainFeaturesTests", dependencies: ["RefrainFeatures", "RefrainAudio", "RefrainTestSupport"]),
         .testTarget(name: "RefrainSymbolicTests", dependencies: ["RefrainSymbolic", "RefrainTestSupport"]),
         .testTarget(name: "RefrainAlignTests", dependencies: ["RefrainAlign", "RefrainTestSupport"]),
-        .testTarget(name: "RefrainTests", dependencies: ["Refrain", "RefrainTestSupport"]),
+        .testTarget(name: "RefrainTests", dependencies: ["Refrain", "RefrainMath", "RefrainAudio", "RefrainFeatures", "RefrainSymbolic",
+                                                       "RefrainAlign", "RefrainIndex", "RefrainTestSupport"]),
         .testTarget(name: "RefrainIndexTests", dependencies: ["RefrainIndex", "RefrainTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         // Runs the built `refrain` executable (Sources/refrain) as a user would.
         .testTarget(name: "RefrainCLITests", dependencies: ["RefrainMath", "RefrainAudio", "RefrainTestSupport"]),

@@ -1,4 +1,5 @@
 import Foundation
+import RefrainMath
 
 /// Soft-DTW (Cuturi & Blondel, "Soft-DTW: a Differentiable Loss Function for Time-Series", ICML 2017):
 /// DTW with the minimum replaced by the soft minimum `-γ log Σ exp(-x/γ)`, evaluated with the

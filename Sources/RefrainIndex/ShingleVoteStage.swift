@@ -41,7 +41,7 @@ public struct ShingleVoteStage: SearchStage {
         let reduced = index.pca.transform(shingles)
         let frameSeconds = sequence.frameRate > 0 ? 1 / sequence.frameRate : 0
         let allowed = Set(candidates.map(\.itemID))
-        let hits = try nearestItems(of: reduced, starts: starts, allowed: allowed, index: index)
+        let hits = try nearestItems(of: reduced, starts: starts, allowed: allowed, index: index, threads: query.threads)
         var votes: [Int64: Int] = [:]
         var offsets: [Int64: [Double]] = [:]
         for (q, queryStart) in starts.enumerated() {
@@ -71,13 +71,13 @@ public struct ShingleVoteStage: SearchStage {
 
     /// For every query shingle (row of `reduced`), the items among `allowed` that its `neighbours` nearest
     /// indexed shingles belong to, each once, with the index of the nearest shingle of that item. The
-    /// graph searches run on every core (they only read the graph).
+    /// graph searches run on `threads` threads (they only read the graph).
     func nearestItems(of reduced: Matrix, starts: [Int], allowed: Set<Int64>,
-                      index: ShingleIndex) throws -> [[(item: Int64, shingle: Int)]] {
+                      index: ShingleIndex, threads: Int) throws -> [[(item: Int64, shingle: Int)]] {
         var hits = [[(item: Int64, shingle: Int)]](repeating: [], count: starts.count)
         try reduced.storage.withUnsafeBufferPointer { buffer in
             try hits.withUnsafeMutableBufferPointer { out in
-                try concurrentForEach(starts.count) { q in
+                try concurrentForEach(starts.count, threads: threads) { q in
                     let row = UnsafeBufferPointer(rebasing: buffer[(q * reduced.cols)..<((q + 1) * reduced.cols)])
                     var seen = Set<Int64>()
                     var found: [(item: Int64, shingle: Int)] = []

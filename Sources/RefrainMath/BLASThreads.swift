@@ -3,7 +3,7 @@ import Dispatch
 import Foundation
 
 /// How Refrain runs OpenBLAS: its own thread pool is switched off, and large products are split by rows
-/// over the machine's cores by Refrain itself.
+/// over the caller's threads (`ComputeBudget`) by Refrain itself.
 ///
 /// OpenBLAS's pthread build keeps its worker threads spinning (`sched_yield`) for a while after every
 /// call. Refrain already runs independent work side by side (feature branches, search workers), so those
@@ -22,19 +22,19 @@ public enum BLASThreads {
     public static func prepare() { _ = single }
 
     /// Runs `body(rows)` over `count` rows: in one piece for small work, else in one contiguous block of
-    /// rows per core, concurrently.
-    public static func forEachRowBlock(count: Int, work: Int, _ body: @Sendable (Range<Int>) -> Void) {
-        let blocks = rowBlocks(count: count, work: work)
+    /// rows per thread, concurrently.
+    public static func forEachRowBlock(count: Int, work: Int, threads: Int = ComputeBudget.machine.threads,
+                                       _ body: @Sendable (Range<Int>) -> Void) {
+        let blocks = rowBlocks(count: count, work: work, threads: threads)
         guard blocks.count > 1 else { body(0..<count); return }
         DispatchQueue.concurrentPerform(iterations: blocks.count) { body(blocks[$0]) }
     }
 
-    /// The row blocks `forEachRowBlock` uses: one per core for work of at least `parallelWork`
+    /// The row blocks `forEachRowBlock` uses: one per thread for work of at least `parallelWork`
     /// multiply-adds, else one.
-    public static func rowBlocks(count: Int, work: Int) -> [Range<Int>] {
+    public static func rowBlocks(count: Int, work: Int, threads: Int = ComputeBudget.machine.threads) -> [Range<Int>] {
         prepare()
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        let blocks = work >= parallelWork ? max(1, min(cores, count)) : 1
+        let blocks = work >= parallelWork ? max(1, min(threads, count)) : 1
         return (0..<blocks).map { b in (count * b / blocks)..<(count * (b + 1) / blocks) }
     }
 }

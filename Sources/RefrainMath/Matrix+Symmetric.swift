@@ -4,12 +4,12 @@ import Dispatch
 extension Matrix {
     /// `scale * selfᵀ self`, `cols x cols` and symmetric: the scatter matrix of the rows (the covariance of
     /// centred samples with `scale = 1 / (rows - 1)`). BLAS `ssyrk`, one block of rows per core for large
-    /// inputs, the partial sums added.
-    public func gram(scale: Float = 1) -> Matrix {
+    /// inputs (at most `threads`), the partial sums added.
+    public func gram(scale: Float = 1, threads: Int = ComputeBudget.machine.threads) -> Matrix {
         let n = rows, d = cols
         var out = Matrix(rows: d, cols: d)
         guard n > 0, d > 0 else { return out }
-        let blocks = BLASThreads.rowBlocks(count: n, work: n * d * d / 2)
+        let blocks = BLASThreads.rowBlocks(count: n, work: n * d * d / 2, threads: threads)
         var partial = [Float](repeating: 0, count: blocks.count * d * d)
         storage.withUnsafeBufferPointer { x in
             partial.withUnsafeMutableBufferPointer { p in

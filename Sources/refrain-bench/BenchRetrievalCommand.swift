@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Refrain
+import RefrainIndex
 
 /// `refrain-bench retrieval`: the development benchmark of issue 5 on a folder of MIDI files.
 struct BenchRetrievalCommand: ParsableCommand {
@@ -20,7 +21,7 @@ struct BenchRetrievalCommand: ParsableCommand {
     @Option(help: "Cache folder for recordings, queries and the index.") var work = ".cache/bench-retrieval"
     @Option(help: "Write all results JSON here.") var results: String?
     @Option(help: "Pool the MIDI-to-audio CQT in blocks of this many seconds (0: per beat).")
-    var cqtBlockSeconds = RepresentationSettings().cqtBlockSeconds
+    var cqtBlockSeconds = CQTBeatsEncoder.Settings().blockSeconds
     @Option(help: "Tasks to evaluate, comma-separated (midi-to-audio, audio-match).") var tasks = "midi-to-audio,audio-match"
     @Option(help: "Add this many distractor items (features of the recordings no chosen query looks for, reversed in time, tempo-scaled, transposed) for a scale run.")
     var distractors = 0
@@ -32,7 +33,7 @@ struct BenchRetrievalCommand: ParsableCommand {
     var exhaustive = true
 
     func run() throws {
-        let overrides = try Searcher.Options.overrides(settings)
+        let overrides = try QueryOptions.overrides(settings)
         let workURL = URL(fileURLWithPath: work)
         var clock = Date()
         let set = try DevelopmentSet(corpus: URL(fileURLWithPath: corpus), directory: workURL, limit: limit) { line in
@@ -44,13 +45,11 @@ struct BenchRetrievalCommand: ParsableCommand {
         clock = Date()
         let indexURL = workURL.appendingPathComponent("index-\(set.recordings.count)")
         try? FileManager.default.removeItem(at: indexURL)
-        var representation = RepresentationSettings()
-        representation.cqtBlockSeconds = cqtBlockSeconds
-        let store = try IndexStore.create(at: indexURL, settings: .music(representation))
-        let analyzer = try AnalyzerRegistry.refrain().analyzer(for: store.settings)
-        let jobs = IndexAdder.jobs(for: set.recordings, analyzer: analyzer).jobs
-        let report = try IndexAdder.add(jobs, to: store, analyzer: analyzer, progress: ProgressReporter(total: jobs.count, label: "indexing"))
-        let stats = try IndexStats(store: store)
+        let encoderSettings = cqtBlockSeconds == 0 ? [:] : [CQTBeatsEncoder.name: ["cqt_block_seconds": String(cqtBlockSeconds)]]
+        let engine = try Engine.create(at: indexURL, layout: .music(settings: encoderSettings))
+        let jobs = try engine.jobs(for: set.recordings).jobs
+        let report = try engine.add(jobs, progress: ProgressReporter(total: jobs.count, label: "indexing"))
+        var stats = try engine.stats().stats
         print("add          \(report.added.count) items in \(fmt(Date().timeIntervalSince(clock), 1)) s: \(Int(report.realTimeFactor))x real time (decode + features, 2 threads), \(Int(stats.bytesPerItem / 1024)) KiB per item")
 
         func selection(_ queries: [EvalQuery]) -> [EvalQuery] {
@@ -60,35 +59,36 @@ struct BenchRetrievalCommand: ParsableCommand {
         }
         let selected = selection(set.midiQueries) + selection(set.audioQueries)
         if distractors > 0 {
+            let store = try IndexStore.open(at: indexURL, writable: true)
             let (adding, graph) = try Distractors.add(distractors, to: store, excluding: Set(selected.flatMap(\.relevant))) { done in
                 FileHandle.standardError.write(Data("\rdistractors \(done)/\(distractors)      ".utf8))
             }
-            let stats = try IndexStats(store: store)
+            stats = try engine.stats().stats
             print("")
             print("distractors  \(distractors) added in \(fmt(adding, 1)) s, shingle graph updated in \(fmt(graph, 1)) s; \(stats.itemCount) items, \(fmt(stats.totalDuration / 3600, 1)) h, \(Int(stats.bytesPerItem / 1024)) KiB per item")
         }
 
-        let searcher = try Searcher(directory: indexURL)
         var all: [QueryResult] = []
         let chosen = Set(tasks.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
-        let taskTable = [("MIDI to audio", set.midiQueries, RetrievalTask.midiToAudio, false),
-                    ("audio match", set.audioQueries, RetrievalTask.audioMatch, true)]
-        guard chosen.isSubset(of: taskTable.map(\.2.rawValue)) else {
+        let taskTable = [("MIDI to audio", set.midiQueries, MIDIToAudioTask().name, false),
+                         ("audio match", set.audioQueries, AudioMatchTask().name, true)]
+        guard chosen.isSubset(of: taskTable.map { $0.2 }) else {
             throw RefrainError.invalidArgument("unknown task in --tasks '\(tasks)' (midi-to-audio, audio-match)")
         }
-        for (name, everyQuery, task, transpose) in taskTable where chosen.contains(task.rawValue) {
+        for (name, everyQuery, task, transpose) in taskTable where chosen.contains(task) {
             let queries = selection(everyQuery)
             var pruned: [QueryResult] = [], everything: [QueryResult] = []
             var stageTimes = StageTimes()
             let progress = ProgressReporter(total: queries.count * (exhaustive ? 2 : 1), label: name)
             for query in queries {
                 for prune in exhaustive ? [true, false] : [true] {
-                    let options = Searcher.Options(prune: prune, transpositions: transpose, overrides: overrides)
-                    let (result, outcome) = try searcher.query(URL(fileURLWithPath: query.path), id: query.id, task: task,
-                                                               topK: 100, options: options)
+                    let options = QueryOptions(task: task, top: 100, prune: prune, transpositions: transpose, overrides: overrides,
+                                               id: query.id)
+                    let answer = try engine.query(.file(URL(fileURLWithPath: query.path)), options: options)
+                    let result = answer.result
                     if prune {
                         pruned.append(result)
-                        stageTimes.add(total: result.seconds, trace: outcome.trace)
+                        stageTimes.add(total: result.seconds, trace: answer.trace)
                     } else {
                         everything.append(result)
                     }

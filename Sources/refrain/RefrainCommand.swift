@@ -11,11 +11,10 @@ struct RefrainCommand: ParsableCommand {
         version: refrainVersion,
         subcommands: [
             AlignCommand.self,
-            
             FeaturesCommand.self,
             DemoCommand.self,
             MIDICommand.self,
-            IndexCommand.self, AddCommand.self, RemoveCommand.self, ListCommand.self, StatsCommand.self,
+            IndexCommand.self, AddCommand.self, RemoveCommand.self, ListCommand.self, StatsCommand.self, ReindexCommand.self,
             QueryCommand.self, EvalCommand.self,
         ]
     )
@@ -23,8 +22,11 @@ struct RefrainCommand: ParsableCommand {
     /// Like ArgumentParser's `main()`, but every `RefrainError` prints as one line `error: ...` on
     /// standard error with exit status 1.
     static func main() {
-        // Commands analyse file after file; their large buffers are reused rather than mapped afresh.
+        // Process-wide settings, made here by the executable (library code changes none): large buffers are
+        // reused rather than mapped afresh (commands analyse file after file), and libmpg123's notes on
+        // damaged MP3 data do not break the one-line errors.
         ProcessMemory.keepFreedBuffers()
+        AudioDecoder.silenceMPEGDecoderNotes()
         do {
             var command = try parseAsRoot()
             try command.run()

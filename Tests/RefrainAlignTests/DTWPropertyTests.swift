@@ -1,5 +1,6 @@
 import Foundation
 import RefrainAlign
+import RefrainMath
 import XCTest
 
 /// Properties that must hold for any input: identities, bounds, limits, derivatives.

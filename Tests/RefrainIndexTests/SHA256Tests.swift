@@ -1,5 +1,6 @@
 import Foundation
 import RefrainIndex
+import RefrainMath
 import RefrainTestSupport
 import XCTest
 

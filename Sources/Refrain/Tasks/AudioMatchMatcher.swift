@@ -1,4 +1,10 @@
 import Foundation
+import RefrainAlign
+import RefrainAudio
+import RefrainFeatures
+import RefrainIndex
+import RefrainMath
+import RefrainSymbolic
 
 /// Audio matching (Müller, Kurth & Clausen 2005, "Audio matching via chroma-based statistical features"):
 /// the query's CENS sequence, at several global tempi (`tempoFactors`, ±40 %) and optionally all twelve
@@ -29,7 +35,7 @@ public struct AudioMatchMatcher: SequenceMatcher {
                   transpositions: try spec.int("transpositions", default: 1))
     }
 
-    public var arrays: [String] { [FeatureName.cens] }
+    public var arrays: [String] { [CENSEncoder.name] }
 
     public func matches(_ query: SearchQuery, item: [String: StoredFeature], abandonAbove: Double) throws -> [SequenceMatch] {
         try Prepared(self, query: query).matches(query, item: item, abandonAbove: abandonAbove)
@@ -47,13 +53,16 @@ public struct AudioMatchMatcher: SequenceMatcher {
         /// Rows of `stacked` per version.
         let versions: [Range<Int>]
         let frameSeconds: Double
+        /// The query's frame times, for alignment paths.
+        let queryTimes: [Double]
 
         init(_ matcher: AudioMatchMatcher, query: SearchQuery) {
             self.matcher = matcher
-            guard let sequence = query.analysis.features[FeatureName.cens], sequence.frameCount > 0 else {
-                stacked = nil; versions = []; frameSeconds = 0.5
+            guard let sequence = query.analysis.features[CENSEncoder.name], sequence.frameCount > 0 else {
+                stacked = nil; versions = []; frameSeconds = 0.5; queryTimes = []
                 return
             }
+            queryTimes = sequence.times
             frameSeconds = sequence.frameRate > 0 ? 1 / sequence.frameRate : 0.5
             var parts: [Matrix] = []
             for shift in 0..<matcher.transpositions {
@@ -75,7 +84,7 @@ public struct AudioMatchMatcher: SequenceMatcher {
         var arrays: [String] { matcher.arrays }
 
         func matches(_ query: SearchQuery, item: [String: StoredFeature], abandonAbove: Double) throws -> [SequenceMatch] {
-            guard let stacked, let stored = item[FeatureName.cens], stored.values.frames > 0 else { return [] }
+            guard let stacked, let stored = item[CENSEncoder.name], stored.values.frames > 0 else { return [] }
             let search = try SubsequenceSearch(database: stored.values.matrix(), metric: .cosine)
             let weights = StepWeights.nonDiagonalPenalty(matcher.penalty)
             var found: [SequenceMatch] = []
@@ -86,8 +95,11 @@ public struct AudioMatchMatcher: SequenceMatcher {
                 let limit = abandonAbove.isFinite ? Float(abandonAbove * length) : .infinity
                 for match in try search.bestMatches(stacked, rows: rows, count: matcher.matchesPerItem, weights: weights,
                                                     abandonAbove: limit) {
+                    let path = query.wantsPath
+                        ? AlignmentPath.points(match.path, scaledFrames: rows.count, queryTimes: queryTimes, itemTimes: stored.times)
+                        : nil
                     found.append(SequenceMatch(score: Double(match.cost) / length, start: stored.times[match.start],
-                                               end: stored.times[match.end] + frameSeconds))
+                                               end: stored.times[match.end] + frameSeconds, path: path))
                 }
             }
             return AudioMatchMatcher.nonOverlapping(found, limit: matcher.matchesPerItem)

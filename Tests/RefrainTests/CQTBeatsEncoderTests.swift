@@ -1,8 +1,14 @@
 import Foundation
-import Refrain
+@testable import Refrain
+import RefrainAlign
+import RefrainAudio
+import RefrainFeatures
+import RefrainIndex
+import RefrainMath
+import RefrainSymbolic
 import XCTest
 
-final class MusicFeaturesTests: XCTestCase {
+final class CQTBeatsEncoderTests: XCTestCase {
     /// Four seconds of a C major arpeggio (one note per half second) at 22050 Hz.
     func arpeggio() -> AudioSignal {
         let rate = 22050.0
@@ -17,14 +23,17 @@ final class MusicFeaturesTests: XCTestCase {
 
     func testBeatAndBlockPooling() throws {
         let signal = arpeggio()
-        let byBeats = try MusicFeatures().analyze(signal, beats: [0.5, 1, 1.5, 2, 2.5, 3, 3.5])
-        let beats = try XCTUnwrap(byBeats[FeatureName.cqtBeats])
+        let encoder = try CQTBeatsEncoder()
+        let beats = try encoder.beatPooled(try encoder.cqt.magnitude(signal), beatTimes: [0.5, 1, 1.5, 2, 2.5, 3, 3.5])
         XCTAssertEqual(beats.dimension, 48)
         XCTAssertEqual(beats.frameCount, 8, "the span before the first beat, seven beats")
         XCTAssertEqual(beats.times[1], 0.5, accuracy: 512 / 22050)
-        var settings = RepresentationSettings()
-        settings.cqtBlockSeconds = 0.25
-        let byBlocks = try XCTUnwrap(try MusicFeatures(settings: settings).analyze(signal)[FeatureName.cqtBeats])
+        var settings = CQTBeatsEncoder.Settings()
+        settings.blockSeconds = 0.25
+        let source = AnalysisSource(signal: signal, name: "arpeggio", threads: 2)
+        guard case .features(let byBlocks) = try CQTBeatsEncoder(settings: settings).encode(source) else {
+            return XCTFail("cqt_beats is a feature sequence")
+        }
         let block = (0.25 * 22050 / 512).rounded() * 512 / 22050  // whole CQT frames
         XCTAssertEqual(byBlocks.frameCount, Int((4 / block).rounded(.up)))
         XCTAssertEqual(byBlocks.times[1] - byBlocks.times[0], block, accuracy: 1e-9)

@@ -1,6 +1,3 @@
-// Every module re-exports RefrainMath, so `Matrix`, `.npy` I/O and `RefrainError` come with it.
-@_exported import RefrainMath
-
 // RefrainAlign: dynamic time warping and its family.
 //
 // Shapes: a feature sequence is a `Matrix` of `frames x dims`; a cost matrix between sequences of
