@@ -51,7 +51,6 @@ extension Matrix {
     /// Squared L2 norm of every row, `rows` values.
     public func rowSquaredNorms() -> [Float] {
         var out = [Float](repeating: 0, count: rows)
-        BLASThreads.prepare()
         storage.withUnsafeBufferPointer { p in
             for r in 0..<rows {
                 out[r] = cblas_sdot(Int32(cols), p.baseAddress! + r * cols, 1, p.baseAddress! + r * cols, 1)

@@ -37,7 +37,6 @@ extension Matrix {
     /// - Throws: `RefrainError.invalidArgument` when the matrix is not square or the solver fails.
     public func symmetricEigen() throws -> (values: [Float], vectors: Matrix) {
         guard rows == cols, rows > 0 else { throw RefrainError.invalidArgument("eigendecomposition needs a square matrix, got \(rows)x\(cols)") }
-        BLASThreads.prepare()
         // Row-major storage of a symmetric matrix is its column-major storage too.
         var a = storage
         var jobz = CChar(UInt8(ascii: "V")), uplo = CChar(UInt8(ascii: "L"))

@@ -21,7 +21,7 @@ struct RefrainBenchCommand: ParsableCommand {
 
     /// Like ArgumentParser's `main()`, but a `RefrainError` prints as one line `error: ...` on standard error.
     static func main() {
-        ProcessMemory.keepFreedBuffers()
+        ProcessSetup.forExecutable()
         do {
             var command = try parseAsRoot()
             try command.run()

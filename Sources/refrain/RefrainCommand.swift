@@ -22,11 +22,8 @@ struct RefrainCommand: ParsableCommand {
     /// Like ArgumentParser's `main()`, but every `RefrainError` prints as one line `error: ...` on
     /// standard error with exit status 1.
     static func main() {
-        // Process-wide settings, made here by the executable (library code changes none): large buffers are
-        // reused rather than mapped afresh (commands analyse file after file), and libmpg123's notes on
-        // damaged MP3 data do not break the one-line errors.
-        ProcessMemory.keepFreedBuffers()
-        AudioDecoder.silenceMPEGDecoderNotes()
+        // Process-wide settings, made here by the executable (library code changes none).
+        ProcessSetup.forExecutable()
         do {
             var command = try parseAsRoot()
             try command.run()
