@@ -17,6 +17,7 @@ struct RefrainBenchCommand: ParsableCommand {
             BenchIndexCommand.self,
             BenchRetrievalCommand.self,
             F0BenchCommand.self,
+            HummingBenchCommand.self,
         ]
     )
 
