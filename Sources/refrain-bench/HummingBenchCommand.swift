@@ -26,7 +26,8 @@ struct HummingBenchCommand: ParsableCommand {
     @Option(help: "Limit the number of melodic pieces queried (0: all).") var limit: Int = 0
     @Flag(help: "Also rank every query with exhaustive alignment and with filter votes alone (slower).") var compare = false
     @Option(help: "Write each query's result as a JSON line here.") var log: String?
-    @Option(help: "Note segmentation: split threshold (semitones), hold frames, smoothing frames.") var segmentation: String = "0.5,3,7"
+    @Option(help: "Note segmentation: split threshold (semitones), hold frames, smoothing frames.") var segmentation: String = "0.6,2,1"
+    @Option(help: "A second segmentation whose reading is also searched (each item keeps its better score); empty for none.") var secondSegmentation: String = "0.7,1,3"
     @Flag(help: "Diagnostics: search with the notes as sung (before synthesis) instead of those heard by pYIN.") var oracleNotes = false
     @Flag(help: "Grid-search the alignment costs on the tuning half (exhaustive alignment) and print each setting's MRR.") var tune = false
     @Option(help: "Print sung and heard notes and the f0 agreement of the first N queries.") var debug: Int = 0
@@ -133,7 +134,15 @@ struct HummingBenchCommand: ParsableCommand {
                             : MelodyShape(try QueryMelody.usableNotes(from: track, segmentation: segmentationSettings))
                         let t2 = DispatchTime.now().uptimeNanoseconds
                         if k % 2 == 0 { tuningShapes.append((tune.key, shape)) }
-                        let hits = search.search(shape, in: collection, topK: 10)
+                        var readings = [shape]
+                        if !secondSegmentation.isEmpty && !oracleNotes {
+                            let f = secondSegmentation.split(separator: ",").map(String.init)
+                            if f.count == 3, let a = Double(f[0]), let b = Int(f[1]), let c = Int(f[2]),
+                               let other = try? QueryMelody.usableNotes(from: track, segmentation: (a, b, c)) {
+                                readings.append(MelodyShape(other))
+                            }
+                        }
+                        let hits = search.search(readings, in: collection, topK: 10)
                         let t3 = DispatchTime.now().uptimeNanoseconds
                         outcome.f0Seconds = Double(t1 - t0) / 1e9
                         outcome.searchSeconds = Double(t3 - t2) / 1e9
@@ -246,8 +255,9 @@ struct HummingBenchCommand: ParsableCommand {
                     for k in 0..<perPiece where k % 2 == 1 {
                         guard let query = try? generator.query(tune.melody, seed: seed &* 1_000_003 &+ UInt64(p * 97 + k)) else { continue }
                         let t0 = DispatchTime.now().uptimeNanoseconds
-                        guard let shape = try? MelodyShape(search.notes(of: query.samples, sampleRate: query.sampleRate)) else { continue }
-                        let hits = search.search(shape, in: big, topK: 10)
+                        guard let track = try? search.track(of: query.samples, sampleRate: query.sampleRate),
+                              let readings = try? search.readings(of: track) else { continue }
+                        let hits = search.search(readings, in: big, topK: 10)
                         times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
                         ranks.append(hits.firstIndex { $0.key == tune.key }.map { $0 + 1 })
                     }

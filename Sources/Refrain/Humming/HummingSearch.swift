@@ -15,7 +15,7 @@ public struct HummingSearch: Sendable {
     /// Threads for the exact stage.
     public var threads: Int
 
-    public init(filterLimit: Int = 150, alignment: NoteAlignment = NoteAlignment(), pitch: PYINParameters = PYINParameters(), threads: Int = 2) {
+    public init(filterLimit: Int = 0, alignment: NoteAlignment = NoteAlignment(), pitch: PYINParameters = PYINParameters(), threads: Int = 2) {
         self.filterLimit = filterLimit
         self.alignment = alignment
         self.pitch = pitch
@@ -35,6 +35,18 @@ public struct HummingSearch: Sendable {
             signal = try AudioSignal(samples: samples, sampleRate: sampleRate).resampled(to: pitch.yin.sampleRate).samples
         }
         return try pyin(signal, parameters: pitch)
+    }
+
+    /// The best `topK` items for several readings of one query (notes segmented in different ways): each item
+    /// keeps its best score over the readings.
+    public func search(_ readings: [MelodyShape], in collection: MelodyCollection, topK: Int = 10) -> [MelodyHit] {
+        var best: [String: MelodyHit] = [:]
+        for reading in readings {
+            for hit in search(reading, in: collection, topK: collection.count) where (best[hit.key]?.score ?? -.infinity) < hit.score {
+                best[hit.key] = hit
+            }
+        }
+        return Array(best.values.sorted { $0.score != $1.score ? $0.score > $1.score : $0.key < $1.key }.prefix(max(topK, 0)))
     }
 
     /// The best `topK` items for a query shape, one hit per item (its best melody), best first.
@@ -71,9 +83,14 @@ public struct HummingSearch: Sendable {
         return Array(best.values.sorted { $0.score != $1.score ? $0.score > $1.score : $0.key < $1.key }.prefix(max(topK, 0)))
     }
 
-    /// Searches with a recording: f0, notes (or the one-sentence error), then `search`.
+    /// The query's readings (`QueryMelody.readings`: the notes segmented two ways), or the one-sentence error.
+    public func readings(of track: PitchTrack) throws -> [MelodyShape] {
+        try QueryMelody.readings.map { MelodyShape(try QueryMelody.usableNotes(from: track, segmentation: $0)) }
+    }
+
+    /// Searches with a recording: f0, its readings (or the one-sentence error), then `search`.
     public func search(samples: [Float], sampleRate: Double, in collection: MelodyCollection, topK: Int = 10) throws -> [MelodyHit] {
-        search(MelodyShape(try notes(of: samples, sampleRate: sampleRate)), in: collection, topK: topK)
+        search(try readings(of: track(of: samples, sampleRate: sampleRate)), in: collection, topK: topK)
     }
 }
 

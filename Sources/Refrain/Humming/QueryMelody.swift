@@ -75,12 +75,16 @@ public enum QueryMelody {
     /// Fewest distinct notes (after merging repeats) a query must hold.
     public static let minimumNotes = 5
 
+    /// The two segmentations `HummingSearch` reads a query with (chosen on the tuning half of the development set:
+    /// raw pitch split at 0.6 semitone held 2 frames; and 3-frame smoothing split at 0.7 held 1 frame).
+    public static let readings: [(split: Double, hold: Int, smoothing: Int)] = [(0.6, 2, 1), (0.7, 1, 3)]
+
     /// Notes from a pYIN track: the pitch of each voiced run is smoothed over `smoothingFrames` frames (about one
     /// vibrato cycle), and the run is split where the smoothed pitch leaves the current note's median by more than
     /// `splitSemitones` for `holdFrames` frames in a row; runs shorter than `minimumSeconds` are dropped (glides,
     /// clicks); a note's pitch is the median of its raw frames.
-    public static func notes(from track: PitchTrack, splitSemitones: Double = 0.5, holdFrames: Int = 3,
-                             smoothingFrames: Int = 7, minimumSeconds: Double = 0.07) -> [HeardNote] {
+    public static func notes(from track: PitchTrack, splitSemitones: Double = 0.6, holdFrames: Int = 2,
+                             smoothingFrames: Int = 1, minimumSeconds: Double = 0.07) -> [HeardNote] {
         let raw = track.midiPitch
         guard track.frameCount > 1 else { return [] }
         let step = track.times[1] - track.times[0]
@@ -132,7 +136,7 @@ public enum QueryMelody {
 
     /// The query's notes, or a one-sentence `RefrainError` when the recording holds no usable tune: too little
     /// voiced sound (silence, noise, a drum loop), too few notes, or pitch that never holds still (speech).
-    public static func usableNotes(from track: PitchTrack, segmentation: (split: Double, hold: Int, smoothing: Int) = (0.5, 3, 7)) throws -> [HeardNote] {
+    public static func usableNotes(from track: PitchTrack, segmentation: (split: Double, hold: Int, smoothing: Int) = (0.6, 2, 1)) throws -> [HeardNote] {
         let voiced = track.voicedSeconds
         guard voiced >= minimumVoicedSeconds else {
             throw RefrainError(.invalidArgument, "the query holds \(String(format: "%.1f", voiced)) s of sung or hummed pitch; " +
