@@ -16,6 +16,8 @@ struct RefrainBenchCommand: ParsableCommand {
             BenchAlignCommand.self,
             BenchIndexCommand.self,
             BenchRetrievalCommand.self,
+            F0BenchCommand.self,
+            HummingBenchCommand.self,
         ]
     )
 
