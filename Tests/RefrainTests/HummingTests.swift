@@ -1,5 +1,6 @@
 import Foundation
 import Refrain
+import RefrainAlign
 import RefrainAudio
 import RefrainFeatures
 import RefrainIndex
