@@ -1,5 +1,5 @@
 import Foundation
-import RefrainIndex
+import RefrainLearn
 import RefrainMath
 import RefrainTestSupport
 import XCTest

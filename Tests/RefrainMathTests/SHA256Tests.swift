@@ -1,5 +1,5 @@
 import Foundation
-import RefrainIndex
+import RefrainMath
 import RefrainTestSupport
 import XCTest
 

@@ -1,0 +1,160 @@
+import RefrainMath
+
+/// 1-D or 2-D convolution (cross-correlation, as in PyTorch) with stride and zero padding, by im2col and one
+/// `sgemm` per batch item: `y_b = W · cols(x_b) + b`.
+///
+/// 2-D items are `inputChannels x height x width` (height is time for spectrogram patches), the weight is
+/// `outputChannels x inputChannels x kernelH x kernelW` (PyTorch's `nn.Conv2d`). 1-D items are
+/// `inputChannels x length`, the weight `outputChannels x inputChannels x kernel` (`nn.Conv1d`). He-initialised
+/// weights, zero biases. Batch items are split over `Pass.threads` cores; the weight gradient is summed from one
+/// partial per core in a fixed order.
+public final class Convolution: Layer {
+    public let name: String
+    /// 1 or 2.
+    public let dimensions: Int
+    public let inputChannels: Int
+    public let outputChannels: Int
+    public let kernel: [Int]
+    public let stride: [Int]
+    public let padding: [Int]
+    public let weight: Parameter
+    public let bias: Parameter
+    private var input = Tensor(shape: [0])
+    private var geometry: ConvGeometry?
+    private var columns: [Float] = []
+
+    public init(name: String, dimensions: Int, inputChannels: Int, outputChannels: Int, kernel: [Int],
+                stride: [Int], padding: [Int], random: inout SeededRandom) throws {
+        guard dimensions == 1 || dimensions == 2, kernel.count == dimensions, stride.count == dimensions,
+              padding.count == dimensions, kernel.allSatisfy({ $0 >= 1 }), stride.allSatisfy({ $0 >= 1 }),
+              padding.allSatisfy({ $0 >= 0 }), inputChannels >= 1, outputChannels >= 1 else {
+            throw RefrainError.invalidArgument("layer \(name): a \(dimensions)-D convolution needs \(dimensions) positive kernel sizes and strides, non-negative paddings and positive channel counts")
+        }
+        self.name = name
+        self.dimensions = dimensions
+        self.inputChannels = inputChannels
+        self.outputChannels = outputChannels
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding
+        let fanIn = inputChannels * kernel.reduce(1, *)
+        weight = Parameter(name: name + ".weight", shape: [outputChannels, inputChannels] + kernel,
+                           value: heNormal(count: outputChannels * fanIn, fanIn: fanIn, random: &random))
+        bias = Parameter(name: name + ".bias", shape: [outputChannels], value: [Float](repeating: 0, count: outputChannels))
+    }
+
+    public var spec: LayerSpec {
+        LayerSpec(type: dimensions == 1 ? "conv1d" : "conv2d", name: name, inputChannels: inputChannels,
+                  outputChannels: outputChannels, kernel: kernel, stride: stride, padding: padding)
+    }
+    public var parameters: [Parameter] { [weight, bias] }
+
+    func geometry(_ item: [Int]) -> ConvGeometry {
+        ConvGeometry(channels: item[0], height: item[1], width: dimensions == 2 ? item[2] : 1,
+                     kernelH: kernel[0], kernelW: dimensions == 2 ? kernel[1] : 1,
+                     strideH: stride[0], strideW: dimensions == 2 ? stride[1] : 1,
+                     padH: padding[0], padW: dimensions == 2 ? padding[1] : 0)
+    }
+
+    public func outputShape(_ input: [Int]) throws -> [Int] {
+        try requireShape(input, dimensions + 1, name)
+        guard input[0] == inputChannels else {
+            throw RefrainError.invalidArgument("layer \(name) expects \(inputChannels) input channels, got shape \(input)")
+        }
+        let g = geometry(input)
+        guard g.height + 2 * g.padH >= g.kernelH, g.width + 2 * g.padW >= g.kernelW else {
+            throw RefrainError.invalidArgument("layer \(name): input \(input) is smaller than the kernel \(kernel)")
+        }
+        return dimensions == 2 ? [outputChannels, g.outHeight, g.outWidth] : [outputChannels, g.outHeight]
+    }
+
+    public func forward(_ x: Tensor, _ pass: Pass) -> Tensor {
+        input = x
+        let g = geometry(Array(x.shape.dropFirst()))
+        geometry = g
+        let batch = x.batch, k = g.patchSize, p = g.positions, outC = outputChannels
+        let itemIn = x.itemSize
+        if columns.count != batch * k * p { columns = [Float](repeating: 0, count: batch * k * p) }
+        var out = [Float](repeating: 0, count: batch * outC * p)
+        x.data.withUnsafeBufferPointer { xp in
+            columns.withUnsafeMutableBufferPointer { cp in
+                out.withUnsafeMutableBufferPointer { yp in
+                    weight.value.withUnsafeBufferPointer { wp in
+                        bias.value.withUnsafeBufferPointer { bp in
+                            let s = UncheckedSendable((xp.baseAddress!, cp.baseAddress!, yp.baseAddress!, wp.baseAddress!, bp.baseAddress!))
+                            forEachBlock(batch, threads: pass.threads) { _, range in
+                                let (x0, c0, y0, w0, b0) = s.value
+                                for b in range {
+                                    let cols = c0 + b * k * p, y = y0 + b * outC * p
+                                    g.im2col(x0 + b * itemIn, cols)
+                                    for o in 0..<outC { (y + o * p).update(repeating: b0[o], count: p) }
+                                    BLAS.sgemm(m: outC, n: p, k: k, a: w0, lda: k, b: cols, ldb: p, beta: 1, c: y, ldc: p)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let shape = dimensions == 2 ? [batch, outC, g.outHeight, g.outWidth] : [batch, outC, g.outHeight]
+        return Tensor(shape: shape, data: out, lengths: x.lengths.map { lengths in
+            lengths.map { min(g.outHeight, max(1, ($0 + 2 * g.padH - g.kernelH) / g.strideH + 1)) }
+        })
+    }
+
+    public func backward(_ dy: Tensor, _ pass: Pass, inputGradient: Bool) -> Tensor {
+        guard let g = geometry else { return Tensor(shape: [0]) }
+        let batch = input.batch, k = g.patchSize, p = g.positions, outC = outputChannels
+        let itemIn = input.itemSize
+        let parts = blockCount(batch, threads: pass.threads)
+        var partialW = [Float](repeating: 0, count: parts * outC * k)
+        var partialB = [Float](repeating: 0, count: parts * outC)
+        var dx = [Float](repeating: 0, count: inputGradient ? input.count : 0)
+        var scratch = [Float](repeating: 0, count: inputGradient ? parts * k * p : 0)
+        dy.data.withUnsafeBufferPointer { gp in
+            columns.withUnsafeBufferPointer { cp in
+                weight.value.withUnsafeBufferPointer { wp in
+                    partialW.withUnsafeMutableBufferPointer { pw in
+                        partialB.withUnsafeMutableBufferPointer { pb in
+                            dx.withUnsafeMutableBufferPointer { dxp in
+                                scratch.withUnsafeMutableBufferPointer { sp in
+                                    let s = UncheckedSendable((gp.baseAddress!, cp.baseAddress!, wp.baseAddress!, pw.baseAddress!,
+                                                               pb.baseAddress!, dxp.baseAddress, sp.baseAddress))
+                                    forEachBlock(batch, threads: pass.threads) { part, range in
+                                        let (g0, c0, w0, pw0, pb0, dx0, s0) = s.value
+                                        let gw = pw0 + part * outC * k, gb = pb0 + part * outC
+                                        for b in range {
+                                            let dyb = g0 + b * outC * p, cols = c0 + b * k * p
+                                            // dW += dy_b · cols_bᵀ: (outC x p) (p x k).
+                                            BLAS.sgemm(transposeB: true, m: outC, n: k, k: p, a: dyb, lda: p, b: cols, ldb: p,
+                                                       beta: 1, c: gw, ldc: k)
+                                            for o in 0..<outC {
+                                                var sum: Float = 0
+                                                let row = dyb + o * p
+                                                for i in 0..<p { sum += row[i] }
+                                                gb[o] += sum
+                                            }
+                                            if let dx0, let s0 {
+                                                // dcols = Wᵀ dy_b: (k x outC) (outC x p), then folded back.
+                                                let dcols = s0 + part * k * p
+                                                BLAS.sgemm(transposeA: true, m: k, n: p, k: outC, a: w0, lda: k, b: dyb, ldb: p,
+                                                           c: dcols, ldc: p)
+                                                g.col2im(dcols, dx0 + b * itemIn)
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for part in 0..<parts {
+            for i in 0..<(outC * k) { weight.gradient[i] += partialW[part * outC * k + i] }
+            for o in 0..<outC { bias.gradient[o] += partialB[part * outC + o] }
+        }
+        guard inputGradient else { return Tensor(shape: [0]) }
+        return Tensor(shape: input.shape, data: dx, lengths: input.lengths)
+    }
+}
