@@ -56,17 +56,3 @@ public struct Tensor: Equatable, Sendable {
     /// Whether every element is finite.
     public var isFinite: Bool { allFinite(data) }
 }
-
-/// Whether no element is NaN or infinite.
-func allFinite(_ values: [Float]) -> Bool {
-    values.withUnsafeBufferPointer { p in
-        var bad = false
-        var i = 0
-        let n = p.count
-        // (x - x) is 0 for finite x and NaN otherwise; the sum stays 0 only when all are finite.
-        var acc: Float = 0
-        while i < n { acc += p[i] - p[i]; i += 1 }
-        bad = !(acc == 0)
-        return !bad
-    }
-}
