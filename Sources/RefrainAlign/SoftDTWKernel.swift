@@ -98,11 +98,11 @@ enum SoftDTWKernel {
                 let base = s * stripSize + origin
                 let rowsV = V(repeating: Float(rows))
                 var next1 = V(repeating: 0), next2 = V(repeating: 0)
-                var gNext1 = gRaw.load(fromByteOffset: (base + (m + 15) * 16) * 4, as: V.self)
-                var gNext2 = gRaw.load(fromByteOffset: (base + (m + 16) * 16) * 4, as: V.self)
+                var gNext1 = gRaw.loadUnaligned(fromByteOffset: (base + (m + 15) * 16) * 4, as: V.self)
+                var gNext2 = gRaw.loadUnaligned(fromByteOffset: (base + (m + 16) * 16) * 4, as: V.self)
                 let cornerStep = s == strips - 1 ? m - 1 + rows - 1 : -1
                 for t in stride(from: m + 14, through: 0, by: -1) {
-                    let rp = rRaw.load(fromByteOffset: (base + t * 16) * 4, as: V.self)
+                    let rp = rRaw.loadUnaligned(fromByteOffset: (base + t * 16) * 4, as: V.self)
                     // Lane 15 (column t - 15) has its lower neighbours in the row below the strip, columns t - 15 and t - 14.
                     let gDown = shiftDown(gNext1, belowG[t - 15])
                     let gDiagonal = shiftDown(gNext2, belowG[t - 14])
@@ -119,7 +119,7 @@ enum SoftDTWKernel {
                     next2 = next1
                     next1 = e
                     gNext2 = gNext1
-                    gNext1 = gRaw.load(fromByteOffset: (base + t * 16) * 4, as: V.self)
+                    gNext1 = gRaw.loadUnaligned(fromByteOffset: (base + t * 16) * 4, as: V.self)
                 }
                 // Unskew into the gradient, and hand lane 0 (row i0) to the strip above as its row below.
                 for k in 0..<rows {

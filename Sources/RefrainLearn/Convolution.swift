@@ -118,8 +118,10 @@ public final class Convolution: Layer {
                         partialB.withUnsafeMutableBufferPointer { pb in
                             dx.withUnsafeMutableBufferPointer { dxp in
                                 scratch.withUnsafeMutableBufferPointer { sp in
+                                    // (An empty array's buffer may still have a base address: the flag decides.)
                                     let s = UncheckedSendable((gp.baseAddress!, cp.baseAddress!, wp.baseAddress!, pw.baseAddress!,
-                                                               pb.baseAddress!, dxp.baseAddress, sp.baseAddress))
+                                                               pb.baseAddress!, inputGradient ? dxp.baseAddress : nil,
+                                                               inputGradient ? sp.baseAddress : nil))
                                     forEachBlock(batch, threads: pass.threads) { part, range in
                                         let (g0, c0, w0, pw0, pb0, dx0, s0) = s.value
                                         let gw = pw0 + part * outC * k, gb = pb0 + part * outC

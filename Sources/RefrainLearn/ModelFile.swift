@@ -124,7 +124,7 @@ public struct ModelFile: Sendable {
                 for m in try NPZ.decode(data) { members[m.name] = m.bytes }
             }
         } catch let error as RefrainError {
-            throw error.kind == .invalidFile ? RefrainError.invalidFile(url.path, error.message.replacingOccurrences(of: "member ", with: "tensor ")) : error
+            throw error.kind == .invalidFile ? RefrainError.invalidFile(url.path, error.message.replacingOccurrences(of: "member ", with: "tensor ").replacingOccurrences(of: ".npy", with: "")) : error
         } catch {
             throw RefrainError(.io, "\(url.path): cannot read (\(error.localizedDescription))")
         }

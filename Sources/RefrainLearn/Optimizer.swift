@@ -41,12 +41,13 @@ public final class SGD: Optimizer {
         steps += 1
         let (lr, mu) = (learningRate, momentum)
         for p in parameters {
-            var v = state.removeValue(forKey: p.name + ".momentum") ?? [Float](repeating: 0, count: p.count)
+            let count = p.count
+            var v = state.removeValue(forKey: p.name + ".momentum") ?? [Float](repeating: 0, count: count)
             v.withUnsafeMutableBufferPointer { vb in
                 p.value.withUnsafeMutableBufferPointer { xb in
                     p.gradient.withUnsafeMutableBufferPointer { gb in
                         let s = UncheckedSendable((vb.baseAddress!, xb.baseAddress!, gb.baseAddress!))
-                        forEachChunk(p.count, threads: threads) { r in
+                        forEachChunk(count, threads: threads) { r in
                             let (v, x, g) = s.value
                             for i in r { v[i] = mu * v[i] + g[i]; x[i] -= lr * v[i]; g[i] = 0 }
                         }
@@ -78,12 +79,13 @@ public final class RMSProp: Optimizer {
         steps += 1
         let (lr, a, eps) = (learningRate, decay, epsilon)
         for p in parameters {
-            var sq = state.removeValue(forKey: p.name + ".square_avg") ?? [Float](repeating: 0, count: p.count)
+            let count = p.count
+            var sq = state.removeValue(forKey: p.name + ".square_avg") ?? [Float](repeating: 0, count: count)
             sq.withUnsafeMutableBufferPointer { sb in
                 p.value.withUnsafeMutableBufferPointer { xb in
                     p.gradient.withUnsafeMutableBufferPointer { gb in
                         let s = UncheckedSendable((sb.baseAddress!, xb.baseAddress!, gb.baseAddress!))
-                        forEachChunk(p.count, threads: threads) { r in
+                        forEachChunk(count, threads: threads) { r in
                             let (sq, x, g) = s.value
                             for i in r {
                                 let gi = g[i]
@@ -124,14 +126,15 @@ public final class Adam: Optimizer {
         let c1 = 1 - Foundation.pow(b1, Float(steps)), c2 = 1 - Foundation.pow(b2, Float(steps))
         let stepSize = learningRate / c1, root2 = c2.squareRoot()
         for p in parameters {
-            var m = state.removeValue(forKey: p.name + ".exp_avg") ?? [Float](repeating: 0, count: p.count)
-            var v = state.removeValue(forKey: p.name + ".exp_avg_sq") ?? [Float](repeating: 0, count: p.count)
+            let count = p.count
+            var m = state.removeValue(forKey: p.name + ".exp_avg") ?? [Float](repeating: 0, count: count)
+            var v = state.removeValue(forKey: p.name + ".exp_avg_sq") ?? [Float](repeating: 0, count: count)
             m.withUnsafeMutableBufferPointer { mb in
                 v.withUnsafeMutableBufferPointer { vb in
                     p.value.withUnsafeMutableBufferPointer { xb in
                         p.gradient.withUnsafeMutableBufferPointer { gb in
                             let s = UncheckedSendable((mb.baseAddress!, vb.baseAddress!, xb.baseAddress!, gb.baseAddress!))
-                            forEachChunk(p.count, threads: threads) { r in
+                            forEachChunk(count, threads: threads) { r in
                                 let (m, v, x, g) = s.value
                                 for i in r {
                                     let gi = g[i]
@@ -159,6 +162,7 @@ public enum GradientClipping {
     public static func clipNorm(_ parameters: [Parameter], maxNorm: Float) -> Float {
         var total: Double = 0
         for p in parameters {
+            let count = p.count
             p.gradient.withUnsafeBufferPointer { g in total += Double(BLAS.dot(g.baseAddress!, g.baseAddress!, count: g.count)) }
         }
         let norm = Float(total.squareRoot())
@@ -172,6 +176,7 @@ public enum GradientClipping {
     /// Clamps every gradient element to `[-limit, limit]` (PyTorch's `clip_grad_value_`).
     public static func clipValue(_ parameters: [Parameter], limit: Float) {
         for p in parameters {
+            let count = p.count
             p.gradient.withUnsafeMutableBufferPointer { g in for i in g.indices { g[i] = min(max(g[i], -limit), limit) } }
         }
     }

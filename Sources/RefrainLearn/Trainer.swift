@@ -51,6 +51,15 @@ public struct TrainingProgress: Sendable {
     public var best: Float
     public var stepsPerSecond: Double
 
+    public init(step: Int, maxSteps: Int, loss: Float, validation: Float?, best: Float, stepsPerSecond: Double) {
+        self.step = step
+        self.maxSteps = maxSteps
+        self.loss = loss
+        self.validation = validation
+        self.best = best
+        self.stepsPerSecond = stepsPerSecond
+    }
+
     /// "step 1200/5000 [######..............] loss 0.4123 val 0.3120 best 0.3011 14.2 steps/s"
     public var line: String {
         let width = 20, filled = maxSteps > 0 ? min(width, width * step / maxSteps) : 0
