@@ -50,7 +50,9 @@ let package = Package(
         .target(name: "RefrainAudio", dependencies: ["RefrainMath", "CSndFile", "CSoxr"], swiftSettings: vectorFlags),
         .target(name: "RefrainFeatures", dependencies: ["RefrainMath", "RefrainAudio"], swiftSettings: vectorFlags),
         .target(name: "RefrainSymbolic", dependencies: ["RefrainMath", "CFluidSynth"], swiftSettings: vectorFlags),
-        .target(name: "RefrainAlign", dependencies: ["RefrainMath"], swiftSettings: vectorFlags),
+        // Soft-DTW's wavefront kernel in C with clang vector extensions (lane shifts as single permutes).
+        .target(name: "CSoftDTW", cSettings: [.unsafeFlags(["-O3"])] + cVectorFlags),
+        .target(name: "RefrainAlign", dependencies: ["RefrainMath", "CSoftDTW"], swiftSettings: vectorFlags),
         .target(name: "RefrainLearn", dependencies: ["RefrainMath", "RefrainAlign"], swiftSettings: vectorFlags),
         .target(name: "RefrainIndex",
                 dependencies: ["RefrainMath", "RefrainLearn", "CHNSW", .product(name: "GRDB", package: "GRDB.swift")],

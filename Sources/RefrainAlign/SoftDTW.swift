@@ -1,11 +1,12 @@
+import CSoftDTW
 import Foundation
 
 /// Soft-DTW (Cuturi & Blondel, "Soft-DTW: a Differentiable Loss Function for Time-Series", ICML 2017):
 /// DTW with the minimum replaced by the soft minimum `-γ log Σ exp(-x/γ)`, evaluated with the
 /// log-sum-exp shift so that no exponential overflows. Conventions follow tslearn: the cost of two
 /// feature sequences is the squared Euclidean distance, and the gradient with respect to the cost
-/// matrix is the expected alignment matrix `E` (Algorithm 2 of the paper). Time `O(N M)`; the value
-/// and gradient are accumulated in `Double`.
+/// matrix is the expected alignment matrix `E` (Algorithm 2 of the paper). Time `O(N M)`. `value` and
+/// `valueAndGradientDouble` accumulate in `Double`; `valueAndGradient` runs the Float32 wavefront kernel.
 public enum SoftDTW {
     /// Soft-DTW value of an `N x M` cost matrix for temperature `gamma` (> 0).
     public static func value(cost: Matrix, gamma: Double) throws -> Double {
@@ -22,7 +23,7 @@ public enum SoftDTW {
 
     /// The value and its gradient with respect to the cost matrix (`N x M`, entries in `[0, 1]`: the
     /// expected alignment under the Gibbs distribution over paths), in Float32 by the wavefront kernel
-    /// (`SoftDTWKernel`: sixteen rows per AVX-512 step, vectorised `exp`/`log`), about 20x faster than
+    /// (`refrain_soft_dtw` in CSoftDTW: thirty-two rows per step, vectorised `exp`/`log`), much faster than
     /// `valueAndGradientDouble`. Agrees with it to about `1e-7 |R| / gamma` in the gradient (`R` the accumulated
     /// cost) and `1e-6` relative in the value.
     public static func valueAndGradient(cost: Matrix, gamma: Double) throws -> (value: Double, gradient: Matrix) {
@@ -31,9 +32,10 @@ public enum SoftDTW {
         var gradient = Matrix(rows: cost.rows, cols: cost.cols)
         let value = cost.storage.withUnsafeBufferPointer { c in
             gradient.storage.withUnsafeMutableBufferPointer { g in
-                SoftDTWKernel.run(cost: c.baseAddress!, n: cost.rows, m: cost.cols, gamma: Float(gamma), gradient: g.baseAddress!)
+                refrain_soft_dtw(c.baseAddress!, cost.rows, cost.cols, Float(gamma), g.baseAddress!)
             }
         }
+        guard !value.isNaN else { throw RefrainError(.io, "soft-DTW: cannot allocate the work space for \(cost.rows)x\(cost.cols) cells") }
         return (Double(value), gradient)
     }
 

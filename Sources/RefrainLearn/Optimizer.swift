@@ -162,7 +162,6 @@ public enum GradientClipping {
     public static func clipNorm(_ parameters: [Parameter], maxNorm: Float) -> Float {
         var total: Double = 0
         for p in parameters {
-            let count = p.count
             p.gradient.withUnsafeBufferPointer { g in total += Double(BLAS.dot(g.baseAddress!, g.baseAddress!, count: g.count)) }
         }
         let norm = Float(total.squareRoot())
@@ -176,7 +175,6 @@ public enum GradientClipping {
     /// Clamps every gradient element to `[-limit, limit]` (PyTorch's `clip_grad_value_`).
     public static func clipValue(_ parameters: [Parameter], limit: Float) {
         for p in parameters {
-            let count = p.count
             p.gradient.withUnsafeMutableBufferPointer { g in for i in g.indices { g[i] = min(max(g[i], -limit), limit) } }
         }
     }

@@ -25,6 +25,9 @@ struct LearnBenchCommand: ParsableCommand {
     @Flag(help: "Skip the per-layer profile.")
     var noProfile = false
 
+    @Flag(help: "Only the soft-DTW figures.")
+    var softDTWOnly = false
+
     /// The shared front end (Raffel & Ellis 2015): 1 x 100 frames x 48 CQT bins; conv 16 (5 x 12), pool 2 x 2,
     /// conv 32 (3 x 3), pool 2 x 2 -> 32 x 25 x 9.
     static let frontEnd: [LayerSpec] = [
@@ -50,6 +53,7 @@ struct LearnBenchCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let counts = threads.split(separator: ",").compactMap { Int($0) }.filter { $0 >= 1 }
+            if softDTWOnly { try softDTW(tslearn: nil); return }
             print("refrain-bench learn (\(ProcessInfo.processInfo.activeProcessorCount) cores; batch 50; best of several runs)")
             print("peers: running scripts/bench/learn_peer.py with \(python) ...")
             let peers = peerRates(counts)
@@ -91,7 +95,12 @@ struct LearnBenchCommand: ParsableCommand {
             if !noProfile, let n = counts.last {
                 for model in models { try profile(model, x: x, threads: n) }
             }
-            // Soft-DTW value + gradient, 500 x 500, 12-d random features, gamma 1.
+            try softDTW(tslearn: peers.rates["softdtw-500x500"])
+        }
+    }
+
+    /// Soft-DTW value + gradient, 500 x 500, 12-d random features, gamma 1.
+    func softDTW(tslearn: Double?) throws {
             var g = SeededRandom(seed: 2012)
             let a = Matrix(rows: 500, cols: 12) { _, _ in g.uniform() }, b = Matrix(rows: 500, cols: 12) { _, _ in g.uniform() }
             let cost = try CostMatrix.compute(a, b, metric: .squaredEuclidean)
@@ -99,9 +108,8 @@ struct LearnBenchCommand: ParsableCommand {
             let exact = try rate { _ = try SoftDTW.valueAndGradientDouble(cost: cost, gamma: 1) } * 250_000
             print("")
             print("soft-DTW value + gradient, 500x500, 1 core (cells/s)")
-            print("  Refrain Float32 wavefront  \(fmt(fast / 1e6, 1)) M" + (peers.rates["softdtw-500x500"].map { "   tslearn \(fmt($0 / 1e6, 1)) M   ratio \(fmt(fast / $0, 1))" } ?? ""))
+            print("  Refrain Float32 wavefront  \(fmt(fast / 1e6, 1)) M" + (tslearn.map { "   tslearn \(fmt($0 / 1e6, 1)) M   ratio \(fmt(fast / $0, 1))" } ?? ""))
             print("  Refrain Double, scalar     \(fmt(exact / 1e6, 1)) M   (fast / Double: \(fmt(fast / exact, 1)))")
-        }
     }
 
     func row(_ task: String, _ threads: Int, _ ours: Double, _ peer: Double?) {
