@@ -17,6 +17,7 @@ struct RefrainCommand: ParsableCommand {
             MIDICommand.self,
             IndexCommand.self, AddCommand.self, RemoveCommand.self, ListCommand.self, StatsCommand.self,
             QueryCommand.self, EvalCommand.self,
+            MetricCommand.self,
         ]
     )
 
