@@ -10,6 +10,10 @@ public struct Pass: Sendable {
         self.training = training
         self.threads = max(1, threads)
     }
+
+    /// The cores worth using for `elements` of element-wise work: one below 64 k elements (a dispatch costs
+    /// more than it saves), else `threads`.
+    public func work(_ elements: Int) -> Int { elements >= 1 << 16 ? threads : 1 }
 }
 
 /// One layer of a `Network`, with a forward pass and a hand-written backward pass.

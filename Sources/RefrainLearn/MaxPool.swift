@@ -41,21 +41,43 @@ public final class MaxPool2D: Layer {
         x.data.withUnsafeBufferPointer { xp in
             out.withUnsafeMutableBufferPointer { yp in
                 argmax.withUnsafeMutableBufferPointer { ap in
-                    for plane in 0..<(b * c) {
-                        let src = xp.baseAddress! + plane * h * w
-                        for oh in 0..<ho {
-                            for ow in 0..<wo {
-                                var best = -Float.infinity, at = (oh * sh) * w + ow * sw
-                                for i in 0..<kh {
-                                    let row = (oh * sh + i) * w + ow * sw
-                                    for j in 0..<kw where src[row + j] > best || (best.isNaN == false && src[row + j].isNaN) {
-                                        best = src[row + j]
-                                        at = row + j
+                    let s = UncheckedSendable((xp.baseAddress!, yp.baseAddress!, ap.baseAddress!))
+                    forEachBlock(b * c, threads: pass.work(b * c * h * w)) { _, planes in
+                        let (x0, y0, a0) = s.value
+                        for plane in planes {
+                            let src = x0 + plane * h * w, dst = y0 + plane * ho * wo, arg = a0 + plane * ho * wo
+                            if kh == 2 && kw == 2 && sh == 2 && sw == 2 {
+                                // The common 2 x 2 window: four loads, three compares, no inner loops.
+                                for oh in 0..<ho {
+                                    let r0 = src + 2 * oh * w, r1 = r0 + w
+                                    for ow in 0..<wo {
+                                        let a = r0[2 * ow], bb = r0[2 * ow + 1], cc = r1[2 * ow], d = r1[2 * ow + 1]
+                                        var best = a, at = 2 * oh * w + 2 * ow
+                                        if bb > best { best = bb; at = 2 * oh * w + 2 * ow + 1 }
+                                        if cc > best { best = cc; at = (2 * oh + 1) * w + 2 * ow }
+                                        if d > best { best = d; at = (2 * oh + 1) * w + 2 * ow + 1 }
+                                        if a.isNaN || bb.isNaN || cc.isNaN || d.isNaN { best = .nan }
+                                        dst[oh * wo + ow] = best
+                                        arg[oh * wo + ow] = Int32(at)
                                     }
                                 }
-                                let o = (plane * ho + oh) * wo + ow
-                                yp[o] = best
-                                ap[o] = Int32(at)
+                                continue
+                            }
+                            for oh in 0..<ho {
+                                for ow in 0..<wo {
+                                    var best = -Float.infinity, at = (oh * sh) * w + ow * sw
+                                    var sawNaN = false
+                                    for i in 0..<kh {
+                                        let row = (oh * sh + i) * w + ow * sw
+                                        for j in 0..<kw {
+                                            let v = src[row + j]
+                                            if v > best { best = v; at = row + j }
+                                            sawNaN = sawNaN || v.isNaN
+                                        }
+                                    }
+                                    dst[oh * wo + ow] = sawNaN ? .nan : best
+                                    arg[oh * wo + ow] = Int32(at)
+                                }
                             }
                         }
                     }

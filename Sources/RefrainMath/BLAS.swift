@@ -4,7 +4,7 @@ import Dispatch
 /// Raw-pointer entry points into OpenBLAS for code that keeps its own contiguous Float32 buffers (layers of
 /// a network, im2col columns): row-major, with leading dimensions, so that sub-blocks and strided views need
 /// no copies. Work is split over at most `threads` cores by Refrain (OpenBLAS itself runs one thread, see
-/// `BLASThreads`); the split is by rows of the output (by columns when it has fewer rows than threads), so
+/// `BLASThreads`); the split is by rows of the output, or by columns when it has more columns than rows, so
 /// every output element is computed by one call and results do not depend on the split.
 public enum BLAS {
     /// Products smaller than this many multiply-adds run on one core (a dispatch costs more than it saves).
@@ -29,7 +29,9 @@ public enum BLAS {
             return
         }
         let (a0, b0, c0) = (UncheckedSendable(a), UncheckedSendable(b), UncheckedSendable(c))
-        if m >= parts * 8 || m >= n {
+        // Split the output along its longer side: with a small batch (m) and a large weight matrix (op(B),
+        // k x n), column blocks let each core stream only its share of the weights.
+        if m >= n {
             // Row block [lo, hi) of C: rows lo..<hi of op(A) (columns of the stored A when transposed).
             DispatchQueue.concurrentPerform(iterations: parts) { p in
                 let lo = m * p / parts, hi = m * (p + 1) / parts
