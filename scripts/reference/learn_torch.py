@@ -1,8 +1,9 @@
 """Writes reference values for the RefrainLearn tests (Tests/Fixtures/learn/).
 
-Run: /work/venvs/learn/bin/python scripts/reference/learn_torch.py   (needs torch, scikit-learn, metric-learn)
+Run: VENV/bin/python scripts/reference/learn_torch.py   (needs torch, scikit-learn < 1.6 and metric-learn 0.7,
+which calls a scikit-learn argument removed in 1.6)
 Sources: PyTorch (torch.nn layers, autograd in float64 for every gradient, torch.optim), scikit-learn
-(LinearDiscriminantAnalysis, solver="eigen"), metric-learn (LMNN) and scikit-learn's KNeighborsClassifier.
+(PCA; LinearDiscriminantAnalysis, solver="eigen"), metric-learn (LMNN) and scikit-learn's KNeighborsClassifier.
 PyTorch is a reference here, never a dependency of Refrain: the fixtures are committed.
 
 Every layer is checked with the loss sum(y * g) for a random g, so that the gradients saved are exactly the
@@ -302,6 +303,16 @@ save("lmnn_train_x", mx)
 save("lmnn_train_y", my, np.int64)
 save("lmnn_test_x", tx)
 save("lmnn_test_y", ty, np.int64)
+
+# PCA (scikit-learn) on correlated data: the leading 3 axes and the projection.
+from sklearn.decomposition import PCA
+
+px = (rng.standard_normal((200, 7)) @ rng.standard_normal((7, 7))).astype(np.float32)
+pca = PCA(n_components=3).fit(px)
+save("pca_x", px)
+save("pca_components", pca.components_)
+save("pca_variance", pca.explained_variance_)
+save("pca_transform", pca.transform(px))
 
 meta["torch"] = torch.__version__
 meta["metric_learn"] = metric_learn.__version__ if hasattr(metric_learn, "__version__") else "0.7"
