@@ -38,6 +38,8 @@ public final class AttentionPooling: Layer {
     func length(_ b: Int, steps: Int) -> Int { input.lengths.map { min(max($0[b], 1), steps) } ?? steps }
 
     public func forward(_ x: Tensor, _ pass: Pass) -> Tensor {
+        precondition(x.shape.count == 3 && x.shape[2] == features && (x.lengths?.count ?? x.shape[0]) == x.shape[0],
+                     "layer \(name) takes [batch, steps, \(features)] with one length per item, got \(x.shape)")
         input = x
         let batch = x.shape[0], steps = x.shape[1], f = features
         alphas = [Float](repeating: 0, count: batch * steps)
@@ -62,6 +64,7 @@ public final class AttentionPooling: Layer {
 
     public func backward(_ dy: Tensor, _ pass: Pass, inputGradient: Bool) -> Tensor {
         let batch = input.shape[0], steps = input.shape[1], f = features
+        precondition(dy.count == batch * f, "layer \(name): gradient of shape \(dy.shape) does not fit the last forward pass")
         var dx = [Float](repeating: 0, count: inputGradient ? input.count : 0)
         var scoreGrad = [Float](repeating: 0, count: steps)
         input.data.withUnsafeBufferPointer { h in

@@ -69,6 +69,8 @@ public final class Convolution: Layer {
     }
 
     public func forward(_ x: Tensor, _ pass: Pass) -> Tensor {
+        precondition(x.shape.count == dimensions + 2 && x.shape[1] == inputChannels,
+                     "layer \(name) takes [batch, \(inputChannels), ...] with \(dimensions) spatial axes, got \(x.shape)")
         input = x
         let g = geometry(Array(x.shape.dropFirst()))
         geometry = g
@@ -106,6 +108,7 @@ public final class Convolution: Layer {
         guard let g = geometry else { return Tensor(shape: [0]) }
         let batch = input.batch, k = g.patchSize, p = g.positions, outC = outputChannels
         let itemIn = input.itemSize
+        precondition(dy.count == batch * outC * p, "layer \(name): gradient of shape \(dy.shape) does not fit the last forward pass")
         let parts = blockCount(batch, threads: pass.threads)
         var partialW = [Float](repeating: 0, count: parts * outC * k)
         var partialB = [Float](repeating: 0, count: parts * outC)

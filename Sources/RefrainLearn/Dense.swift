@@ -31,6 +31,7 @@ public final class Dense: Layer {
     }
 
     public func forward(_ x: Tensor, _ pass: Pass) -> Tensor {
+        precondition(x.shape.last == inputs, "layer \(name) takes \(inputs) features, got shape \(x.shape)")
         input = x
         let rows = x.count / inputs
         var out = [Float](repeating: 0, count: rows * outputs)
@@ -51,6 +52,7 @@ public final class Dense: Layer {
     }
 
     public func backward(_ dy: Tensor, _ pass: Pass, inputGradient: Bool) -> Tensor {
+        precondition(dy.count == input.count / inputs * outputs, "layer \(name): gradient of shape \(dy.shape) does not fit the last forward pass")
         let rows = dy.count / outputs
         dy.data.withUnsafeBufferPointer { g in
             input.data.withUnsafeBufferPointer { xp in

@@ -22,6 +22,9 @@ public struct Pass: Sendable {
 /// of the loss with respect to the last forward's output, adds the gradients of the layer's parameters to
 /// their `gradient` buffers, and returns the gradient with respect to the input (an empty tensor when
 /// `inputGradient` is false, which the first layer of a network uses to skip that work).
+///
+/// `Network` checks shapes once, when it is built and on every input; a layer called directly with an input
+/// that its `outputShape` refuses stops with a precondition failure rather than touching memory it does not own.
 public protocol Layer: AnyObject {
     /// Unique within its network ("conv1", "dense2"): prefixes the parameter names in model files.
     var name: String { get }

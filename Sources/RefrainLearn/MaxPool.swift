@@ -31,6 +31,7 @@ public final class MaxPool2D: Layer {
     }
 
     public func forward(_ x: Tensor, _ pass: Pass) -> Tensor {
+        precondition(x.shape.count == 4 && x.shape[2] >= kernel[0] && x.shape[3] >= kernel[1], "layer \(name) takes [batch, channels, height, width] at least as large as its window, got \(x.shape)")
         inputShape = x.shape
         inputLengths = x.lengths
         let (b, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
@@ -91,6 +92,7 @@ public final class MaxPool2D: Layer {
 
     public func backward(_ dy: Tensor, _ pass: Pass, inputGradient: Bool) -> Tensor {
         guard inputGradient else { return Tensor(shape: [0]) }
+        precondition(dy.count == argmax.count, "layer \(name): gradient of shape \(dy.shape) does not fit the last forward pass")
         let (h, w) = (inputShape[2], inputShape[3])
         let per = dy.count / (inputShape[0] * inputShape[1])
         var dx = [Float](repeating: 0, count: inputShape.reduce(1, *))

@@ -33,6 +33,7 @@ public final class LayerNorm: Layer {
     }
 
     public func forward(_ x: Tensor, _ pass: Pass) -> Tensor {
+        precondition(x.shape.last == features, "layer \(name) normalises \(features) features, got shape \(x.shape)")
         inputShape = x.shape
         inputLengths = x.lengths
         let n = features, rows = x.count / n

@@ -69,6 +69,7 @@ public final class ToSequence: Layer {
     }
 
     public func forward(_ x: Tensor, _ pass: Pass) -> Tensor {
+        precondition(x.shape.count == 3 || x.shape.count == 4, "layer \(name) takes [batch, channels, time(, width)], got \(x.shape)")
         inputShape = x.shape
         let w = x.shape.count == 4 ? x.shape[3] : 1
         return Tensor(shape: [x.shape[0], x.shape[2], x.shape[1] * w], data: permute(x.data, forward: true), lengths: x.lengths)
