@@ -1,7 +1,8 @@
 import RefrainMath
 
-/// 1-D or 2-D convolution (cross-correlation, as in PyTorch) with stride and zero padding, by im2col and one
-/// `sgemm` per batch item: `y_b = W · cols(x_b) + b`.
+/// 1-D or 2-D convolution (cross-correlation, as in PyTorch) with stride and zero padding, by im2col and
+/// `sgemm`: the column matrices of the batch sit side by side, so each core's share of the batch is one product
+/// `W · cols` (and two in the backward pass) rather than one small product per item.
 ///
 /// 2-D items are `inputChannels x height x width` (height is time for spectrogram patches), the weight is
 /// `outputChannels x inputChannels x kernelH x kernelW` (PyTorch's `nn.Conv2d`). 1-D items are
@@ -74,23 +75,33 @@ public final class Convolution: Layer {
         input = x
         let g = geometry(Array(x.shape.dropFirst()))
         geometry = g
-        let batch = x.batch, k = g.patchSize, p = g.positions, outC = outputChannels
+        let batch = x.batch, k = g.patchSize, p = g.positions, outC = outputChannels, all = batch * p
         let itemIn = x.itemSize
-        if columns.count != batch * k * p { columns = [Float](repeating: 0, count: batch * k * p) }
+        // The batch's column matrices side by side (k x batch*p), so that each core's share of the batch is one
+        // product W (outC x k) · cols (k x its positions) into a channel-major scratch, then copied per item.
+        if columns.count != k * all { columns = [Float](repeating: 0, count: k * all) }
+        var product = [Float](repeating: 0, count: outC * all)
         var out = [Float](repeating: 0, count: batch * outC * p)
         x.data.withUnsafeBufferPointer { xp in
             columns.withUnsafeMutableBufferPointer { cp in
-                out.withUnsafeMutableBufferPointer { yp in
-                    weight.value.withUnsafeBufferPointer { wp in
-                        bias.value.withUnsafeBufferPointer { bp in
-                            let s = UncheckedSendable((xp.baseAddress!, cp.baseAddress!, yp.baseAddress!, wp.baseAddress!, bp.baseAddress!))
-                            forEachBlock(batch, threads: pass.threads) { _, range in
-                                let (x0, c0, y0, w0, b0) = s.value
-                                for b in range {
-                                    let cols = c0 + b * k * p, y = y0 + b * outC * p
-                                    g.im2col(x0 + b * itemIn, cols)
-                                    for o in 0..<outC { (y + o * p).update(repeating: b0[o], count: p) }
-                                    BLAS.sgemm(m: outC, n: p, k: k, a: w0, lda: k, b: cols, ldb: p, beta: 1, c: y, ldc: p)
+                product.withUnsafeMutableBufferPointer { pp in
+                    out.withUnsafeMutableBufferPointer { yp in
+                        weight.value.withUnsafeBufferPointer { wp in
+                            bias.value.withUnsafeBufferPointer { bp in
+                                let s = UncheckedSendable((xp.baseAddress!, cp.baseAddress!, pp.baseAddress!, yp.baseAddress!,
+                                                           wp.baseAddress!, bp.baseAddress!))
+                                forEachBlock(batch, threads: pass.threads) { _, range in
+                                    let (x0, c0, p0, y0, w0, b0) = s.value
+                                    for b in range { g.im2col(x0 + b * itemIn, c0 + b * p, rowStride: all) }
+                                    let first = range.lowerBound * p
+                                    BLAS.sgemm(m: outC, n: range.count * p, k: k, a: w0, lda: k, b: c0 + first, ldb: all,
+                                               c: p0 + first, ldc: all)
+                                    for b in range {
+                                        for o in 0..<outC {
+                                            let src = p0 + o * all + b * p, dst = y0 + (b * outC + o) * p, bias = b0[o]
+                                            for i in 0..<p { dst[i] = src[i] + bias }
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -106,45 +117,47 @@ public final class Convolution: Layer {
 
     public func backward(_ dy: Tensor, _ pass: Pass, inputGradient: Bool) -> Tensor {
         guard let g = geometry else { return Tensor(shape: [0]) }
-        let batch = input.batch, k = g.patchSize, p = g.positions, outC = outputChannels
+        let batch = input.batch, k = g.patchSize, p = g.positions, outC = outputChannels, all = batch * p
         let itemIn = input.itemSize
         precondition(dy.count == batch * outC * p, "layer \(name): gradient of shape \(dy.shape) does not fit the last forward pass")
         let parts = blockCount(batch, threads: pass.threads)
         var partialW = [Float](repeating: 0, count: parts * outC * k)
         var partialB = [Float](repeating: 0, count: parts * outC)
         var dx = [Float](repeating: 0, count: inputGradient ? input.count : 0)
-        var scratch = [Float](repeating: 0, count: inputGradient ? parts * k * p : 0)
+        var dcols = [Float](repeating: 0, count: inputGradient ? k * all : 0)
+        var dyT = [Float](repeating: 0, count: outC * all)  // dy channel-major: outC x batch*p
         dy.data.withUnsafeBufferPointer { gp in
             columns.withUnsafeBufferPointer { cp in
                 weight.value.withUnsafeBufferPointer { wp in
                     partialW.withUnsafeMutableBufferPointer { pw in
                         partialB.withUnsafeMutableBufferPointer { pb in
                             dx.withUnsafeMutableBufferPointer { dxp in
-                                scratch.withUnsafeMutableBufferPointer { sp in
-                                    // (An empty array's buffer may still have a base address: the flag decides.)
-                                    let s = UncheckedSendable((gp.baseAddress!, cp.baseAddress!, wp.baseAddress!, pw.baseAddress!,
-                                                               pb.baseAddress!, inputGradient ? dxp.baseAddress : nil,
-                                                               inputGradient ? sp.baseAddress : nil))
-                                    forEachBlock(batch, threads: pass.threads) { part, range in
-                                        let (g0, c0, w0, pw0, pb0, dx0, s0) = s.value
-                                        let gw = pw0 + part * outC * k, gb = pb0 + part * outC
-                                        for b in range {
-                                            let dyb = g0 + b * outC * p, cols = c0 + b * k * p
-                                            // dW += dy_b · cols_bᵀ: (outC x p) (p x k).
-                                            BLAS.sgemm(transposeB: true, m: outC, n: k, k: p, a: dyb, lda: p, b: cols, ldb: p,
-                                                       beta: 1, c: gw, ldc: k)
-                                            for o in 0..<outC {
-                                                var sum: Float = 0
-                                                let row = dyb + o * p
-                                                for i in 0..<p { sum += row[i] }
-                                                gb[o] += sum
+                                dcols.withUnsafeMutableBufferPointer { dcp in
+                                    dyT.withUnsafeMutableBufferPointer { tp in
+                                        // (An empty array's buffer may still have a base address: the flag decides.)
+                                        let s = UncheckedSendable((gp.baseAddress!, cp.baseAddress!, wp.baseAddress!, pw.baseAddress!,
+                                                                   pb.baseAddress!, inputGradient ? dxp.baseAddress : nil,
+                                                                   inputGradient ? dcp.baseAddress : nil, tp.baseAddress!))
+                                        forEachBlock(batch, threads: pass.threads) { part, range in
+                                            let (g0, c0, w0, pw0, pb0, dx0, dc0, t0) = s.value
+                                            let gw = pw0 + part * outC * k, gb = pb0 + part * outC
+                                            let first = range.lowerBound * p, n = range.count * p
+                                            for b in range {
+                                                for o in 0..<outC {
+                                                    let src = g0 + (b * outC + o) * p, dst = t0 + o * all + b * p
+                                                    var sum: Float = 0
+                                                    for i in 0..<p { dst[i] = src[i]; sum += src[i] }
+                                                    gb[o] += sum
+                                                }
                                             }
-                                            if let dx0, let s0 {
-                                                // dcols = Wᵀ dy_b: (k x outC) (outC x p), then folded back.
-                                                let dcols = s0 + part * k * p
-                                                BLAS.sgemm(transposeA: true, m: k, n: p, k: outC, a: w0, lda: k, b: dyb, ldb: p,
-                                                           c: dcols, ldc: p)
-                                                g.col2im(dcols, dx0 + b * itemIn)
+                                            // dW (this part) = dy (outC x n) · colsᵀ (n x k).
+                                            BLAS.sgemm(transposeB: true, m: outC, n: k, k: n, a: t0 + first, lda: all,
+                                                       b: c0 + first, ldb: all, c: gw, ldc: k)
+                                            if let dx0, let dc0 {
+                                                // dcols = Wᵀ (k x outC) · dy (outC x n), folded back item by item.
+                                                BLAS.sgemm(transposeA: true, m: k, n: n, k: outC, a: w0, lda: k, b: t0 + first, ldb: all,
+                                                           c: dc0 + first, ldc: all)
+                                                for b in range { g.col2im(dc0 + b * p, dx0 + b * itemIn, rowStride: all) }
                                             }
                                         }
                                     }

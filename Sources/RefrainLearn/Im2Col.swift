@@ -12,9 +12,10 @@ struct ConvGeometry {
     var positions: Int { outHeight * outWidth }
 
     /// Writes the `patchSize x positions` column matrix of `src` (one item, `channels x height x width`) to
-    /// `dst`; positions in the zero padding read 0.
-    func im2col(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>) {
-        let ho = outHeight, wo = outWidth, p = positions
+    /// `dst`, whose rows are `rowStride` floats apart (`positions` for one item alone; the whole batch's
+    /// positions when the items' column matrices sit side by side); positions in the zero padding read 0.
+    func im2col(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
+        let ho = outHeight, wo = outWidth, p = rowStride ?? positions
         for c in 0..<channels {
             for i in 0..<kernelH {
                 for j in 0..<kernelW {
@@ -41,10 +42,10 @@ struct ConvGeometry {
         }
     }
 
-    /// Adds the column matrix `src` (`patchSize x positions`) back onto the item `dst`
+    /// Adds the column matrix `src` (`patchSize x positions`, rows `rowStride` apart) back onto the item `dst`
     /// (`channels x height x width`): the transpose of `im2col`, for the input gradient.
-    func col2im(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>) {
-        let ho = outHeight, wo = outWidth, p = positions
+    func col2im(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
+        let ho = outHeight, wo = outWidth, p = rowStride ?? positions
         for c in 0..<channels {
             for i in 0..<kernelH {
                 for j in 0..<kernelW {
