@@ -61,11 +61,12 @@ let package = Package(
                 dependencies: ["RefrainMath", "RefrainAudio", "RefrainFeatures", "RefrainSymbolic", "RefrainAlign", "RefrainLearn", "RefrainIndex"],
                 swiftSettings: vectorFlags),
         .executableTarget(name: "refrain",
-                          dependencies: ["Refrain", "RefrainLearn", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          dependencies: ["Refrain", "RefrainLearn", "RefrainMath", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: vectorFlags),
         // Benchmarks against the peer libraries (librosa, pretty_midi, tslearn, dtaidistance, PyTorch, wrk).
         .executableTarget(name: "refrain-bench",
-                          dependencies: ["Refrain", "RefrainLearn", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          dependencies: ["Refrain", "RefrainLearn", "RefrainMath", "RefrainAlign",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: vectorFlags),
 
         .target(name: "RefrainTestSupport", path: "Tests/RefrainTestSupport"),

@@ -2,7 +2,9 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Refrain
+import RefrainAlign
 import RefrainLearn
+import RefrainMath
 
 /// `refrain-bench learn`: training steps per second of Raffel & Ellis's hashing network and of an attention
 /// embedder, forward only and forward + backward + update, against PyTorch (CPU) running the same networks in

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Refrain
 import RefrainLearn
+import RefrainMath
 
 /// `refrain metric fit|transform`: learn a linear metric (PCA, LDA, LMNN) from labelled feature vectors and
 /// apply it. The model file is an `.npz` (or a folder) of `mean` and `projection` tensors with a JSON
