@@ -53,7 +53,9 @@ let package = Package(
         // Soft-DTW's wavefront kernel in C with clang vector extensions (lane shifts as single permutes).
         .target(name: "CSoftDTW", cSettings: [.unsafeFlags(["-O3"])] + cVectorFlags),
         .target(name: "RefrainAlign", dependencies: ["RefrainMath", "CSoftDTW"], swiftSettings: vectorFlags),
-        .target(name: "RefrainLearn", dependencies: ["RefrainMath", "RefrainAlign"], swiftSettings: vectorFlags),
+        // Optimiser updates in C (a vectorised square root; Swift's goes through libm's sqrtf element by element).
+        .target(name: "CLearnKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])] + cVectorFlags),
+        .target(name: "RefrainLearn", dependencies: ["RefrainMath", "RefrainAlign", "CLearnKernels"], swiftSettings: vectorFlags),
         .target(name: "RefrainIndex",
                 dependencies: ["RefrainMath", "RefrainLearn", "CHNSW", .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: vectorFlags),

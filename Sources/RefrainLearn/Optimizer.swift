@@ -1,3 +1,4 @@
+import CLearnKernels
 import Foundation
 import RefrainMath
 
@@ -16,6 +17,18 @@ public protocol Optimizer: AnyObject {
     func step(_ parameters: [Parameter], threads: Int)
     /// Buffers by "<parameter name>.<buffer>" (e.g. "dense1.weight.momentum").
     var state: [String: [Float]] { get set }
+}
+
+/// Eight floats at `p + i` (no alignment needed).
+@inline(__always)
+func load8(_ p: UnsafeMutablePointer<Float>, _ i: Int) -> SIMD8<Float> {
+    UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+/// Stores eight floats at `p + i` (no alignment needed).
+@inline(__always)
+func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ i: Int) {
+    withUnsafeBytes(of: v) { UnsafeMutableRawPointer(p + i).copyMemory(from: $0.baseAddress!, byteCount: 32) }
 }
 
 /// Runs `body(range)` over `count` elements in a few large blocks on at most `threads` cores.
@@ -49,7 +62,16 @@ public final class SGD: Optimizer {
                         let s = UncheckedSendable((vb.baseAddress!, xb.baseAddress!, gb.baseAddress!))
                         forEachChunk(count, threads: threads) { r in
                             let (v, x, g) = s.value
-                            for i in r { v[i] = mu * v[i] + g[i]; x[i] -= lr * v[i]; g[i] = 0 }
+                            var i = r.lowerBound
+                            // Eight lanes at a time (the same operations as the scalar tail, so the same results).
+                            while i + 8 <= r.upperBound {
+                                let vi = mu * load8(v, i) + load8(g, i)
+                                store8(vi, v, i)
+                                store8(load8(x, i) - lr * vi, x, i)
+                                store8(.zero, g, i)
+                                i += 8
+                            }
+                            while i < r.upperBound { v[i] = mu * v[i] + g[i]; x[i] -= lr * v[i]; g[i] = 0; i += 1 }
                         }
                     }
                 }
@@ -59,7 +81,7 @@ public final class SGD: Optimizer {
     }
 }
 
-/// RMSProp (Tieleman & Hinton 2012), Raffel's choice for the hashing networks: `s = α s + (1 - α) g²`,
+/// RMSProp (Tieleman & Hinton 2012; the element loop is `refrain_rmsprop_update` in CLearnKernels), Raffel's choice for the hashing networks: `s = α s + (1 - α) g²`,
 /// `θ -= η g / (sqrt(s) + ε)` (PyTorch's `RMSprop`, defaults `α = 0.99`, `ε = 1e-8`).
 public final class RMSProp: Optimizer {
     public let kind = "rmsprop"
@@ -87,12 +109,7 @@ public final class RMSProp: Optimizer {
                         let s = UncheckedSendable((sb.baseAddress!, xb.baseAddress!, gb.baseAddress!))
                         forEachChunk(count, threads: threads) { r in
                             let (sq, x, g) = s.value
-                            for i in r {
-                                let gi = g[i]
-                                sq[i] = a * sq[i] + (1 - a) * gi * gi
-                                x[i] -= lr * gi / (sq[i].squareRoot() + eps)
-                                g[i] = 0
-                            }
+                            refrain_rmsprop_update(x + r.lowerBound, g + r.lowerBound, sq + r.lowerBound, r.count, lr, a, eps)
                         }
                     }
                 }
@@ -136,13 +153,8 @@ public final class Adam: Optimizer {
                             let s = UncheckedSendable((mb.baseAddress!, vb.baseAddress!, xb.baseAddress!, gb.baseAddress!))
                             forEachChunk(count, threads: threads) { r in
                                 let (m, v, x, g) = s.value
-                                for i in r {
-                                    let gi = g[i]
-                                    m[i] = b1 * m[i] + (1 - b1) * gi
-                                    v[i] = b2 * v[i] + (1 - b2) * gi * gi
-                                    x[i] -= stepSize * m[i] / (v[i].squareRoot() / root2 + eps)
-                                    g[i] = 0
-                                }
+                                refrain_adam_update(x + r.lowerBound, g + r.lowerBound, m + r.lowerBound, v + r.lowerBound, r.count,
+                                                    stepSize, b1, b2, root2, eps)
                             }
                         }
                     }
