@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import RefrainLearn
 import RefrainMath
 
 /// Names of the derived ANN files under an index directory.
