@@ -1,4 +1,5 @@
 import Foundation
+import RefrainMath
 
 /// One sung note: when, for how long, at what (fractional MIDI) pitch, and what is sung on it.
 public struct SungNote: Equatable, Sendable {
