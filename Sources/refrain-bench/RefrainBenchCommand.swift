@@ -16,6 +16,7 @@ struct RefrainBenchCommand: ParsableCommand {
             BenchAlignCommand.self,
             BenchIndexCommand.self,
             BenchRetrievalCommand.self,
+            BenchServeCommand.self,
         ]
     )
 
