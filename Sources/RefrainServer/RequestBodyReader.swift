@@ -17,11 +17,14 @@ enum RequestBodyReader {
     }
 
     static func tooLarge(_ limit: Int) -> APIError {
-        APIError(.contentTooLarge, "the request body is larger than the server accepts (\(megabytes(limit)))")
+        APIError(.contentTooLarge, "the request body is larger than the server accepts (\(size(limit)))")
     }
 
-    static func megabytes(_ bytes: Int) -> String {
-        bytes % (1 << 20) == 0 ? "\(bytes >> 20) MB" : "\(bytes) bytes"
+    /// "50 MB", "64 KB" or "1000 bytes" (binary multiples).
+    static func size(_ bytes: Int) -> String {
+        if bytes % (1 << 20) == 0 { return "\(bytes >> 20) MB" }
+        if bytes % (1 << 10) == 0 { return "\(bytes >> 10) KB" }
+        return "\(bytes) bytes"
     }
 
     /// The whole body. Call `declaredLength` first (and reserve memory with it).

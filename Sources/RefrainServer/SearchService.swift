@@ -77,10 +77,12 @@ public final class SearchService: Sendable {
     }
 
     /// The item key of a `{key}` route: the path segment, percent-decoded (only ever looked up in the catalog).
+    /// A key with control characters (NUL among them) names no item: 404 without asking the catalog.
     static func key(_ context: BasicRequestContext) throws -> String {
         guard let raw = context.parameters.get("key"), let key = raw.removingPercentEncoding, !key.isEmpty else {
             throw APIError.badRequest("the item key in the path is not valid percent-encoded text")
         }
+        if ItemText.hasControlCharacters(key) { throw noItem(key.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : String($0) }.joined()) }
         return key
     }
 

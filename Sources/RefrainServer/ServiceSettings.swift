@@ -10,7 +10,7 @@ public struct ServiceSettings: Sendable {
     /// Jobs (queries, adds, removals) run at once, each on its own thread.
     public var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     /// Jobs that may wait for a worker; one more is answered 503 with `Retry-After`.
-    public var queueCapacity: Int = 2 * ProcessInfo.processInfo.activeProcessorCount
+    public var queueCapacity: Int = ProcessInfo.processInfo.activeProcessorCount
     /// Largest request body accepted, bytes (413 above).
     public var maxUploadBytes: Int = 50 << 20
     /// Request bodies held in memory at once, bytes, over all requests (503 above).

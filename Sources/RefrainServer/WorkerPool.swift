@@ -32,15 +32,8 @@ public final class WorkerPool: @unchecked Sendable {
 
     public let workers: Int
     public let capacity: Int
-
-    private let condition = NSCondition()
-    private var line: [Job] = []
-    private var head = 0
-    private var running = 0
-    private var closed = false
-    private var threads: [Thread] = []
-    /// Exponential average of a job's run time, seconds (for `Retry-After`).
-    private var meanSeconds = 0.0
+    /// The shared state; the worker threads hold it (not the pool), so they outlive the pool safely.
+    private let line: Line
 
     /// - Parameters:
     ///   - workers: jobs run at once (threads), at least 1.
@@ -48,51 +41,29 @@ public final class WorkerPool: @unchecked Sendable {
     public init(workers: Int, capacity: Int, name: String = "refrain-worker") {
         self.workers = max(1, workers)
         self.capacity = max(0, capacity)
+        line = Line(workers: self.workers, capacity: self.capacity)
         for n in 0..<self.workers {
-            let thread = Thread { [unowned self] in self.work() }
+            let line = self.line
+            let thread = Thread { line.work() }
             thread.name = "\(name)-\(n)"
             thread.stackSize = 8 << 20
-            threads.append(thread)
             thread.start()
         }
     }
 
-    deinit { shutdown() }
+    deinit { line.shutdown() }
 
-    /// Stops taking jobs; waiting ones are refused with `.closed`, running ones finish.
-    public func shutdown() {
-        condition.lock()
-        closed = true
-        let dropped = Array(line[head...])
-        line = []
-        head = 0
-        condition.broadcast()
-        condition.unlock()
-        for job in dropped { job.finish(.failure(PoolRefusal.closed)) }
-    }
+    /// Stops taking jobs; waiting ones are refused with `.closed`, running ones finish, then the threads end.
+    public func shutdown() { line.shutdown() }
 
-    public var load: Load {
-        condition.lock()
-        defer { condition.unlock() }
-        return Load(workers: workers, running: running, waiting: line.count - head, capacity: capacity)
-    }
+    public var load: Load { line.load }
 
     /// Whether a job submitted now would be refused: every worker busy and the line full.
-    public var isFull: Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        let waiting = line.count - head
-        return waiting >= capacity && running + waiting >= workers
-    }
+    public var isFull: Bool { line.isFull }
 
     /// Seconds a client refused with `.full` should wait before trying again: the time the jobs ahead of it
     /// need, by the average run time so far (at least 1).
-    public var retryAfterSeconds: Int {
-        condition.lock()
-        defer { condition.unlock() }
-        let ahead = Double(line.count - head + running) / Double(workers)
-        return max(1, Int((ahead * meanSeconds).rounded(.up)))
-    }
+    public var retryAfterSeconds: Int { line.retryAfterSeconds }
 
     /// Runs `body` on a worker and returns its result.
     /// - Parameter deadline: when the caller stops waiting (nil: never): a job not started by then is dropped,
@@ -100,16 +71,17 @@ public final class WorkerPool: @unchecked Sendable {
     /// - Throws: `PoolRefusal`, or what `body` throws.
     public func run<T: Sendable>(deadline: Date? = nil, _ body: @escaping @Sendable () throws -> T) async throws -> T {
         let job = Job(deadline: deadline)
+        let line = self.line
         let result: Result<any Sendable, any Error> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 job.attach(continuation) {
                     Result { try body() as any Sendable }
                 }
-                enqueue(job)
+                line.enqueue(job)
                 if let deadline {
                     let timer = Task {
                         try? await Task.sleep(nanoseconds: UInt64(max(0, deadline.timeIntervalSinceNow) * 1e9))
-                        if !Task.isCancelled { job.finish(.failure(job.started ? PoolRefusal.overran : PoolRefusal.expired)) }
+                        if !Task.isCancelled { job.finish(.failure(job.hasStarted ? PoolRefusal.overran : PoolRefusal.expired)) }
                     }
                     job.onFinish { timer.cancel() }
                 }
@@ -119,49 +91,105 @@ public final class WorkerPool: @unchecked Sendable {
         }
         return try result.get() as! T
     }
+}
 
-    private func enqueue(_ job: Job) {
+/// The pool's line of jobs and its counts, and the loop every worker thread runs.
+private final class Line: @unchecked Sendable {
+    let workers: Int
+    let capacity: Int
+    private let condition = NSCondition()
+    private var jobs: [Job] = []
+    private var head = 0
+    private var running = 0
+    private var closed = false
+    /// Exponential average of a job's run time, seconds (for `Retry-After`).
+    private var meanSeconds = 0.0
+
+    init(workers: Int, capacity: Int) {
+        self.workers = workers
+        self.capacity = capacity
+    }
+
+    private var waiting: Int { jobs.count - head }
+
+    var load: WorkerPool.Load {
+        condition.lock()
+        defer { condition.unlock() }
+        return WorkerPool.Load(workers: workers, running: running, waiting: waiting, capacity: capacity)
+    }
+
+    /// Every worker busy and the line full: jobs in the system (running or waiting) number `workers + capacity`.
+    /// (A job waiting while a worker is about to take it counts as waiting, so the sum is what is bounded.)
+    var isFull: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return running + waiting >= workers + capacity
+    }
+
+    var retryAfterSeconds: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        let ahead = Double(waiting + running) / Double(workers)
+        return max(1, Int((ahead * meanSeconds).rounded(.up)))
+    }
+
+    func shutdown() {
+        condition.lock()
+        closed = true
+        let dropped = Array(jobs[head...])
+        jobs = []
+        head = 0
+        condition.broadcast()
+        condition.unlock()
+        for job in dropped { job.finish(.failure(WorkerPool.PoolRefusal.closed)) }
+    }
+
+    /// Adds `job` to the line, or refuses it: `.full` when every worker is busy and the line is full.
+    func enqueue(_ job: Job) {
         condition.lock()
         if closed {
             condition.unlock()
-            job.finish(.failure(PoolRefusal.closed))
+            job.finish(.failure(WorkerPool.PoolRefusal.closed))
             return
         }
-        guard line.count - head < capacity || running + (line.count - head) < workers else {
+        guard running + waiting < workers + capacity else {
             condition.unlock()
-            job.finish(.failure(PoolRefusal.full))
+            job.finish(.failure(WorkerPool.PoolRefusal.full))
             return
         }
-        line.append(job)
+        jobs.append(job)
         condition.signal()
         condition.unlock()
     }
 
-    private func work() {
+    /// A worker thread's loop: take the next job, run it (unless it expired), until shut down.
+    func work() {
         while true {
             condition.lock()
-            while head == line.count && !closed { condition.wait() }
-            if closed && head == line.count {
+            while head == jobs.count && !closed { condition.wait() }
+            if closed && head == jobs.count {
                 condition.unlock()
                 return
             }
-            let job = line[head]
+            let job = jobs[head]
             head += 1
-            if head > 64 && head * 2 > line.count {
-                line.removeFirst(head)
+            if head > 64 && head * 2 > jobs.count {
+                jobs.removeFirst(head)
                 head = 0
             }
             running += 1
             condition.unlock()
 
             let started = Date()
-            job.runIfLive()
+            let result = job.runIfLive()
             let seconds = Date().timeIntervalSince(started)
 
+            // The worker is free before its caller hears back, so a caller that submits again at once finds room.
             condition.lock()
             running -= 1
-            if job.didRun { meanSeconds = meanSeconds == 0 ? seconds : 0.8 * meanSeconds + 0.2 * seconds }
+            if result != nil { meanSeconds = meanSeconds == 0 ? seconds : 0.8 * meanSeconds + 0.2 * seconds }
             condition.unlock()
+            if let result { job.finish(result) }
         }
     }
 }
@@ -176,8 +204,7 @@ private final class Job: @unchecked Sendable {
     private var finished = false
     private var cancelled = false
     private var finishHandlers: [@Sendable () -> Void] = []
-    private(set) var started = false
-    private(set) var didRun = false
+    private var started = false
 
     init(deadline: Date?) { self.deadline = deadline }
 
@@ -191,22 +218,26 @@ private final class Job: @unchecked Sendable {
         if alreadyCancelled { finish(.failure(WorkerPool.PoolRefusal.expired)) }
     }
 
-    /// Runs the body unless the job already finished (refused, expired, cancelled) or its deadline passed.
-    func runIfLive() {
+    /// Whether a worker started the job.
+    var hasStarted: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return started
+    }
+
+    /// Runs the body unless the job already finished (refused, expired, cancelled) or its deadline passed,
+    /// and returns its result for the caller to `finish` with; nil when it did not run.
+    func runIfLive() -> Result<any Sendable, any Error>? {
         lock.lock()
         let expired = deadline.map { $0 <= Date() } ?? false
         guard !finished, !cancelled, !expired, let body else {
             lock.unlock()
             if expired || cancelled { finish(.failure(WorkerPool.PoolRefusal.expired)) }
-            return
+            return nil
         }
         started = true
         lock.unlock()
-        let result = body()
-        lock.lock()
-        didRun = true
-        lock.unlock()
-        finish(result)
+        return body()
     }
 
     /// The request went away: a waiting job will not run.
@@ -238,7 +269,7 @@ private final class Job: @unchecked Sendable {
         }
         finished = true
         self.continuation = nil
-        body = started ? body : nil
+        body = nil  // the upload it holds goes now (a running body keeps its own reference)
         let handlers = finishHandlers
         finishHandlers = []
         lock.unlock()

@@ -247,7 +247,7 @@ final class ServerProcess {
         if let workers { arguments += ["--workers", String(workers)] }
         if let queue { arguments += ["--queue", String(queue)] }
         logURL = FileManager.default.temporaryDirectory.appendingPathComponent("refrain-bench-serve-\(UUID().uuidString.prefix(8)).log")
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         process.executableURL = refrain
         process.arguments = arguments
         let out = Pipe()

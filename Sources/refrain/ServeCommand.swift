@@ -14,7 +14,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Port (0: any free port, printed).") var port = 8080
     @Option(help: "Queries run at once (default: one per thread of --threads); each gets --threads / --workers threads.")
     var workers: Int?
-    @Option(help: "Queries that may wait for a worker before the server answers 503 (default: 2 per worker).") var queue: Int?
+    @Option(help: "Queries that may wait for a worker before the server answers 503 (default: one per worker).") var queue: Int?
     @Option(name: .customLong("max-upload-mb"), help: "Largest upload, MB (413 above).") var maxUploadMB = 50
     @Option(help: "File holding the bearer token that POST and DELETE /api/items need (without it, writes get 403).")
     var tokenFile: String?
@@ -30,7 +30,7 @@ struct ServeCommand: ParsableCommand {
         settings.host = host
         settings.port = port
         settings.workers = workers ?? threads
-        settings.queueCapacity = queue ?? 2 * settings.workers
+        settings.queueCapacity = queue ?? settings.workers
         guard (1...4096).contains(maxUploadMB) else { throw RefrainError.invalidArgument("--max-upload-mb must be between 1 and 4096") }
         settings.maxUploadBytes = maxUploadMB << 20
         settings.bodyMemoryBytes = max(256 << 20, 4 * settings.maxUploadBytes)

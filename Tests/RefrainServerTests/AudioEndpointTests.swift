@@ -72,7 +72,8 @@ final class AudioEndpointTests: XCTestCase {
         defer { try? FileManager.default.moveItem(at: moved, to: fixture.recordings["twinkle"]!) }
         try await service.application().test(.router) { client in
             XCTAssertAPIError(try await client.execute(uri: "/api/items/twinkle/audio", method: .get), .notFound, "no longer where it was added from")
-            XCTAssertEqual(try await client.execute(uri: "/api/items/twinkle", method: .get).json["audio"] as? Bool, false)
+            let listed = try await client.execute(uri: "/api/items/twinkle", method: .get)
+            XCTAssertEqual(listed.json["audio"] as? Bool, false)
         }
     }
 }

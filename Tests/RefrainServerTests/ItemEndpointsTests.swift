@@ -25,20 +25,23 @@ final class ItemEndpointsTests: XCTestCase {
 
     func testItemsAreListedInPagesWithoutServerPaths() async throws {
         let service = try fixture.service()
+        let root = fixture.root.path
         try await service.application().test(.router) { client in
             let all = try await client.execute(uri: "/api/items", method: .get)
             XCTAssertEqual(all.status, .ok)
             XCTAssertEqual(all.json["total"] as? Int, 4)
             let items = try XCTUnwrap(all.json["items"] as? [[String: Any]])
-            XCTAssertEqual(items.compactMap { $0["key"] as? String }, ["twinkle", "ode-to-joy", "greensleeves", "twinkle-score"])
-            XCTAssertEqual(items[0]["kind"] as? String, "audio")
-            XCTAssertEqual(items[0]["audio"] as? Bool, true)
-            XCTAssertEqual(items[3]["kind"] as? String, "midi")
-            XCTAssertEqual(items[3]["audio"] as? Bool, false)
-            XCTAssertEqual(items[1]["file"] as? String, "ode-to-joy.wav")
-            XCTAssertFalse(String(decoding: all.data, as: UTF8.self).contains(self.fixture.root.path), "no server path in the answer")
+            let keys = items.compactMap { $0["key"] as? String }
+            XCTAssertEqual(Set(keys), ["twinkle", "ode-to-joy", "greensleeves", "twinkle-score"])
+            let byKey = Dictionary(uniqueKeysWithValues: items.map { ($0["key"] as? String ?? "", $0) })
+            XCTAssertEqual(byKey["twinkle"]?["kind"] as? String, "audio")
+            XCTAssertEqual(byKey["twinkle"]?["audio"] as? Bool, true)
+            XCTAssertEqual(byKey["twinkle-score"]?["kind"] as? String, "midi")
+            XCTAssertEqual(byKey["twinkle-score"]?["audio"] as? Bool, false)
+            XCTAssertEqual(byKey["ode-to-joy"]?["file"] as? String, "ode-to-joy.wav")
+            XCTAssertFalse(String(decoding: all.data, as: UTF8.self).contains(root), "no server path in the answer")
             let page = try await client.execute(uri: "/api/items?offset=1&limit=2", method: .get)
-            XCTAssertEqual((page.json["items"] as? [[String: Any]])?.compactMap { $0["key"] as? String }, ["ode-to-joy", "greensleeves"])
+            XCTAssertEqual((page.json["items"] as? [[String: Any]])?.compactMap { $0["key"] as? String }, Array(keys[1...2]))
             XCTAssertEqual(page.json["offset"] as? Int, 1)
             XCTAssertEqual(page.json["limit"] as? Int, 2)
             let past = try await client.execute(uri: "/api/items?offset=50", method: .get)
@@ -106,6 +109,7 @@ final class ItemEndpointsTests: XCTestCase {
         let index = try writableIndex()
         let service = try fixture.service(index) { $0.token = "tok" }
         let take = try Data(contentsOf: fixture.audioQuery)
+        let midi = try Data(contentsOf: fixture.midiQuery)
         let auth = (HTTPField.Name.authorization, "bearer tok")
         try await service.application().test(.router) { client in
             let form = Send.multipart([(name: "file", fileName: "ode take.wav", type: "audio/wav", data: take),
@@ -143,7 +147,7 @@ final class ItemEndpointsTests: XCTestCase {
             XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: index.appendingPathComponent("uploads").path).count, 1)
 
             // A key that names other content: 409.
-            let clash = Send.multipart([(name: "file", fileName: "twinkle.mid", type: nil, data: try Data(contentsOf: self.fixture.midiQuery))])
+            let clash = Send.multipart([(name: "file", fileName: "twinkle.mid", type: nil, data: midi)])
             let conflict = try await client.execute(uri: "/api/items", method: .post,
                                                     headers: Send.headers([(.contentType, clash.contentType), auth]), body: Send.bytes(clash.body))
             XCTAssertAPIError(conflict, .conflict, "'twinkle' already names an item")
@@ -162,6 +166,7 @@ final class ItemEndpointsTests: XCTestCase {
         let index = try writableIndex()
         let service = try fixture.service(index) { $0.token = "tok" }
         let auth = (HTTPField.Name.authorization, "Bearer tok")
+        let wav = try Data(contentsOf: fixture.audioQuery)
         try await service.application().test(.router) { client in
             func add(_ parts: [(name: String, fileName: String?, type: String?, data: Data)]) async throws -> TestResponse {
                 let form = Send.multipart(parts)
@@ -170,7 +175,6 @@ final class ItemEndpointsTests: XCTestCase {
             }
             let garbage = Data((0..<3000).map { UInt8(truncatingIfNeeded: $0 * 7919) })
             XCTAssertAPIError(try await add([(name: "file", fileName: "noise.wav", type: nil, data: garbage)]), .unprocessableContent)
-            let wav = try Data(contentsOf: self.fixture.audioQuery)
             for key in ["../escape", "a/b", "..", "tab\there", String(repeating: "k", count: 201)] {
                 XCTAssertAPIError(try await add([(name: "file", fileName: "q.wav", type: nil, data: wav),
                                                  (name: "key", fileName: nil, type: nil, data: Send.text(key))]), .badRequest, "key")
@@ -181,7 +185,8 @@ final class ItemEndpointsTests: XCTestCase {
             XCTAssertAPIError(raw, .unsupportedMediaType, "multipart/form-data")
             let uploads = index.appendingPathComponent("uploads").path
             XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: uploads))?.count ?? 0, 0, "nothing left behind")
-            XCTAssertEqual(try await client.execute(uri: "/api/items", method: .get).json["total"] as? Int, 4)
+            let list = try await client.execute(uri: "/api/items", method: .get)
+            XCTAssertEqual(list.json["total"] as? Int, 4)
         }
     }
 
@@ -201,7 +206,8 @@ final class ItemEndpointsTests: XCTestCase {
             let after = try await client.execute(uri: "/api/query?top=1", method: .post,
                                                  headers: Send.headers([(.contentType, "audio/wav")]), body: Send.bytes(try Data(contentsOf: take)))
             XCTAssertEqual(after.ranking.first?["key"] as? String, "violin-take")
-            XCTAssertEqual(try await client.execute(uri: "/api/health", method: .get).json["items"] as? Int, 5)
+            let health = try await client.execute(uri: "/api/health", method: .get)
+            XCTAssertEqual(health.json["items"] as? Int, 5)
         }
     }
 }

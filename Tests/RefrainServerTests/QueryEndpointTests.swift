@@ -107,8 +107,7 @@ final class QueryEndpointTests: XCTestCase {
 
     func testUndecodableAndEmptyUploadsAre422() async throws {
         let service = try fixture.service()
-        var garbage = Data(count: 4096)
-        for i in 0..<garbage.count { garbage[i] = UInt8(truncatingIfNeeded: i &* 2_654_435_761 >> 7) }
+        let garbage = Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 7) })
         try await service.application().test(.router) { client in
             let raw = try await client.execute(uri: "/api/query", method: .post,
                                                headers: Send.headers([(.contentType, "audio/wav")]), body: Send.bytes(garbage))

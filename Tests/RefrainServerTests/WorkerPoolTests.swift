@@ -19,8 +19,22 @@ final class WorkerPoolTests: XCTestCase {
 
     func testJobsRunOnTheWorkersAndTheirResultsAndErrorsComeBack() async throws {
         let pool = WorkerPool(workers: 2, capacity: 2)
-        let name = try await pool.run { Thread.current.name ?? "" }
-        XCTAssertTrue(name.hasPrefix("refrain-worker"), name)
+        // Four jobs submitted at once run at most two at a time.
+        final class Concurrency: @unchecked Sendable {
+            private let lock = NSLock()
+            private var now = 0
+            private(set) var peak = 0
+            func enter() { lock.lock(); now += 1; peak = max(peak, now); lock.unlock() }
+            func leave() { lock.lock(); now -= 1; lock.unlock() }
+        }
+        let concurrency = Concurrency()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 {
+                group.addTask { try await pool.run { concurrency.enter(); usleep(50_000); concurrency.leave() } }
+            }
+            try await group.waitForAll()
+        }
+        XCTAssertEqual(concurrency.peak, 2, "two workers, two jobs at a time")
         struct Boom: Error {}
         do {
             _ = try await pool.run { () throws -> Int in throw Boom() }
@@ -41,7 +55,7 @@ final class WorkerPoolTests: XCTestCase {
         let waiting = Task { try await pool.run { 2 } }
         waitUntil { pool.load.waiting == 1 }
         XCTAssertTrue(pool.isFull)
-        XCTAssertEqual(pool.load, WorkerPool.Load(workers: 1, running: 1, waiting: 1, capacity: 1))
+        XCTAssertEqual([pool.load.workers, pool.load.running, pool.load.waiting, pool.load.capacity], [1, 1, 1, 1])
         let started = Date()
         do {
             _ = try await pool.run { 3 }
@@ -92,7 +106,8 @@ final class WorkerPoolTests: XCTestCase {
         XCTAssertTrue(pool.isFull, "and holds its worker: the pool never runs more than its workers")
         gate.open()
         waitUntil { pool.load.running == 0 }
-        XCTAssertEqual(try await pool.run { 2 }, 2)
+        let after = try await pool.run { 2 }
+        XCTAssertEqual(after, 2)
     }
 
     func testACancelledRequestsJobDoesNotRun() async throws {
