@@ -32,7 +32,7 @@ extension SearchService {
     /// new item; 200 with the item already holding the same content; 409 when the key names other content;
     /// 422 when the file cannot be decoded.
     func addItem(_ request: Request) async throws -> Response {
-        try authorize(request)
+        do { try authorize(request) } catch { throw Self.closing(error, request) }
         let deadline = Date().addingTimeInterval(settings.requestTimeout)
         return try await withUpload(request, multipartOnly: true) { upload in
             let form = upload.form!

@@ -9,7 +9,8 @@ extension SearchService {
     /// of `refrain query --json`.
     func query(_ request: Request) async throws -> Response {
         let deadline = Date().addingTimeInterval(settings.requestTimeout)
-        var options = try queryOptions(request)
+        var options: QueryOptions
+        do { options = try queryOptions(request) } catch { throw Self.closing(error, request) }
         return try await withUpload(request) { upload in
             options.id = upload.name
             let engine = self.engine

@@ -18,6 +18,28 @@ extension SearchService {
     /// (408), a malformed multipart form or one without a `file` field (400), an empty file (422).
     /// The body's memory stays reserved until `body` returns.
     func withUpload<T: Sendable>(_ request: Request, multipartOnly: Bool = false, _ body: (Upload) async throws -> T) async throws -> T {
+        let reservation: Int
+        let upload: Upload
+        do {
+            (reservation, upload) = try await readUpload(request, multipartOnly: multipartOnly)
+        } catch {
+            throw Self.closing(error, request)
+        }
+        defer { memory.release(reservation) }
+        return try await body(upload)
+    }
+
+    /// A refusal sent before the request's body was read ends the connection (`RefusedBodyHandler`), so the
+    /// server never reads the rest of an upload it turned away.
+    static func closing(_ error: any Error, _ request: Request) -> any Error {
+        guard var refusal = error as? APIError,
+              request.headers[.contentLength].map({ $0 != "0" }) ?? (request.headers[.transferEncoding] != nil) else { return error }
+        refusal.headers[.connection] = "close"
+        return refusal
+    }
+
+    /// The reserved memory and the upload (see `withUpload`); memory is reserved only when this returns.
+    private func readUpload(_ request: Request, multipartOnly: Bool) async throws -> (Int, Upload) {
         let contentType = request.headers[.contentType]
         let boundary = try MultipartForm.boundary(contentType: contentType)
         var ext: String?
@@ -35,7 +57,8 @@ extension SearchService {
             throw APIError(.serviceUnavailable, "the server is receiving as many uploads as it can hold; try again shortly",
                            headers: [.retryAfter: "1"])
         }
-        defer { memory.release(reservation) }
+        var reserved = true
+        defer { if reserved { memory.release(reservation) } }
         let data = try await RequestBodyReader.read(request, limit: limit, declared: declared, timeout: settings.readTimeout)
         var upload: Upload
         if let boundary {
@@ -47,6 +70,7 @@ extension SearchService {
             upload = Upload(data: data, ext: ext ?? "bin", name: "upload.\(ext ?? "bin")", form: nil)
         }
         guard !upload.data.isEmpty else { throw APIError(.unprocessableContent, "\(upload.name): the upload is empty") }
-        return try await body(upload)
+        reserved = false  // handed to the caller
+        return (reservation, upload)
     }
 }

@@ -70,7 +70,7 @@ public final class SearchService: Sendable {
         let idle = TimeAmount.milliseconds(Int64(settings.idleTimeout * 1000))
         let port = settings.port
         return Application(router: router(),
-                           server: .http1(configuration: .init(idleTimeout: idle)),
+                           server: .http1(configuration: .init(additionalChannelHandlers: [RefusedBodyHandler()], idleTimeout: idle)),
                            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "refrain"),
                            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
                            logger: logger)

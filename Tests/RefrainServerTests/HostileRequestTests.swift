@@ -168,6 +168,40 @@ final class HostileRequestTests: XCTestCase {
         }
     }
 
+    /// A refused upload is not read: the answer comes with `Connection: close`, the server stops reading, and
+    /// the connection ends although the client never sent the rest of its (declared 200 MB) body.
+    func testARefusedUploadIsAnsweredAndItsConnectionClosedWithoutReadingTheBody() async throws {
+        let service = try fixture.service { $0.maxUploadBytes = 1 << 20; $0.workers = 1; $0.queueCapacity = 0 }
+        try await service.application().test(.live) { client in
+            let port = try XCTUnwrap(client.port)
+            let big = try RawConnection(port: port, receiveTimeout: 8)
+            XCTAssertTrue(big.send("POST /api/query HTTP/1.1\r\nHost: localhost\r\nContent-Type: audio/wav\r\nContent-Length: 200000000\r\n\r\n"))
+            XCTAssertTrue(big.send(Data(repeating: 0x52, count: 256 << 10)))
+            let started = Date()
+            let answer = await Task.detached { big.receiveResponse() }.value
+            XCTAssertEqual(answer.status, 413, answer.head)
+            XCTAssertTrue(answer.head.lowercased().contains("connection: close"), answer.head)
+            let rest = await Task.detached { big.receive() }.value
+            XCTAssertTrue(rest.closed, "the server ends the connection")
+            XCTAssertLessThan(Date().timeIntervalSince(started), 6)
+
+            // A full server: 503 with Retry-After, and the same close.
+            let gate = WorkerPoolTests.Gate()
+            let blocker = Task { try await service.pool.run { gate.wait(); return 0 } }
+            while !service.pool.isFull { try await Task.sleep(nanoseconds: 2_000_000) }
+            let busy = try RawConnection(port: port, receiveTimeout: 8)
+            XCTAssertTrue(busy.send("POST /api/query HTTP/1.1\r\nHost: localhost\r\nContent-Type: audio/wav\r\nContent-Length: 500000\r\n\r\nRIFF"))
+            let refused = await Task.detached { busy.receiveResponse() }.value
+            XCTAssertEqual(refused.status, 503, refused.head)
+            XCTAssertTrue(refused.head.lowercased().contains("retry-after: "), refused.head)
+            XCTAssertTrue(refused.head.lowercased().contains("connection: close"), refused.head)
+            let busyClosed = await Task.detached { busy.receive() }.value.closed
+            XCTAssertTrue(busyClosed)
+            gate.open()
+            _ = try await blocker.value
+        }
+    }
+
     func testEveryRequestIsLoggedOnceWithStatusAndTime() async throws {
         let lines = LogLines()
         var logger = Logger(label: "refrain.serve.test") { _ in CapturingLogHandler(lines: lines) }
