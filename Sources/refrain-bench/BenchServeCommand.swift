@@ -18,7 +18,9 @@ struct BenchServeCommand: ParsableCommand {
     @Option(help: "Index to serve (default: the newest index-* under .cache/bench-retrieval, which `refrain-bench retrieval` makes).")
     var index: String?
     @Option(help: "Folder of query files; every *-excerpt.wav in it is POSTed.") var queries = ".cache/bench-retrieval/queries"
-    @Option(help: "Seconds per stage (each stage is one wrk run).") var duration = 20
+    @Option(help: "Use only the first N query files (1: the same query every time, which takes the spread of query costs out of the percentiles).")
+    var files: Int?
+    @Option(help: "Seconds per stage (each stage is one wrk run).") var duration = 30
     @Option(help: "Connections of the loaded stages, comma-separated (the single-connection baseline runs first).")
     var connections = "2,4,8,16,64"
     @Option(help: "Threads of the server (default: one per core).") var threads: Int?
@@ -36,8 +38,9 @@ struct BenchServeCommand: ParsableCommand {
                 throw RefrainError.fileNotFound("\(script.path) (run from the repository root)")
             }
             let indexURL = try resolveIndex()
-            let files = try (FileManager.default.contentsOfDirectory(atPath: queries)).filter { $0.hasSuffix("-excerpt.wav") }.sorted()
+            let found = try (FileManager.default.contentsOfDirectory(atPath: queries)).filter { $0.hasSuffix("-excerpt.wav") }.sorted()
                 .map { URL(fileURLWithPath: queries).appendingPathComponent($0).path }
+            let files = Array(found.prefix(max(1, self.files ?? found.count)))
             guard !files.isEmpty else {
                 throw RefrainError.fileNotFound("\(queries)/*-excerpt.wav (run `refrain-bench retrieval --tasks audio-match` first)")
             }
