@@ -121,8 +121,8 @@ final class PageAndSecurityTests: XCTestCase {
                 "/api/health": ["get": ["200", "503"]],
                 "/api/items": ["get": ["200", "400"],
                                "post": ["200", "201", "400", "401", "403", "408", "409", "413", "415", "422", "503", "504"]],
-                "/api/items/{key}": ["get": ["200", "404"], "delete": ["200", "401", "403", "404", "503", "504"]],
-                "/api/items/{key}/audio": ["get": ["200", "206", "404", "416"]],
+                "/api/items/{key}": ["get": ["200", "400", "404"], "delete": ["200", "400", "401", "403", "404", "503", "504"]],
+                "/api/items/{key}/audio": ["get": ["200", "206", "400", "404", "416"]],
                 "/api/query": ["post": ["200", "400", "408", "413", "415", "422", "503", "504"]],
             ]
             XCTAssertEqual(Set(paths.keys), Set(expected.keys))
