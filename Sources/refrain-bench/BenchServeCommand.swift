@@ -63,6 +63,7 @@ struct BenchServeCommand: ParsableCommand {
             var served = 0
             func stage(_ label: String, _ connections: Int, seconds: Int) throws -> Stage {
                 let logMark = server.logLines().count
+                let cpuBefore = server.cpuSeconds()
                 let wrkThreads = min(connections, 2)
                 let output = try Self.capture(wrk, ["-t\(wrkThreads)", "-c\(connections)", "-d\(seconds)s", "--timeout", "30s", "--latency",
                                                     "-s", script.path, server.url, "--", target] + files)
@@ -71,9 +72,10 @@ struct BenchServeCommand: ParsableCommand {
                 served += row.requests
                 row.servedSoFar = served
                 row.rssMiB = server.residentMiB()
+                row.serverCPU = (server.cpuSeconds() - cpuBefore) / Double(seconds)
                 return row
             }
-            print("stage        conns   req/s   wrk p50   wrk p99   200   503   other  errors  | queries answered: p50     p99   | RSS after, requests so far")
+            print("stage        conns   req/s   wrk p50   wrk p99   200   503   other  errors  | queries answered: p50     p99   | server CPU  | RSS after, requests so far")
             let baseline = try stage("single", 1, seconds: duration)
             rows.append(baseline)
             print(baseline.line)
@@ -164,6 +166,8 @@ struct Stage {
     var server = ServerLatencies(lines: [])
     var servedSoFar = 0
     var rssMiB = 0.0
+    /// Cores the server kept busy on average (its user + system CPU seconds per second of the stage).
+    var serverCPU = 0.0
 
     init(label: String, connections: Int, wrkOutput: String) throws {
         self.label = label
@@ -203,7 +207,8 @@ struct Stage {
             (fmt(wrkP50 * 1000, 0) + " ms").padding(10), (fmt(wrkP99 * 1000, 0) + " ms").padding(10),
             String(count(200)).padding(6), String(count(503)).padding(6), String(otherStatuses).padding(7), String(socketErrors).padding(8),
             "|" + String(repeating: " ", count: 19), (fmt(server.p50Seconds * 1000, 0) + " ms").padding(8),
-            (fmt(server.p99Seconds * 1000, 0) + " ms").padding(9), "| \(fmt(rssMiB, 0)) MiB, \(servedSoFar)",
+            (fmt(server.p99Seconds * 1000, 0) + " ms").padding(9), "| \(fmt(serverCPU, 2)) cores".padding(13),
+            "| \(fmt(rssMiB, 0)) MiB, \(servedSoFar)",
         ]
         return columns.joined(separator: " ")
     }
@@ -278,6 +283,16 @@ final class ServerProcess {
 
     func logLines() -> [String] {
         ((try? String(contentsOf: logURL, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    /// The server's user + system CPU seconds so far (`/proc/PID/stat`, in clock ticks of 1/100 s).
+    func cpuSeconds() -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return 0 }
+        // Fields after the command name: state is field 3, utime 14, stime 15.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / 100
     }
 
     /// The server's resident memory (VmRSS), MiB.
