@@ -59,8 +59,10 @@ let package = Package(
         .target(name: "RefrainIndex",
                 dependencies: ["RefrainMath", "RefrainLearn", "CHNSW", .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: vectorFlags),
+        // Resources/models: the shipped weights of the learned encoders (LearnedModel.shipped).
         .target(name: "Refrain",
                 dependencies: ["RefrainMath", "RefrainAudio", "RefrainFeatures", "RefrainSymbolic", "RefrainAlign", "RefrainLearn", "RefrainIndex"],
+                resources: [.copy("Resources/models")],
                 swiftSettings: vectorFlags),
         .executableTarget(name: "refrain",
                           dependencies: ["Refrain", .product(name: "ArgumentParser", package: "swift-argument-parser")],
