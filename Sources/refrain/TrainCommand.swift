@@ -31,8 +31,10 @@ struct TrainHasherCommand: ParsableCommand {
     @Option(help: "Cache folder for rendered pieces.") var cache = ".cache/train"
     @Option(help: "Most training steps.") var steps = 3000
     @Option(help: "Units of the dense layers.") var width = 128
-    @Option(help: "Windows per batch.") var batch = 24
+    @Option(help: "Windows per batch.") var batch = 32
     @Option(help: "Adam learning rate.") var learningRate: Float = 1e-3
+    @Option(help: "Hashing-loss weight of non-matching pairs.") var alpha: Float = 1
+    @Option(help: "Hashing-loss margin on the squared distance of non-matching pairs.") var margin: Float = 16
     @Option(help: "Seed of the split, the material and the weights.") var seed: UInt64 = 20
     @Option(help: "Threads (rendering and training).") var threads = 1
 
@@ -49,6 +51,8 @@ struct TrainHasherCommand: ParsableCommand {
         run.training.width = width
         run.training.batch = batch
         run.training.learningRate = learningRate
+        run.training.alpha = alpha
+        run.training.margin = margin
         run.training.seed = seed
         run.training.threads = threads
         _ = try run.run { line in print(line) }

@@ -26,6 +26,7 @@ public struct HashEncoder: MusicEncoder {
     let audio: NetworkPool
     let synth: NetworkPool
     let input: LearnedInput
+    let standardization: [String: InputStandardization]
 
     /// The encoder with `model` (a hasher with `audio` and `synth` networks of at most 16 bits).
     /// - Throws: `RefrainError.invalidFile` when the model is not such a hasher.
@@ -41,6 +42,11 @@ public struct HashEncoder: MusicEncoder {
         }
         bits = outputs
         input = try LearnedInput()
+        var standardization: [String: InputStandardization] = [:]
+        for role in ["audio", "synth"] {
+            standardization[role] = try InputStandardization.read(model.metadata, role: role, name: source)
+        }
+        self.standardization = standardization
     }
 
     /// The encoder with the model shipped with this Refrain.
@@ -78,7 +84,8 @@ public struct HashEncoder: MusicEncoder {
             throw RefrainError.invalidArgument("the hasher needs at least \(LearnedInference.minimumFrames) frames of \(LearnedInput.bins) bins")
         }
         let pool = role == "synth" ? synth : audio
-        let outputs = try pool.with { net in LearnedInference.perStep(net.layers[...], frames: frames, threads: threads) }
+        let prepared = standardization[role].map { $0.applied(frames) } ?? frames
+        let outputs = try pool.with { net in LearnedInference.perStep(net.layers[...], frames: prepared, threads: threads) }
         return HasherTraining.codes(outputs.storage, bits: bits)
     }
 

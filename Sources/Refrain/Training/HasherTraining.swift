@@ -13,7 +13,7 @@ public struct HasherTrainingOptions: Sendable {
     /// Learned-input frames per training window (a multiple of 4: `windowFrames / 4` output steps).
     public var windowFrames = 64
     /// Windows per batch (each gives `windowFrames / 4` positive pairs and as many negatives).
-    public var batch = 24
+    public var batch = 32
     public var maxSteps = 3000
     /// Steps between validations (validation Bhattacharyya coefficient, lower is better).
     public var validateEvery = 100
@@ -22,14 +22,18 @@ public struct HasherTrainingOptions: Sendable {
     public var initialPatience = 1200
     public var learningRate: Float = 1e-3
     /// Hashing-loss weight of negative pairs and margin on their squared distance (Raffel & Ellis 2015).
-    /// With outputs in [-1, 1]^16, two random sign vectors differ in 8 bits: squared distance 32.
-    public var alpha: Float = 4
-    public var margin: Float = 32
+    /// With outputs in [-1, 1]^16, two codes 4 bits apart are at squared distance 16. Chosen by short runs
+    /// (300 steps, 6 pieces): alpha 4 / margin 32 and alpha 2 / margin 16 collapse to one constant code per
+    /// network (validation BC 1.0); alpha 1 / margin 16 reaches BC 0.90 where alpha 1 / margin 24 reaches 0.92.
+    public var alpha: Float = 1
+    public var margin: Float = 16
     public var seed: UInt64 = 20
     /// Cores for each step's products.
     public var threads = 1
     /// Windows of the validation pieces (fixed, seeded) the validation figure is measured on.
     public var validationWindows = 240
+    /// Factor on the He-initialised output layer's weights (keeps the tanh outputs off saturation at first).
+    public var outputScale: Float = 0.1
 
     public init() {}
 }
@@ -42,6 +46,9 @@ public struct HasherCurvePoint: Sendable {
     /// Validation Bhattacharyya coefficient between the Hamming-distance distributions of matching and
     /// non-matching hash pairs (lower is better; Raffel reports 0.488 for synthesized CQT on real data).
     public var validationBC: Double
+    /// Mean Hamming distance (bits) of matching and of non-matching validation pairs.
+    public var matchingBits: Double = .nan
+    public var nonMatchingBits: Double = .nan
     public var seconds: Double
 }
 
@@ -67,7 +74,8 @@ public enum HasherTraining {
     }
 
     /// Windows of `pieces` whose every frame is aligned, drawn with `random`.
-    static func batch(_ pieces: [TrainingPiece], count: Int, frames: Int, random: inout SplitMix64) -> Batch? {
+    static func batch(_ pieces: [TrainingPiece], count: Int, frames: Int, random: inout SplitMix64,
+                      standardization: (audio: InputStandardization, synth: InputStandardization)? = nil) -> Batch? {
         let d = LearnedInput.bins
         var audio = [Float](), synth = [Float]()
         audio.reserveCapacity(count * frames * d)
@@ -90,6 +98,10 @@ public enum HasherTraining {
             made += 1
         }
         guard made > 0 else { return nil }
+        if let standardization {
+            standardization.audio.apply(&audio)
+            standardization.synth.apply(&synth)
+        }
         return Batch(audio: Tensor(shape: [made, 1, frames, d], data: audio), synth: Tensor(shape: [made, 1, frames, d], data: synth))
     }
 
@@ -141,9 +153,11 @@ public enum HasherTraining {
 
     /// The validation figure of two networks on fixed windows: the Bhattacharyya coefficient of matching and
     /// non-matching Hamming distances.
-    static func validationBC(audio: Network, synth: Network, batch: Batch, bits: Int, threads: Int) throws -> Double {
+    static func validationBC(audio: Network, synth: Network, batch: Batch, bits: Int, threads: Int) throws
+        -> (bc: Double, matching: Double, nonMatching: Double) {
         let (m, n) = try distances(audio: audio, synth: synth, batch: batch, bits: bits, threads: threads, seed: 99)
-        return bhattacharyya(matching: m, nonMatching: n, bits: bits)
+        func mean(_ v: [Int]) -> Double { Double(v.reduce(0, +)) / Double(max(v.count, 1)) }
+        return (bhattacharyya(matching: m, nonMatching: n, bits: bits), mean(m), mean(n))
     }
 
     /// Trains a hasher on `train` pieces with early stopping on `validation` pieces.
@@ -160,10 +174,18 @@ public enum HasherTraining {
         let architecture = LearnedArchitectures.hasher(frames: options.windowFrames, width: options.width, bits: options.bits)
         let audio = try Network(architecture, seed: options.seed)
         let synth = try Network(architecture, seed: options.seed &+ 1)
+        // He initialisation saturates the tanh outputs at constant codes from the first step (each network
+        // then hashes every input alike and nothing is learned): the output layer starts 10x smaller.
+        for net in [audio, synth] {
+            for p in net.parameters where p.name == "out.weight" { p.value = p.value.map { $0 * options.outputScale } }
+        }
         let optimizers = [Adam(learningRate: options.learningRate), Adam(learningRate: options.learningRate)]
         var random = SplitMix64(seed: options.seed &+ 2)
         var validationRandom = SplitMix64(seed: options.seed &+ 3)
-        guard let check = batch(validation, count: options.validationWindows, frames: options.windowFrames, random: &validationRandom) else {
+        let standardization = (audio: InputStandardization.measured(train.flatMap { $0.renditions.map(\.audio) }),
+                               synth: InputStandardization.measured(train.map(\.synth)))
+        guard let check = batch(validation, count: options.validationWindows, frames: options.windowFrames, random: &validationRandom,
+                                standardization: standardization) else {
             throw RefrainError.invalidArgument("the validation pieces give no aligned windows of \(options.windowFrames) frames")
         }
         guard batch(train, count: 1, frames: options.windowFrames, random: &validationRandom) != nil else {
@@ -172,16 +194,19 @@ public enum HasherTraining {
         let loss = HashingLoss(margin: options.margin, alpha: options.alpha)
         let pass = Pass(training: true, threads: options.threads)
         var lossRandom = SeededRandom(seed: options.seed &+ 4)
-        var best = try validationBC(audio: audio, synth: synth, batch: check, bits: options.bits, threads: options.threads)
+        let initial = try validationBC(audio: audio, synth: synth, batch: check, bits: options.bits, threads: options.threads)
+        var best = initial.bc
         var bestStep = 0
         var bestWeights = (audio.namedTensors(), synth.namedTensors())
-        var curve = [HasherCurvePoint(step: 0, loss: .nan, validationBC: best, seconds: 0)]
+        var curve = [HasherCurvePoint(step: 0, loss: .nan, validationBC: best, matchingBits: initial.matching,
+                                      nonMatchingBits: initial.nonMatching, seconds: 0)]
         progress?(curve[0])
         var patience = options.initialPatience
         var lossSum: Double = 0, lossCount = 0
         var step = 0
         while step < options.maxSteps && step < patience {
-            guard let b = batch(train, count: options.batch, frames: options.windowFrames, random: &random) else { break }
+            guard let b = batch(train, count: options.batch, frames: options.windowFrames, random: &random,
+                                standardization: standardization) else { break }
             audio.zeroGradients()
             synth.zeroGradients()
             let x = try audio.forward(b.audio, pass), y = try synth.forward(b.synth, pass)
@@ -200,7 +225,8 @@ public enum HasherTraining {
             lossSum += Double(value)
             lossCount += 1
             if step % options.validateEvery == 0 {
-                let bc = try validationBC(audio: audio, synth: synth, batch: check, bits: options.bits, threads: options.threads)
+                let figures = try validationBC(audio: audio, synth: synth, batch: check, bits: options.bits, threads: options.threads)
+                let bc = figures.bc
                 if bc < best * (1 - 0.005) { patience = max(patience, 2 * step) }
                 if bc < best {
                     best = bc
@@ -208,6 +234,7 @@ public enum HasherTraining {
                     bestWeights = (audio.namedTensors(), synth.namedTensors())
                 }
                 let point = HasherCurvePoint(step: step, loss: Float(lossSum / Double(max(lossCount, 1))), validationBC: bc,
+                                             matchingBits: figures.matching, nonMatchingBits: figures.nonMatching,
                                              seconds: Date().timeIntervalSince(started))
                 curve.append(point)
                 progress?(point)
@@ -222,6 +249,8 @@ public enum HasherTraining {
             return net
         }
         var meta = metadata
+        meta.merge(standardization.audio.metadata(role: "audio")) { _, new in new }
+        meta.merge(standardization.synth.metadata(role: "synth")) { _, new in new }
         meta["bits"] = "\(options.bits)"
         meta["width"] = "\(options.width)"
         meta["window_frames"] = "\(options.windowFrames)"

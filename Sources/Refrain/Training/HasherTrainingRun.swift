@@ -65,14 +65,15 @@ public struct HasherTrainingRun: Sendable {
                                               metadata: ["corpus": corpus.lastPathComponent,
                                                          "renditions_per_piece": "\(material.renditionsPerPiece)",
                                                          "material_seed": "\(material.seed)"]) { point in
-            log(String(format: "step %5d  loss %8.4f  validation BC %.4f  %6.0f s", point.step, point.loss, point.validationBC, point.seconds))
+            log(String(format: "step %5d  loss %8.4f  validation BC %.4f  bits apart: matching %.2f, non-matching %.2f  %6.0f s",
+                       point.step, point.loss, point.validationBC, point.matchingBits, point.nonMatchingBits, point.seconds))
         }
         try FileManager.default.createDirectory(at: out.deletingLastPathComponent(), withIntermediateDirectories: true)
         try result.model.write(to: out)
         let base = out.deletingPathExtension()
         try split.write(to: base.appendingPathExtension("split.csv"))
-        let curve = "step,loss,validation_bc,seconds\n" + result.curve.map {
-            String(format: "%d,%.5f,%.5f,%.1f", $0.step, $0.loss, $0.validationBC, $0.seconds)
+        let curve = "step,loss,validation_bc,matching_bits,non_matching_bits,seconds\n" + result.curve.map {
+            String(format: "%d,%.5f,%.5f,%.3f,%.3f,%.1f", $0.step, $0.loss, $0.validationBC, $0.matchingBits, $0.nonMatchingBits, $0.seconds)
         }.joined(separator: "\n") + "\n"
         do { try Data(curve.utf8).write(to: base.appendingPathExtension("curve.csv"), options: .atomic) } catch {
             throw RefrainError(.io, "\(base.path).curve.csv: cannot write the curve (\(error.localizedDescription))")
