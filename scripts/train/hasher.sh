@@ -9,4 +9,4 @@ out="${2:-.cache/models/hasher.npz}"
 swift build -c release --product refrain
 nice -n 10 .build/release/refrain train hasher --corpus "$corpus" --out "$out" \
     --train-pieces 200 --validation-pieces 30 --renditions 2 --cache .cache/train \
-    --steps 6000 --width 128 --batch 32 --learning-rate 0.001 --alpha 1 --margin 16 --seed 20 --threads 2
+    --steps 5000 --width 128 --batch 32 --learning-rate 0.001 --alpha 1 --margin 16 --seed 20 --threads 1
