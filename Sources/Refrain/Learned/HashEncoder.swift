@@ -78,15 +78,22 @@ public struct HashEncoder: MusicEncoder {
         try input.audioFrames(try source.audio(at: LearnedInput.sampleRate), threads: source.threads)
     }
 
-    /// The hash codes of learned-input frames read by the `role` network ("audio" or "synth").
-    public func codes(frames: Matrix, role: String, threads: Int = 1) throws -> [UInt16] {
+    /// The tanh outputs of the `role` network ("audio" or "synth") for learned-input frames (`frames x 48`,
+    /// standardised here with the model's per-bin statistics): `(frames / 4) x bits`, values in [-1, 1].
+    public func outputs(frames: Matrix, role: String, threads: Int = 1) throws -> Matrix {
         guard frames.rows >= LearnedInference.minimumFrames, frames.cols == LearnedInput.bins else {
             throw RefrainError.invalidArgument("the hasher needs at least \(LearnedInference.minimumFrames) frames of \(LearnedInput.bins) bins")
         }
+        guard role == "audio" || role == "synth" else { throw RefrainError.invalidArgument("the hasher's networks are audio and synth, not \(role)") }
         let pool = role == "synth" ? synth : audio
         let prepared = standardization[role].map { $0.applied(frames) } ?? frames
-        let outputs = try pool.with { net in LearnedInference.perStep(net.layers[...], frames: prepared, threads: threads) }
-        return HasherTraining.codes(outputs.storage, bits: bits)
+        return try pool.with { net in LearnedInference.perStep(net.layers[...], frames: prepared, threads: threads) }
+    }
+
+    /// The hash codes of learned-input frames read by the `role` network: bit `k` of step `s` is set where
+    /// output `k` of the step is positive.
+    public func codes(frames: Matrix, role: String, threads: Int = 1) throws -> [UInt16] {
+        HasherTraining.codes(try outputs(frames: frames, role: role, threads: threads).storage, bits: bits)
     }
 
     public func encode(_ source: AnalysisSource) throws -> EncodedArray {
