@@ -26,6 +26,7 @@ struct LearnedBenchCommand: ParsableCommand {
     @Option(help: "Collection sizes (items, distractors added) to measure at after the base size, comma-separated.") var sizes = "10000"
     @Option(help: "Queries timed at each larger size (spread over the report half).") var timedQueries = 30
     @Option(help: "Which queries: report (odd positions), tuning (even) or all.") var half = "report"
+    @Option(help: "Run at most this many queries of the half, spread evenly over it.") var queries = Int.max
     @Flag(help: "Only render the development set into --work, then stop.") var prepareOnly = false
 
     func run() throws {
@@ -52,12 +53,16 @@ struct LearnedBenchCommand: ParsableCommand {
         let encoder = try configuration.encoders.make(HashEncoder.name, settings: settings[HashEncoder.name] ?? [:])
         print("hasher       \(encoder.record.identity) (weights SHA-256 \(encoder.record.weightsSHA256 ?? "-"))")
 
-        let queries: [EvalQuery]
+        var queries: [EvalQuery]
         switch half {
         case "report": queries = set.midiQueries.enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
         case "tuning": queries = set.midiQueries.enumerated().filter { $0.offset % 2 == 0 }.map(\.element)
         case "all": queries = set.midiQueries
         default: throw RefrainError.invalidArgument("--half is report, tuning or all, not '\(half)'")
+        }
+        if self.queries < queries.count {
+            let stride = Double(queries.count) / Double(max(self.queries, 1))
+            queries = (0..<max(self.queries, 1)).map { queries[Int(Double($0) * stride)] }
         }
         print("queries      \(queries.count) MIDI queries (\(half) half)")
 
