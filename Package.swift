@@ -64,8 +64,10 @@ let package = Package(
         .target(name: "RefrainIndex",
                 dependencies: ["RefrainMath", "RefrainLearn", "CHNSW", .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: vectorFlags),
+        // Resources/models: the shipped weights of the learned encoders (LearnedModel.shipped).
         .target(name: "Refrain",
                 dependencies: ["RefrainMath", "RefrainAudio", "RefrainFeatures", "RefrainSymbolic", "RefrainAlign", "RefrainLearn", "RefrainIndex"],
+                resources: [.copy("Resources/models")],
                 swiftSettings: vectorFlags),
         // The HTTP API and the web page (`refrain serve`); its page, script, style and OpenAPI document are
         // compiled into the binary.
@@ -104,6 +106,6 @@ let package = Package(
                                    .product(name: "HummingbirdTesting", package: "hummingbird"),
                                    .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
                                    .product(name: "HTTPTypes", package: "swift-http-types")]),
-        .testTarget(name: "RefrainCLITests", dependencies: ["RefrainMath", "RefrainAudio", "RefrainTestSupport"]),
+        .testTarget(name: "RefrainCLITests", dependencies: ["RefrainMath", "RefrainAudio", "RefrainSymbolic", "RefrainTestSupport"]),
     ]
 )

@@ -14,6 +14,8 @@ packages=(
   libfluidsynth-dev   # rendering MIDI to audio
   fluid-soundfont-gm  # a General MIDI soundfont for rendering
   timgm6mb-soundfont  # a second, smaller GM soundfont: queries rendered with other timbres
+  fluidr3mono-gm-soundfont  # training material for the learned encoders (scripts/train/)
+  csound-soundfont    # training material for the learned encoders (scripts/train/)
   libhnswlib-dev      # approximate nearest neighbours (header-only C++)
   libsqlite3-dev      # the index catalog (GRDB)
 )

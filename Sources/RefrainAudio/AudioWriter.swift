@@ -72,7 +72,19 @@ public func writeAudio(_ samples: [Float], sampleRate: Int, channels: Int = 1, f
         sf_command(file, Int32(SFC_SET_CLIPPING), &on, Int32(MemoryLayout<Int32>.size))
     }
     let frames = samples.count / channels
-    let written = samples.withUnsafeBufferPointer { Int(sf_writef_float(file, $0.baseAddress, sf_count_t(frames))) }
+    // In blocks: libvorbis's encoder takes a stack buffer (alloca) as large as one write, so a single write of
+    // a long signal (about 100 s at 22050 Hz) overflowed the stack.
+    let block = 1 << 15
+    let written = samples.withUnsafeBufferPointer { buffer -> Int in
+        var done = 0
+        while done < frames {
+            let count = min(block, frames - done)
+            let n = Int(sf_writef_float(file, buffer.baseAddress! + done * channels, sf_count_t(count)))
+            done += n
+            if n < count { break }
+        }
+        return done
+    }
     let closeStatus = sf_close(file)
     guard written == frames, closeStatus == 0 else {
         throw RefrainError(.io, "\(url.path): wrote \(written) of \(frames) frames")

@@ -20,6 +20,7 @@ struct RefrainBenchCommand: ParsableCommand {
             HummingBenchCommand.self,
             LearnBenchCommand.self,
             BenchServeCommand.self,
+            LearnedBenchCommand.self,
         ]
     )
 

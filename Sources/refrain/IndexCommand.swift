@@ -18,6 +18,8 @@ struct CreateIndexCommand: ParsableCommand {
     @Argument(help: "Index directory (created if missing).") var directory: String
     @Option(help: "Analysis pipeline: 'music' indexes audio and MIDI files; 'features' indexes .npy feature matrices (frames x dims).") var analyzer = "music"
     @Flag(help: "Build no shingle/HNSW pruning graph.") var noShingles = false
+    @Flag(help: "music: also store the learned hash sequences (encoder 'hashes') for the learned cascade (--task midi-to-audio-hashed).")
+    var learned = false
     @Option(help: "features: name of the stored feature array.") var array = "cens"
     @Option(help: "features: frames per second of the .npy matrices.") var frameRate = 2.0
     @Option(help: "features: frames per shingle.") var shingleLength = 20
@@ -28,9 +30,11 @@ struct CreateIndexCommand: ParsableCommand {
         let url = URL(fileURLWithPath: directory)
         switch analyzer {
         case "music":
-            let engine = try Engine.create(at: url, layout: .music(shingles: !noShingles))
+            let engine = try Engine.create(at: url, layout: .music(shingles: !noShingles),
+                                           configuration: learned ? .learned() : Engine.Configuration())
             print("created index \(directory) for audio and MIDI (encoders \(try engine.encoderRecords.map(\.identity).joined(separator: ", ")))")
         case "features":
+            guard !learned else { throw RefrainError.invalidArgument("--learned needs the music analyzer (a features index stores the given .npy matrices)") }
             guard frameRate > 0, shingleLength > 0, shingleHop > 0, pcaDimensions > 0 else {
                 throw RefrainError.invalidArgument("frame rate, shingle length, hop and PCA dimensions must be positive")
             }

@@ -17,6 +17,7 @@ struct RefrainCommand: ParsableCommand {
             IndexCommand.self, AddCommand.self, RemoveCommand.self, ListCommand.self, StatsCommand.self, ReindexCommand.self,
             QueryCommand.self, EvalCommand.self, ServeCommand.self,
             MetricCommand.self,
+            TrainCommand.self,
         ]
     )
 

@@ -28,7 +28,8 @@ public struct EncoderRegistry: Sendable {
         entries[name] = Entry(name: name, version: version, summary: summary, isDefault: isDefault, factory: factory)
     }
 
-    /// `cqt_beats` and `cens`.
+    /// `cqt_beats` and `cens` (the defaults of a new index), and the learned `hashes` (on request: an index
+    /// made with `EncoderRegistry.learned` has them, and this registry opens it).
     public static var standard: EncoderRegistry {
         var registry = EncoderRegistry()
         registry.register(CQTBeatsEncoder.name, version: CQTBeatsEncoder.version,
@@ -39,6 +40,7 @@ public struct EncoderRegistry: Sendable {
                           summary: "CENS chroma at about 2.15 frames per second (Müller, Kurth & Clausen 2005)") { settings in
             try CENSEncoder(settings: try CENSEncoder.Settings(settings))
         }
+        registry.registerHashes(isDefault: false)
         return registry
     }
 

@@ -21,6 +21,7 @@ extension StageRegistry {
             return shifts > 1 || tempi != [1] ? QueryVariantsStage(stage, shifts: shifts, tempi: tempi, keep: stage.keep) : stage
         }
         registry.register("kind-filter") { spec, _ in try KindFilterStage(spec: spec) }
+        registry.register("hash-dtw") { spec, _ in try HashDTWStage(spec: spec) }
         registry.register("raffel-ellis") { spec, _ in
             ExactStage(name: "raffel-ellis", matcher: try RaffelEllisMatcher(spec: spec))
         }

@@ -33,11 +33,12 @@ public struct TaskRegistry: Sendable {
 
     public init() {}
 
-    /// MIDI to audio and audio matching.
+    /// MIDI to audio and audio matching, and the learned cascade's tasks.
     public static var standard: TaskRegistry {
         var registry = TaskRegistry()
         registry.register(MIDIToAudioTask())
         registry.register(AudioMatchTask())
+        registry.registerLearned()
         return registry
     }
 

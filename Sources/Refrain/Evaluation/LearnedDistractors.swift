@@ -1,0 +1,66 @@
+import Foundation
+import RefrainIndex
+import RefrainMath
+
+/// Distractors for an index that also stores hash sequences (`Distractors` reads float arrays only): each is
+/// a real item's arrays played backwards and resampled by a tempo factor in 0.8...1.25, chroma arrays also
+/// rotated by a random number of semitones, hash sequences reversed and resampled by the same factor (nearest
+/// code). Real music's frame and code statistics, no passage matching any query.
+public enum LearnedDistractors {
+    /// Adds `count` distractors made from the items of `store` not keyed in `excluding`, in batches of
+    /// `batch`; `progress` gets the number added so far. Keys `distractor-000000`, ...; no shingle graph update
+    /// (the learned cascade does not read it).
+    /// - Returns: seconds spent.
+    public static func add(_ count: Int, to store: IndexStore, excluding: Set<String> = [], seed: UInt64 = 7,
+                           batch: Int = 256, progress: ((Int) -> Void)? = nil) throws -> Double {
+        let started = Date()
+        let sources = try store.items().filter { !excluding.contains($0.key) && !$0.key.hasPrefix("distractor-") }
+        guard !sources.isEmpty else { throw RefrainError.invalidArgument("no items to make distractors from") }
+        var generator = SplitMix64(seed: seed)
+        var pending: [StagedItem] = []
+        var loaded: [Int64: [(info: StoredArrayInfo, feature: StoredFeature)]] = [:]
+        let first = try store.items().filter { $0.key.hasPrefix("distractor-") }.count
+        for k in 0..<count {
+            let source = sources[Int(generator.next() % UInt64(sources.count))]
+            let factor = 0.8 + 0.45 * Double(generator.next() % 1000) / 1000
+            let shift = Int(generator.next() % 12)
+            if loaded[source.id] == nil {
+                loaded[source.id] = try store.arrays(of: source.id).map { ($0, try store.feature($0)) }
+            }
+            var features: [String: FeatureSequence] = [:], codes: [String: CodeSequence] = [:]
+            for (info, feature) in loaded[source.id]! {
+                if info.dtype == .uint16 {
+                    let values = feature.values.withElements(of: UInt16.self) { Array($0) }
+                    codes[info.name] = try reversedCodes(values, dims: info.dims, times: feature.times, factor: factor)
+                } else if !info.dtype.isInteger {
+                    let sequence = feature.sequence()
+                    features[info.name] = Distractors.reversed(sequence, factor: factor, shift: sequence.dimension == 12 ? shift : 0)
+                }
+            }
+            let key = String(format: "distractor-%06d", first + k)
+            let analysis = ItemAnalysis(kind: source.kind, duration: source.duration * factor, features: features, codes: codes)
+            pending.append(try store.stage(key: key, path: "distractor:\(source.key)", title: nil,
+                                           sha256: SHA256.hex(of: Data("\(seed)/\(key)/\(source.sha256)".utf8)), analysis: analysis))
+            if pending.count == batch || k == count - 1 {
+                for outcome in try store.commit(pending) { _ = try outcome.get() }
+                pending.removeAll(keepingCapacity: true)
+                progress?(k + 1)
+            }
+        }
+        return Date().timeIntervalSince(started)
+    }
+
+    /// A `frames x dims` uint16 code sequence backwards, `factor` times as long (nearest code), with evenly
+    /// spaced times over the scaled span.
+    static func reversedCodes(_ values: [UInt16], dims: Int, times: [Double], factor: Double) throws -> CodeSequence {
+        let n = values.count / max(dims, 1)
+        let m = max(1, Int((Double(n) * factor).rounded()))
+        var out = [UInt16](repeating: 0, count: m * dims)
+        for i in 0..<m {
+            let source = n - 1 - min(n - 1, Int(Double(i) / factor))
+            for c in 0..<dims { out[i * dims + c] = values[source * dims + c] }
+        }
+        let start = times.first ?? 0, step = n > 1 ? (times[n - 1] - start) / Double(n - 1) * factor : 1
+        return try CodeSequence(array: NPYArray(out, shape: [m, dims]), times: (0..<m).map { start + Double($0) * step })
+    }
+}

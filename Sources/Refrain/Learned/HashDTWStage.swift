@@ -1,0 +1,95 @@
+import Foundation
+import RefrainAlign
+import RefrainIndex
+import RefrainMath
+
+/// `hash-dtw`: prunes by the Hamming DTW cost between the query's learned hash sequence and every
+/// candidate's (Raffel & Ellis 2015: "discard 99 % of the database in 1 % of the time"), keeping the `keep`
+/// cheapest. The costs come from the batch SIMD kernel (`BatchDTW`, 32 items per lane block) over all items
+/// of the index, each divided by the two sequences' lengths together (`n + m`) so that long items are not
+/// penalised for their length; candidates the stage was not given are ignored.
+///
+/// Options: `keep` (items passed on, default 100: on the development benchmark the hash stage alone ranks
+/// the true recording within its first 100 for every report-half query, docs/learned-models.md), `array`
+/// (the code array, default `hashes`).
+public struct HashDTWStage: SearchStage {
+    public let name = "hash-dtw"
+    public var keep: Int
+    public var array: String
+
+    public init(keep: Int = 100, array: String = HashEncoder.name) {
+        self.keep = keep
+        self.array = array
+    }
+
+    public init(spec: StageSpec) throws {
+        let keep = try spec.int("keep", default: 100)
+        guard keep >= 1 else { throw RefrainError.invalidArgument("hash-dtw: keep must be at least 1") }
+        self.init(keep: keep, array: spec.options["array"] ?? HashEncoder.name)
+    }
+
+    public func run(_ query: SearchQuery, candidates: [Candidate], store: IndexStore) throws -> [Candidate] {
+        guard let codes = query.analysis.codes[array] else {
+            throw RefrainError.invalidArgument("hash-dtw: the query has no '\(array)' hash sequence (the task must encode it)")
+        }
+        guard let q = codes.array.values(as: UInt16.self), !q.isEmpty else {
+            throw RefrainError.invalidArgument("hash-dtw: the query's '\(array)' codes are not a non-empty uint16 sequence")
+        }
+        let database = try HashDatabases.shared.database(array, of: store)
+        let costs = try BatchDTW.costs(query: q, database: database.batch, threads: query.threads)
+        var scored: [Candidate] = []
+        scored.reserveCapacity(candidates.count)
+        for var candidate in candidates {
+            guard let k = database.position[candidate.itemID] else { continue }
+            candidate.score = Double(costs[k]) / Double(q.count + database.lengths[k])
+            scored.append(candidate)
+        }
+        scored.sort { $0.score < $1.score || ($0.score == $1.score && $0.key < $1.key) }
+        return Array(scored.prefix(keep))
+    }
+}
+
+/// The hash sequences of an index laid out for the batch kernel, built once per index state (item set) and
+/// kept while the process runs.
+final class HashDatabases: @unchecked Sendable {
+    static let shared = HashDatabases()
+
+    struct Entry {
+        var batch: HashBatchDatabase
+        /// Position in `batch` of each item id.
+        var position: [Int64: Int]
+        /// Codes per item, by position.
+        var lengths: [Int]
+        /// The arrays' files it was built from (identifies the item set).
+        var signature: [String]
+    }
+
+    private var entries: [String: Entry] = [:]
+    private let lock = NSLock()
+
+    func database(_ array: String, of store: IndexStore) throws -> Entry {
+        let infos = try store.arrays(named: array).sorted { $0.itemID < $1.itemID }
+        let signature = infos.map(\.file)
+        let key = store.directory.path + "#" + array
+        lock.lock()
+        if let cached = entries[key], cached.signature == signature { lock.unlock(); return cached }
+        lock.unlock()
+        var sequences: [[UInt16]] = [], position: [Int64: Int] = [:]
+        for info in infos {
+            guard info.dtype == .uint16, info.dims == 1 else {
+                throw RefrainError(.index, "\(info.file): '\(array)' is \(info.frames)x\(info.dims) \(info.dtype.rawValue), hash-dtw reads one uint16 code per frame")
+            }
+            let feature = try store.feature(info)
+            let codes = feature.values.withElements(of: UInt16.self) { Array($0) }
+            guard !codes.isEmpty else { continue }
+            position[info.itemID] = sequences.count
+            sequences.append(codes)
+        }
+        let entry = Entry(batch: try HashBatchDatabase(sequences: sequences), position: position, lengths: sequences.map(\.count),
+                          signature: signature)
+        lock.lock()
+        entries[key] = entry
+        lock.unlock()
+        return entry
+    }
+}

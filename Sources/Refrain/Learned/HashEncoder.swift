@@ -1,0 +1,125 @@
+import Foundation
+import RefrainIndex
+import RefrainLearn
+import RefrainMath
+
+/// `hashes`: the learned hash sequence of Raffel & Ellis ("Large-Scale Content-Based Matching of MIDI and
+/// Audio Files", ISMIR 2015): one 16-bit code per 4 learned-input frames (≈ 186 ms, 5.4 codes per second),
+/// compared by Hamming DTW. A recording is read by the model's `audio` network; a score is synthesized with
+/// the engine's soundfont and read by its `synth` network, so that a score's codes and its recording's codes
+/// agree bit for bit where the music does.
+///
+/// Output: `steps x 1` uint16, times at the centre of each step's 4 frames, seconds. The record's version is
+/// the encoder's code version; its weights hash is the model file's SHA-256, so an index built with other
+/// weights refuses queries until re-encoded (`refrain reindex`).
+public struct HashEncoder: MusicEncoder {
+    public static let name = "hashes"
+    /// 1: the first hasher (sign of the tanh outputs, bit k from output k).
+    public static let version = 1
+    /// The shipped model's resource name (`Resources/models/hasher.npz`).
+    public static let shippedModel = "hasher"
+
+    public let model: LearnedModel
+    /// Where the model came from: "shipped" or a file path (recorded in the settings, informational).
+    let source: String
+    let bits: Int
+    let audio: NetworkPool
+    let synth: NetworkPool
+    let input: LearnedInput
+    let standardization: [String: InputStandardization]
+
+    /// The encoder with `model` (a hasher with `audio` and `synth` networks of at most 16 bits).
+    /// - Throws: `RefrainError.invalidFile` when the model is not such a hasher.
+    public init(model: LearnedModel, source: String = "shipped") throws {
+        guard model.kind == "hasher" else { throw RefrainError.invalidFile(source, "holds a \(model.kind) model, not a hasher") }
+        self.model = model
+        self.source = source
+        audio = try NetworkPool(model: model, role: "audio")
+        synth = try NetworkPool(model: model, role: "synth")
+        let outputs = try audio.with { $0.outputShape.last ?? 0 }
+        guard (1...16).contains(outputs), try synth.with({ $0.outputShape.last ?? 0 }) == outputs else {
+            throw RefrainError.invalidFile(source, "its hasher networks give \(outputs) bits per step; Refrain stores 1 to 16")
+        }
+        bits = outputs
+        input = try LearnedInput()
+        var standardization: [String: InputStandardization] = [:]
+        for role in ["audio", "synth"] {
+            standardization[role] = try InputStandardization.read(model.metadata, role: role, name: source)
+        }
+        self.standardization = standardization
+    }
+
+    /// The encoder with the model shipped with this Refrain.
+    public static func shipped() throws -> HashEncoder {
+        try HashEncoder(model: try LearnedModel.shipped(shippedModel, kind: "hasher"))
+    }
+
+    /// The encoder an index recorded (`settings["model"]`: "shipped" or a model file's path).
+    public init(settings: [String: String]) throws {
+        var reader = SettingsReader(encoder: Self.name, settings)
+        let source = try reader.value("model", default: "shipped")
+        try reader.finish()
+        if source == "shipped" {
+            try self.init(model: try LearnedModel.shipped(Self.shippedModel, kind: "hasher"))
+        } else {
+            try self.init(model: try LearnedModel.read(URL(fileURLWithPath: source), expecting: "hasher"), source: source)
+        }
+    }
+
+    public var record: EncoderRecord {
+        EncoderRecord(name: Self.name, version: Self.version, settings: ["model": source], weightsSHA256: model.sha256,
+                      dims: 1, dtype: .uint16)
+    }
+
+    public var inputs: Set<InputKind> { [.audio, .midi] }
+
+    /// The learned-input frames of `source` (`frames x 48`): its audio, or its score synthesized.
+    func frames(_ source: AnalysisSource) throws -> Matrix {
+        try input.audioFrames(try source.audio(at: LearnedInput.sampleRate), threads: source.threads)
+    }
+
+    /// The tanh outputs of the `role` network ("audio" or "synth") for learned-input frames (`frames x 48`,
+    /// standardised here with the model's per-bin statistics): `(frames / 4) x bits`, values in [-1, 1].
+    public func outputs(frames: Matrix, role: String, threads: Int = 1) throws -> Matrix {
+        guard frames.rows >= LearnedInference.minimumFrames, frames.cols == LearnedInput.bins else {
+            throw RefrainError.invalidArgument("the hasher needs at least \(LearnedInference.minimumFrames) frames of \(LearnedInput.bins) bins")
+        }
+        guard role == "audio" || role == "synth" else { throw RefrainError.invalidArgument("the hasher's networks are audio and synth, not \(role)") }
+        let pool = role == "synth" ? synth : audio
+        let prepared = standardization[role].map { $0.applied(frames) } ?? frames
+        return try pool.with { net in LearnedInference.perStep(net.layers[...], frames: prepared, threads: threads) }
+    }
+
+    /// The hash codes of learned-input frames read by the `role` network: bit `k` of step `s` is set where
+    /// output `k` of the step is positive.
+    public func codes(frames: Matrix, role: String, threads: Int = 1) throws -> [UInt16] {
+        HasherTraining.codes(try outputs(frames: frames, role: role, threads: threads).storage, bits: bits)
+    }
+
+    public func encode(_ source: AnalysisSource) throws -> EncodedArray {
+        let values = try frames(source)
+        guard values.rows >= LearnedInference.minimumFrames else {
+            throw RefrainError.invalidArgument("\(source.name): too short for the hasher (under 0.4 s)")
+        }
+        let codes = try self.codes(frames: values, role: source.kind == .midi ? "synth" : "audio", threads: source.threads)
+        let times = LearnedInference.stepTimes(codes.count)
+        return .codes(try CodeSequence(array: NPYArray(codes, shape: [codes.count, 1]), times: times))
+    }
+}
+
+extension EncoderRegistry {
+    /// The standard encoders with the learned `hashes` among the defaults of a new index, so that indexes made
+    /// with this registry carry hash sequences for the learned cascade (`refrain index create --learned`).
+    public static var learned: EncoderRegistry {
+        var registry = EncoderRegistry.standard
+        registry.registerHashes(isDefault: true)
+        return registry
+    }
+
+    mutating func registerHashes(isDefault: Bool) {
+        register(HashEncoder.name, version: HashEncoder.version,
+                 summary: "learned 16-bit hash sequences, 5.4 per second (Raffel & Ellis 2015)", isDefault: isDefault) { settings in
+            try HashEncoder(settings: settings)
+        }
+    }
+}

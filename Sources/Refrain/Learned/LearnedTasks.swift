@@ -1,0 +1,62 @@
+import Foundation
+import RefrainIndex
+import RefrainMath
+
+/// Which recording is this score, through the learned cascade (Raffel & Ellis 2015): audio items only, then
+/// Hamming DTW over learned hash sequences keeps the `hash-dtw.keep` best (default 100), then the exact
+/// Raffel-Ellis CQT DTW ranks them. With pruning off (`QueryOptions.prune` false) the hash stage is skipped
+/// and the exact stage sees every audio item: exhaustive search.
+public struct HashedMIDIToAudioTask: SearchTask {
+    public init() {}
+    public var name: String { "midi-to-audio-hashed" }
+    public var summary: String { "which recording is this score? (hash-sequence DTW pruning, then exact DTW)" }
+    public var inputs: Set<InputKind> { [.midi] }
+    public var automaticFor: Set<InputKind> { [] }
+    public var encoders: [String] { [CQTBeatsEncoder.name, CENSEncoder.name, HashEncoder.name] }
+
+    public func stages(_ options: QueryOptions) -> [StageSpec] {
+        [StageSpec(stage: "kind-filter", options: ["kinds": "audio"]),
+         StageSpec(stage: "hash-dtw", enabled: options.prune),
+         StageSpec(stage: "raffel-ellis")]
+    }
+}
+
+/// The hash stage alone (for measuring it, Raffel & Ellis's Table 1): audio items ranked by Hamming DTW of
+/// their learned hash sequences against the score's, every item kept.
+public struct HashOnlyMIDIToAudioTask: SearchTask {
+    public init() {}
+    public var name: String { "midi-to-audio-hash-only" }
+    public var summary: String { "which recording is this score? (hash-sequence DTW alone, every item ranked)" }
+    public var inputs: Set<InputKind> { [.midi] }
+    public var automaticFor: Set<InputKind> { [] }
+    public var encoders: [String] { [HashEncoder.name] }
+
+    public func stages(_ options: QueryOptions) -> [StageSpec] {
+        [StageSpec(stage: "kind-filter", options: ["kinds": "audio"]),
+         StageSpec(stage: "hash-dtw", options: ["keep": "\(Int(Int32.max))"])]
+    }
+}
+
+extension TaskRegistry {
+    /// The learned cascade's tasks (`midi-to-audio-hashed`, `midi-to-audio-hash-only`), part of `standard`:
+    /// an index offers them when it has the `hashes` encoder (`Engine.tasks`).
+    mutating func registerLearned() {
+        register(HashedMIDIToAudioTask())
+        register(HashOnlyMIDIToAudioTask())
+    }
+
+    /// The standard tasks (which include the learned cascade's).
+    public static var learned: TaskRegistry { .standard }
+}
+
+extension StageRegistry {
+    /// Refrain's stages (which include `hash-dtw`).
+    public static var learned: StageRegistry { .refrain }
+}
+
+extension Engine.Configuration {
+    /// A configuration with the learned encoders, tasks and stages (`EncoderRegistry.learned` ...).
+    public static func learned(budget: ComputeBudget = .machine, soundfont: String? = nil) -> Engine.Configuration {
+        Engine.Configuration(budget: budget, soundfont: soundfont, encoders: .learned, tasks: .learned, stages: .learned)
+    }
+}

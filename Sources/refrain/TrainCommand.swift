@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import Refrain
+
+/// `refrain train hasher`: train a learned encoder on a folder of MIDI files (and real pairs).
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a learned encoder (hasher) on a folder of MIDI files rendered as recordings.",
+        subcommands: [TrainHasherCommand.self])
+}
+
+struct TrainHasherCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hasher",
+        abstract: "Train the hash-sequence encoder (Raffel & Ellis 2015) and write its model file.",
+        discussion: """
+        The pieces of --corpus are split by piece (seeded: train, validation, test), rendered with several \
+        soundfonts, tempo curves, arrangements and recording conditions (cached in --cache), aligned through \
+        their tempo maps, and two networks (recordings' CQT, synthesized scores' CQT) are trained with \
+        Raffel's hashing loss, stopping early on the validation Bhattacharyya coefficient. Writes MODEL, \
+        MODEL's split (.split.csv) and its curve (.curve.csv).
+        """)
+
+    @Option(help: "Folder of MIDI files to train on.") var corpus: String
+    @Option(help: "Real recordings with their scores to train on too: a CSV of audio,midi paths, aligned by DTW.") var pairs: String?
+    @Option(help: "Model file to write (.npz).") var out: String
+    @Option(help: "Use this many training pieces (a seeded choice; all when absent).") var trainPieces: Int?
+    @Option(help: "Use this many validation pieces (a seeded choice; all when absent).") var validationPieces: Int?
+    @Option(help: "Renditions of each piece.") var renditions = 2
+    @Option(help: "Cache folder for rendered pieces.") var cache = ".cache/train"
+    @Option(help: "Most training steps.") var steps = 3000
+    @Option(help: "Units of the dense layers.") var width = 128
+    @Option(help: "Windows per batch.") var batch = 32
+    @Option(help: "Adam learning rate.") var learningRate: Float = 1e-3
+    @Option(help: "Hashing-loss weight of non-matching pairs.") var alpha: Float = 1
+    @Option(help: "Hashing-loss margin on the squared distance of non-matching pairs.") var margin: Float = 16
+    @Option(help: "Seed of the split, the material and the weights.") var seed: UInt64 = 20
+    @Option(help: "Threads (rendering and training).") var threads = 1
+
+    func run() throws {
+        var run = HasherTrainingRun(corpus: URL(fileURLWithPath: corpus), out: URL(fileURLWithPath: out))
+        run.trainPieces = trainPieces
+        run.validationPieces = validationPieces
+        run.pairs = pairs.map { URL(fileURLWithPath: $0) }
+        run.material.renditionsPerPiece = renditions
+        run.material.seed = seed
+        run.material.threads = threads
+        run.material.cache = URL(fileURLWithPath: cache)
+        run.training.maxSteps = steps
+        run.training.width = width
+        run.training.batch = batch
+        run.training.learningRate = learningRate
+        run.training.alpha = alpha
+        run.training.margin = margin
+        run.training.seed = seed
+        run.training.threads = threads
+        _ = try run.run { line in print(line) }
+    }
+}
