@@ -179,19 +179,6 @@ public final class ShingleIndex: @unchecked Sendable {
     }
 }
 
-/// A small deterministic random generator (SplitMix64, Steele, Lea & Flood 2014).
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// The shingle index last loaded for a store, under the catalog's state record it was loaded for.
 final class ShingleIndexCache: @unchecked Sendable {
     private let lock = NSLock()
