@@ -71,7 +71,17 @@ public func writeAudio(_ samples: [Float], sampleRate: Int, channels: Int = 1, f
         sf_command(file, Int32(SFC_SET_CLIPPING), &on, Int32(MemoryLayout<Int32>.size))
     }
     let frames = samples.count / channels
-    let written = samples.withUnsafeBufferPointer { Int(sf_writef_float(file, $0.baseAddress, sf_count_t(frames))) }
+    // In blocks: libvorbis (through libsndfile) crashes when handed more than about a minute of audio in one call.
+    let block = 1 << 16
+    var written = 0
+    samples.withUnsafeBufferPointer { buffer in
+        while written < frames {
+            let n = min(block, frames - written)
+            let done = Int(sf_writef_float(file, buffer.baseAddress! + written * channels, sf_count_t(n)))
+            written += done
+            if done < n { break }
+        }
+    }
     let closeStatus = sf_close(file)
     guard written == frames, closeStatus == 0 else {
         throw RefrainError(.io, "\(url.path): wrote \(written) of \(frames) frames")

@@ -17,31 +17,44 @@ public struct ShingleVoteStage: SearchStage {
     /// Neighbours fetched per query shingle, and the HNSW search breadth.
     public var neighbours: Int
     public var ef: Int
+    /// With a `canonicalKey` shingle transform: the query's shingles are searched rotated to each of their
+    /// `rotations` strongest pitch classes, and a query shingle's hits are the union (each item once).
+    public var rotations: Int
 
-    public init(index: ShingleIndex?, keep: Int = 100, neighbours: Int = 50, ef: Int = 100) {
+    public init(index: ShingleIndex?, keep: Int = 100, neighbours: Int = 50, ef: Int = 100, rotations: Int = 2) {
         self.index = index
         self.keep = keep
         self.neighbours = neighbours
         self.ef = ef
+        self.rotations = max(1, rotations)
     }
 
-    /// From a spec: options `keep`, `neighbours`, `ef`.
+    /// From a spec: options `keep`, `neighbours`, `ef`, `rotations`.
     public init(spec: StageSpec, store: IndexStore) throws {
         self.init(index: try ShingleIndex.current(in: store), keep: try spec.int("keep", default: 100),
-                  neighbours: try spec.int("neighbours", default: 50), ef: try spec.int("ef", default: 100))
+                  neighbours: try spec.int("neighbours", default: 50), ef: try spec.int("ef", default: 100),
+                  rotations: try spec.int("rotations", default: 2))
         guard keep > 0, neighbours > 0 else { throw RefrainError.invalidArgument("shingle-vote: keep and neighbours must be positive") }
     }
 
     public func run(_ query: SearchQuery, candidates: [Candidate], store: IndexStore) throws -> [Candidate] {
         guard let index, let sequence = query.analysis.features[index.settings.array],
-              sequence.dimension * index.settings.length == index.pca.inputDimension else { return candidates }
+              index.settings.transformedWidth(dims: sequence.dimension) == index.pca.inputDimension else { return candidates }
         let settings = index.settings
         let (starts, shingles) = Shingles.extract(sequence.values, length: settings.length, hop: 1)
         guard !starts.isEmpty else { return candidates }
-        let reduced = index.pca.transform(shingles)
         let frameSeconds = sequence.frameRate > 0 ? 1 / sequence.frameRate : 0
         let allowed = Set(candidates.map(\.itemID))
-        let hits = try nearestItems(of: reduced, starts: starts, allowed: allowed, index: index)
+        var hits: [[(item: Int64, shingle: Int)]] = []
+        for variant in settings.effectiveTransform.queryVariants(shingles, length: settings.length, dims: sequence.dimension,
+                                                                 alternatives: rotations) {
+            let found = try nearestItems(of: index.pca.transform(variant), starts: starts, allowed: allowed, index: index)
+            if hits.isEmpty { hits = found; continue }
+            for q in hits.indices {
+                let known = Set(hits[q].map(\.item))
+                hits[q] += found[q].filter { !known.contains($0.item) }
+            }
+        }
         var votes: [Int64: Int] = [:]
         var offsets: [Int64: [Double]] = [:]
         for (q, queryStart) in starts.enumerated() {

@@ -21,7 +21,7 @@ struct BenchRetrievalCommand: ParsableCommand {
     @Option(help: "Write all results JSON here.") var results: String?
     @Option(help: "Pool the MIDI-to-audio CQT in blocks of this many seconds (0: per beat).")
     var cqtBlockSeconds = RepresentationSettings().cqtBlockSeconds
-    @Option(help: "Tasks to evaluate, comma-separated (midi-to-audio, audio-match).") var tasks = "midi-to-audio,audio-match"
+    @Option(help: "Tasks to evaluate, comma-separated (midi-to-audio, audio-match; with --realistic also version).") var tasks = "midi-to-audio,audio-match"
     @Option(help: "Add this many distractor items (features of the recordings no chosen query looks for, reversed in time, tempo-scaled, transposed) for a scale run.")
     var distractors = 0
     @Option(help: "Run at most this many queries per task, spread evenly over the set (exhaustive search at scale is slow).")
@@ -30,8 +30,26 @@ struct BenchRetrievalCommand: ParsableCommand {
     var settings: [String] = []
     @Flag(inversion: .prefixedNo, help: "Also run every query exhaustively (the pruning stage off) and compare the top-1 answers.")
     var exhaustive = true
+    @Flag(help: "The realistic benchmark of issue 18 (RealisticSet): several soundfonts (one unseen), arrangements, keys, tempi 0.6-1.6, rooms, noise, EQ, codecs, 8-48 kHz, excerpts 5 s to whole pieces, version queries; accuracy by condition.")
+    var realistic = false
+    @Option(help: "Realistic: which half of the pieces to query (tune, report, all).") var half = "tune"
+    @Option(help: "Realistic: seed of the set and of the tune/report split.") var seed: UInt64 = 18
+    @Option(help: "Realistic: task the version queries run under (version, or audio-match for a baseline).") var versionTask = "version"
+    @Option(help: "Realistic: folder of MIDI files rendered as distractor recordings.") var trainCorpus = "../shared/train-corpus"
+    @Option(help: "Realistic: render this many train-corpus pieces as distractors.") var trainDistractors = 0
+    @Flag(help: "Realistic: reuse the index of an earlier run when it exists.") var reuseIndex = false
+    @Option(help: "Realistic: shingle transform of the index (none, 2dftm, canonical-key; default: the music index's).") var shingleTransform: String?
 
     func run() throws {
+        if realistic {
+            let chosen = Set(tasks.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+            try RealisticRetrievalBench(corpus: corpus, work: work, limit: limit, seed: seed, half: half, tasks: chosen,
+                                        versionTask: versionTask, trainCorpus: trainCorpus, trainDistractors: trainDistractors,
+                                        distractors: distractors, queriesPerTask: queriesPerTask,
+                                        overrides: try Searcher.Options.overrides(settings), exhaustive: exhaustive,
+                                        reuseIndex: reuseIndex, results: results, shingleTransform: shingleTransform).run()
+            return
+        }
         let overrides = try Searcher.Options.overrides(settings)
         let workURL = URL(fileURLWithPath: work)
         var clock = Date()

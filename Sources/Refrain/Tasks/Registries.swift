@@ -14,12 +14,17 @@ extension StageRegistry {
             return shifts > 1 || tempi != [1] ? QueryVariantsStage(stage, shifts: shifts, tempi: tempi, keep: stage.keep) : stage
         }
         registry.register("kind-filter") { spec, _ in try KindFilterStage(spec: spec) }
+        // Key invariance by default (KeyInvariantMatcher; option key=off for the query's key only).
         registry.register("raffel-ellis") { spec, _ in
-            ExactStage(name: "raffel-ellis", matcher: try RaffelEllisMatcher(spec: spec))
+            ExactStage(name: "raffel-ellis", matcher: try KeyInvariantMatcher.wrapping(try RaffelEllisMatcher(spec: spec), spec: spec, window: .whole))
         }
         registry.register("audio-match") { spec, _ in
             let matcher = try AudioMatchMatcher(spec: spec)
-            return ExactStage(name: "audio-match", matcher: matcher, maxMatchesPerItem: matcher.matchesPerItem)
+            return ExactStage(name: "audio-match", matcher: matcher.transpositions > 1 ? matcher : try KeyInvariantMatcher.wrapping(matcher, spec: spec, window: .query),
+                              maxMatchesPerItem: matcher.matchesPerItem)
+        }
+        registry.register("version") { spec, _ in
+            ExactStage(name: "version", matcher: try KeyInvariantMatcher.wrapping(try VersionMatcher(spec: spec), spec: spec, window: .whole))
         }
         return registry
     }

@@ -6,6 +6,9 @@ public enum RetrievalTask: String, CaseIterable, Codable, Sendable {
     case midiToAudio = "midi-to-audio"
     /// Where else does this passage occur, in which recording, at what time? (Müller, Kurth & Clausen 2005)
     case audioMatch = "audio-match"
+    /// Which recordings are other versions of this whole recording (another performance, arrangement,
+    /// key or tempo)? Document-level, as in Müller's version identification. Ranks the audio items.
+    case version
     /// Picks from the query file's kind: MIDI -> `midiToAudio`, audio -> `audioMatch`.
     case auto
 
@@ -31,6 +34,8 @@ public enum RetrievalTask: String, CaseIterable, Codable, Sendable {
         case .audioMatch:
             return [vote, StageSpec(stage: "audio-match", options: ["matches_per_item": "3",
                                                                       "transpositions": shifts])]
+        case .version:
+            return [StageSpec(stage: "kind-filter", options: ["kinds": "audio"]), vote, StageSpec(stage: "version")]
         }
     }
 }
