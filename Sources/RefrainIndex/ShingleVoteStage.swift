@@ -20,20 +20,24 @@ public struct ShingleVoteStage: SearchStage {
     /// With a `canonicalKey` shingle transform: the query's shingles are searched rotated to each of their
     /// `rotations` strongest pitch classes, and a query shingle's hits are the union (each item once).
     public var rotations: Int
+    /// Frames between the starts of the query's shingles (1: every frame; a long query, such as a whole
+    /// score, votes about as well with every second or third).
+    public var queryHop: Int
 
-    public init(index: ShingleIndex?, keep: Int = 100, neighbours: Int = 50, ef: Int = 100, rotations: Int = 2) {
+    public init(index: ShingleIndex?, keep: Int = 100, neighbours: Int = 50, ef: Int = 100, rotations: Int = 2, queryHop: Int = 1) {
         self.index = index
         self.keep = keep
         self.neighbours = neighbours
         self.ef = ef
         self.rotations = max(1, rotations)
+        self.queryHop = max(1, queryHop)
     }
 
-    /// From a spec: options `keep`, `neighbours`, `ef`, `rotations`.
+    /// From a spec: options `keep`, `neighbours`, `ef`, `rotations`, `query_hop`.
     public init(spec: StageSpec, store: IndexStore) throws {
         self.init(index: try ShingleIndex.current(in: store), keep: try spec.int("keep", default: 100),
                   neighbours: try spec.int("neighbours", default: 50), ef: try spec.int("ef", default: 100),
-                  rotations: try spec.int("rotations", default: 2))
+                  rotations: try spec.int("rotations", default: 2), queryHop: try spec.int("query_hop", default: 1))
         guard keep > 0, neighbours > 0 else { throw RefrainError.invalidArgument("shingle-vote: keep and neighbours must be positive") }
     }
 
@@ -41,7 +45,7 @@ public struct ShingleVoteStage: SearchStage {
         guard let index, let sequence = query.analysis.features[index.settings.array],
               index.settings.transformedWidth(dims: sequence.dimension) == index.pca.inputDimension else { return candidates }
         let settings = index.settings
-        let (starts, shingles) = Shingles.extract(sequence.values, length: settings.length, hop: 1)
+        let (starts, shingles) = Shingles.extract(sequence.values, length: settings.length, hop: queryHop)
         guard !starts.isEmpty else { return candidates }
         let frameSeconds = sequence.frameRate > 0 ? 1 / sequence.frameRate : 0
         let allowed = Set(candidates.map(\.itemID))

@@ -39,6 +39,7 @@ struct BenchRetrievalCommand: ParsableCommand {
     @Option(help: "Realistic: render this many train-corpus pieces as distractors.") var trainDistractors = 0
     @Flag(help: "Realistic: reuse the index of an earlier run when it exists.") var reuseIndex = false
     @Option(help: "Realistic: shingle transform of the index (none, 2dftm, canonical-key; default: the music index's).") var shingleTransform: String?
+    @Flag(help: "Realistic: leave out each cascade's last (exact) stage, to measure the recall of the pruning stages.") var pruningOnly = false
 
     func run() throws {
         if realistic {
@@ -47,7 +48,7 @@ struct BenchRetrievalCommand: ParsableCommand {
                                         versionTask: versionTask, trainCorpus: trainCorpus, trainDistractors: trainDistractors,
                                         distractors: distractors, queriesPerTask: queriesPerTask,
                                         overrides: try Searcher.Options.overrides(settings), exhaustive: exhaustive,
-                                        reuseIndex: reuseIndex, results: results, shingleTransform: shingleTransform).run()
+                                        reuseIndex: reuseIndex, results: results, shingleTransform: shingleTransform, pruningOnly: pruningOnly).run()
             return
         }
         let overrides = try Searcher.Options.overrides(settings)

@@ -24,6 +24,8 @@ struct RealisticRetrievalBench {
     var results: String?
     /// Shingle transform of the index (nil: the default of `IndexSettings.music()`).
     var shingleTransform: String?
+    /// Run the cascade without its last (exact) stage: the pruning stages' own ranking, for their recall.
+    var pruningOnly = false
 
     func run() throws {
         guard ["tune", "report", "all"].contains(half) else { throw RefrainError.invalidArgument("--half must be tune, report or all") }
@@ -43,6 +45,7 @@ struct RealisticRetrievalBench {
         print("set          \(set.items.count) recordings of \(set.tuneWorks.count + set.reportWorks.count) pieces (\(fmt(set.recordingSeconds / 60, 1)) min), \(set.distractors.count) rendered train-corpus distractors, \(set.queries.count) queries; prepared in \(fmt(Date().timeIntervalSince(clock), 1)) s")
         print("soundfonts   tuning: \(options.tuningSoundfonts.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", ")); unseen (report half only): \(options.unseenSoundfonts.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", "))")
         print("split        seed \(seed): tune half \(set.tuneWorks.count) pieces, report half \(set.reportWorks.count) pieces (listed in \(directory.path)/set.json)")
+        print("works        pieces that are one work (answer each other, same half): \(set.sameWork.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", "))")
 
         clock = Date()
         var settings = IndexSettings.music()
@@ -87,8 +90,11 @@ struct RealisticRetrievalBench {
             let progress = ProgressReporter(total: queries.count, label: task)
             for query in queries {
                 let url = URL(fileURLWithPath: query.path)
-                let (result, outcome) = try searcher.query(url, id: query.id, task: retrievalTask, topK: 100,
-                                                           options: Searcher.Options(overrides: overrides))
+                var specs = searcher.stages(for: retrievalTask, query: url, options: Searcher.Options(overrides: overrides))
+                if pruningOnly, let last = specs.indices.last { specs[last].enabled = false }
+                let cascade = try StageRegistry.refrain.cascade(specs, store: searcher.store)
+                let (result, outcome) = try QueryEngine(store: searcher.store, analyzer: searcher.analyzer, cascade: cascade)
+                    .query(url, id: query.id, topK: pruningOnly ? 1000 : 100)
                 pruned.add(query, result)
                 stageTimes.add(total: result.seconds, trace: outcome.trace)
                 everything.append(result)
@@ -103,6 +109,10 @@ struct RealisticRetrievalBench {
             print("")
             print(pruned.table(title: "\(task) (run as \(runAs)), \(half) half, default cascade:"))
             print("  query time by step, median: \(stageTimes.summary)")
+            let ranks = pruned.outcomes.map { $0.rank ?? Int.max }
+            print("  first relevant item at rank <= k: " + [1, 3, 10, 25, 50, 100, 200].map { k in
+                "\(k): \(fmt(Double(ranks.filter { $0 <= k }.count) / Double(max(ranks.count, 1)), 3))"
+            }.joined(separator: ", "))
             let misses = pruned.outcomes.filter { !$0.hit }.map { "\($0.id)(\($0.rank.map(String.init) ?? "-"))" }
             print("  misses (rank): \(misses.joined(separator: " "))")
             if exhaustive {

@@ -84,6 +84,8 @@ public struct RealisticSet: Sendable {
     public var queries: [Query] = []
     public var tuneWorks: [String] = []
     public var reportWorks: [String] = []
+    /// Pieces that are the same work as an earlier piece (key -> that piece's key), found by their notes.
+    public var sameWork: [String: String] = [:]
     /// Seconds of audio in the indexed recordings (distractors excluded).
     public var recordingSeconds = 0.0
 
@@ -99,7 +101,14 @@ public struct RealisticSet: Sendable {
         var shuffled = keys.sorted()
         var random = SplitMix64(seed: options.seed)
         shuffled.shuffle(using: &random)
-        let tune = Set(shuffled.prefix((shuffled.count + 1) / 2))
+        var tune = Set(shuffled.prefix((shuffled.count + 1) / 2))
+        // Pieces that are one work (the same tune twice in the corpus) answer each other's queries and
+        // stay in the half of the first of them.
+        let work = try Self.works(Array(midi))
+        for (key, first) in work where tune.contains(first) != tune.contains(key) {
+            if tune.contains(first) { tune.insert(key) } else { tune.remove(key) }
+        }
+        sameWork = work.filter { $0.key != $0.value }
         tuneWorks = keys.filter { tune.contains($0) }
         reportWorks = keys.filter { !tune.contains($0) }
         for folder in ["recordings", "queries", "distractors"] {
@@ -121,6 +130,13 @@ public struct RealisticSet: Sendable {
             queries += output.queries
             recordingSeconds += output.seconds
         }
+        let recordingsOfWork = Dictionary(grouping: items, by: { work[$0.work] ?? $0.work }).mapValues { $0.map(\.key) }
+        for i in queries.indices {
+            if let group = items.first(where: { queries[i].relevant.contains($0.key) }).map({ work[$0.work] ?? $0.work }),
+               let all = recordingsOfWork[group] {
+                queries[i].relevant += all.filter { !queries[i].relevant.contains($0) }
+            }
+        }
         if options.distractorCount > 0, let distractorCorpus = options.distractorCorpus {
             let files = Array(try Self.midiFiles(in: distractorCorpus).prefix(options.distractorCount))
             let found = WorkOutputs(count: files.count)
@@ -133,9 +149,38 @@ public struct RealisticSet: Sendable {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        try encoder.encode(Description(tuneWorks: tuneWorks, reportWorks: reportWorks, items: items, distractors: distractors,
-                                       queries: queries))
+        try encoder.encode(Description(tuneWorks: tuneWorks, reportWorks: reportWorks, sameWork: sameWork, items: items,
+                                       distractors: distractors, queries: queries))
             .write(to: directory.appendingPathComponent("set.json"))
+    }
+
+    /// Each piece's work: the key of the first piece (name order) whose notes it repeats, else its own.
+    /// Two pieces are one work when the pitch intervals of their notes (ordered by onset, then pitch)
+    /// agree over the first 40, or one holds the other's first 20 somewhere (the same tune, another
+    /// edition or arrangement).
+    static func works(_ files: [URL]) throws -> [String: String] {
+        let keys = files.map { $0.deletingPathExtension().lastPathComponent }
+        let intervals: [[Int]] = files.map { url in
+            guard let score = try? MIDIScore(contentsOf: url) else { return [] }
+            let notes = score.instruments.filter { !$0.isDrum }.flatMap(\.notes).sorted { ($0.start, $0.pitch) < ($1.start, $1.pitch) }
+            return zip(notes, notes.dropFirst()).map { $1.pitch - $0.pitch }
+        }
+        func same(_ x: [Int], _ y: [Int]) -> Bool {
+            guard x.count >= 20, y.count >= 20 else { return false }
+            let n = min(x.count, y.count, 40)
+            if Array(x.prefix(n)) == Array(y.prefix(n)) { return true }
+            let head = Array(y.prefix(20))
+            return (0...(x.count - 20)).contains { Array(x[$0..<($0 + 20)]) == head }
+        }
+        var work: [String: String] = [:]
+        for (i, key) in keys.enumerated() {
+            work[key] = key
+            for j in 0..<i where work[keys[j]] == keys[j] && (same(intervals[i], intervals[j]) || same(intervals[j], intervals[i])) {
+                work[key] = keys[j]
+                break
+            }
+        }
+        return work
     }
 
     /// MIDI files of a folder in name order.
@@ -145,7 +190,7 @@ public struct RealisticSet: Sendable {
     }
 
     struct Description: Codable {
-        var tuneWorks: [String], reportWorks: [String], items: [Item], distractors: [Item], queries: [Query]
+        var tuneWorks: [String], reportWorks: [String], sameWork: [String: String], items: [Item], distractors: [Item], queries: [Query]
     }
 
     /// A short name for a soundfont file, with " (unseen)" for the held-out ones.

@@ -24,7 +24,8 @@ extension StageRegistry {
                               maxMatchesPerItem: matcher.matchesPerItem)
         }
         registry.register("version") { spec, _ in
-            ExactStage(name: "version", matcher: try KeyInvariantMatcher.wrapping(try VersionMatcher(spec: spec), spec: spec, window: .whole))
+            let stage = ExactStage(name: "version", matcher: try KeyInvariantMatcher.wrapping(try VersionMatcher(spec: spec), spec: spec, window: .whole))
+            return spec.options["keep"] == nil ? stage : KeepBestStage(stage, keep: try spec.int("keep", default: 25))
         }
         return registry
     }
