@@ -116,9 +116,9 @@ public final class ShingleIndex: @unchecked Sendable {
             let feature = try store.feature(info)
             let starts = Shingles.starts(frames: info.frames, length: settings.length, hop: settings.hop)
             guard !starts.isEmpty, starts.count < 1 << 24 else { continue }
-            let shingles = settings.effectiveTransform.apply(feature.values.withUnsafeBufferPointer {
-                Shingles.extract($0, dims: info.dims, length: settings.length, starts: starts)
-            }, length: settings.length, dims: info.dims)
+            let shingles = feature.values.withUnsafeBufferPointer {
+                settings.effectiveTransform.indexShingles($0, dims: info.dims, length: settings.length, starts: starts)
+            }
             try graph.add(rows: pca.transform(shingles), labels: starts.indices.map { label(item: info.itemID, shingle: $0) })
         }
         // Files first (durably), then the catalog pointer, then the old files go.
@@ -164,9 +164,9 @@ public final class ShingleIndex: @unchecked Sendable {
                 .filter { _ in keepProbability >= 1 || Double(generator.next() >> 11) / Double(1 << 53) < keepProbability }
             guard !starts.isEmpty else { continue }
             let feature = try store.feature(info)
-            let shingles = settings.effectiveTransform.apply(feature.values.withUnsafeBufferPointer {
-                Shingles.extract($0, dims: info.dims, length: settings.length, starts: starts)
-            }, length: settings.length, dims: info.dims)
+            let shingles = feature.values.withUnsafeBufferPointer {
+                settings.effectiveTransform.indexShingles($0, dims: info.dims, length: settings.length, starts: starts)
+            }
             width = shingles.cols
             samples += shingles.storage
         }

@@ -13,21 +13,81 @@ import RefrainMath
 ///   rotations of its next strongest pitch classes (`queryVariants`), in case a near tie came out the
 ///   other way in the indexed shingle.
 ///
+/// - `globalKey`: the whole sequence (an indexed item, or the query) rotated so that its key, the
+///   rotation of the Krumhansl-Kessler major profile that best correlates with its chroma profile
+///   (Krumhansl 1990), becomes C, before it is cut into shingles; a query also tries its next best keys.
+///   Stable where one key rules the whole sequence, unlike a shingle's strongest pitch class.
+///
 /// Rows are L2-normalised after the transform (all-zero rows stay zero).
 public enum ShingleTransform: String, Codable, Sendable, CaseIterable {
     case none
     case fourierMagnitude = "2dftm"
     case canonicalKey = "canonical-key"
+    case globalKey = "global-key"
 
     /// Values per transformed shingle.
     public func width(length: Int, dims: Int) -> Int {
         self == .fourierMagnitude ? length * (dims / 2 + 1) : length * dims
     }
 
+    /// The shingles an index stores for an item whose `frames x dims` sequence is `values`, starting at `starts`.
+    public func indexShingles(_ values: UnsafeBufferPointer<Float>, dims: Int, length: Int, starts: [Int]) -> Matrix {
+        if self == .globalKey {
+            let frames = dims > 0 ? values.count / dims : 0
+            let rotation = Self.keyRotations(values, frames: frames, dims: dims, count: 1).first ?? 0
+            let rotated = Self.rotatedSequence(values, dims: dims, by: rotation)
+            return rotated.withUnsafeBufferPointer { Shingles.extract($0, dims: dims, length: length, starts: starts) }
+        }
+        return apply(Shingles.extract(values, dims: dims, length: length, starts: starts), length: length, dims: dims)
+    }
+
+    /// A query's shingles (every `hop` frames), in the versions to search with (`queryVariants`, or for
+    /// `globalKey` the sequence rotated to each of its `alternatives` best keys).
+    public func queryShingles(_ sequence: Matrix, length: Int, hop: Int, alternatives: Int) -> (starts: [Int], variants: [Matrix]) {
+        let (starts, shingles) = Shingles.extract(sequence, length: length, hop: hop)
+        guard !starts.isEmpty else { return (starts, []) }
+        guard self == .globalKey else {
+            return (starts, queryVariants(shingles, length: length, dims: sequence.cols, alternatives: alternatives))
+        }
+        let variants = sequence.storage.withUnsafeBufferPointer { values in
+            Self.keyRotations(values, frames: sequence.rows, dims: sequence.cols, count: alternatives).map { rotation in
+                Self.rotatedSequence(values, dims: sequence.cols, by: rotation).withUnsafeBufferPointer {
+                    Shingles.extract($0, dims: sequence.cols, length: length, starts: starts)
+                }
+            }
+        }
+        return (starts, variants)
+    }
+
+    /// Krumhansl & Kessler's major-key profile, C major (Krumhansl 1990, "Cognitive Foundations of Musical Pitch").
+    static let majorProfile: [Float] = [6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88]
+
+    /// The `count` rotations `r` (best first) that move a 12-dimensional sequence's key to C: the profile
+    /// summed over frames correlates best (Pearson) with the major profile moved up by `r`. Others: [0].
+    static func keyRotations(_ values: UnsafeBufferPointer<Float>, frames: Int, dims: Int, count: Int) -> [Int] {
+        guard dims == 12, frames > 0 else { return [0] }
+        var profile = [Float](repeating: 0, count: 12)
+        for t in 0..<frames { for c in 0..<12 { profile[c] += values[t * 12 + c] } }
+        func centred(_ x: [Float]) -> [Float] { let m = x.reduce(0, +) / Float(x.count); return x.map { $0 - m } }
+        let p = centred(profile), k = centred(majorProfile)
+        let scores = (0..<12).map { r -> Float in (0..<12).reduce(0) { $0 + p[$1] * k[($1 - r + 12) % 12] } }
+        return Array((0..<12).sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }.prefix(max(1, count)))
+    }
+
+    /// The sequence with every frame's pitch class `c` moved to `c - rotation` (key `rotation` becomes C).
+    static func rotatedSequence(_ values: UnsafeBufferPointer<Float>, dims: Int, by rotation: Int) -> [Float] {
+        guard dims > 0, rotation % dims != 0 else { return Array(values) }
+        var out = [Float](repeating: 0, count: values.count)
+        for t in 0..<(values.count / dims) {
+            for c in 0..<dims { out[t * dims + ((c - rotation) % dims + dims) % dims] = values[t * dims + c] }
+        }
+        return out
+    }
+
     /// Transformed shingles: `shingles.rows x width(length:dims:)`.
     public func apply(_ shingles: Matrix, length: Int, dims: Int) -> Matrix {
         switch self {
-        case .none: return shingles
+        case .none, .globalKey: return shingles
         case .fourierMagnitude: return Self.fourierMagnitudes(shingles, length: length, dims: dims)
         case .canonicalKey: return Self.rotated(shingles, length: length, dims: dims, choice: 0)
         }

@@ -106,10 +106,10 @@ final class SearcherOptionsTests: XCTestCase {
         let options = Searcher.Options(keep: 30, overrides: try Searcher.Options.overrides(["shingle-vote.keep=7", "raffel-ellis.cens_weight=0.5",
                                                                                              "no-such-stage.x=1"]))
         let specs = searcher.stages(for: .midiToAudio, query: URL(fileURLWithPath: "q.mid"), options: options)
-        XCTAssertEqual(specs.map(\.stage), ["kind-filter", "shingle-vote", "raffel-ellis"])
+        XCTAssertEqual(specs.map(\.stage), ["kind-filter", "shingle-vote", "version", "raffel-ellis"])
         XCTAssertEqual(specs[1].options["keep"], "7", "an override wins over --keep")
         XCTAssertEqual(specs[1].options["tempi"], "0.8,1,1.25", "other options stay")
-        XCTAssertEqual(specs[2].options, ["cens_weight": "0.5"])
+        XCTAssertEqual(specs[3].options, ["cens_weight": "0.5"])
         XCTAssertEqual(specs[0].options, ["kinds": "audio"])
     }
 }

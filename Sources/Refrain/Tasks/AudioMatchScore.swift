@@ -12,7 +12,7 @@ import RefrainMath
 /// so it costs 12 products per match with prefix sums of the item's frames.
 struct AudioMatchScore {
     /// The default weight, chosen on the tune half of the realistic benchmark (see the issue-18 note).
-    static let defaultRelativeWeight = 0.0
+    static let defaultRelativeWeight = 1.0
 
     let relativeWeight: Double
     /// Prefix sums of the item's frames: `(frames + 1) x dims`, row-major.

@@ -26,16 +26,22 @@ public enum RetrievalTask: String, CaseIterable, Codable, Sendable {
                              options: ["keep": "200", "neighbours": "200", "ef": "200", "transpositions": shifts])
         switch self {
         case .midiToAudio, .auto:
-            // A score and a recording differ in tempo: the query votes at three tempi.
+            // A score and a recording differ in tempo: the query votes at three tempi (every second shingle
+            // of the whole score is enough).
             var tempoVote = vote
             tempoVote.options["tempi"] = "0.8,1,1.25"
+            tempoVote.options["query_hop"] = "2"
+            // Document-level CENS DTW (the version stage) keeps the best few for the costlier CQT alignment.
             return [StageSpec(stage: "kind-filter", options: ["kinds": "audio"]), tempoVote,
-                    StageSpec(stage: "raffel-ellis")]
+                    StageSpec(stage: "version", enabled: prune, options: ["keep": "25"]), StageSpec(stage: "raffel-ellis")]
         case .audioMatch:
             return [vote, StageSpec(stage: "audio-match", options: ["matches_per_item": "3",
                                                                       "transpositions": shifts])]
         case .version:
-            return [StageSpec(stage: "kind-filter", options: ["kinds": "audio"]), vote, StageSpec(stage: "version")]
+            var wholeVote = vote
+            wholeVote.options["query_hop"] = "2"
+            wholeVote.options["rotations"] = "3"
+            return [StageSpec(stage: "kind-filter", options: ["kinds": "audio"]), wholeVote, StageSpec(stage: "version")]
         }
     }
 }

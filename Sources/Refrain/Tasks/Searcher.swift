@@ -75,10 +75,12 @@ public struct Searcher: Sendable {
 
 extension IndexSettings {
     /// Settings of a new audio-and-MIDI index: `RefrainAnalyzer` features and shingles of CENS (12 frames
-    /// ≈ 5.6 s, one every 2 frames, PCA to 30 dimensions).
+    /// ≈ 5.6 s, one every 2 frames, each rotated to its strongest pitch class so that transpositions share
+    /// keys, PCA to 30 dimensions).
     public static func music(_ representation: RepresentationSettings = RepresentationSettings(),
                              shingles: Bool = true) -> IndexSettings {
         IndexSettings(analyzer: RefrainAnalyzer.identifier, features: representation.dictionary,
-                      shingles: shingles ? ShingleSettings(array: FeatureName.cens, length: 12, hop: 2, dimensions: 30) : nil)
+                      shingles: shingles ? ShingleSettings(array: FeatureName.cens, length: 12, hop: 2, dimensions: 30,
+                                                           transform: .canonicalKey) : nil)
     }
 }
