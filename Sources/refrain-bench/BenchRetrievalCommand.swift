@@ -30,6 +30,8 @@ struct BenchRetrievalCommand: ParsableCommand {
     var settings: [String] = []
     @Flag(inversion: .prefixedNo, help: "Also run every query exhaustively (the pruning stage off) and compare the top-1 answers.")
     var exhaustive = true
+    @Flag(inversion: .prefixedNo, help: "Narrow benchmark: search the audio queries with all twelve transpositions (the cascade of before key invariance became the default; --no-transpositions runs the default cascade).")
+    var transpositions = true
     @Flag(help: "The realistic benchmark of issue 18 (RealisticSet): several soundfonts (one unseen), arrangements, keys, tempi 0.6-1.6, rooms, noise, EQ, codecs, 8-48 kHz, excerpts 5 s to whole pieces, version queries; accuracy by condition.")
     var realistic = false
     @Option(help: "Realistic: which half of the pieces to query (tune, report, all).") var half = "tune"
@@ -91,7 +93,7 @@ struct BenchRetrievalCommand: ParsableCommand {
         var all: [QueryResult] = []
         let chosen = Set(tasks.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         let taskTable = [("MIDI to audio", set.midiQueries, RetrievalTask.midiToAudio, false),
-                    ("audio match", set.audioQueries, RetrievalTask.audioMatch, true)]
+                    ("audio match", set.audioQueries, RetrievalTask.audioMatch, transpositions)]
         guard chosen.isSubset(of: taskTable.map(\.2.rawValue)) else {
             throw RefrainError.invalidArgument("unknown task in --tasks '\(tasks)' (midi-to-audio, audio-match)")
         }

@@ -92,6 +92,11 @@ struct RealisticRetrievalBench {
                 let url = URL(fileURLWithPath: query.path)
                 var specs = searcher.stages(for: retrievalTask, query: url, options: Searcher.Options(overrides: overrides))
                 if pruningOnly, let last = specs.indices.last { specs[last].enabled = false }
+                // `--set STAGE.enabled=false` leaves a stage out (e.g. to time a cascade as it was before).
+                for i in specs.indices where overrides[specs[i].stage]?["enabled"] == "false" {
+                    specs[i].enabled = false
+                    specs[i].options["enabled"] = nil
+                }
                 let cascade = try StageRegistry.refrain.cascade(specs, store: searcher.store)
                 let (result, outcome) = try QueryEngine(store: searcher.store, analyzer: searcher.analyzer, cascade: cascade)
                     .query(url, id: query.id, topK: pruningOnly ? 1000 : 100)

@@ -24,7 +24,7 @@ struct CascadeOptions: ParsableArguments {
 /// Parses a task name.
 func parseTask(_ name: String) throws -> RetrievalTask {
     guard let task = RetrievalTask(rawValue: name) else {
-        throw RefrainError.invalidArgument("unknown task '\(name)' (midi-to-audio, audio-match, auto)")
+        throw RefrainError.invalidArgument("unknown task '\(name)' (midi-to-audio, audio-match, version, auto)")
     }
     return task
 }
@@ -35,7 +35,7 @@ struct QueryCommand: ParsableCommand {
 
     @Argument(help: "Index directory.") var directory: String
     @Argument(help: "Query file.") var file: String
-    @Option(help: "midi-to-audio, audio-match or auto (from the file's kind).") var task = "auto"
+    @Option(help: "midi-to-audio, audio-match, version or auto (from the file's kind).") var task = "auto"
     @OptionGroup var cascade: CascadeOptions
     @Flag(help: "Print the result JSON.") var json = false
 
