@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import RefrainMath
 
 /// One hit of a batch search: which database sequence and its DTW cost.
 public struct BatchMatch: Equatable, Sendable {

@@ -1,3 +1,5 @@
+import RefrainMath
+
 /// Database sequences laid out for the batch DTW kernels: sorted by length and grouped into blocks
 /// of `lanes` sequences, one sequence per SIMD lane, padded to the block's longest member. Frame `j`
 /// of every lane sits side by side, so one vector load fetches frame `j` of all lanes.

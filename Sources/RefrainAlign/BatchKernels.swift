@@ -1,3 +1,5 @@
+import RefrainMath
+
 /// The inner loops of batch DTW: one query against `lanes` database sequences in lockstep, one
 /// sequence per SIMD lane, row by row over the query. Each lane runs the standard DTW recurrence
 /// (`D = c + min(diagonal, up, left)`); the left-neighbour chain that makes scalar DTW latency-bound

@@ -1,3 +1,5 @@
+import RefrainMath
+
 /// How two feature frames are compared.
 public enum CostMetric: String, Sendable, CaseIterable {
     /// `||a - b||`.

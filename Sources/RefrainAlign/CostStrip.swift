@@ -1,3 +1,5 @@
+import RefrainMath
+
 /// Rows of a cost matrix computed directly, without BLAS: for the few rows a DTW stripe needs at a
 /// time, a call into BLAS costs more than the arithmetic. The second sequence is held transposed
 /// (`dims x M`), so every inner loop runs along contiguous columns and vectorizes.

@@ -1,3 +1,5 @@
+import RefrainMath
+
 /// The result of aligning two sequences.
 public struct DTWAlignment: Equatable, Sendable {
     /// The accumulated cost of the optimal path (`D[N-1, M-1]`, or the best end for subsequence DTW).

@@ -1,3 +1,5 @@
+import RefrainMath
+
 /// Weights of the three moves of the standard step pattern (librosa's `weights_mul` / `weights_add`
 /// for steps `[[1, 1], [0, 1], [1, 0]]`): a move into cell `(i, j)` costs `mul * C[i, j] + add`.
 ///

@@ -1,3 +1,5 @@
+import RefrainMath
+
 /// Nearest-neighbour search over candidate sequences with the UCR-suite cascade (Rakthanmanon et
 /// al., KDD 2012): LB_Kim, then LB_Keogh, then DTW with early abandoning against the current k-th
 /// best cost. Exact: the result equals a full scan.

@@ -1,3 +1,5 @@
+import RefrainMath
+
 /// A sequence of integer hash codes, one per frame, of one width (Raffel & Ellis 2015 hash frames to
 /// 16 bits), compared by Hamming distance (`CostMatrix.hamming`).
 public enum HashSequence: Equatable, Sendable {

@@ -1,3 +1,5 @@
+import RefrainMath
+
 /// Lower bounds of the DTW cost (standard steps, unit weights), cheap enough to discard most
 /// candidates of a search before any DTW runs (Rakthanmanon et al., "Searching and Mining Trillions
 /// of Time Series Subsequences under Dynamic Time Warping", KDD 2012).

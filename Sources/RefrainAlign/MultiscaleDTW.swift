@@ -1,3 +1,5 @@
+import RefrainMath
+
 /// The result of multiscale DTW.
 public struct MultiscaleAlignment: Equatable, Sendable {
     public var alignment: DTWAlignment

@@ -1,3 +1,5 @@
+import RefrainMath
+
 /// The result of Raffel & Ellis's alignment-and-matching DTW.
 public struct RaffelEllisAlignment: Equatable, Sendable {
     /// Accumulated cost of the path, penalties included.

@@ -1,3 +1,5 @@
+import RefrainMath
+
 // Lane-wise minimum and maximum that compile to one compare and blend (or `vminps`). The standard
 // library's `pointwiseMin` honours NaN ordering lane by lane and is scalarized by the compiler; DTW
 // costs are never NaN, so a plain compare-and-select is exact here.

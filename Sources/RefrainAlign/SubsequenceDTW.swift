@@ -1,3 +1,5 @@
+import RefrainMath
+
 /// One occurrence of a query inside a longer sequence.
 public struct SubsequenceMatch: Equatable, Sendable {
     /// First and last matched frames of the longer (database) sequence, inclusive.

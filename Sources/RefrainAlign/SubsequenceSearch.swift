@@ -1,3 +1,5 @@
+import RefrainMath
+
 /// Subsequence DTW of many queries against one database sequence (the tempo-scaled and transposed
 /// versions of one query in audio matching, Müller, Kurth & Clausen 2005), with costs made lazily.
 ///

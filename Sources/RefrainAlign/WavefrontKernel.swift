@@ -1,3 +1,5 @@
+import RefrainMath
+
 /// The accumulated-cost matrix `D` of standard-step DTW, computed eight rows at a time along
 /// anti-diagonals so that one AVX2 register (`SIMD8<Float>`) advances eight cells per step.
 ///

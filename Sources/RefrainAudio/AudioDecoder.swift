@@ -1,5 +1,6 @@
 import CSndFile
 import Foundation
+import RefrainMath
 
 /// Decodes audio files (WAV, FLAC, OGG/Vorbis, OGG/Opus, MP3, AIFF and the other formats libsndfile
 /// reads) to a mono signal at a chosen rate: channels are averaged (librosa's `to_mono`), then the signal
@@ -19,10 +20,21 @@ public struct AudioDecoder: Sendable {
     /// Accepted channel counts.
     public static let acceptedChannels: ClosedRange<Int> = 1...64
 
-    public init(targetSampleRate: Double? = 22050, maximumDuration: Double = 3 * 3600) {
+    /// Threads decoding and resampling may use (`ComputeBudget`): long PCM and FLAC files are read as two
+    /// halves at once, and long signals resampled in two halves, when this is 2 or more.
+    public var threads: Int
+
+    public init(targetSampleRate: Double? = 22050, maximumDuration: Double = 3 * 3600,
+                threads: Int = ComputeBudget.machine.threads) {
         self.targetSampleRate = targetSampleRate
         self.maximumDuration = maximumDuration
+        self.threads = max(1, threads)
     }
+
+    /// For executables: from now on, C stdio's `stderr` points at `/dev/null` while MP3 data is decoded, so
+    /// that libmpg123's "Note: Illegal Audio-MPEG-Header" lines do not break one-line errors. It changes the
+    /// whole process (C `stderr` is global); library code must not call it.
+    public static func silenceMPEGDecoderNotes() { MPEGNoiseSilencer.isEnabled = true }
 
     /// Decodes the file at `url`.
     public func decode(_ url: URL) throws -> DecodedAudio {
@@ -131,7 +143,7 @@ public struct AudioDecoder: Sendable {
         }
         var mono: [Float]
         var count = 0
-        if let reopen, let halves = Self.parallelHalves(info: info, maxFrames: maxFrames) {
+        if let reopen, threads > 1, let halves = Self.parallelHalves(info: info, maxFrames: maxFrames) {
             // Exactly `claimed` frames are expected; fewer are reported as truncation below.
             // Every frame is written by the readers; what a truncated file leaves unwritten is cut off below.
             mono = [Float](unsafeUninitializedCapacity: claimed) { _, initialized in initialized = claimed }
@@ -181,7 +193,7 @@ public struct AudioDecoder: Sendable {
         let fileInfo = AudioInfo(sampleRate: Double(rate), channels: channels, frames: mono.count, formatName: formatName)
         var signal = AudioSignal(samples: mono, sampleRate: Double(rate))
         if let target = targetSampleRate, target != signal.sampleRate {
-            signal = try signal.resampled(to: target)
+            signal = try signal.resampled(to: target, threads: threads)
             // Finite float samples can still be too large to filter (a damaged or hostile float file).
             guard allFinite(signal.samples) else {
                 throw RefrainError.invalidFile(name, "sample values too large to resample (beyond the range of Float32 once filtered)")
@@ -197,7 +209,7 @@ public struct AudioDecoder: Sendable {
     /// (uncompressed PCM and float in WAV, AIFF, W64, RF64, CAF; FLAC) with a trustworthy length; nil otherwise.
     static func parallelHalves(info: SF_INFO, maxFrames: Int) -> (Range<Int>, Range<Int>)? {
         let frames = Int(info.frames)
-        guard ProcessInfo.processInfo.activeProcessorCount > 1, frames >= parallelFrames, frames <= maxFrames,
+        guard frames >= parallelFrames, frames <= maxFrames,
               info.seekable != 0 else { return nil }
         let major = info.format & Int32(SF_FORMAT_TYPEMASK)
         let exact: [Int32] = [SF_FORMAT_WAV, SF_FORMAT_AIFF, SF_FORMAT_W64, SF_FORMAT_RF64, SF_FORMAT_CAF, SF_FORMAT_FLAC]

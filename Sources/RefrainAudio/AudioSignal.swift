@@ -1,3 +1,5 @@
+import RefrainMath
+
 /// Mono audio: `samples` in [-1, 1] (nominally) at `sampleRate` Hz.
 public struct AudioSignal: Equatable, Sendable {
     /// One value per sample, mono.

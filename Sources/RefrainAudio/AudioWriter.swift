@@ -1,5 +1,6 @@
 import CSndFile
 import Foundation
+import RefrainMath
 
 /// File formats Refrain writes through libsndfile.
 public enum AudioFileFormat: String, Sendable, CaseIterable {

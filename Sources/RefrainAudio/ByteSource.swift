@@ -1,4 +1,5 @@
 import Foundation
+import RefrainMath
 
 /// Random access to the bytes of an encoded file, on disk or in memory, for the checks that read a
 /// container's own structure (`ContainerLength`, `MPEGStream`) beside libsndfile.

@@ -1,3 +1,5 @@
+import RefrainMath
+
 /// Whether a container says, in its own structure, that the file was cut short.
 ///
 /// libsndfile trims a WAV or AIFF whose data chunk runs past the end of the file to what is there, and

@@ -1,3 +1,5 @@
+import RefrainMath
+
 /// The four-byte header of an MPEG-1, MPEG-2 or MPEG-2.5 audio frame (ISO/IEC 11172-3, 13818-3),
 /// with the frame's length in bytes and in samples. Free-format frames (bitrate index 0) are not read.
 struct MPEGFrameHeader {

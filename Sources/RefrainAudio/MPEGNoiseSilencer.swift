@@ -1,12 +1,20 @@
 import CSndFile
 import Foundation
+import RefrainMath
 
 /// libmpg123, the MP3 decoder behind libsndfile, reports damaged or non-MPEG data with
 /// `fprintf(stderr, "Note: Illegal Audio-MPEG-Header ...")` (libsndfile never sets its quiet flag), which
-/// breaks the command line's one-line errors and progress bars. While a file that libsndfile hands to it
-/// is opened and read, C stdio's `stderr` points at `/dev/null` instead. Swift's
-/// `FileHandle.standardError` writes to file descriptor 2 directly and is not affected.
+/// breaks the command line's one-line errors and progress bars. Once an executable opts in
+/// (`AudioDecoder.silenceMPEGDecoderNotes()`), C stdio's `stderr` points at `/dev/null` while a file that
+/// libsndfile hands to that decoder is opened and read. Swift's `FileHandle.standardError` writes to file
+/// descriptor 2 directly and is not affected. Library code never turns this on: it changes the whole process.
 enum MPEGNoiseSilencer {
+    /// Whether decoding silences C `stderr` (off until an executable opts in).
+    static var isEnabled: Bool {
+        get { state.lock.lock(); defer { state.lock.unlock() }; return state.enabled }
+        set { state.lock.lock(); state.enabled = newValue; state.lock.unlock() }
+    }
+
     /// Whether libsndfile will give data starting with `prefix` to its MPEG decoder: an ID3v2 tag, or
     /// an MPEG audio frame sync (11 set bits).
     static func looksLikeMPEG<Bytes: Collection<UInt8>>(_ prefix: Bytes) -> Bool {
@@ -19,7 +27,7 @@ enum MPEGNoiseSilencer {
     /// Runs `body` with C `stderr` silenced when `silenced`; nested and concurrent runs share one
     /// silencing, which the last to finish lifts.
     static func run<T>(silenced: Bool, _ body: () throws -> T) rethrows -> T {
-        guard silenced, let null = state.null else { return try body() }
+        guard silenced, isEnabled, let null = state.null else { return try body() }
         state.lock.lock()
         if state.depth == 0 { state.saved = refrain_swap_stderr(null) }
         state.depth += 1
@@ -35,6 +43,7 @@ enum MPEGNoiseSilencer {
 
     private final class State: @unchecked Sendable {
         let lock = NSLock()
+        var enabled = false
         var depth = 0
         var saved: UnsafeMutablePointer<FILE>?
         /// Opened once and never closed, so that a thread still holding the swapped pointer stays safe.

@@ -1,3 +1,5 @@
+import RefrainMath
+
 /// The audio frames of an MP3 (or MP2) file, found by walking their headers, and the repair of a file
 /// whose length libsndfile underestimates.
 ///

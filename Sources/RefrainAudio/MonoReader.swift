@@ -1,4 +1,5 @@
 import CSndFile
+import RefrainMath
 
 /// Reads a file's frames in chunks and mixes them to mono (the mean of the channels, librosa's `to_mono`),
 /// refusing non-finite samples. One per thread: it owns its chunk buffer.

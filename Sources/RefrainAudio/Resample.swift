@@ -1,17 +1,19 @@
 import CSoxr
 import Dispatch
 import Foundation
+import RefrainMath
 
 /// Resamples `samples` from `sourceRate` to `targetRate` (Hz) with libsoxr at high quality
 /// (`SOXR_HQ`, linear phase: 20-bit precision, the quality `librosa.resample(res_type="soxr_hq")` uses).
 ///
 /// The output has `ceil(samples.count * targetRate / sourceRate)` samples, zero-padded or trimmed to
 /// that length as `librosa.resample` does. Equal rates return the input unchanged.
-/// With `parallel` (the default), a long signal (2^18 samples or more) at whole-number rates is cut in two at a point
+/// With `threads` above 1 (the default: one per core), a long signal (2^18 samples or more) at whole-number rates is cut in two at a point
 /// where input and output samples coincide and both halves are resampled at once, each with 16384 samples of
 /// context beyond the cut; the result equals one pass to float rounding (about 1e-7).
 /// - Throws: `RefrainError.invalidArgument` for a non-positive or non-finite rate, or a ratio beyond 1:256.
-public func resample(_ samples: [Float], from sourceRate: Double, to targetRate: Double, parallel: Bool = true) throws -> [Float] {
+public func resample(_ samples: [Float], from sourceRate: Double, to targetRate: Double,
+                     threads: Int = ComputeBudget.machine.threads) throws -> [Float] {
     guard sourceRate.isFinite, targetRate.isFinite, sourceRate > 0, targetRate > 0 else {
         throw RefrainError.invalidArgument("sample rates must be positive and finite, got \(sourceRate) Hz -> \(targetRate) Hz")
     }
@@ -20,7 +22,7 @@ public func resample(_ samples: [Float], from sourceRate: Double, to targetRate:
     }
     if sourceRate == targetRate || samples.isEmpty { return samples }
     let outCount = Int((Double(samples.count) * targetRate / sourceRate).rounded(.up))
-    if parallel, let (split, period) = parallelSplit(count: samples.count, from: sourceRate, to: targetRate) {
+    if threads > 1, let (split, period) = parallelSplit(count: samples.count, from: sourceRate, to: targetRate) {
         return try resampleInTwoHalves(samples, from: sourceRate, to: targetRate, split: split, period: period, outCount: outCount)
     }
     return try resampleStream(samples[...], from: sourceRate, to: targetRate, outCount: outCount)
@@ -33,7 +35,7 @@ private let splitMargin = 1 << 14
 /// falls exactly on an output sample (`s * target / source` whole), for whole-number rates; nil for short
 /// signals or rates without a small common period.
 private func parallelSplit(count: Int, from sourceRate: Double, to targetRate: Double) -> (Int, Int)? {
-    guard count >= 1 << 18, ProcessInfo.processInfo.activeProcessorCount > 1,
+    guard count >= 1 << 18,
           sourceRate == sourceRate.rounded(), targetRate == targetRate.rounded() else { return nil }
     var a = Int(sourceRate), b = Int(targetRate)
     while b != 0 { (a, b) = (b, a % b) }
@@ -54,7 +56,7 @@ private func resampleInTwoHalves(_ samples: [Float], from sourceRate: Double, to
     let skip = Int((Double(margin) * ratio).rounded())
     return try [Float](unsafeUninitializedCapacity: outCount) { buffer, initialized in
         let out = buffer.baseAddress!
-        try concurrentForEach(2) { half in
+        try concurrentForEach(2, threads: 2) { half in
             if half == 0 {
                 try resampleStream(samples[0..<min(samples.count, split + margin)], from: sourceRate, to: targetRate,
                                    discarding: 0, into: out, count: outSplit)
@@ -112,8 +114,8 @@ private func resampleStream(_ samples: ArraySlice<Float>, from sourceRate: Doubl
 }
 
 extension AudioSignal {
-    /// This signal at `targetRate` Hz (see `resample(_:from:to:)`).
-    public func resampled(to targetRate: Double) throws -> AudioSignal {
-        AudioSignal(samples: try resample(samples, from: sampleRate, to: targetRate), sampleRate: targetRate)
+    /// This signal at `targetRate` Hz (see `resample(_:from:to:threads:)`).
+    public func resampled(to targetRate: Double, threads: Int = ComputeBudget.machine.threads) throws -> AudioSignal {
+        AudioSignal(samples: try resample(samples, from: sampleRate, to: targetRate, threads: threads), sampleRate: targetRate)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import RefrainMath
 
 /// Deterministic test music: additive tones with harmonics and a soft attack and release, for demos,
 /// benchmarks and tests that must not depend on audio files.

@@ -1,4 +1,5 @@
 import RefrainAudio
+import RefrainMath
 
 /// The audio features the command line and the pipeline can compute by name. Add a case here (with its
 /// `compute` branch and labels) to offer a new feature everywhere at once.
@@ -19,18 +20,20 @@ public enum AudioFeatureKind: String, CaseIterable, Sendable {
     /// The feature of `signal` (resampled first if its rate differs from `sampleRate`), one frame every `hopLength`
     /// samples at `sampleRate` Hz. See `analyze` for beat-synchronous pooling and the beat track itself.
     public func compute(_ signal: AudioSignal, sampleRate: Double = 22050, hopLength: Int = 512,
-                        cens: CENSParameters = CENSParameters()) throws -> FeatureSequence {
-        try analyze(signal, sampleRate: sampleRate, hopLength: hopLength, cens: cens).features
+                        cens: CENSParameters = CENSParameters(),
+                        threads: Int = ComputeBudget.machine.threads) throws -> FeatureSequence {
+        try analyze(signal, sampleRate: sampleRate, hopLength: hopLength, cens: cens, threads: threads).features
     }
 
     /// The feature of `signal` and, for `.beats` or when `beatSync` is given, the beat track (found on the onset
     /// strength at the same hop). With `beatSync`, a frame-wise feature (cqt, chroma, cens) is pooled over the
     /// segments between beats (`beatSynchronous`: one row per segment, timed at its first frame); the feature and
-    /// the onset + beats path run concurrently. `cens` applies to `.cens` only.
+    /// the onset + beats path run concurrently when `threads` allows. `cens` applies to `.cens` only.
     /// - Throws: `RefrainError.invalidArgument` for `beatSync` with `.onset` or `.beats`, for CENS downsampling
     ///   with `beatSync` (beats are found at the hop rate), for `cens` out of range, and for bad input.
     public func analyze(_ signal: AudioSignal, sampleRate: Double = 22050, hopLength: Int = 512,
-                        beatSync: FrequencyAggregate? = nil, cens: CENSParameters = CENSParameters()) throws -> AudioFeatureAnalysis {
+                        beatSync: FrequencyAggregate? = nil, cens: CENSParameters = CENSParameters(),
+                        threads: Int = ComputeBudget.machine.threads) throws -> AudioFeatureAnalysis {
         if beatSync != nil, !isFrameWise {
             throw RefrainError.invalidArgument("beat-synchronous pooling applies to cqt, chroma and cens, not \(rawValue)")
         }
@@ -40,50 +43,56 @@ public enum AudioFeatureKind: String, CaseIterable, Sendable {
                 throw RefrainError.invalidArgument("CENS downsampling does not combine with beat-synchronous pooling")
             }
         }
-        let input = signal.sampleRate == sampleRate ? signal : try signal.resampled(to: sampleRate)
+        let input = signal.sampleRate == sampleRate ? signal : try signal.resampled(to: sampleRate, threads: threads)
         switch self {
         case .onset:
-            let envelope = try Self.onset(input.samples, sampleRate: sampleRate, hopLength: hopLength)
+            let envelope = try Self.onset(input.samples, sampleRate: sampleRate, hopLength: hopLength, threads: threads)
             return AudioFeatureAnalysis(features: envelope.featureSequence, beats: nil)
         case .beats:
-            let beats = try trackBeats(try Self.onset(input.samples, sampleRate: sampleRate, hopLength: hopLength))
+            let beats = try trackBeats(try Self.onset(input.samples, sampleRate: sampleRate, hopLength: hopLength, threads: threads),
+                                       threads: threads)
             let values = Matrix(rows: beats.times.count, cols: 1, storage: beats.times.map { Float($0) })
             return AudioFeatureAnalysis(features: FeatureSequence(values: values, times: beats.times), beats: beats)
         case .cqt, .chroma, .cens:
             guard let beatSync else {
-                return AudioFeatureAnalysis(features: try frameWise(input, sampleRate: sampleRate, hopLength: hopLength, cens: cens),
+                return AudioFeatureAnalysis(features: try frameWise(input, sampleRate: sampleRate, hopLength: hopLength, cens: cens,
+                                                                    threads: threads),
                                             beats: nil)
             }
             // Two independent branches: the feature itself, and onset strength + beat tracking.
-            let (feature, track) = try concurrently(
-                { try frameWise(input, sampleRate: sampleRate, hopLength: hopLength, cens: cens) },
-                { try trackBeats(try Self.onset(input.samples, sampleRate: sampleRate, hopLength: hopLength)) })
+            let branch = ComputeBudget(threads: threads).share(2).threads
+            let (feature, track) = try concurrently(threads: threads,
+                { try frameWise(input, sampleRate: sampleRate, hopLength: hopLength, cens: cens, threads: branch) },
+                { try trackBeats(try Self.onset(input.samples, sampleRate: sampleRate, hopLength: hopLength, threads: branch),
+                                 threads: branch) })
             let pooled = try beatSynchronous(feature, frames: track.frames, aggregate: beatSync)
             return AudioFeatureAnalysis(features: pooled, beats: track)
         }
     }
 
     /// cqt, chroma or cens, frame by frame.
-    private func frameWise(_ input: AudioSignal, sampleRate: Double, hopLength: Int, cens: CENSParameters) throws -> FeatureSequence {
+    private func frameWise(_ input: AudioSignal, sampleRate: Double, hopLength: Int, cens: CENSParameters,
+                           threads: Int) throws -> FeatureSequence {
         switch self {
         case .cqt:
             var c = CQTConfiguration.raffelEllis2015
             c.sampleRate = sampleRate
             c.hopLength = hopLength
-            return try CQT(c).magnitude(input)
+            return try CQT(c).magnitude(input, threads: threads)
         case .chroma:
-            return try ChromaExtractor(sampleRate: sampleRate, hopLength: hopLength).chroma(input)
+            return try ChromaExtractor(sampleRate: sampleRate, hopLength: hopLength).chroma(input, threads: threads)
         default:
             return try ChromaExtractor(sampleRate: sampleRate, hopLength: hopLength)
-                .cens(input, smoothingLength: cens.smoothingLength, downsampling: cens.downsampling)
+                .cens(input, smoothingLength: cens.smoothingLength, downsampling: cens.downsampling, threads: threads)
         }
     }
 
     /// The onset strength `librosa.beat.beat_track` uses (median aggregation), 2048-point STFT at `hopLength`.
-    private static func onset(_ samples: [Float], sampleRate: Double, hopLength: Int) throws -> OnsetEnvelope {
+    private static func onset(_ samples: [Float], sampleRate: Double, hopLength: Int, threads: Int) throws -> OnsetEnvelope {
         var mel = MelParameters()
         mel.stft.hopLength = hopLength
-        return try onsetStrength(samples, sampleRate: sampleRate, mel: mel, parameters: OnsetParameters(aggregate: .median))
+        return try onsetStrength(samples, sampleRate: sampleRate, mel: mel, parameters: OnsetParameters(aggregate: .median),
+                                 threads: threads)
     }
 
     /// A name for dimension `d` (pitch name for pitched features).

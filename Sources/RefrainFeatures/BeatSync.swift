@@ -1,4 +1,5 @@
 import Foundation
+import RefrainMath
 
 /// Segment boundaries for beat-synchronous pooling with `librosa.util.fix_frames` semantics: frames
 /// clipped to `0...frameCount`, with `pad` also 0 and `frameCount` added, sorted and made unique.

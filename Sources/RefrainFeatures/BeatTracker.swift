@@ -1,4 +1,5 @@
 import Foundation
+import RefrainMath
 
 /// Beats found by `trackBeats`: the tempo used and the beat positions in frames and seconds.
 public struct BeatTrack: Equatable, Sendable {
@@ -48,8 +49,8 @@ public struct BeatTrackerParameters: Equatable, Sendable {
 ///    the RMS of the (Hann-5-smoothed) local score at the beats are dropped.
 ///
 /// An all-zero or single-frame envelope gives no beats and bpm 0.
-public func trackBeats(_ onset: OnsetEnvelope, parameters: BeatTrackerParameters = BeatTrackerParameters()) throws
-    -> BeatTrack {
+public func trackBeats(_ onset: OnsetEnvelope, parameters: BeatTrackerParameters = BeatTrackerParameters(),
+                       threads: Int = ComputeBudget.machine.threads) throws -> BeatTrack {
     guard parameters.tightness > 0 else { throw RefrainError.invalidArgument("tightness must be positive") }
     let env = onset.strength
     guard env.allSatisfy({ $0.isFinite }) else {
@@ -59,7 +60,7 @@ public func trackBeats(_ onset: OnsetEnvelope, parameters: BeatTrackerParameters
     if let bpm = parameters.bpm, !(bpm > 0 && bpm.isFinite) {
         throw RefrainError.invalidArgument("bpm must be positive, got \(bpm)")
     }
-    let bpm = try parameters.bpm ?? estimateTempo(onset, parameters: parameters.tempo)
+    let bpm = try parameters.bpm ?? estimateTempo(onset, parameters: parameters.tempo, threads: threads)
     guard bpm > 0 else { return BeatTrack(bpm: 0, frames: [], times: []) }  // a single frame has no tempo
     let period = (onset.frameRate * 60 / bpm).rounded(.toNearestOrEven)
     guard period >= 1 else {
@@ -80,11 +81,11 @@ public func trackBeats(_ onset: OnsetEnvelope, parameters: BeatTrackerParameters
 /// median over bins (`OnsetParameters(aggregate: .median)`, `mel` settings, default hop 512), then
 /// `trackBeats(_:parameters:)`. Beat frames index that envelope's frames.
 public func trackBeats(_ signal: [Float], sampleRate: Double, mel: MelParameters = MelParameters(),
-                       parameters: BeatTrackerParameters = BeatTrackerParameters(), threads: Int = 2) throws
+                       parameters: BeatTrackerParameters = BeatTrackerParameters(), threads: Int = ComputeBudget.machine.threads) throws
     -> BeatTrack {
     let envelope = try onsetStrength(signal, sampleRate: sampleRate, mel: mel,
                                      parameters: OnsetParameters(aggregate: .median), threads: threads)
-    return try trackBeats(envelope, parameters: parameters)
+    return try trackBeats(envelope, parameters: parameters, threads: threads)
 }
 
 /// The envelope over its sample standard deviation, convolved ("same" mode) with

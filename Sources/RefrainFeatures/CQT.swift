@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import RefrainAudio
+import RefrainMath
 
 /// A constant-Q transform (magnitude) for one configuration, with `librosa.cqt` (0.11) semantics: octave by
 /// octave, FFT kernels applied to frames of a signal that is halved in rate (soxr, high quality) between
@@ -70,17 +71,18 @@ public final class CQT: Sendable {
     }
 
     /// The CQT magnitude of `signal`, `frames x binCount`, frame `t` centred at `t * hopLength / sampleRate`
-    /// seconds; the signal must be at `configuration.sampleRate`.
-    public func magnitude(_ signal: AudioSignal) throws -> FeatureSequence {
+    /// seconds; the signal must be at `configuration.sampleRate`. Runs on up to `threads` threads.
+    public func magnitude(_ signal: AudioSignal, threads: Int = ComputeBudget.machine.threads) throws -> FeatureSequence {
         guard signal.sampleRate == configuration.sampleRate else {
             throw RefrainError.invalidArgument("CQT expects \(configuration.sampleRate) Hz, the signal is at \(signal.sampleRate) Hz")
         }
-        return try magnitude(signal.samples)
+        return try magnitude(signal.samples, threads: threads)
     }
 
     /// The CQT magnitude of `samples` (mono, at `configuration.sampleRate`), `frames x binCount`.
+    /// Runs on up to `threads` threads.
     /// - Throws: `RefrainError.invalidArgument` for empty, too short or non-finite input.
-    public func magnitude(_ samples: [Float]) throws -> FeatureSequence {
+    public func magnitude(_ samples: [Float], threads: Int = ComputeBudget.machine.threads) throws -> FeatureSequence {
         let factor = 1 << earlyDownsampling
         guard samples.count >= max(factor, 1) else {
             throw RefrainError.invalidArgument("a signal of \(samples.count) samples is too short for this CQT")
@@ -91,16 +93,16 @@ public final class CQT: Sendable {
         var values = Matrix(rows: frames, cols: bins)
         // The signal at every level is the one before halved in rate; librosa also scales each halving by
         // sqrt(2), which is folded into the octave's gain here. One thread makes the levels one after another
-        // while the other cores analyse the octaves already made, in blocks of frames; it joins them when the
-        // levels are done. Early downsampling comes first, on every core, as nothing can be analysed before it.
+        // while the other threads analyse the octaves already made, in blocks of frames; it joins them when the
+        // levels are done. Early downsampling comes first, on every thread, as nothing can be analysed before it.
         let blockFrames = 512
-        let first = earlyDownsampling > 0 ? try resample(samples, from: Double(factor), to: 1) : samples
+        let first = earlyDownsampling > 0 ? try resample(samples, from: Double(factor), to: 1, threads: threads) : samples
         try values.storage.withUnsafeMutableBufferPointer { out in
             let output = UncheckedSendable(out.baseAddress!)
-            try ProducedWork.run { work in
+            try ProducedWork.run(threads: threads) { work in
                 var level = first
                 for index in 0...(octaves.last?.level ?? 0) {
-                    if index > 0 { level = try resample(level, from: 2, to: 1, parallel: false) }
+                    if index > 0 { level = try resample(level, from: 2, to: 1, threads: 1) }
                     let signal = level
                     for octave in octaves where octave.level == index {
                         for start in stride(from: 0, to: frames, by: blockFrames) {

@@ -1,4 +1,5 @@
 import Foundation
+import RefrainMath
 
 /// Frequency in Hz of MIDI note `note` (A4 = 69 = 440 Hz, equal temperament).
 public func midiToHz(_ note: Double) -> Double { 440 * pow(2, (note - 69) / 12) }

@@ -1,4 +1,5 @@
 import Foundation
+import RefrainMath
 
 /// Window bandwidth of the Hann window in FFT bins (librosa `window_bandwidth("hann")`).
 let hannBandwidth = 1.50018310546875

@@ -1,5 +1,6 @@
 import Foundation
 import RefrainAudio
+import RefrainMath
 
 /// Folds constant-Q bins into pitch classes, with `librosa.filters.cq_to_chroma` semantics: each chroma takes
 /// the `binsPerOctave / chromaCount` CQT bins centred on it in every octave; chroma 0 is C.
@@ -118,9 +119,10 @@ public final class ChromaExtractor: Sendable {
         self.chromaCount = chromaCount
     }
 
-    /// `librosa.feature.chroma_cqt` (norm inf by default): `frames x chromaCount`.
-    public func chroma(_ signal: AudioSignal, norm: FrameNorm? = .max) throws -> FeatureSequence {
-        chroma(fromCQTMagnitude: try cqt.magnitude(signal), norm: norm)
+    /// `librosa.feature.chroma_cqt` (norm inf by default): `frames x chromaCount`; on up to `threads` threads.
+    public func chroma(_ signal: AudioSignal, norm: FrameNorm? = .max,
+                       threads: Int = ComputeBudget.machine.threads) throws -> FeatureSequence {
+        chroma(fromCQTMagnitude: try cqt.magnitude(signal, threads: threads), norm: norm)
     }
 
     /// Chroma from a CQT magnitude this extractor's `cqt` produced.
@@ -131,8 +133,9 @@ public final class ChromaExtractor: Sendable {
     }
 
     /// `librosa.feature.chroma_cens` (see `cens(fromChroma:smoothingLength:downsampling:)`): `frames x chromaCount`.
-    public func cens(_ signal: AudioSignal, smoothingLength: Int = 41, downsampling: Int = 1) throws -> FeatureSequence {
-        RefrainFeatures.cens(fromChroma: try chroma(signal, norm: nil), smoothingLength: smoothingLength,
+    public func cens(_ signal: AudioSignal, smoothingLength: Int = 41, downsampling: Int = 1,
+                     threads: Int = ComputeBudget.machine.threads) throws -> FeatureSequence {
+        RefrainFeatures.cens(fromChroma: try chroma(signal, norm: nil, threads: threads), smoothingLength: smoothingLength,
                              downsampling: downsampling)
     }
 }

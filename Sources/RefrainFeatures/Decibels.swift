@@ -1,4 +1,5 @@
 import Foundation
+import RefrainMath
 
 /// The reference level that 0 dB stands for in `powerToDB` and `amplitudeToDB`.
 public enum DecibelReference: Sendable {

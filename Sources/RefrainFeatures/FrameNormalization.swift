@@ -1,4 +1,5 @@
 import Foundation
+import RefrainMath
 
 /// The norm used to scale each frame of a feature sequence.
 public enum FrameNorm: Hashable, Sendable {

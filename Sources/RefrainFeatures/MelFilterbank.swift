@@ -1,4 +1,5 @@
 import Foundation
+import RefrainMath
 
 /// How each mel filter is scaled.
 public enum MelNorm: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import RefrainMath
 
 /// Mel spectrogram settings with librosa's defaults (`librosa.feature.melspectrogram`).
 public struct MelParameters: Equatable, Sendable {
@@ -41,7 +42,7 @@ public struct MelParameters: Equatable, Sendable {
 ///   - filterbank: reuse a filterbank made by `parameters.filterbank(sampleRate:)` (optional).
 ///   - threads: STFT workers (default 2).
 public func melSpectrogram(_ signal: [Float], sampleRate: Double, parameters: MelParameters = MelParameters(),
-                           filterbank: SparseMelFilterbank? = nil, threads: Int = 2) throws -> FeatureSequence {
+                           filterbank: SparseMelFilterbank? = nil, threads: Int = ComputeBudget.machine.threads) throws -> FeatureSequence {
     try parameters.stft.validate()
     guard allFinite(signal) else {
         throw RefrainError.invalidArgument("signal contains NaN or infinite samples")

@@ -1,4 +1,5 @@
 import Foundation
+import RefrainMath
 
 /// How values across frequency are combined into one per frame.
 public enum FrequencyAggregate: String, Sendable, CaseIterable {
@@ -73,7 +74,7 @@ public struct OnsetParameters: Equatable, Sendable {
 ///     default 2048 even when `S` is given, so a CQT at hop 512 is shifted by 2 + lag frames).
 ///   - threads: workers over frames (default 2).
 public func onsetStrength(spectrogram: Matrix, hopLength: Int, sampleRate: Double, fftSize: Int = 2048,
-                          parameters: OnsetParameters = OnsetParameters(), threads: Int = 2) throws -> OnsetEnvelope {
+                          parameters: OnsetParameters = OnsetParameters(), threads: Int = ComputeBudget.machine.threads) throws -> OnsetEnvelope {
     guard parameters.lag >= 1 else { throw RefrainError.invalidArgument("lag must be a positive integer, got \(parameters.lag)") }
     guard parameters.maxSize >= 1 else {
         throw RefrainError.invalidArgument("maxSize must be a positive integer, got \(parameters.maxSize)")
@@ -144,7 +145,7 @@ public func onsetStrength(spectrogram: Matrix, hopLength: Int, sampleRate: Doubl
 /// See `onsetStrength(spectrogram:hopLength:sampleRate:fftSize:parameters:threads:)`.
 public func onsetStrength(_ spectrogram: FeatureSequence, sampleRate: Double, hopLength: Int? = nil,
                           fftSize: Int = 2048, parameters: OnsetParameters = OnsetParameters(),
-                          threads: Int = 2) throws -> OnsetEnvelope {
+                          threads: Int = ComputeBudget.machine.threads) throws -> OnsetEnvelope {
     let hop: Int
     if let hopLength {
         hop = hopLength
@@ -168,7 +169,7 @@ public func onsetStrength(_ spectrogram: FeatureSequence, sampleRate: Double, ho
 ///     `sampleRate / 2`).
 public func onsetStrength(_ signal: [Float], sampleRate: Double, mel: MelParameters = MelParameters(),
                           parameters: OnsetParameters = OnsetParameters(),
-                          filterbank: SparseMelFilterbank? = nil, threads: Int = 2) throws -> OnsetEnvelope {
+                          filterbank: SparseMelFilterbank? = nil, threads: Int = ComputeBudget.machine.threads) throws -> OnsetEnvelope {
     let power = try melSpectrogram(signal, sampleRate: sampleRate, parameters: mel, filterbank: filterbank,
                                    threads: threads)
     let db = powerToDB(power.values, threads: threads)

@@ -1,4 +1,5 @@
 import Foundation
+import RefrainMath
 
 /// How a signal is extended at both ends before centred framing.
 public enum STFTPadMode: String, Sendable, CaseIterable {
@@ -71,7 +72,7 @@ public struct STFTParameters: Equatable, Sendable {
 ///   - sampleRate: Hz, used for frame times only.
 ///   - threads: workers (default 2; 1 for sequential).
 public func stft(_ signal: [Float], sampleRate: Double, parameters: STFTParameters = STFTParameters(),
-                 scale: SpectrogramScale = .magnitude, threads: Int = 2) throws -> FeatureSequence {
+                 scale: SpectrogramScale = .magnitude, threads: Int = ComputeBudget.machine.threads) throws -> FeatureSequence {
     try parameters.validate()
     guard allFinite(signal) else {
         throw RefrainError.invalidArgument("signal contains NaN or infinite samples")

@@ -1,4 +1,5 @@
 import Foundation
+import RefrainMath
 
 /// Global tempo estimation settings with `librosa.feature.tempo` defaults.
 public struct TempoParameters: Equatable, Sendable {
@@ -29,7 +30,8 @@ public struct TempoParameters: Equatable, Sendable {
 /// inverse transform of the averaged normalized power spectra: one FFT per frame plus one at the end.
 ///
 /// Returns 0 for an envelope with fewer than 2 frames.
-public func estimateTempo(_ onset: OnsetEnvelope, parameters: TempoParameters = TempoParameters()) throws -> Double {
+public func estimateTempo(_ onset: OnsetEnvelope, parameters: TempoParameters = TempoParameters(),
+                          threads: Int = ComputeBudget.machine.threads) throws -> Double {
     guard parameters.startBPM > 0 else { throw RefrainError.invalidArgument("startBPM must be positive") }
     guard parameters.stdBPM > 0 else { throw RefrainError.invalidArgument("stdBPM must be positive") }
     guard parameters.acSize > 0, parameters.acSize <= 3600, onset.hopLength > 0, onset.sampleRate > 0 else {
@@ -41,7 +43,7 @@ public func estimateTempo(_ onset: OnsetEnvelope, parameters: TempoParameters = 
     }
     let n = onset.strength.count
     guard n >= 2 else { return 0 }
-    let tg = meanTempogram(onset.strength, windowLength: win)
+    let tg = meanTempogram(onset.strength, windowLength: win, threads: threads)
     // BPM of lag k: 60 * sampleRate / (hop * k); lag 0 is infinite tempo.
     var best = -Double.infinity, bestLag = 1
     for k in 1..<win {
@@ -56,7 +58,7 @@ public func estimateTempo(_ onset: OnsetEnvelope, parameters: TempoParameters = 
 
 /// The time-averaged autocorrelation tempogram, `windowLength` lags, each frame's autocorrelation
 /// normalized by its lag-0 value (frames with zero energy contribute zeros, as in librosa).
-func meanTempogram(_ envelope: [Float], windowLength win: Int, threads: Int = 2) -> [Float] {
+func meanTempogram(_ envelope: [Float], windowLength win: Int, threads: Int = ComputeBudget.machine.threads) -> [Float] {
     let n = envelope.count
     let half = win / 2
     // Linear-ramp padding to zero at both ends (np.pad mode='linear_ramp').

@@ -1,4 +1,5 @@
 import Foundation
+import RefrainMath
 
 /// A periodic Hann window of `length` samples (`scipy.signal.get_window('hann', length, fftbins=True)`,
 /// librosa's default): `w[n] = 0.5 - 0.5 cos(2π n / length)`.

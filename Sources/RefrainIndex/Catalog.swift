@@ -11,6 +11,7 @@ enum Catalog {
                 key TEXT NOT NULL UNIQUE,
                 path TEXT NOT NULL,
                 title TEXT,
+                work TEXT,
                 kind TEXT NOT NULL,
                 sha256 TEXT NOT NULL,
                 duration REAL NOT NULL,
@@ -26,14 +27,33 @@ enum Catalog {
                 dims INTEGER NOT NULL,
                 frame_rate REAL,
                 time_offset REAL NOT NULL,
+                dtype TEXT NOT NULL DEFAULT 'float32',
+                encoder TEXT,
                 PRIMARY KEY (item_id, name));
             CREATE INDEX arrays_name ON arrays (name);
+            CREATE INDEX items_work ON items (work);
             CREATE TABLE blobs (
                 item_id INTEGER NOT NULL REFERENCES items(id),
                 name TEXT NOT NULL,
                 data BLOB NOT NULL,
                 PRIMARY KEY (item_id, name));
             """)
+    }
+
+    /// Brings a format 1 catalog (no works, no array types or encoders) to format 2: the new columns are
+    /// added with values that describe what format 1 stored (float32 arrays, each item its own work).
+    /// Idempotent; runs in the caller's transaction.
+    static func migrate(_ db: Database) throws {
+        let itemColumns = Set(try db.columns(in: "items").map(\.name))
+        if !itemColumns.contains("work") {
+            try db.execute(sql: "ALTER TABLE items ADD COLUMN work TEXT")
+            try db.execute(sql: "CREATE INDEX IF NOT EXISTS items_work ON items (work)")
+        }
+        let arrayColumns = Set(try db.columns(in: "arrays").map(\.name))
+        if !arrayColumns.contains("dtype") {
+            try db.execute(sql: "ALTER TABLE arrays ADD COLUMN dtype TEXT NOT NULL DEFAULT 'float32'")
+        }
+        if !arrayColumns.contains("encoder") { try db.execute(sql: "ALTER TABLE arrays ADD COLUMN encoder TEXT") }
     }
 
     static func meta(_ db: Database, _ key: String) throws -> String? {
@@ -48,10 +68,12 @@ enum Catalog {
         }
     }
 
-    static func items(in db: Database, where condition: String? = nil, _ arguments: StatementArguments = []) throws -> [IndexedItem] {
+    static func items(in db: Database, where condition: String? = nil, _ arguments: StatementArguments = [],
+                      limit: Int? = nil, offset: Int = 0) throws -> [IndexedItem] {
         let sql = "SELECT * FROM items" + (condition.map { " WHERE \($0)" } ?? "") + " ORDER BY id"
+            + (limit.map { " LIMIT \(max(0, $0)) OFFSET \(max(0, offset))" } ?? "")
         return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-            IndexedItem(id: row["id"], key: row["key"], path: row["path"], title: row["title"],
+            IndexedItem(id: row["id"], key: row["key"], path: row["path"], title: row["title"], work: row["work"],
                         kind: ItemKind(rawValue: row["kind"]) ?? .features, sha256: row["sha256"],
                         duration: row["duration"], addedAt: row["added_at"], arrayBytes: row["array_bytes"])
         }
@@ -61,7 +83,9 @@ enum Catalog {
         try Row.fetchAll(db, sql: "SELECT * FROM arrays WHERE \(condition) ORDER BY item_id, name", arguments: arguments).map { row in
             StoredArrayInfo(itemID: row["item_id"], name: row["name"], file: row["file"], timesFile: row["times_file"],
                             frames: row["frames"], dims: row["dims"], frameRate: row["frame_rate"],
-                            timeOffset: row["time_offset"])
+                            timeOffset: row["time_offset"],
+                            dtype: (row["dtype"] as String?).flatMap(StoredDType.init(rawValue:)) ?? .float32,
+                            encoder: row["encoder"])
         }
     }
 }

@@ -1,16 +1,19 @@
 import Foundation
 import RefrainMath
 
-/// One located match of a query in an item: a cost (lower is better) and the span in the item, seconds.
+/// One located match of a query in an item: a cost (lower is better), the span in the item, seconds, and
+/// (when the query asks for it) the alignment path.
 public struct SequenceMatch: Sendable, Equatable {
     public var score: Double
     public var start: Double
     public var end: Double
+    public var path: [PathPoint]?
 
-    public init(score: Double, start: Double, end: Double) {
+    public init(score: Double, start: Double, end: Double, path: [PathPoint]? = nil) {
         self.score = score
         self.start = start
         self.end = end
+        self.path = path
     }
 }
 
@@ -36,21 +39,18 @@ extension SequenceMatcher {
     public var optionalArrays: [String] { [] }
 }
 
-/// The exact stage: runs a `SequenceMatcher` on every candidate, two threads at a time, passing each
+/// The exact stage: runs a `SequenceMatcher` on every candidate, on the query's threads, passing each
 /// call the current `topK`-th best cost so hopeless candidates can be abandoned; ranks the matches (up
 /// to `maxMatchesPerItem` per item, for passages that repeat).
 public struct ExactStage: SearchStage {
     public let name: String
     public let matcher: any SequenceMatcher
     public var maxMatchesPerItem: Int
-    /// Threads used (both cores by default).
-    public var threads: Int
 
-    public init(name: String = "exact", matcher: any SequenceMatcher, maxMatchesPerItem: Int = 1, threads: Int = 2) {
+    public init(name: String = "exact", matcher: any SequenceMatcher, maxMatchesPerItem: Int = 1) {
         self.name = name
         self.matcher = matcher
         self.maxMatchesPerItem = max(1, maxMatchesPerItem)
-        self.threads = max(1, threads)
     }
 
     public func run(_ query: SearchQuery, candidates: [Candidate], store: IndexStore) throws -> [Candidate] {
@@ -58,7 +58,7 @@ public struct ExactStage: SearchStage {
         let board = Leaderboard(size: max(query.topK, 1))
         let results = Results(count: candidates.count)
         let next = Counter()
-        DispatchQueue.concurrentPerform(iterations: min(threads, max(candidates.count, 1))) { _ in
+        DispatchQueue.concurrentPerform(iterations: min(query.threads, max(candidates.count, 1))) { _ in
             while let i = next.take(below: candidates.count) {
                 let candidate = candidates[i]
                 do {
@@ -76,7 +76,8 @@ public struct ExactStage: SearchStage {
                         .sorted { $0.score < $1.score }.prefix(maxMatchesPerItem)
                     for match in found { board.offer(match.score) }
                     results.set(i, found.map {
-                        Candidate(itemID: candidate.itemID, key: candidate.key, score: $0.score, start: $0.start, end: $0.end)
+                        Candidate(itemID: candidate.itemID, key: candidate.key, score: $0.score, start: $0.start, end: $0.end,
+                                  path: $0.path)
                     })
                 } catch {
                     results.fail(error)

@@ -66,10 +66,11 @@ public final class HNSWGraph: @unchecked Sendable {
 
     /// Adds row `r` of `vectors` (`labels.count x dimension`) under `labels[r]`. Until the graph holds
     /// `serialPoints` points they go in one by one, so a small graph is the same on every build; past that,
-    /// on every core at once: hnswlib's insertion locks what it links, so concurrent adds are safe once the
+    /// on `threads` threads at once: hnswlib's insertion locks what it links, so concurrent adds are safe once the
     /// capacity is there (grown first, here), and as with hnswlib's own parallel `add_items` the graph then
     /// depends on how the workers interleave. Not to be called while other threads search or add.
-    public func add(rows vectors: Matrix, labels: [UInt64], serialPoints: Int = 16_384) throws {
+    public func add(rows vectors: Matrix, labels: [UInt64], serialPoints: Int = 16_384,
+                    threads: Int = ComputeBudget.machine.threads) throws {
         precondition(vectors.rows == labels.count && vectors.cols == dimension, "\(vectors.rows)x\(vectors.cols) vectors for \(labels.count) labels, dimension \(dimension)")
         guard !labels.isEmpty else { return }
         if count + labels.count > capacity { try resize(max(capacity * 2, count + labels.count)) }
@@ -82,7 +83,7 @@ public final class HNSWGraph: @unchecked Sendable {
         guard serial < labels.count else { return }
         let handle = self.handle
         try vectors.storage.withUnsafeBufferPointer { buffer in
-            try concurrentForEach(labels.count - serial) { k in
+            try concurrentForEach(labels.count - serial, threads: threads) { k in
                 let r = serial + k
                 try withUnsafeTemporaryAllocation(of: CChar.self, capacity: 256) { error in
                     error.initialize(repeating: 0)

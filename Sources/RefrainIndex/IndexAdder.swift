@@ -1,16 +1,23 @@
 import Foundation
 import RefrainMath
 
-/// One file to add, with its key and optional title.
+/// One file to add, with its key and optional title and work; or, with `bytes`, a file's content held in
+/// memory (an upload), which `url` only names (its extension tells the type; it is recorded as the path).
 public struct AddJob: Equatable, Sendable {
     public var key: String
     public var url: URL
     public var title: String?
+    /// The work the item belongs to (a score and its recordings share one); nil: its own key.
+    public var work: String?
+    /// The content, when it is not read from `url`.
+    public var bytes: Data?
 
-    public init(key: String, url: URL, title: String? = nil) {
+    public init(key: String, url: URL, title: String? = nil, work: String? = nil, bytes: Data? = nil) {
         self.key = key
         self.url = url
         self.title = title
+        self.work = work
+        self.bytes = bytes
     }
 }
 
@@ -30,7 +37,8 @@ public struct AddReport: Sendable {
     }
 }
 
-/// Adds files to an index: analysis runs on several threads (both cores by default); finished items are
+/// Adds files to an index: analysis runs on `threads` threads (one per core by default), split between the
+/// files analysed side by side and the work inside each; finished items are
 /// committed in batches (`commitEvery` items or `commitSeconds` seconds, whichever comes first: one flush
 /// and one catalog transaction per batch instead of per item), so an interruption loses at most the
 /// items of the open batch. Files already indexed (same SHA-256) are skipped before analysis, and an
@@ -65,7 +73,7 @@ public enum IndexAdder {
 
     /// Adds `jobs` to `store` (opened writable).
     @discardableResult
-    public static func add(_ jobs: [AddJob], to store: IndexStore, analyzer: any ItemAnalyzer, threads: Int = 2,
+    public static func add(_ jobs: [AddJob], to store: IndexStore, analyzer: any ItemAnalyzer, threads: Int = ComputeBudget.machine.threads,
                            progress: ProgressReporter? = nil, updateShingles: Bool = true,
                            commitEvery: Int = 32, commitSeconds: Double = 1) throws -> AddReport {
         let started = Date()
@@ -73,17 +81,19 @@ public enum IndexAdder {
         let committer = BatchCommitter(store: store, collector: collector, progress: progress,
                                        maxItems: commitEvery, maxSeconds: commitSeconds)
         let next = Counter()
-        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, jobs.count))) { _ in
+        let workers = max(1, min(threads, jobs.count))
+        let perFile = ComputeBudget(threads: threads).share(workers).threads
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while let i = next.take(below: jobs.count) {
                 let job = jobs[i]
                 do {
-                    let sha = try SHA256.hex(ofFile: job.url)
+                    let sha = try job.bytes.map { SHA256.hex(of: $0) } ?? SHA256.hex(ofFile: job.url)
                     if let existing = try store.item(sha256: sha) {
                         collector.unchanged(existing.key)
                     } else {
-                        let analysis = try analyzer.analyze(job.url)
+                        let analysis = try analyzer.analyze(job.url, bytes: job.bytes, threads: perFile)
                         committer.submit(try store.stage(key: job.key, path: job.url.path, title: job.title,
-                                                         sha256: sha, analysis: analysis))
+                                                         work: job.work, sha256: sha, analysis: analysis))
                     }
                 } catch {
                     let message = (error as? RefrainError)?.message ?? "\(error)"
@@ -95,7 +105,7 @@ public enum IndexAdder {
         }
         committer.flush()
         if updateShingles {
-            try ShingleIndex.update(store) { progress?.note($0) }
+            try ShingleIndex.update(store, threads: threads) { progress?.note($0) }
         }
         var report = collector.report
         report.seconds = Date().timeIntervalSince(started)

@@ -12,11 +12,16 @@ public struct IndexSettings: Codable, Equatable, Sendable {
     public var features: [String: String]
     /// The shingle + PCA + HNSW pruning stage, or nil for an index without one.
     public var shingles: ShingleSettings?
+    /// The encoders behind the stored arrays, one per array name; nil in indexes made before encoders were
+    /// recorded (their pipeline's `features` settings describe them).
+    public var encoders: [EncoderRecord]?
 
-    public init(analyzer: String, features: [String: String] = [:], shingles: ShingleSettings? = ShingleSettings()) {
+    public init(analyzer: String, features: [String: String] = [:], shingles: ShingleSettings? = ShingleSettings(),
+                encoders: [EncoderRecord]? = nil) {
         self.analyzer = analyzer
         self.features = features
         self.shingles = shingles
+        self.encoders = encoders
     }
 
     /// Sorted-key JSON, the form stored in the catalog.
@@ -52,6 +57,13 @@ public struct ShingleSettings: Codable, Equatable, Sendable {
 
     /// The transform in effect.
     public var effectiveTransform: ShingleTransform { transform ?? .none }
+
+    /// These settings with `transform`.
+    public func transformed(_ transform: ShingleTransform) -> ShingleSettings {
+        var copy = self
+        copy.transform = transform
+        return copy
+    }
 
     /// Values per shingle after the transform, for chroma of `dims` values per frame.
     public func transformedWidth(dims: Int) -> Int { effectiveTransform.width(length: length, dims: dims) }

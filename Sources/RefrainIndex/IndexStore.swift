@@ -11,8 +11,10 @@ import RefrainMath
 /// leaves at most unreferenced files, which the next writer sweeps when it opens the index. One writer at a
 /// time (an advisory lock on `writer.lock`); any number of readers.
 public final class IndexStore: @unchecked Sendable {
-    /// Version of the on-disk layout; an index with a larger one was made by a newer Refrain.
-    public static let formatVersion = 1
+    /// Version of the on-disk layout; an index with a larger one was made by a newer Refrain. Format 2 added
+    /// works, array element types and the encoder behind each array; a format 1 index is read as it is and
+    /// brought to format 2 (`Catalog.migrate`) the first time it is opened for writing.
+    public static let formatVersion = 2
     public static let catalogName = "catalog.sqlite"
     public static let arraysFolder = "arrays"
 
@@ -101,6 +103,14 @@ public final class IndexStore: @unchecked Sendable {
                 throw RefrainError(.index, "\(directory.path) uses index format \(found), newer than this Refrain "
                                    + "(format \(IndexStore.formatVersion)); upgrade Refrain")
             }
+            if writable && found < IndexStore.formatVersion {
+                try Self.wrap {
+                    try pool.write { db in
+                        try Catalog.migrate(db)
+                        try Catalog.setMeta(db, "format_version", String(IndexStore.formatVersion))
+                    }
+                }
+            }
             do { self.settings = try JSONDecoder().decode(IndexSettings.self, from: Data(json.utf8)) } catch {
                 throw RefrainError(.index, "\(catalog): unreadable settings")
             }
@@ -136,6 +146,28 @@ public final class IndexStore: @unchecked Sendable {
                 return out
             }
         }
+    }
+
+    /// `limit` items from position `offset` in the order added (for paging through a large collection).
+    public func items(offset: Int, limit: Int) throws -> [IndexedItem] {
+        try Self.wrap {
+            try database.read {
+                try Catalog.items(in: $0, limit: limit, offset: offset)
+            }
+        }
+    }
+
+    /// The items with the given ids, by id (ids not in the index are left out).
+    public func items(ids: [Int64]) throws -> [Int64: IndexedItem] {
+        guard !ids.isEmpty else { return [:] }
+        var out: [Int64: IndexedItem] = [:]
+        for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min(ids.count, $0 + 500)]) }) {
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+            for item in try Self.wrap({ try database.read { try Catalog.items(in: $0, where: "id IN (\(marks))", StatementArguments(chunk)) } }) {
+                out[item.id] = item
+            }
+        }
+        return out
     }
 
     /// Ids of the items of the given kinds.
@@ -187,8 +219,8 @@ public final class IndexStore: @unchecked Sendable {
     /// The stored sequence described by `info`, memory-mapped (mappings are cached per file).
     public func feature(_ info: StoredArrayInfo) throws -> StoredFeature {
         let values = try cache.array(directory.appendingPathComponent(info.file))
-        guard values.frames == info.frames, values.dims == info.dims else {
-            throw RefrainError(.index, "\(info.file): shape \(values.frames)x\(values.dims) differs from the catalog")
+        guard values.frames == info.frames, values.dims == info.dims, values.dtype == info.dtype else {
+            throw RefrainError(.index, "\(info.file): \(values.frames)x\(values.dims) \(values.dtype.rawValue) differs from the catalog")
         }
         let times: [Double]
         if let timesFile = info.timesFile {
@@ -285,6 +317,9 @@ public final class IndexStore: @unchecked Sendable {
         }
         return removed
     }
+
+    /// Forgets the memory mappings of array files (after they were replaced or removed).
+    func clearArrayCache() { cache.removeAll() }
 
     func requireWritable() throws {
         guard isWritable else { throw RefrainError(.index, "\(directory.path) is open read-only") }

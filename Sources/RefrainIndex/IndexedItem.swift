@@ -16,6 +16,9 @@ public struct IndexedItem: Codable, Equatable, Sendable {
     /// The file's path when added.
     public var path: String
     public var title: String?
+    /// The musical work the item belongs to (a score and its recordings share one), as set when it was added;
+    /// nil means the item is a work of its own (see `workKey`).
+    public var work: String?
     public var kind: ItemKind
     /// SHA-256 of the file's bytes, lower-case hex.
     public var sha256: String
@@ -25,6 +28,9 @@ public struct IndexedItem: Codable, Equatable, Sendable {
     public var addedAt: Double
     /// Bytes of the item's array files.
     public var arrayBytes: Int64
+
+    /// The work the item belongs to: `work`, or its own key.
+    public var workKey: String { work ?? key }
 }
 
 /// A stored array's entry in the catalog: `frames x dims` Float32 in an `.npy` file, with its frame times
@@ -40,4 +46,9 @@ public struct StoredArrayInfo: Codable, Equatable, Sendable {
     public var dims: Int
     public var frameRate: Double?
     public var timeOffset: Double
+    /// How the values are stored (float32 in indexes made before types were recorded).
+    public var dtype: StoredDType = .float32
+    /// Fingerprint of the encoder that wrote the array (`EncoderRecord.fingerprint`); nil in indexes made
+    /// before encoders were recorded.
+    public var encoder: String?
 }

@@ -1,15 +1,17 @@
 import Foundation
 import RefrainMath
 
-/// A `frames x dims` Float32 `.npy` file (C order, little-endian, as `NPY.write` makes them) mapped into
-/// memory: reading a stored feature sequence costs no copy until the caller asks for one.
+/// A `frames x dims` `.npy` file of one of the stored types (`StoredDType`, C order, little-endian, as
+/// `NPY.encode` makes them) mapped into memory: reading a stored feature sequence costs no copy until the
+/// caller asks for one.
 public final class MappedArray: @unchecked Sendable {
     public let frames: Int
     public let dims: Int
+    public let dtype: StoredDType
     private let data: Data
     private let payloadOffset: Int
 
-    /// Maps `url`, which must hold a 2-D `<f4` C-order array.
+    /// Maps `url`, which must hold a 2-D C-order array of a stored type.
     public init(url: URL) throws {
         do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
             throw RefrainError(.index, "\(url.path): cannot map stored array (\(error.localizedDescription))")
@@ -21,30 +23,50 @@ public final class MappedArray: @unchecked Sendable {
         let headerLength = Int(bytes[bytes.startIndex + 8]) | Int(bytes[bytes.startIndex + 9]) << 8
         guard 10 + headerLength <= bytes.count,
               let header = String(data: bytes.subdata(in: 10..<(10 + headerLength)), encoding: .ascii),
-              header.contains("'descr': '<f4'"), header.contains("'fortran_order': False"),
-              let open = header.range(of: "'shape': ("), let close = header[open.upperBound...].firstIndex(of: ")")
-        else { throw RefrainError(.index, "\(url.path): stored array is not a C-order float32 .npy file") }
-        let dimsText = header[open.upperBound..<close].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty }
-        guard dimsText.count == 2, let frames = Int(dimsText[0]), let dims = Int(dimsText[1]),
-              frames >= 0, dims >= 0, 10 + headerLength + frames * dims * 4 <= bytes.count
+              let (descr, fortran, shape) = try? NPY.parseHeader(header),
+              let npyType = NPYArray.DType(rawValue: descr), let dtype = StoredDType(npy: npyType), !fortran
+        else { throw RefrainError(.index, "\(url.path): stored array is not a C-order float32, float16 or uint16/32/64 .npy file") }
+        guard shape.count == 2, 10 + headerLength + shape[0] * shape[1] * dtype.size <= bytes.count
         else { throw RefrainError(.index, "\(url.path): stored array has a bad shape or is truncated") }
-        self.frames = frames
-        self.dims = dims
+        self.frames = shape[0]
+        self.dims = shape[1]
+        self.dtype = dtype
         self.payloadOffset = 10 + headerLength
     }
 
-    /// Calls `body` with the `frames * dims` row-major elements.
+    /// Calls `body` with the `frames * dims` row-major elements of a `float32` array.
     public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
-        try data.withUnsafeBytes { raw in
-            let base = raw.baseAddress!.advanced(by: payloadOffset)
-            // .npy headers are padded to 64 bytes and mmap is page-aligned, so the payload is Float-aligned.
-            return try body(UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float.self), count: frames * dims))
+        precondition(dtype == .float32, "withUnsafeBufferPointer reads float32 arrays; this one is \(dtype.rawValue)")
+        return try withElements(of: Float.self, body)
+    }
+
+    /// Calls `body` with the elements as `Float`: in place for `float32`, converted into a temporary buffer
+    /// for `float16`. Integer arrays (hash codes) are not features: use `withElements(of:)`.
+    public func withFloats<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        switch dtype {
+        case .float32:
+            return try withElements(of: Float.self, body)
+        case .float16:
+            let converted = withElements(of: UInt16.self) { $0.map { Float(Float16(bitPattern: $0)) } }
+            return try converted.withUnsafeBufferPointer(body)
+        default:
+            preconditionFailure("withFloats reads float arrays; this one holds \(dtype.rawValue) codes")
         }
     }
 
-    /// A copy as a matrix.
+    /// Calls `body` with the raw elements as `T`, which must match `dtype` in size (e.g. `UInt64` for
+    /// `uint64` hash codes).
+    public func withElements<T, R>(of type: T.Type, _ body: (UnsafeBufferPointer<T>) throws -> R) rethrows -> R {
+        precondition(MemoryLayout<T>.size == dtype.size, "\(T.self) does not match stored \(dtype.rawValue)")
+        return try data.withUnsafeBytes { raw in
+            let base = raw.baseAddress!.advanced(by: payloadOffset)
+            // .npy headers are padded to 64 bytes and mmap is page-aligned, so the payload is aligned for T.
+            return try body(UnsafeBufferPointer(start: base.assumingMemoryBound(to: T.self), count: frames * dims))
+        }
+    }
+
+    /// A copy as a `Float` matrix (float types only).
     public func matrix() -> Matrix {
-        withUnsafeBufferPointer { Matrix(rows: frames, cols: dims, storage: Array($0)) }
+        withFloats { Matrix(rows: frames, cols: dims, storage: Array($0)) }
     }
 }

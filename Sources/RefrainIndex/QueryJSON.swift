@@ -2,7 +2,8 @@ import Foundation
 import RefrainMath
 
 /// The result file of `refrain query --json` and `refrain eval --results`:
-/// `{"results": [{"id": QUERY_ID, "seconds": QUERY_TIME, "ranking": [{"key", "score", "start", "end"}, ...]}]}`.
+/// `{"results": [{"id": QUERY_ID, "seconds": QUERY_TIME, "task", "by", "ranking": [{"key", "work", "title",
+/// "score", "start", "end", "path"}, ...]}]}` (see `QueryResult` and `RankedItem`).
 public struct QueryResultsFile: Codable, Equatable, Sendable {
     public var results: [QueryResult]
     public init(results: [QueryResult]) { self.results = results }
@@ -10,40 +11,62 @@ public struct QueryResultsFile: Codable, Equatable, Sendable {
 
 public struct QueryResult: Codable, Equatable, Sendable {
     public var id: String
-    /// Wall-clock seconds the query took.
+    /// Wall-clock seconds the query took (analysis and search).
     public var seconds: Double
+    /// The task that answered (`midi-to-audio`, `audio-match`, ...); nil in results of older versions.
+    public var task: String?
+    /// `item` (one entry per matched passage of an item) or `work` (one entry per work, its best item);
+    /// nil means `item`.
+    public var by: String?
     public var ranking: [RankedItem]
 
-    public init(id: String, seconds: Double, ranking: [RankedItem]) {
+    public init(id: String, seconds: Double, task: String? = nil, by: String? = nil, ranking: [RankedItem]) {
         self.id = id
         self.seconds = seconds
+        self.task = task
+        self.by = by
         self.ranking = ranking
     }
+
+    /// Whether the ranking lists works (`by == "work"`).
+    public var ranksWorks: Bool { by == "work" }
 }
 
-/// One ranked match: item key, cost (lower is better) and the matched span in the item, seconds
-/// (null when the ranking stage does not locate one).
+/// One ranked match: item key, its work and title, cost (lower is better), the matched span in the item,
+/// seconds (null when the ranking stage does not locate one), and on request the alignment path as pairs
+/// `[query seconds, item seconds]`. When works are ranked, `key` is the work's best-matching item.
 public struct RankedItem: Codable, Equatable, Sendable {
     public var key: String
+    /// The item's work (its own key when it has none); nil in results of older versions.
+    public var work: String?
+    public var title: String?
     public var score: Double
     public var start: Double?
     public var end: Double?
+    public var path: [PathPoint]?
 
-    public init(key: String, score: Double, start: Double? = nil, end: Double? = nil) {
+    public init(key: String, work: String? = nil, title: String? = nil, score: Double, start: Double? = nil,
+                end: Double? = nil, path: [PathPoint]? = nil) {
         self.key = key
+        self.work = work
+        self.title = title
         self.score = score
         self.start = start
         self.end = end
+        self.path = path
     }
 
-    enum CodingKeys: String, CodingKey { case key, score, start, end }
+    enum CodingKeys: String, CodingKey { case key, work, title, score, start, end, path }
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(key, forKey: .key)
+        try container.encodeIfPresent(work, forKey: .work)
+        try container.encodeIfPresent(title, forKey: .title)
         try container.encode(score.isFinite ? score : Double.greatestFiniteMagnitude, forKey: .score)
         try container.encode(start, forKey: .start)  // explicit null
         try container.encode(end, forKey: .end)
+        try container.encodeIfPresent(path, forKey: .path)
     }
 }
 
@@ -75,8 +98,9 @@ public struct QueriesFile: Codable, Equatable, Sendable {
 public struct EvalQuery: Codable, Equatable, Sendable {
     public var id: String
     public var path: String
-    /// "midi-to-audio", "audio-match" or "auto" (default).
+    /// A task name ("midi-to-audio", "audio-match", "version", "humming") or "auto" (default).
     public var task: String?
+    /// Item keys, or work keys when the evaluation ranks works (`--by work`).
     public var relevant: [String]
     /// `[start, end]`, seconds in the first relevant item.
     public var span: [Double]?

@@ -3,7 +3,7 @@ import Foundation
 /// Retrieval metrics over a set of queries (Manning, Raghavan & Schütze 2008, ch. 8).
 ///
 /// Per query the ranking is reduced to distinct keys (an item's first, best entry counts; later entries of
-/// the same item are ignored). With `r` the rank (1-based) of the first relevant key:
+/// the same item are ignored); a result that ranks works (`QueryResult.ranksWorks`) is judged by work keys. With `r` the rank (1-based) of the first relevant key:
 /// - MRR: mean of `1 / r` (0 when none is found);
 /// - P@1: share of queries whose first key is relevant;
 /// - recall@10: mean share of a query's relevant keys among its first 10;
@@ -42,16 +42,17 @@ public struct RetrievalMetrics: Codable, Equatable, Sendable {
             guard let result = byID[query.id], !relevant.isEmpty else { continue }
             times.append(result.seconds)
             var seen = Set<String>()
-            let ranked = result.ranking.filter { seen.insert($0.key).inserted }
-            let keys = ranked.map(\.key)
+            let keyOf: (RankedItem) -> String = result.ranksWorks ? { $0.work ?? $0.key } : { $0.key }
+            let ranked = result.ranking.filter { seen.insert(keyOf($0)).inserted }
+            let keys = ranked.map(keyOf)
             if let first = keys.firstIndex(where: relevant.contains) {
                 let rank = first + 1
                 reciprocal += 1 / Double(rank)
                 for t in Self.rankThresholds where rank <= t { rankHits[t]! += 1 }
             }
-            if let top = ranked.first, relevant.contains(top.key) {
+            if let top = ranked.first, relevant.contains(keyOf(top)) {
                 p1 += 1
-                if top.key == query.relevant.first, let span = query.span, span.count == 2,
+                if keyOf(top) == query.relevant.first, let span = query.span, span.count == 2,
                    let start = top.start, let end = top.end {
                     spanCount += 1
                     let overlap = max(0, min(end, span[1]) - max(start, span[0]))

@@ -1,15 +1,47 @@
 import Foundation
 import RefrainMath
 
-/// A query as the cascade sees it: the query file's analysis (same analyzer as the indexed items).
+/// A query as the cascade sees it: the query file's analysis (same analyzer as the indexed items), how
+/// many results are wanted, and the query's compute budget and wishes.
 public struct SearchQuery: Sendable {
     public var analysis: ItemAnalysis
     /// How many results the caller wants.
     public var topK: Int
+    /// Threads the stages may use for this query (`ComputeBudget`).
+    public var threads: Int
+    /// Whether the exact stage should return each match's alignment path (`Candidate.path`).
+    public var wantsPath: Bool
 
-    public init(analysis: ItemAnalysis, topK: Int = 10) {
+    public init(analysis: ItemAnalysis, topK: Int = 10, threads: Int = ComputeBudget.machine.threads,
+                wantsPath: Bool = false) {
         self.analysis = analysis
         self.topK = topK
+        self.threads = max(1, threads)
+        self.wantsPath = wantsPath
+    }
+}
+
+/// One point of an alignment path: a time in the query and the time in the item it is matched to, seconds.
+public struct PathPoint: Sendable, Equatable, Codable {
+    public var query: Double
+    public var item: Double
+
+    public init(query: Double, item: Double) {
+        self.query = query
+        self.item = item
+    }
+
+    /// JSON as a pair `[query, item]`.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.unkeyedContainer()
+        try container.encode(query)
+        try container.encode(item)
+    }
+
+    public init(from decoder: Decoder) throws {
+        var container = try decoder.unkeyedContainer()
+        query = try container.decode(Double.self)
+        item = try container.decode(Double.self)
     }
 }
 
@@ -22,13 +54,18 @@ public struct Candidate: Sendable, Equatable {
     /// Matched span in the item, seconds, when the stage locates one.
     public var start: Double?
     public var end: Double?
+    /// The alignment of the query with the item, when asked for (`SearchQuery.wantsPath`) and the stage
+    /// aligns: monotonic in both times, at most one point per query frame.
+    public var path: [PathPoint]?
 
-    public init(itemID: Int64, key: String, score: Double = 0, start: Double? = nil, end: Double? = nil) {
+    public init(itemID: Int64, key: String, score: Double = 0, start: Double? = nil, end: Double? = nil,
+                path: [PathPoint]? = nil) {
         self.itemID = itemID
         self.key = key
         self.score = score
         self.start = start
         self.end = end
+        self.path = path
     }
 }
 

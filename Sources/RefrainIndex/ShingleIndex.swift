@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import RefrainLearn
 import RefrainMath
 
 /// Names of the derived ANN files under an index directory.
@@ -72,12 +73,22 @@ public final class ShingleIndex: @unchecked Sendable {
         return ShingleIndex(settings: settings, state: state, pca: pca, graph: graph)
     }
 
+    /// Relearns the PCA and rebuilds the graph from scratch (the old files are swept by the next writer).
+    @discardableResult
+    public static func rebuild(_ store: IndexStore, threads: Int = ComputeBudget.machine.threads,
+                               progress: ((String) -> Void)? = nil) throws -> ShingleIndex? {
+        try store.setMeta(ANNFiles.stateKey, nil)
+        return try update(store, threads: threads, progress: progress)
+    }
+
     /// Brings the graph up to date with the catalog: adds the items added since the last update, or
     /// rebuilds from scratch (new PCA) when there is none yet, when the collection has doubled since the
     /// PCA was learned, or when more than a quarter of the points belong to removed items. Returns the new
     /// index (nil when the index has no shingle settings or no item is long enough for one shingle).
+    /// Runs on up to `threads` threads.
     @discardableResult
-    public static func update(_ store: IndexStore, progress: ((String) -> Void)? = nil) throws -> ShingleIndex? {
+    public static func update(_ store: IndexStore, threads: Int = ComputeBudget.machine.threads,
+                              progress: ((String) -> Void)? = nil) throws -> ShingleIndex? {
         try store.requireWritable()
         guard let settings = store.settings.shingles else { return nil }
         let arrays = try store.arrays(named: settings.array)
@@ -119,7 +130,8 @@ public final class ShingleIndex: @unchecked Sendable {
             let shingles = feature.values.withUnsafeBufferPointer {
                 settings.effectiveTransform.indexShingles($0, dims: info.dims, length: settings.length, starts: starts)
             }
-            try graph.add(rows: pca.transform(shingles), labels: starts.indices.map { label(item: info.itemID, shingle: $0) })
+            try graph.add(rows: pca.transform(shingles), labels: starts.indices.map { label(item: info.itemID, shingle: $0) },
+                          threads: threads)
         }
         // Files first (durably), then the catalog pointer, then the old files go.
         let graphFile = "\(ANNFiles.folder)/shingles-\(generation).hnsw"

@@ -1,4 +1,5 @@
 import Foundation
+import RefrainLearn
 import RefrainMath
 
 /// Pruning by shingle votes (Grosche & Müller 2012; Zalkow & Müller 2020): every shingle of the query
@@ -60,7 +61,8 @@ public struct ShingleVoteStage: SearchStage {
         let allowed = Set(candidates.map(\.itemID))
         var hits: [[(item: Int64, shingle: Int)]] = []
         for variant in variants {
-            let found = try nearestItems(of: index.pca.transform(variant), starts: starts, allowed: allowed, index: index)
+            let found = try nearestItems(of: index.pca.transform(variant), starts: starts, allowed: allowed, index: index,
+                                         threads: query.threads)
             if hits.isEmpty { hits = found; continue }
             for q in hits.indices {
                 let known = Set(hits[q].map(\.item))
@@ -107,13 +109,13 @@ public struct ShingleVoteStage: SearchStage {
 
     /// For every query shingle (row of `reduced`), the items among `allowed` that its `neighbours` nearest
     /// indexed shingles belong to, each once, with the index of the nearest shingle of that item. The
-    /// graph searches run on every core (they only read the graph).
+    /// graph searches run on `threads` threads (they only read the graph).
     func nearestItems(of reduced: Matrix, starts: [Int], allowed: Set<Int64>,
-                      index: ShingleIndex) throws -> [[(item: Int64, shingle: Int)]] {
+                      index: ShingleIndex, threads: Int) throws -> [[(item: Int64, shingle: Int)]] {
         var hits = [[(item: Int64, shingle: Int)]](repeating: [], count: starts.count)
         try reduced.storage.withUnsafeBufferPointer { buffer in
             try hits.withUnsafeMutableBufferPointer { out in
-                try concurrentForEach(starts.count) { q in
+                try concurrentForEach(starts.count, threads: threads) { q in
                     let row = UnsafeBufferPointer(rebasing: buffer[(q * reduced.cols)..<((q + 1) * reduced.cols)])
                     var seen = Set<Int64>()
                     var found: [(item: Int64, shingle: Int)] = []

@@ -1,13 +1,19 @@
 import Dispatch
 import Foundation
 
-/// Runs `body(i)` for every `i` in `0..<count` on every core: worker `w` of `W` takes `w, w + W, ...`. A
+/// Runs `body(i)` for every `i` in `0..<count` on `threads` workers (one per core by default, see
+/// `ComputeBudget`): worker `w` of `W` takes `w, w + W, ...`. A
 /// worker stops at its first error; once all have stopped, the first error recorded is rethrown. `body`
 /// must be safe to run concurrently for different indices (it may read shared state and write only what
 /// belongs to its index).
-public func concurrentForEach(_ count: Int, _ body: (Int) throws -> Void) throws {
+public func concurrentForEach(_ count: Int, threads: Int = ComputeBudget.machine.threads,
+                              _ body: (Int) throws -> Void) throws {
     guard count > 0 else { return }
-    let workers = min(ProcessInfo.processInfo.activeProcessorCount, count)
+    let workers = max(1, min(threads, count))
+    if workers == 1 {
+        for i in 0..<count { try body(i) }
+        return
+    }
     let failure = FirstError()
     withoutActuallyEscaping(body) { body in
         let shared = UncheckedSendable(body)

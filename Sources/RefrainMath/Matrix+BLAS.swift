@@ -14,8 +14,10 @@ extension Matrix {
         return Matrix.gemm(self, transposeA: false, other, transposeB: true)
     }
 
-    /// `alpha * op(a) * op(b)` with `op` optionally transposing; row-major `sgemm`.
-    public static func gemm(_ a: Matrix, transposeA: Bool, _ b: Matrix, transposeB: Bool, alpha: Float = 1) -> Matrix {
+    /// `alpha * op(a) * op(b)` with `op` optionally transposing; row-major `sgemm`. Large products are split
+    /// by rows over `threads` (`BLASThreads`).
+    public static func gemm(_ a: Matrix, transposeA: Bool, _ b: Matrix, transposeB: Bool, alpha: Float = 1,
+                            threads: Int = ComputeBudget.machine.threads) -> Matrix {
         let m = transposeA ? a.cols : a.rows
         let k = transposeA ? a.rows : a.cols
         let n = transposeB ? b.rows : b.cols
@@ -29,7 +31,7 @@ extension Matrix {
                     let (a0, b0, c0) = (UncheckedSendable(pa.baseAddress!), UncheckedSendable(pb.baseAddress!),
                                         UncheckedSendable(pc.baseAddress!))
                     let (lda, ldb) = (a.cols, b.cols)
-                    BLASThreads.forEachRowBlock(count: m, work: m * n * k) { rows in
+                    BLASThreads.forEachRowBlock(count: m, work: m * n * k, threads: threads) { rows in
                         // Row r of op(a) starts at a[r, 0] (a[0, r] when transposed, stepping by 1 column).
                         let start = a0.value + (transposeA ? rows.lowerBound : rows.lowerBound * lda)
                         cblas_sgemm(CblasRowMajor,
@@ -49,7 +51,6 @@ extension Matrix {
     /// Squared L2 norm of every row, `rows` values.
     public func rowSquaredNorms() -> [Float] {
         var out = [Float](repeating: 0, count: rows)
-        BLASThreads.prepare()
         storage.withUnsafeBufferPointer { p in
             for r in 0..<rows {
                 out[r] = cblas_sdot(Int32(cols), p.baseAddress! + r * cols, 1, p.baseAddress! + r * cols, 1)

@@ -8,7 +8,7 @@ import Foundation
 public struct NPYArray: Equatable, Sendable {
     /// Element types Refrain reads and writes, named by their little-endian NumPy `descr`.
     public enum DType: String, Sendable, CaseIterable {
-        case float32 = "<f4", float64 = "<f8"
+        case float16 = "<f2", float32 = "<f4", float64 = "<f8"
         case int8 = "|i1", uint8 = "|u1", int16 = "<i2", uint16 = "<u2"
         case int32 = "<i4", uint32 = "<u4", int64 = "<i8", uint64 = "<u8"
         case bool = "|b1"
@@ -17,7 +17,7 @@ public struct NPYArray: Equatable, Sendable {
         public var size: Int {
             switch self {
             case .int8, .uint8, .bool: return 1
-            case .int16, .uint16: return 2
+            case .int16, .uint16, .float16: return 2
             case .float32, .int32, .uint32: return 4
             case .float64, .int64, .uint64: return 8
             }
@@ -54,6 +54,13 @@ public struct NPYArray: Equatable, Sendable {
         self.init(matrix.storage, shape: [matrix.rows, matrix.cols])
     }
 
+    /// A 2-D `float16` array of the matrix, `rows x cols` (IEEE half precision, rounded to nearest even;
+    /// values beyond ±65504 become infinite): half the bytes of `float32`, about 3 significant digits.
+    public init(float16 matrix: Matrix) {
+        let halves = matrix.storage.map { Float16($0).bitPattern }
+        self.init(dtype: .float16, shape: [matrix.rows, matrix.cols], bytes: halves.withUnsafeBytes { Array($0) })
+    }
+
     /// The elements as `T` when the stored type is exactly `T`, else nil.
     public func values<T: NPYElement>(as type: T.Type = T.self) -> [T]? {
         guard dtype == T.npyType else { return nil }
@@ -68,6 +75,7 @@ public struct NPYArray: Equatable, Sendable {
             }
             switch dtype {
             case .float32: return Array(raw.bindMemory(to: Float.self))
+            case .float16: return convert(UInt16.self) { Float(Float16(bitPattern: $0)) }
             case .float64: return convert(Double.self) { Float($0) }
             case .int8: return convert(Int8.self) { Float($0) }
             case .uint8, .bool: return convert(UInt8.self) { Float($0) }
@@ -218,7 +226,7 @@ public enum NPY {
     }
 
     /// Extracts `descr`, `fortran_order` and `shape` from the Python dict literal of a header.
-    static func parseHeader(_ header: String) throws -> (String, Bool, [Int]) {
+    public static func parseHeader(_ header: String) throws -> (descr: String, fortran: Bool, shape: [Int]) {
         func value(after key: String) -> Substring? {
             guard let range = header.range(of: "'\(key)':") else { return nil }
             return header[range.upperBound...].drop(while: { $0 == " " })

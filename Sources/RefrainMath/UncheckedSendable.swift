@@ -11,8 +11,14 @@ public struct UncheckedSendable<T>: @unchecked Sendable {
 
 /// Runs `first` and `second` at the same time (two workers of `DispatchQueue.concurrentPerform`) and returns
 /// both results; rethrows the first branch's error, else the second's. Both closures must be safe to run
-/// concurrently with each other (they may read shared state, and must write only their own).
-public func concurrently<A, B>(_ first: () throws -> A, _ second: () throws -> B) throws -> (A, B) {
+/// concurrently with each other (they may read shared state, and must write only their own). With
+/// `threads` below 2 they run one after the other in the caller's thread.
+public func concurrently<A, B>(threads: Int = ComputeBudget.machine.threads,
+                               _ first: () throws -> A, _ second: () throws -> B) throws -> (A, B) {
+    if threads < 2 {
+        let a = Result { try first() }, b = Result { try second() }
+        return (try a.get(), try b.get())
+    }
     var a: Result<A, Error>?
     var b: Result<B, Error>?
     try withoutActuallyEscaping(first) { first in

@@ -1,3 +1,5 @@
+import RefrainMath
+
 /// Beats and downbeats from the tempo map and time signatures, with pretty_midi's rules
 /// (`get_beats`, `get_downbeats`, `qpm_to_bpm`).
 extension MIDIScore {

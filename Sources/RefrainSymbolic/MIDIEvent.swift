@@ -1,3 +1,5 @@
+import RefrainMath
+
 /// One event of a track, as stored in a Standard MIDI File, at an absolute tick.
 public struct MIDIEvent: Equatable, Sendable {
     public enum Message: Equatable, Sendable {

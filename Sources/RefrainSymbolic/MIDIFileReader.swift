@@ -1,4 +1,5 @@
 import Foundation
+import RefrainMath
 
 /// The raw content of a Standard MIDI File: header fields and tracks of events.
 ///

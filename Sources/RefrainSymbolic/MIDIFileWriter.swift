@@ -1,4 +1,5 @@
 import Foundation
+import RefrainMath
 
 extension MIDIFileContents {
     /// Standard MIDI File bytes: header, then each track with delta times, no running status, and an

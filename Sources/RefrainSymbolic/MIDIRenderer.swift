@@ -1,10 +1,14 @@
 import CFluidSynth
 import Foundation
+import RefrainMath
 
 /// Renders scores to audio through FluidSynth with a General MIDI soundfont, offline and deterministically:
 /// events are applied at exact sample positions (`round(seconds * sampleRate)`) between
-/// `fluid_synth_write_float` calls, reverb and chorus are off, one synthesis thread, and the synthesizer is
-/// reset before every render. Load the soundfont once and render many files with one renderer.
+/// `fluid_synth_write_float` calls, reverb and chorus are off, one synthesis thread, and every render runs on
+/// a new synthesizer that shares the loaded soundfont, so that no state of an earlier render (voices still
+/// releasing, FluidSynth's 64-sample block clock, the voice pool's filter state) reaches it: the same score
+/// renders to the same samples, bit for bit, whatever was rendered before. Load the soundfont once and render
+/// many files with one renderer.
 ///
 /// Each instrument plays on its own synthesizer channel (up to 256), so instruments never steal each
 /// other's programs; drums play on drum-type channels with bank 128.
@@ -14,8 +18,9 @@ public final class MIDIRenderer: @unchecked Sendable {
     /// The soundfont file in use.
     public let soundfontPath: String
     private let settings: OpaquePointer
-    private let synth: OpaquePointer
-    private let soundfontID: Int32
+    /// The synthesizer that loaded the soundfont and owns it; renders add it to synthesizers of their own.
+    private let loader: OpaquePointer
+    private let soundfont: OpaquePointer
     private let lock = NSLock()
     private static let channelCount = 256
 
@@ -36,25 +41,25 @@ public final class MIDIRenderer: @unchecked Sendable {
         fluid_settings_setint(settings, "synth.midi-channels", Int32(MIDIRenderer.channelCount))
         fluid_settings_setint(settings, "synth.polyphony", 1024)
         fluid_settings_setint(settings, "synth.dynamic-sample-loading", 0)
-        guard let synth = new_fluid_synth(settings) else {
+        guard let loader = new_fluid_synth(settings) else {
             delete_fluid_settings(settings)
             throw RefrainError(.missingResource, "FluidSynth could not create a synthesizer")
         }
-        let id = fluid_synth_sfload(synth, path, 1)
-        guard id != FLUID_FAILED else {
-            delete_fluid_synth(synth)
+        let id = fluid_synth_sfload(loader, path, 1)
+        guard id != FLUID_FAILED, let soundfont = fluid_synth_get_sfont_by_id(loader, id) else {
+            delete_fluid_synth(loader)
             delete_fluid_settings(settings)
             throw RefrainError(.invalidFile, "\(path): FluidSynth cannot load this soundfont")
         }
         self.sampleRate = sampleRate
         self.soundfontPath = path
         self.settings = settings
-        self.synth = synth
-        self.soundfontID = id
+        self.loader = loader
+        self.soundfont = soundfont
     }
 
     deinit {
-        delete_fluid_synth(synth)
+        delete_fluid_synth(loader)
         delete_fluid_settings(settings)
     }
 
@@ -90,7 +95,17 @@ public final class MIDIRenderer: @unchecked Sendable {
         var left = [Float](repeating: 0, count: total), right = [Float](repeating: 0, count: total)
         lock.lock()
         defer { lock.unlock() }
-        fluid_synth_system_reset(synth)
+        guard let synth = new_fluid_synth(settings) else {
+            throw RefrainError(.missingResource, "FluidSynth could not create a synthesizer")
+        }
+        let soundfontID = fluid_synth_add_sfont(synth, soundfont)
+        defer {
+            fluid_synth_remove_sfont(synth, soundfont)
+            delete_fluid_synth(synth)
+        }
+        guard soundfontID != FLUID_FAILED else {
+            throw RefrainError(.missingResource, "FluidSynth could not share the loaded soundfont")
+        }
         for (index, inst) in score.instruments.enumerated() {
             let ch = Int32(index % MIDIRenderer.channelCount)
             fluid_synth_set_channel_type(synth, ch, Int32(inst.isDrum ? CHANNEL_TYPE_DRUM.rawValue : CHANNEL_TYPE_MELODIC.rawValue))
@@ -125,7 +140,6 @@ public final class MIDIRenderer: @unchecked Sendable {
                 advance(to: total)
             }
         }
-        fluid_synth_system_reset(synth)
         return (left, right)
     }
 }

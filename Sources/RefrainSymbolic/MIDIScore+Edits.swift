@@ -1,4 +1,5 @@
 import Foundation
+import RefrainMath
 
 /// Edits used to make training data. Each returns a new score whose ticks stay consistent, so it writes out
 /// as a valid MIDI file; times in seconds are recomputed from the edited tempo map.

@@ -1,4 +1,5 @@
 import Foundation
+import RefrainMath
 
 extension MIDIScore {
     /// Largest tick accepted (pretty_midi's `MAX_TICK`): larger files are almost always corrupt, and refusing

@@ -1,3 +1,5 @@
+import RefrainMath
+
 /// A note of a MIDI score: times in seconds (through the tempo map) and in ticks (as stored in the file).
 public struct MIDINote: Equatable, Hashable, Sendable {
     /// Onset, seconds.

@@ -1,3 +1,5 @@
+import RefrainMath
+
 /// A note of a melody line: onset and duration in seconds, MIDI pitch.
 public struct MelodyNote: Equatable, Sendable {
     public var onset: Double

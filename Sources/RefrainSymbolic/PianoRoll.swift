@@ -1,3 +1,5 @@
+import RefrainMath
+
 /// How drum instruments enter a piano roll.
 public enum DrumHandling: Sendable {
     /// pretty_midi: drums contribute zeros (but their end time still widens the roll).

@@ -1,4 +1,5 @@
 import Foundation
+import RefrainMath
 
 /// Finds a General MIDI soundfont: an explicit path, else `$REFRAIN_SOUNDFONT`, else the places Debian's
 /// soundfont packages install to (fluid-soundfont-gm first).

@@ -1,3 +1,5 @@
+import RefrainMath
+
 /// Ticks to seconds through a piecewise-constant tempo, exactly as pretty_midi computes it
 /// (`_load_tempo_changes` + `_update_tick_to_time`): segment `k` starts at `ticks[k]` with `secondsPerTick[k]`,
 /// and `seconds(tick) = startSeconds[k] + secondsPerTick[k] * (tick - ticks[k])` in double precision.

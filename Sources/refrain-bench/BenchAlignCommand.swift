@@ -1,6 +1,12 @@
 import ArgumentParser
 import Foundation
 import Refrain
+import RefrainAlign
+import RefrainAudio
+import RefrainFeatures
+import RefrainIndex
+import RefrainMath
+import RefrainSymbolic
 
 /// `refrain-bench align`: cells per second of Refrain's DTW family against dtaidistance, librosa,
 /// tslearn (timed in the same run by `scripts/bench/align_peer.py`) and a plain C loop of the same

@@ -1,6 +1,12 @@
 import ArgumentParser
 import Foundation
 import Refrain
+import RefrainAlign
+import RefrainAudio
+import RefrainFeatures
+import RefrainIndex
+import RefrainMath
+import RefrainSymbolic
 
 /// `refrain-bench index`: a synthetic collection of chroma-like `.npy` sequences, added through the real
 /// add path (files, hashing, both cores, durable writes, shingle graph), then excerpt queries with and

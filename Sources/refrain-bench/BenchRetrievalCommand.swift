@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Refrain
+import RefrainIndex
 
 /// `refrain-bench retrieval`: the development benchmark of issue 5 on a folder of MIDI files.
 struct BenchRetrievalCommand: ParsableCommand {
@@ -20,7 +21,7 @@ struct BenchRetrievalCommand: ParsableCommand {
     @Option(help: "Cache folder for recordings, queries and the index.") var work = ".cache/bench-retrieval"
     @Option(help: "Write all results JSON here.") var results: String?
     @Option(help: "Pool the MIDI-to-audio CQT in blocks of this many seconds (0: per beat).")
-    var cqtBlockSeconds = RepresentationSettings().cqtBlockSeconds
+    var cqtBlockSeconds = CQTBeatsEncoder.Settings().blockSeconds
     @Option(help: "Tasks to evaluate, comma-separated (midi-to-audio, audio-match; with --realistic also version).") var tasks = "midi-to-audio,audio-match"
     @Option(help: "Add this many distractor items (features of the recordings no chosen query looks for, reversed in time, tempo-scaled, transposed) for a scale run.")
     var distractors = 0
@@ -42,18 +43,22 @@ struct BenchRetrievalCommand: ParsableCommand {
     @Flag(help: "Realistic: reuse the index of an earlier run when it exists.") var reuseIndex = false
     @Option(help: "Realistic: shingle transform of the index (none, 2dftm, canonical-key; default: the music index's).") var shingleTransform: String?
     @Flag(help: "Realistic: leave out each cascade's last (exact) stage, to measure the recall of the pruning stages.") var pruningOnly = false
+    @Flag(help: "Realistic: audio matching tries all twelve transpositions (instead of the OTI-estimated ones).") var allTranspositions = false
+    @Option(help: "Key invariance: estimate (default) or off (the query's key only).") var key = "estimate"
 
     func run() throws {
+        let overrides = try QueryOptions.overrides(settings)
+        guard key == "estimate" || key == "off" else { throw RefrainError.invalidArgument("--key takes estimate or off, not '\(key)'") }
         if realistic {
             let chosen = Set(tasks.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
             try RealisticRetrievalBench(corpus: corpus, work: work, limit: limit, seed: seed, half: half, tasks: chosen,
                                         versionTask: versionTask, trainCorpus: trainCorpus, trainDistractors: trainDistractors,
-                                        distractors: distractors, queriesPerTask: queriesPerTask,
-                                        overrides: try Searcher.Options.overrides(settings), exhaustive: exhaustive,
-                                        reuseIndex: reuseIndex, results: results, shingleTransform: shingleTransform, pruningOnly: pruningOnly).run()
+                                        distractors: distractors, queriesPerTask: queriesPerTask, overrides: overrides,
+                                        exhaustive: exhaustive, reuseIndex: reuseIndex, results: results,
+                                        shingleTransform: shingleTransform, pruningOnly: pruningOnly,
+                                        transpositions: allTranspositions, keyInvariance: key != "off").run()
             return
         }
-        let overrides = try Searcher.Options.overrides(settings)
         let workURL = URL(fileURLWithPath: work)
         var clock = Date()
         let set = try DevelopmentSet(corpus: URL(fileURLWithPath: corpus), directory: workURL, limit: limit) { line in
@@ -65,13 +70,11 @@ struct BenchRetrievalCommand: ParsableCommand {
         clock = Date()
         let indexURL = workURL.appendingPathComponent("index-\(set.recordings.count)")
         try? FileManager.default.removeItem(at: indexURL)
-        var representation = RepresentationSettings()
-        representation.cqtBlockSeconds = cqtBlockSeconds
-        let store = try IndexStore.create(at: indexURL, settings: .music(representation))
-        let analyzer = try AnalyzerRegistry.refrain().analyzer(for: store.settings)
-        let jobs = IndexAdder.jobs(for: set.recordings, analyzer: analyzer).jobs
-        let report = try IndexAdder.add(jobs, to: store, analyzer: analyzer, progress: ProgressReporter(total: jobs.count, label: "indexing"))
-        let stats = try IndexStats(store: store)
+        let encoderSettings = cqtBlockSeconds == 0 ? [:] : [CQTBeatsEncoder.name: ["cqt_block_seconds": String(cqtBlockSeconds)]]
+        let engine = try Engine.create(at: indexURL, layout: .music(settings: encoderSettings))
+        let jobs = try engine.jobs(for: set.recordings).jobs
+        let report = try engine.add(jobs, progress: ProgressReporter(total: jobs.count, label: "indexing"))
+        var stats = try engine.stats().stats
         print("add          \(report.added.count) items in \(fmt(Date().timeIntervalSince(clock), 1)) s: \(Int(report.realTimeFactor))x real time (decode + features, 2 threads), \(Int(stats.bytesPerItem / 1024)) KiB per item")
 
         func selection(_ queries: [EvalQuery]) -> [EvalQuery] {
@@ -81,35 +84,37 @@ struct BenchRetrievalCommand: ParsableCommand {
         }
         let selected = selection(set.midiQueries) + selection(set.audioQueries)
         if distractors > 0 {
+            let store = try IndexStore.open(at: indexURL, writable: true)
             let (adding, graph) = try Distractors.add(distractors, to: store, excluding: Set(selected.flatMap(\.relevant))) { done in
                 FileHandle.standardError.write(Data("\rdistractors \(done)/\(distractors)      ".utf8))
             }
-            let stats = try IndexStats(store: store)
+            stats = try engine.stats().stats
             print("")
             print("distractors  \(distractors) added in \(fmt(adding, 1)) s, shingle graph updated in \(fmt(graph, 1)) s; \(stats.itemCount) items, \(fmt(stats.totalDuration / 3600, 1)) h, \(Int(stats.bytesPerItem / 1024)) KiB per item")
         }
 
-        let searcher = try Searcher(directory: indexURL)
         var all: [QueryResult] = []
         let chosen = Set(tasks.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
-        let taskTable = [("MIDI to audio", set.midiQueries, RetrievalTask.midiToAudio, false),
-                    ("audio match", set.audioQueries, RetrievalTask.audioMatch, transpositions)]
-        guard chosen.isSubset(of: taskTable.map(\.2.rawValue)) else {
+        let taskTable = [("MIDI to audio", set.midiQueries, MIDIToAudioTask().name, false),
+                         ("audio match", set.audioQueries, AudioMatchTask().name, transpositions)]
+        guard chosen.isSubset(of: taskTable.map { $0.2 }) else {
             throw RefrainError.invalidArgument("unknown task in --tasks '\(tasks)' (midi-to-audio, audio-match)")
         }
-        for (name, everyQuery, task, transpose) in taskTable where chosen.contains(task.rawValue) {
+        for (name, everyQuery, task, transpose) in taskTable where chosen.contains(task) {
             let queries = selection(everyQuery)
             var pruned: [QueryResult] = [], everything: [QueryResult] = []
             var stageTimes = StageTimes()
             let progress = ProgressReporter(total: queries.count * (exhaustive ? 2 : 1), label: name)
             for query in queries {
                 for prune in exhaustive ? [true, false] : [true] {
-                    let options = Searcher.Options(prune: prune, transpositions: transpose, overrides: overrides)
-                    let (result, outcome) = try searcher.query(URL(fileURLWithPath: query.path), id: query.id, task: task,
-                                                               topK: 100, options: options)
+                    let options = QueryOptions(task: task, top: 100, prune: prune, transpositions: transpose,
+                                               keyInvariance: key != "off", overrides: overrides,
+                                               id: query.id)
+                    let answer = try engine.query(.file(URL(fileURLWithPath: query.path)), options: options)
+                    let result = answer.result
                     if prune {
                         pruned.append(result)
-                        stageTimes.add(total: result.seconds, trace: outcome.trace)
+                        stageTimes.add(total: result.seconds, trace: answer.trace)
                     } else {
                         everything.append(result)
                     }

@@ -1,6 +1,12 @@
 import ArgumentParser
 import Foundation
 import Refrain
+import RefrainAlign
+import RefrainAudio
+import RefrainFeatures
+import RefrainIndex
+import RefrainMath
+import RefrainSymbolic
 
 /// `refrain-bench features`: times the whole audio front end (decode, resample, CQT, chroma, onset strength,
 /// tempo + beats) stage by stage on a 44.1 kHz stereo file (synthesized unless `--file` is given), then the

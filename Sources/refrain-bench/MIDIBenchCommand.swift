@@ -1,6 +1,12 @@
 import ArgumentParser
 import Foundation
 import Refrain
+import RefrainAlign
+import RefrainAudio
+import RefrainFeatures
+import RefrainIndex
+import RefrainMath
+import RefrainSymbolic
 
 /// `refrain-bench midi`: parse + beat-synchronous piano roll for every MIDI file of a folder, files per
 /// second, against pretty_midi (`scripts/bench/midi_peer.py`) on the same files in the same run.

@@ -1,5 +1,6 @@
 import Foundation
 import Refrain
+import RefrainIndex
 
 /// `refrain-bench retrieval --realistic`: the development benchmark of issue 18 (`RealisticSet`): renders
 /// and conditions the corpus, indexes the recordings (and rendered train-corpus distractors), runs the
@@ -22,10 +23,14 @@ struct RealisticRetrievalBench {
     var exhaustive: Bool
     var reuseIndex: Bool
     var results: String?
-    /// Shingle transform of the index (nil: the default of `IndexSettings.music()`).
+    /// Shingle transform of the index (nil: the default of `Engine.musicShingles`).
     var shingleTransform: String?
     /// Run the cascade without its last (exact) stage: the pruning stages' own ranking, for their recall.
     var pruningOnly = false
+    /// Audio matching with all twelve transpositions (instead of the estimated ones).
+    var transpositions = false
+    /// False: every task in the query's key only.
+    var keyInvariance = true
 
     func run() throws {
         guard ["tune", "report", "all"].contains(half) else { throw RefrainError.invalidArgument("--half must be tune, report or all") }
@@ -48,71 +53,73 @@ struct RealisticRetrievalBench {
         print("works        pieces that are one work (answer each other, same half): \(set.sameWork.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", "))")
 
         clock = Date()
-        var settings = IndexSettings.music()
+        var transform = ShingleTransform.canonicalKey
         if let shingleTransform {
-            guard let transform = ShingleTransform(rawValue: shingleTransform) else {
+            guard let chosen = ShingleTransform(rawValue: shingleTransform) else {
                 throw RefrainError.invalidArgument("--shingle-transform must be one of \(ShingleTransform.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            settings.shingles?.transform = transform
+            transform = chosen
         }
-        let transformName = settings.shingles?.effectiveTransform.rawValue ?? "none"
-        let indexURL = directory.appendingPathComponent("index-\(set.items.count)-\(set.distractors.count)-\(transformName)")
+        let indexURL = directory.appendingPathComponent("index-\(set.items.count)-\(set.distractors.count)-\(distractors)-\(transform.rawValue)")
+        let engine: Engine
         if !(reuseIndex && FileManager.default.fileExists(atPath: indexURL.path)) {
             try? FileManager.default.removeItem(at: indexURL)
-            let store = try IndexStore.create(at: indexURL, settings: settings)
-            let analyzer = try AnalyzerRegistry.refrain().analyzer(for: store.settings)
-            let jobs = (set.items + set.distractors).map { AddJob(key: $0.key, url: URL(fileURLWithPath: $0.path)) }
-            let report = try IndexAdder.add(jobs, to: store, analyzer: analyzer, progress: ProgressReporter(total: jobs.count, label: "indexing"))
+            engine = try Engine.create(at: indexURL, layout: .music(transform: transform))
+            let jobs = (set.items + set.distractors).map { AddJob(key: $0.key, url: URL(fileURLWithPath: $0.path), work: $0.work) }
+            let report = try engine.add(jobs, progress: ProgressReporter(total: jobs.count, label: "indexing"))
             print("add          \(report.added.count) items in \(fmt(Date().timeIntervalSince(clock), 1)) s (\(report.failed.count) failed)")
             if distractors > 0 {
+                let store = try IndexStore.open(at: indexURL, writable: true)
                 let (adding, graph) = try Distractors.add(distractors, to: store, excluding: Set(set.items.map(\.key))) { done in
                     FileHandle.standardError.write(Data("\rdistractors \(done)/\(distractors)      ".utf8))
                 }
                 print("\ndistractors  \(distractors) feature distractors added in \(fmt(adding, 1)) s, graph \(fmt(graph, 1)) s")
             }
         } else {
+            engine = try Engine.open(at: indexURL)
             print("index        reusing \(indexURL.path)")
         }
-        let stats = try IndexStats(store: try IndexStore.open(at: indexURL))
-        print("index        \(stats.itemCount) items, \(fmt(stats.totalDuration / 3600, 1)) h, shingle transform \(transformName)")
+        let stats = try engine.stats().stats
+        print("index        \(stats.itemCount) items, \(fmt(stats.totalDuration / 3600, 1)) h, shingle transform \(transform.rawValue)")
 
-        let searcher = try Searcher(directory: indexURL)
         var everything: [QueryResult] = []
         for task in ["midi-to-audio", "audio-match", "version"] where tasks.contains(task) {
             let all = set.queries.filter { $0.task == task && (half == "all" || $0.half == half) }
             let step = queriesPerTask < all.count ? max(1, (all.count + queriesPerTask - 1) / queriesPerTask) : 1
             let queries = Array(stride(from: 0, to: all.count, by: step).map { all[$0] }.prefix(queriesPerTask))
             let runAs = task == "version" ? versionTask : task
-            guard let retrievalTask = RetrievalTask(rawValue: runAs) else { throw RefrainError.invalidArgument("unknown task '\(runAs)'") }
+            guard let searchTask = TaskRegistry.standard.task(named: runAs) else {
+                throw RefrainError.invalidArgument("unknown task '\(runAs)' (\(TaskRegistry.standard.names.joined(separator: ", ")))")
+            }
+            var options = QueryOptions(task: runAs, top: pruningOnly ? 1000 : 100, transpositions: transpositions,
+                                       keyInvariance: keyInvariance, overrides: overrides)
+            // Without its last (exact) stage, the cascade ranks by its pruning stages (their recall).
+            if pruningOnly, let last = Engine.stageSpecs(searchTask, options: options).last {
+                options.overrides[last.stage, default: [:]]["enabled"] = "false"
+            }
             var pruned = ConditionBreakdown(), full = ConditionBreakdown()
             var stageTimes = StageTimes()
             var agree = 0
             let progress = ProgressReporter(total: queries.count, label: task)
             for query in queries {
                 let url = URL(fileURLWithPath: query.path)
-                var specs = searcher.stages(for: retrievalTask, query: url, options: Searcher.Options(overrides: overrides))
-                if pruningOnly, let last = specs.indices.last { specs[last].enabled = false }
-                // `--set STAGE.enabled=false` leaves a stage out (e.g. to time a cascade as it was before).
-                for i in specs.indices where overrides[specs[i].stage]?["enabled"] == "false" {
-                    specs[i].enabled = false
-                    specs[i].options["enabled"] = nil
-                }
-                let cascade = try StageRegistry.refrain.cascade(specs, store: searcher.store)
-                let (result, outcome) = try QueryEngine(store: searcher.store, analyzer: searcher.analyzer, cascade: cascade)
-                    .query(url, id: query.id, topK: pruningOnly ? 1000 : 100)
-                pruned.add(query, result)
-                stageTimes.add(total: result.seconds, trace: outcome.trace)
-                everything.append(result)
+                options.id = query.id
+                options.prune = true
+                let answer = try engine.query(.file(url), options: options)
+                pruned.add(query, answer.result)
+                stageTimes.add(total: answer.result.seconds, trace: answer.trace)
+                everything.append(answer.result)
                 if exhaustive {
-                    let (all, _) = try searcher.query(url, id: query.id, task: retrievalTask, topK: 100,
-                                                      options: Searcher.Options(prune: false, overrides: overrides))
+                    options.prune = false
+                    let all = try engine.query(.file(url), options: options).result
                     full.add(query, all)
-                    if all.ranking.first?.key == result.ranking.first?.key { agree += 1 }
+                    if all.ranking.first?.key == answer.result.ranking.first?.key { agree += 1 }
                 }
                 progress.step()
             }
             print("")
-            print(pruned.table(title: "\(task) (run as \(runAs)), \(half) half, default cascade:"))
+            let stageList = Engine.stageSpecs(searchTask, options: options).filter(\.enabled).map(\.stage).joined(separator: " > ")
+            print(pruned.table(title: "\(task) (run as \(runAs): \(stageList)), \(half) half, \(queries.count) queries:"))
             print("  query time by step, median: \(stageTimes.summary)")
             let ranks = pruned.outcomes.map { $0.rank ?? Int.max }
             print("  first relevant item at rank <= k: " + [1, 3, 10, 25, 50, 100, 200].map { k in

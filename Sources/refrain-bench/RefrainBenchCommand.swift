@@ -16,12 +16,15 @@ struct RefrainBenchCommand: ParsableCommand {
             BenchAlignCommand.self,
             BenchIndexCommand.self,
             BenchRetrievalCommand.self,
+            F0BenchCommand.self,
+            HummingBenchCommand.self,
+            LearnBenchCommand.self,
         ]
     )
 
     /// Like ArgumentParser's `main()`, but a `RefrainError` prints as one line `error: ...` on standard error.
     static func main() {
-        ProcessMemory.keepFreedBuffers()
+        ProcessSetup.forExecutable()
         do {
             var command = try parseAsRoot()
             try command.run()

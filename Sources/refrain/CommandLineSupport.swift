@@ -13,39 +13,34 @@ func reportingErrors(_ body: () throws -> Void) throws {
     }
 }
 
-/// Writes a feature sequence (`frames x dims`) as a heat map: time left to right, dimension 0 at the bottom;
-/// small dimensions are scaled up so that the picture is at least ~240 pixels tall and ~800 wide.
-func writeFeaturePNG(_ values: Matrix, to url: URL, colormap: Colormap = .magma) throws {
-    let yScale = max(1, 240 / max(values.cols, 1))
-    let xScale = max(1, min(8, (800 + values.rows - 1) / max(values.rows, 1)))
-    try Heatmap.image(of: values, colormap: colormap, xScale: xScale, yScale: yScale).writePNG(to: url)
-}
-
-/// "1.23 s" style durations and plain number formatting for summaries.
+/// "1.23" style number formatting for summaries.
 func fmt(_ value: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", value) }
 
-/// A readable plot of a 1-D curve (e.g. onset strength, one value per frame): the curve in white over a dark
-/// background, scaled to its maximum, with a vertical tick at every frame in `ticks` (e.g. beats), 200 pixels
-/// high and 1 to 4 pixels per frame (frames are averaged when there are more than 4000).
-func writeCurvePNG(_ values: [Float], ticks: [Int], to url: URL) throws {
-    guard !values.isEmpty else { throw RefrainError.invalidArgument("nothing to plot: the curve is empty") }
-    let perPixel = max(1, (values.count + 3999) / 4000)
-    let columns = (values.count + perPixel - 1) / perPixel
-    let xScale = max(1, min(4, 1600 / columns))
-    let width = columns * xScale, height = 200
-    let peak = max(values.max() ?? 0, 1e-12)
-    var image = RGBImage(width: width, height: height, background: (16, 16, 24))
-    for tick in ticks where tick >= 0 && tick < values.count {
-        let x = tick / perPixel * xScale
-        for y in 0..<height where y % 4 != 3 { image.set(x: x, y: y, (200, 60, 60)) }
+/// Writes `line` and a newline to standard error.
+func note(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+
+/// Options every command that opens an index takes: the compute budget and the soundfont.
+struct EngineOptions: ParsableArguments {
+    @Option(help: "Threads to use (default: one per core).") var threads: Int?
+    @Option(help: "Soundfont (.sf2/.sf3) for rendering MIDI (default: $REFRAIN_SOUNDFONT or the Debian GM soundfont).")
+    var soundfont: String?
+
+    var configuration: Engine.Configuration {
+        get throws {
+            if let threads, threads < 1 { throw RefrainError.invalidArgument("--threads must be at least 1") }
+            return Engine.Configuration(budget: threads.map { ComputeBudget(threads: $0) } ?? .machine, soundfont: soundfont)
+        }
     }
-    var previous: (x: Int, y: Int)?
-    for c in 0..<columns {
-        let lo = c * perPixel, hi = min(values.count, lo + perPixel)
-        let v = values[lo..<hi].reduce(0, +) / Float(hi - lo)
-        let point = (x: c * xScale + xScale / 2, y: height - 1 - Int((max(0, v) / peak * Float(height - 10)).rounded()))
-        image.line(from: previous ?? point, to: point, (235, 235, 235))
-        previous = point
+
+    /// Opens the index; `searchable` false also opens one this program cannot search (see `Engine.open`).
+    func open(_ directory: String, searchable: Bool = true) throws -> Engine {
+        try Engine.open(at: URL(fileURLWithPath: directory), configuration: configuration, searchable: searchable)
     }
-    try image.writePNG(to: url)
+}
+
+/// Pretty, key-sorted JSON of `value`, as the commands print it.
+func prettyJSON<T: Encodable>(_ value: T) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
 }

@@ -35,19 +35,17 @@ struct RetrievalDemoCommand: ParsableCommand {
             clock = Date()
             let indexURL = directory.appendingPathComponent("index")
             try? FileManager.default.removeItem(at: indexURL)
-            let store = try IndexStore.create(at: indexURL, settings: .music())
-            let analyzer = try AnalyzerRegistry.refrain().analyzer(for: store.settings)
-            let jobs = IndexAdder.jobs(for: recordings, analyzer: analyzer).jobs
-            let report = try IndexAdder.add(jobs, to: store, analyzer: analyzer, progress: ProgressReporter(total: jobs.count, label: "indexing"))
+            let engine = try Engine.create(at: indexURL)
+            let jobs = try engine.jobs(for: recordings).jobs
+            let report = try engine.add(jobs, progress: ProgressReporter(total: jobs.count, label: "indexing"))
             let seconds = report.added.reduce(0) { $0 + $1.duration }
             print("indexed      \(report.added.count) recordings, \(fmt(seconds / 60, 1)) min of audio, in \(fmt(Date().timeIntervalSince(clock))) s (\(Int(report.realTimeFactor))x real time)")
 
-            let searcher = try Searcher(directory: indexURL)
             let tunes = Dictionary(uniqueKeysWithValues: BuiltInTune.all.map { ($0.key, $0) })
             let queries = [try demo.midiQuery(tunes["greensleeves"]!), try demo.audioQuery(tunes["minuet-in-g"]!)]
             var correct = 0
             for (n, query) in queries.enumerated() {
-                let (result, _) = try searcher.query(query.url, id: query.url.lastPathComponent, topK: top)
+                let result = try engine.query(.file(query.url), options: QueryOptions(top: top, id: query.url.lastPathComponent)).result
                 print("")
                 print("query \(n + 1)      \(query.url.lastPathComponent): \(query.description)")
                 if let span = query.expectedSpan {

@@ -2,22 +2,29 @@ import ArgumentParser
 import Foundation
 import Refrain
 
-extension AudioFeatureKind: ExpressibleByArgument {}
+extension FeatureKind: ExpressibleByArgument {}
 extension FrequencyAggregate: ExpressibleByArgument {}
 
-/// `refrain features FILE --kind cqt|chroma|cens|onset|beats [--beat-sync]`: decode a file, compute one feature,
-/// summarize it and optionally save it as .npy (with its frame times) and .png. For CENS, `--win-len-smooth`
-/// (frames) and `--cens-downsample` (a factor) set the smoothing and the feature rate (`CENSParameters`).
+/// `refrain features FILE --kind cqt|chroma|cens|cqt_beats|onset|beats [--beat-sync]`: analyse an audio or MIDI
+/// file with the index's own front end, summarize the feature and optionally save it as .npy (with its frame
+/// times) and .png. Without options the settings are the index's; the summary says where they differ.
 struct FeaturesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "features",
-        abstract: "Compute an audio feature (CQT, chroma, CENS, onset strength, beats) of a file; save it as .npy or .png.")
+        abstract: "Compute an audio feature (CQT, chroma, CENS, beat-synchronous CQT, onset strength, beats) of a file; save it as .npy or .png.",
+        discussion: """
+        The features an index stores (cens, cqt_beats) are computed by the index's own encoders, and the others \
+        (cqt, chroma, onset, beats) by the code those encoders are built on, with the same settings unless \
+        options change them: chroma and cens at hop 2048 (CENS smoothed over 21 frames and downsampled by 5, \
+        about 2.15 frames/s), cqt, cqt_beats, onset and beats at hop 512, all at 22050 Hz. MIDI files are \
+        rendered through FluidSynth first.
+        """)
 
-    @Argument(help: "Audio file (WAV, FLAC, OGG, MP3, AIFF, ...).")
+    @Argument(help: "Audio file (WAV, FLAC, OGG, MP3, AIFF, ...) or MIDI file.")
     var file: String
 
-    @Option(help: "Feature: \(AudioFeatureKind.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var kind: AudioFeatureKind = .chroma
+    @Option(help: "Feature: \(FeatureKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var kind: FeatureKind = .chroma
 
     @Flag(help: "Pool cqt, chroma or cens over the segments between tracked beats (one row per beat).")
     var beatSync = false
@@ -34,44 +41,35 @@ struct FeaturesCommand: ParsableCommand {
     @Option(help: "Analysis sample rate in Hz.")
     var sr: Double = 22050
 
-    @Option(help: "Hop between frames, in samples at the analysis rate.")
-    var hop: Int = 512
+    @Option(help: "Hop between frames, in samples at the analysis rate (default: the index's, 2048 for chroma and cens, 512 otherwise).")
+    var hop: Int?
 
     @Option(name: .customLong("win-len-smooth"),
-            help: "cens only: Hann smoothing window in chroma frames (librosa's win_len_smooth; default 41, 0 turns smoothing off).")
+            help: "cens only: Hann smoothing window in chroma frames (librosa's win_len_smooth; the index uses 21, 0 turns smoothing off).")
     var winLenSmooth: Int?
 
-    @Option(help: "cens only: keep every N-th smoothed frame, so CENS comes at sr / (hop * N) frames per second (default 1; e.g. 10 with --hop 2205 gives Müller's 1 Hz CENS).")
+    @Option(help: "cens only: keep every N-th smoothed frame, so CENS comes at sr / (hop * N) frames per second (the index uses 5; e.g. 10 with --hop 2205 gives Müller's 1 Hz CENS).")
     var censDownsample: Int?
 
-    /// The CENS parameters the options ask for.
-    var cens: CENSParameters {
-        CENSParameters(smoothingLength: winLenSmooth ?? 41, downsampling: censDownsample ?? 1)
-    }
-
-    /// Frames per second of the feature (before beat-synchronous pooling).
-    var frameRate: Double { sr / Double(hop) / Double(kind == .cens ? cens.downsampling : 1) }
+    @OptionGroup var engine: EngineOptions
 
     func run() throws {
         try reportingErrors {
-            guard hop > 0, sr >= 1000, sr <= 192_000 else {
-                throw RefrainError.invalidArgument("--hop must be positive and --sr between 1000 and 192000 Hz")
-            }
-            if beatSync, !kind.isFrameWise {
-                throw RefrainError.invalidArgument("--beat-sync applies to cqt, chroma and cens, not \(kind.rawValue)")
-            }
-            if kind != .cens, winLenSmooth != nil || censDownsample != nil {
-                throw RefrainError.invalidArgument("--win-len-smooth and --cens-downsample apply to --kind cens only")
-            }
-            try cens.validate()
-            let decoded = try AudioDecoder(targetSampleRate: sr).decode(URL(fileURLWithPath: file))
-            let analysis = try kind.analyze(decoded.signal, sampleRate: sr, hopLength: hop, beatSync: beatSync ? aggregate : nil,
-                                            cens: cens)
-            let features = analysis.features
-            print(summary(of: features, decoded: decoded))
-            if let beats = analysis.beats { print(beatSummary(beats)) }
+            var request = FeatureRequest(kind: kind)
+            request.sampleRate = sr
+            request.hop = hop
+            request.beatSync = beatSync ? aggregate : nil
+            request.censSmoothing = winLenSmooth
+            request.censDownsampling = censDownsample
+            let configuration = try engine.configuration
+            request.soundfont = configuration.soundfont
+            request.threads = configuration.budget.threads
+            let result = try FeatureExtraction.compute(URL(fileURLWithPath: file), request)
+            print(summary(of: result))
+            if let beats = result.beats, kind == .beats || beatSync || kind == .cqtBeats { print(beatSummary(beats)) }
             if let out {
                 let url = URL(fileURLWithPath: out)
+                let features = result.features
                 if kind == .beats {
                     try NPY.write(NPYArray(features.times, shape: [features.times.count]), to: url)
                 } else {
@@ -85,19 +83,7 @@ struct FeaturesCommand: ParsableCommand {
                 print("wrote       \(out) (\(shape)) and \(timesURL.path) (seconds)")
             }
             if let png {
-                let url = URL(fileURLWithPath: png)
-                switch kind {
-                case .onset, .beats:
-                    // The curve is the onset strength in both cases; beats are drawn as ticks on it.
-                    let envelope = kind == .onset ? features
-                        : try AudioFeatureKind.onset.compute(decoded.signal, sampleRate: sr, hopLength: hop)
-                    let beats = kind == .beats ? analysis.beats?.frames ?? []
-                        : (try? trackBeats(OnsetEnvelope(strength: envelope.values.storage, hopLength: hop, sampleRate: sr)).frames) ?? []
-                    try writeCurvePNG(envelope.values.storage, ticks: beats, to: url)
-                default:
-                    let shown = kind == .cqt ? amplitudeToDB(features.values, reference: .maximum) : features.values
-                    try writeFeaturePNG(shown, to: url)
-                }
+                try FeaturePicture.image(of: result).writePNG(to: URL(fileURLWithPath: png))
                 print("wrote       \(png)")
             }
         }
@@ -109,16 +95,27 @@ struct FeaturesCommand: ParsableCommand {
         return "beats       \(beats.times.count) at \(fmt(beats.bpm, 1)) BPM; first (s): \(first)\(beats.times.count > 8 ? " ..." : "")"
     }
 
-    func summary(of features: FeatureSequence, decoded: DecodedAudio) -> String {
+    func summary(of result: FeatureResult) -> String {
+        let features = result.features
         let v = features.values.storage
         let mean = v.isEmpty ? 0 : v.reduce(0.0) { $0 + Double($1) } / Double(v.count)
-        var lines = [
-            "file        \(file) (\(decoded.info.formatName))",
-            "duration    \(fmt(decoded.info.duration)) s, original \(Int(decoded.info.sampleRate)) Hz, \(decoded.info.channels) channel(s)",
-            "feature     \(kind.rawValue)\(beatSync ? " (beat-synchronous, \(aggregate.rawValue))" : ""): \(features.frameCount) \(beatSync ? "segments" : kind == .beats ? "beats" : "frames") x \(features.dimension) dims, \(beatSync || kind == .beats ? "on beats found at " : "")\(fmt(frameRate)) frames/s (hop \(hop) at \(Int(sr)) Hz\(frameRate < sr / Double(hop) ? ", 1 frame in \(cens.downsampling) kept" : ""))",
-            "values      min \(fmt(Double(v.min() ?? 0), 4))  max \(fmt(Double(v.max() ?? 0), 4))  mean \(fmt(mean, 4))",
-        ]
-        if kind.isFrameWise { lines.append("\(kind.isPitchClass ? "dominant   " : "strongest  ") \(dominant(features))") }
+        let hop = result.request.effectiveHop
+        let pooled = beatSync || kind == .beats || kind == .cqtBeats
+        let unit = beatSync || kind == .cqtBeats ? "segments" : kind == .beats ? "beats" : "frames"
+        let kept = kind == .cens && result.frameRate < sr / Double(hop) - 1e-9
+            ? ", 1 frame in \(Int((sr / Double(hop) / result.frameRate).rounded())) kept" : ""
+        var lines: [String] = []
+        if let info = result.audioInfo {
+            lines.append("file        \(file) (\(info.formatName))")
+            lines.append("duration    \(fmt(result.duration)) s, original \(Int(info.sampleRate)) Hz, \(info.channels) channel(s)")
+        } else {
+            lines.append("file        \(file) (\(result.inputKind.rawValue), rendered at \(Int(sr)) Hz)")
+            lines.append("duration    \(fmt(result.duration)) s")
+        }
+        lines.append("feature     \(kind.rawValue)\(beatSync ? " (beat-synchronous, \(aggregate.rawValue))" : ""): \(features.frameCount) \(unit) x \(features.dimension) dims, \(pooled ? "on beats found at " : "")\(fmt(result.frameRate)) frames/s (hop \(hop) at \(Int(sr)) Hz\(kept))")
+        if let settings = result.settingsNote { lines.append("settings    \(settings)") }
+        lines.append("values      min \(fmt(Double(v.min() ?? 0), 4))  max \(fmt(Double(v.max() ?? 0), 4))  mean \(fmt(mean, 4))")
+        if kind.isFrameWise || kind == .cqtBeats { lines.append("\(kind.isPitchClass ? "dominant   " : "strongest  ") \(dominant(features))") }
         return lines.joined(separator: "\n")
     }
 

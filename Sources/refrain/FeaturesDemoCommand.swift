@@ -14,9 +14,6 @@ struct FeaturesDemoCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let sr = 22050.0
-            let events = Synthesizer.scaleAndCadence()
-            let signal = AudioSignal(samples: Synthesizer.render(events, sampleRate: sr), sampleRate: sr)
             let directory = outDir.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory
                 .appendingPathComponent("refrain-demo-\(UUID().uuidString.prefix(8))")
             do {
@@ -24,53 +21,20 @@ struct FeaturesDemoCommand: ParsableCommand {
             } catch {
                 throw RefrainError(.io, "\(directory.path): cannot create the directory")
             }
-            let start = Date()
-            let cqt = try CQT(.raffelEllis2015).magnitude(signal)
-            let extractor = try ChromaExtractor(sampleRate: sr)
-            let chroma = try extractor.chroma(signal)
-            let cens = try extractor.cens(signal)
-            let elapsed = Date().timeIntervalSince(start)
-            print("signal      C major scale (8 x 0.5 s) + I-IV-V-I in C (4 x 1 s), \(fmt(signal.duration)) s at \(Int(sr)) Hz")
-            print("features    CQT \(cqt.frameCount)x\(cqt.dimension), chroma \(chroma.frameCount)x12, CENS \(cens.frameCount)x12 in \(fmt(elapsed * 1000, 1)) ms")
+            let tour = try FeatureTour()
+            print("signal      C major scale (8 x 0.5 s) + I-IV-V-I in C (4 x 1 s), \(fmt(tour.signal.duration)) s at \(Int(tour.signal.sampleRate)) Hz")
+            print("features    CQT \(tour.cqt.frameCount)x\(tour.cqt.dimension), chroma \(tour.chroma.frameCount)x12, CENS \(tour.cens.frameCount)x12 in \(fmt(tour.seconds * 1000, 1)) ms")
             print("")
             print("  time     played              CQT peak  chroma  CENS")
-            var onset = 0.0, hits = 0, total = 0
-            for event in events {
-                let span = (onset + 0.1)..<(onset + event.seconds - 0.05)
-                let truthNote = event.notes.count == 1 ? event.notes[0] : event.notes[0]  // melody note or chord root (bass)
-                let truthClass = pitchClassNames[truthNote % 12]
-                let peakBin = argmax(mean(cqt, over: span))
-                let chromaClass = pitchClassNames[argmax(mean(chroma, over: span))]
-                let censClass = pitchClassNames[argmax(mean(cens, over: span))]
-                let played = event.notes.count == 1 ? pitchName(midi: truthNote)
-                    : "chord " + event.notes.map { pitchName(midi: $0) }.joined(separator: " ")
-                let ok = chromaClass == truthClass
-                hits += ok ? 1 : 0; total += 1
-                print("  \(fmt(onset, 1).padding(5)) s  \(played.padding(19))  \(pitchName(midi: 36 + peakBin).padding(8))  \(chromaClass.padding(6))  \(censClass.padding(5))  \(ok ? "ok" : "MISSED")")
-                onset += event.seconds
+            for s in tour.segments {
+                print("  \(fmt(s.onset, 1).padding(5)) s  \(s.played.padding(19))  \(s.cqtPeak.padding(8))  \(s.chroma.padding(6))  \(s.cens.padding(5))  \(s.chromaCorrect ? "ok" : "MISSED")")
             }
             print("")
-            print("chroma      strongest pitch class = played note / chord root in \(hits) of \(total) segments")
-            let audioURL = directory.appendingPathComponent("demo.wav")
-            try signal.write(to: audioURL)
-            for (name, values) in [("cqt", amplitudeToDB(cqt.values, reference: .maximum)), ("chroma", chroma.values), ("cens", cens.values)] {
-                try writeFeaturePNG(values, to: directory.appendingPathComponent("demo_\(name).png"))
-            }
-            print("wrote       \(audioURL.path), demo_cqt.png, demo_chroma.png, demo_cens.png in \(directory.path)")
+            print("chroma      strongest pitch class = played note / chord root in \(tour.segments.filter(\.chromaCorrect).count) of \(tour.segments.count) segments")
+            let files = try tour.write(to: directory)
+            print("wrote       \(files.map(\.lastPathComponent).joined(separator: ", ")) in \(directory.path)")
         }
     }
-
-    /// Mean of the frames whose time falls in `span` (seconds), one value per dimension.
-    func mean(_ features: FeatureSequence, over span: Range<Double>) -> [Float] {
-        var sum = [Float](repeating: 0, count: features.dimension), n: Float = 0
-        for t in 0..<features.frameCount where span.contains(features.times[t]) {
-            for d in 0..<features.dimension { sum[d] += features.values[t, d] }
-            n += 1
-        }
-        return sum.map { $0 / max(n, 1) }
-    }
-
-    func argmax(_ v: [Float]) -> Int { v.indices.max { v[$0] < v[$1] } ?? 0 }
 }
 
 extension String {

@@ -25,24 +25,21 @@ struct CreateIndexCommand: ParsableCommand {
     @Option(help: "features: PCA dimensions of the shingles.") var pcaDimensions = 30
 
     func run() throws {
-        guard analyzer == "features" || analyzer == "music" else {
+        let url = URL(fileURLWithPath: directory)
+        switch analyzer {
+        case "music":
+            let engine = try Engine.create(at: url, layout: .music(shingles: !noShingles))
+            print("created index \(directory) for audio and MIDI (encoders \(try engine.encoderRecords.map(\.identity).joined(separator: ", ")))")
+        case "features":
+            guard frameRate > 0, shingleLength > 0, shingleHop > 0, pcaDimensions > 0 else {
+                throw RefrainError.invalidArgument("frame rate, shingle length, hop and PCA dimensions must be positive")
+            }
+            let shingles = noShingles ? nil : ShingleSettings(array: array, length: shingleLength, hop: shingleHop, dimensions: pcaDimensions)
+            let engine = try Engine.create(at: url, layout: .features(array: array, frameRate: frameRate, shingles: shingles))
+            print("created index \(directory) (\(try prettyJSON(try engine.settings).replacingOccurrences(of: "\n", with: " ")))")
+        default:
             throw RefrainError.invalidArgument("unknown analyzer '\(analyzer)' (music or features)")
         }
-        if analyzer == "music" {
-            let settings = IndexSettings.music(shingles: !noShingles)
-            _ = try IndexStore.create(at: URL(fileURLWithPath: directory), settings: settings)
-            print("created index \(directory) for audio and MIDI (\(settings.analyzer))")
-            return
-        }
-        guard frameRate > 0, shingleLength > 0, shingleHop > 0, pcaDimensions > 0 else {
-            throw RefrainError.invalidArgument("frame rate, shingle length, hop and PCA dimensions must be positive")
-        }
-        let features = NPYFeatureAnalyzer(arrayName: array, frameRate: frameRate)
-        let shingles = noShingles ? nil : ShingleSettings(array: array, length: shingleLength, hop: shingleHop,
-                                                            dimensions: pcaDimensions)
-        let settings = IndexSettings(analyzer: features.identifier, features: features.settings, shingles: shingles)
-        _ = try IndexStore.create(at: URL(fileURLWithPath: directory), settings: settings)
-        print("created index \(directory) (\(try settings.json()))")
     }
 }
 
@@ -52,11 +49,41 @@ struct RebuildIndexCommand: ParsableCommand {
                                                     abstract: "Relearn the shingle PCA and rebuild the HNSW graph.")
 
     @Argument(help: "Index directory.") var directory: String
+    @OptionGroup var engine: EngineOptions
 
     func run() throws {
-        let store = try IndexStore.open(at: URL(fileURLWithPath: directory), writable: true)
-        try store.setMeta("ann.shingles", nil)
-        let index = try ShingleIndex.update(store) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
-        print("shingle graph: \(index?.graph.count ?? 0) points")
+        let points = try engine.open(directory).rebuildShingles { note($0) }
+        print("shingle graph: \(points) points")
+    }
+}
+
+/// `refrain reindex DIR`: re-encode the items with this program's encoders.
+struct ReindexCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reindex",
+        abstract: "Re-encode an index's items with this Refrain's encoders (after an upgrade changed them).",
+        discussion: """
+        Re-analyses every item whose arrays another version of an encoder made: scores from the MIDI bytes the \
+        index keeps, recordings from the files they were added from (checked by SHA-256). Safe to stop and run \
+        again: it goes on where it stopped. Recordings whose file is gone or changed are listed; the index stays \
+        unsearchable until they are restored, removed (`refrain remove`) or dropped with --drop-missing.
+        """)
+
+    @Argument(help: "Index directory.") var directory: String
+    @Flag(help: "Remove the items whose file is missing or changed.") var dropMissing = false
+    @OptionGroup var engine: EngineOptions
+
+    func run() throws {
+        let url = URL(fileURLWithPath: directory)
+        let engine = try Engine.open(at: url, configuration: self.engine.configuration, searchable: false)
+        let progress = ProgressReporter(total: try engine.itemCount, label: "re-encoding")
+        let report = try engine.reindex(dropMissing: dropMissing, progress: progress)
+        print("encoders     \(report.from.map(\.identity).joined(separator: ", ")) -> \(report.to.map(\.identity).joined(separator: ", "))")
+        print("items        \(report.reencoded) re-encoded, \(report.alreadyCurrent) already current, \(report.dropped.count) dropped in \(fmt(report.seconds, 1)) s")
+        for (key, path) in report.missing { note("missing \(key): \(path)") }
+        guard report.finished else {
+            throw RefrainError(.index, "\(report.missing.count) recording(s) could not be re-encoded (listed above); restore their files, remove them, or run again with --drop-missing")
+        }
+        print("done         \(directory) is searchable")
     }
 }

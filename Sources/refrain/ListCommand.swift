@@ -10,29 +10,26 @@ struct ListCommand: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let store = try IndexStore.open(at: URL(fileURLWithPath: directory))
-        let items = try store.items()
+        let items = try Engine.open(at: URL(fileURLWithPath: directory), searchable: false).items()
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(["items": items]), as: UTF8.self))
+            print(try prettyJSON(["items": items]))
         } else {
             for item in items {
-                print("\(item.key)\t\(item.kind.rawValue)\t\(String(format: "%.2f", item.duration))\t\(item.title ?? "")\t\(item.path)")
+                print("\(item.key)\t\(item.kind.rawValue)\t\(String(format: "%.2f", item.duration))\t\(item.workKey)\t\(item.title ?? "")\t\(item.path)")
             }
         }
     }
 }
 
-/// `refrain stats DIR`.
+/// `refrain stats DIR [--json]`.
 struct StatsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "stats", abstract: "Summarise an index.")
+    static let configuration = CommandConfiguration(commandName: "stats", abstract: "Summarise an index: items, sizes, encoders.")
 
     @Argument(help: "Index directory.") var directory: String
+    @Flag(help: "Print JSON (items, bytes, encoders with name, version, dims, dtype and weights hash).") var json = false
 
     func run() throws {
-        let store = try IndexStore.open(at: URL(fileURLWithPath: directory))
-        let stats = try IndexStats(store: store)
-        print(stats.summary)
+        let stats = try Engine.open(at: URL(fileURLWithPath: directory), searchable: false).stats()
+        print(json ? try prettyJSON(stats) : stats.summary)
     }
 }

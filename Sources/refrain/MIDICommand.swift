@@ -84,7 +84,7 @@ struct MIDIRenderCommand: ParsableCommand {
         let renderStart = Date()
         let audio = try renderer.render(score)
         let renderSeconds = Date().timeIntervalSince(renderStart)
-        try MinimalWAVWriter.write(audio, sampleRate: sampleRate, to: URL(fileURLWithPath: out))
+        try AudioSignal(samples: audio, sampleRate: Double(sampleRate)).write(to: URL(fileURLWithPath: out), format: .wav16)
         let duration = Double(audio.count) / Double(sampleRate)
         print(String(format: "%@: %.2f s at %d Hz with %@ (soundfont loaded in %.2f s, rendered in %.3f s, %.0fx real time)",
                      out, duration, sampleRate, renderer.soundfontPath, renderStart.timeIntervalSince(loadStart),

@@ -2,59 +2,60 @@ import ArgumentParser
 import Foundation
 import Refrain
 
-/// Options shared by `query` and `eval`: how the cascade is set up.
-struct CascadeOptions: ParsableArguments {
+/// Options shared by `query` and `eval`: the task, the ranking and the cascade.
+struct SearchOptions: ParsableArguments {
+    @Option(help: "Task: auto (from the query's kind: MIDI -> midi-to-audio, audio -> audio-match) or \(TaskRegistry.standard.names.joined(separator: ", ")).")
+    var task = "auto"
     @Option(help: "Results per query.") var top = 10
+    @Option(help: "Rank items (one entry per matched passage) or works (a score and its recordings; one entry per work).")
+    var by = "item"
     @Flag(help: "Switch the shingle pruning stage off (exhaustive exact search).") var noPrune = false
     @Option(help: "Items the shingle stage keeps.") var keep = 200
-    @Flag(help: "Audio matching: also try the eleven other transpositions (cyclic chroma shifts).") var transpositions = false
-    @Option(help: "Soundfont (.sf2) for rendering MIDI queries.") var soundfont: String?
+    @Flag(help: "Audio matching: try all twelve transpositions (cyclic chroma shifts) instead of the likely ones.") var transpositions = false
+    @Flag(help: "Search in the query's key only (key invariance off).") var noKeyInvariance = false
     @Option(name: .customLong("set"), help: "Set a stage option, stage.option=value (repeatable), e.g. raffel-ellis.gully=0.9.")
     var settings: [String] = []
+    @OptionGroup var engine: EngineOptions
 
-    func options() throws -> Searcher.Options {
-        Searcher.Options(prune: !noPrune, keep: keep, transpositions: transpositions, overrides: try Searcher.Options.overrides(settings))
-    }
-
-    func searcher(for directory: String) throws -> Searcher {
-        try Searcher(directory: URL(fileURLWithPath: directory), soundfont: soundfont)
+    func options(path: Bool = false) throws -> QueryOptions {
+        guard let ranking = QueryOptions.Ranking(rawValue: by) else {
+            throw RefrainError.invalidArgument("--by takes item or work, not '\(by)'")
+        }
+        return QueryOptions(task: task, top: top, by: ranking, path: path, prune: !noPrune, keep: keep,
+                            transpositions: transpositions, keyInvariance: !noKeyInvariance, overrides: try QueryOptions.overrides(settings))
     }
 }
 
-/// Parses a task name.
-func parseTask(_ name: String) throws -> RetrievalTask {
-    guard let task = RetrievalTask(rawValue: name) else {
-        throw RefrainError.invalidArgument("unknown task '\(name)' (midi-to-audio, audio-match, version, auto)")
-    }
-    return task
-}
-
-/// `refrain query DIR FILE [--top K] [--json]`.
+/// `refrain query DIR FILE [--top K] [--json] [--path]`.
 struct QueryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "query", abstract: "Search an index with a file.")
 
     @Argument(help: "Index directory.") var directory: String
     @Argument(help: "Query file.") var file: String
-    @Option(help: "midi-to-audio, audio-match, version or auto (from the file's kind).") var task = "auto"
-    @OptionGroup var cascade: CascadeOptions
+    @OptionGroup var search: SearchOptions
     @Flag(help: "Print the result JSON.") var json = false
+    @Flag(help: "Give each hit's alignment: pairs of seconds (query, item), at most one per query frame.") var path = false
 
     func run() throws {
-        let searcher = try cascade.searcher(for: directory)
-        let (result, outcome) = try searcher.query(URL(fileURLWithPath: file), id: file, task: try parseTask(task),
-                                                   topK: cascade.top, options: try cascade.options())
+        let engine = try search.engine.open(directory)
+        var options = try search.options(path: path)
+        options.id = file
+        let answer = try engine.query(.file(URL(fileURLWithPath: file)), options: options)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(QueryResultsFile(results: [result])), as: UTF8.self))
-            return
+            print(try prettyJSON(QueryResultsFile(results: [answer.result])))
+        } else {
+            for (rank, item) in answer.result.ranking.enumerated() {
+                let span = item.start.map { String(format: "%.2f-%.2f s", $0, item.end ?? $0) } ?? ""
+                let work = item.work.map { $0 == item.key ? "" : "  (\($0))" } ?? ""
+                print(String(format: "%3d  %@%@  %.5f  %@", rank + 1, item.key, work, item.score, span))
+                if let path = item.path {
+                    print("     path: " + path.map { String(format: "%.2f>%.2f", $0.query, $0.item) }.joined(separator: " "))
+                }
+            }
         }
-        for (rank, item) in result.ranking.enumerated() {
-            let span = item.start.map { String(format: "%.2f-%.2f s", $0, item.end ?? $0) } ?? ""
-            print(String(format: "%3d  %@  %.5f  %@", rank + 1, item.key, item.score, span))
-        }
-        for step in outcome.trace {
-            FileHandle.standardError.write(Data(String(format: "%@: %d -> %d candidates, %.4f s\n", step.stage, step.input, step.output, step.seconds).utf8))
+        note(String(format: "%@: analysis %.4f s", answer.result.task ?? "search", answer.analysisSeconds))
+        for step in answer.trace {
+            note(String(format: "%@: %d -> %d candidates, %.4f s", step.stage, step.input, step.output, step.seconds))
         }
     }
 }
@@ -64,35 +65,25 @@ struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "eval", abstract: "Run a query set and print retrieval metrics.")
 
     @Argument(help: "Index directory.") var directory: String
-    @Option(help: "Queries JSON: {\"queries\": [{\"id\", \"path\", \"task\", \"relevant\", \"span\"}]}.") var queries: String
+    @Option(help: "Queries JSON: {\"queries\": [{\"id\", \"path\", \"task\", \"relevant\", \"span\"}]} (relevant: item keys, or work keys with --by work).")
+    var queries: String
     @Option(help: "Write the results JSON here.") var results: String?
-    @OptionGroup var cascade: CascadeOptions
+    @OptionGroup var search: SearchOptions
 
     func run() throws {
         let queriesURL = URL(fileURLWithPath: queries)
         let file = try QueriesFile.read(queriesURL)
-        let searcher = try cascade.searcher(for: directory)
-        let base = queriesURL.deletingLastPathComponent()
-        let options = try cascade.options()
-        let progress = ProgressReporter(total: file.queries.count, label: "querying")
-        var out: [QueryResult] = []
-        for query in file.queries {
-            let url = query.path.hasPrefix("/") ? URL(fileURLWithPath: query.path) : base.appendingPathComponent(query.path)
-            do {
-                out.append(try searcher.query(url, id: query.id, task: try parseTask(query.task ?? "auto"),
-                                              topK: max(cascade.top, 1000), options: options).result)
-            } catch {
-                progress.note("query \(query.id) failed: \(error)")
-            }
-            progress.step()
-        }
+        let engine = try search.engine.open(directory)
+        let evaluation = engine.evaluate(file, base: queriesURL.deletingLastPathComponent(), options: try search.options(),
+                                         progress: ProgressReporter(total: file.queries.count, label: "querying"))
         if let results {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            do { try encoder.encode(QueryResultsFile(results: out)).write(to: URL(fileURLWithPath: results)) } catch {
+            do { try encoder.encode(QueryResultsFile(results: evaluation.results)).write(to: URL(fileURLWithPath: results)) } catch {
                 throw RefrainError(.io, "\(results): cannot write (\(error.localizedDescription))")
             }
         }
-        print(RetrievalMetrics(queries: file.queries, results: out).summary)
+        print(evaluation.metrics.summary)
+        if !evaluation.failures.isEmpty { print("failed         \(evaluation.failures.count) queries (counted as misses)") }
     }
 }

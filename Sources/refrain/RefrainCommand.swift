@@ -11,20 +11,20 @@ struct RefrainCommand: ParsableCommand {
         version: refrainVersion,
         subcommands: [
             AlignCommand.self,
-            
             FeaturesCommand.self,
             DemoCommand.self,
             MIDICommand.self,
-            IndexCommand.self, AddCommand.self, RemoveCommand.self, ListCommand.self, StatsCommand.self,
+            IndexCommand.self, AddCommand.self, RemoveCommand.self, ListCommand.self, StatsCommand.self, ReindexCommand.self,
             QueryCommand.self, EvalCommand.self,
+            MetricCommand.self,
         ]
     )
 
     /// Like ArgumentParser's `main()`, but every `RefrainError` prints as one line `error: ...` on
     /// standard error with exit status 1.
     static func main() {
-        // Commands analyse file after file; their large buffers are reused rather than mapped afresh.
-        ProcessMemory.keepFreedBuffers()
+        // Process-wide settings, made here by the executable (library code changes none).
+        ProcessSetup.forExecutable()
         do {
             var command = try parseAsRoot()
             try command.run()

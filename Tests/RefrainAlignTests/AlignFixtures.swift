@@ -1,5 +1,6 @@
 import Foundation
 import RefrainAlign
+import RefrainMath
 import RefrainTestSupport
 import XCTest
 

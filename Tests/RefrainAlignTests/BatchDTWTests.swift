@@ -1,4 +1,5 @@
 import RefrainAlign
+import RefrainMath
 import XCTest
 
 /// The lanes kernels agree with the single-pair DTW on every lane, whatever the lengths.

@@ -1,5 +1,6 @@
 import Foundation
 import RefrainAlign
+import RefrainMath
 import XCTest
 
 /// `CostMatrix.compute` above its direct-pass limit of 32 dimensions, where costs come from one BLAS

@@ -1,5 +1,6 @@
 import Foundation
 import RefrainAlign
+import RefrainMath
 import XCTest
 
 /// DTW, subsequence DTW, soft-DTW and cost matrices against librosa, tslearn and dtaidistance.

@@ -1,5 +1,6 @@
 import Foundation
 import RefrainAlign
+import RefrainMath
 import XCTest
 
 /// The Itakura window of `GlobalConstraint` against brute-force definitions of the parallelogram and

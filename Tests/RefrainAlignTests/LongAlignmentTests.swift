@@ -1,5 +1,6 @@
 import Foundation
 import RefrainAlign
+import RefrainMath
 import XCTest
 
 /// Raffel & Ellis matching and multiscale DTW on warped copies of a sequence.

@@ -1,5 +1,6 @@
 import Foundation
 @testable import RefrainAudio
+import RefrainMath
 import RefrainTestSupport
 import XCTest
 

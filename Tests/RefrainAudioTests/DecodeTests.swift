@@ -1,5 +1,6 @@
 import Foundation
 import RefrainAudio
+import RefrainMath
 import RefrainTestSupport
 import XCTest
 
@@ -193,7 +194,7 @@ final class ParallelResampleTests: XCTestCase {
         }
         for (from, to) in [(44100.0, 22050.0), (48000.0, 22050.0), (4.0, 1.0), (2.0, 1.0)] {
             let split = try resample(x, from: from, to: to)
-            let single = try resample(x, from: from, to: to, parallel: false)
+            let single = try resample(x, from: from, to: to, threads: 1)
             XCTAssertEqual(split.count, single.count)
             let diff = zip(split, single).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
             print("parallel resample of \(n) samples \(from) -> \(to): max |split - one pass| = \(diff)")

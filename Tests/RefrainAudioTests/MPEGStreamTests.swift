@@ -1,6 +1,7 @@
-import Foundation
 import CSndFile
+import Foundation
 @testable import RefrainAudio
+import RefrainMath
 import RefrainTestSupport
 import XCTest
 

@@ -1,5 +1,6 @@
 import Foundation
 import RefrainAudio
+import RefrainMath
 import RefrainTestSupport
 import XCTest
 
@@ -41,12 +42,12 @@ final class CommandErrorTests: XCTestCase {
             (try file("truncated.wav", Array(wav.prefix(30))), "not a readable audio file", "not a readable audio file"),
             // Cut inside the sample data: libsndfile alone would decode the rest as a shorter recording.
             (try file("cut.wav", Array(wav.prefix(wav.count * 6 / 10))), "truncated", "truncated"),
-            (try file("garbage.mid", badChunk), "not a readable audio file", "declares 4294967295 bytes"),
-            (try file("short.mid", Array("MThd".utf8) + [0, 0, 0, 6, 0]), "not a readable audio file", "MIDI"),
+            (try file("garbage.mid", badChunk), "declares 4294967295 bytes", "declares 4294967295 bytes"),
+            (try file("short.mid", Array("MThd".utf8) + [0, 0, 0, 6, 0]), "MIDI", "MIDI"),
             // An MPEG frame header (MPEG-1 layer III, 128 kb/s, 44.1 kHz) and zeros: libsndfile's MP3 decoder
             // (libmpg123) would print "Note: Illegal Audio-MPEG-Header ..." lines on standard error.
             (try file("damaged.mp3", mpegHeaderThenZeros), "not a readable audio file", "not a readable audio file"),
-            (try file("noise.mid", mpegHeaderThenZeros), "not a readable audio file", "MThd"),
+            (try file("noise.mid", mpegHeaderThenZeros), "MThd", "MThd"),
         ]
     }
 

@@ -4,7 +4,8 @@ import RefrainMath
 import RefrainTestSupport
 import XCTest
 
-/// `refrain features --kind cens` with `--win-len-smooth` (frames) and `--cens-downsample` (a factor).
+/// `refrain features --kind cens` with `--win-len-smooth` (frames) and `--cens-downsample` (a factor), and
+/// without them: the index's CENS.
 final class FeaturesCommandTests: XCTestCase {
     var directory: URL!
 
@@ -34,8 +35,8 @@ final class FeaturesCommandTests: XCTestCase {
 
     func testCENSDownsamplingKeepsEveryNthFrameAndItsTime() throws {
         let wav = try writeChords()
-        let full = try cens(wav, "full", ["--win-len-smooth", "21"])
-        let down = try cens(wav, "down", ["--win-len-smooth", "21", "--cens-downsample", "4"])
+        let full = try cens(wav, "full", ["--win-len-smooth", "21", "--hop", "512", "--cens-downsample", "1"])
+        let down = try cens(wav, "down", ["--win-len-smooth", "21", "--hop", "512", "--cens-downsample", "4"])
         // Centred frames every 512 samples: 1 + floor(132300 / 512) = 259, at t = k * 512 / 22050 s.
         XCTAssertEqual(full.values.rows, 259)
         XCTAssertEqual(full.values.cols, 12)
@@ -53,11 +54,14 @@ final class FeaturesCommandTests: XCTestCase {
 
     func testCENSSmoothingWindowIsTheOneAsked() throws {
         let wav = try writeChords()
-        let w21 = try cens(wav, "w21", ["--win-len-smooth", "21"])
-        let w41 = try cens(wav, "w41", ["--win-len-smooth", "41"])
-        let plain = try cens(wav, "plain", [])
-        let none = try cens(wav, "none", ["--win-len-smooth", "0"])
-        XCTAssertEqual(plain.values, w41.values, "the default window is librosa's 41 frames")
+        let rate = ["--hop", "512", "--cens-downsample", "1"]
+        let w21 = try cens(wav, "w21", ["--win-len-smooth", "21"] + rate)
+        let w41 = try cens(wav, "w41", ["--win-len-smooth", "41"] + rate)
+        let plain = try cens(wav, "plain", rate)
+        let none = try cens(wav, "none", ["--win-len-smooth", "0"] + rate)
+        XCTAssertEqual(plain.values, w21.values, "the default window is the index's 21 frames")
+        XCTAssertTrue(plain.output.contains("other settings than the index's cens/1: cens_downsampling 1 (index 5), chroma_hop 512 (index 2048)"),
+                      plain.output)
         XCTAssertNotEqual(w21.values, w41.values)
         // Frame-to-frame change (total variation, the sum of L1 distances between neighbouring frames)
         // shrinks as the window grows.
@@ -68,6 +72,20 @@ final class FeaturesCommandTests: XCTestCase {
         }
         XCTAssertGreaterThan(variation(none.values), variation(w21.values))
         XCTAssertGreaterThan(variation(w21.values), variation(w41.values))
+    }
+
+    /// Without options, `features --kind cens` is the CENS an index stores: hop 2048, 21-frame window, 1 frame
+    /// in 5 kept (about 2.15 frames per second), and it says so.
+    func testDefaultCENSIsTheIndexEncoders() throws {
+        let wav = try writeChords()
+        let plain = try cens(wav, "plain", [])
+        let same = try cens(wav, "same", ["--hop", "2048", "--win-len-smooth", "21", "--cens-downsample", "5"])
+        XCTAssertEqual(plain.values, same.values)
+        // 1 + floor(132300 / 2048) = 65 chroma frames, every 5th kept: 13.
+        XCTAssertEqual(plain.values.rows, 13)
+        XCTAssertEqual(plain.times[1], 5 * 2048 / 22050, accuracy: 1e-9)
+        XCTAssertTrue(plain.output.contains("2.15 frames/s (hop 2048 at 22050 Hz, 1 frame in 5 kept)"), plain.output)
+        XCTAssertTrue(plain.output.contains("settings    the index's settings (cens/1)"), plain.output)
     }
 
     func testCENSOptionsAreRefusedWhereTheyDoNotApply() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import RefrainAudio
 import RefrainFeatures
+import RefrainMath
 import XCTest
 
 /// The named features the CLI offers: onset, beats and beat-synchronous pooling are the library's own pieces put

@@ -1,6 +1,7 @@
 import Foundation
 import RefrainAudio
 import RefrainFeatures
+import RefrainMath
 import XCTest
 
 final class CQTTests: XCTestCase {

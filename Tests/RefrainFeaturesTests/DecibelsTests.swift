@@ -1,5 +1,6 @@
 import Foundation
 import RefrainFeatures
+import RefrainMath
 import XCTest
 
 final class DecibelsTests: XCTestCase {

@@ -1,5 +1,6 @@
 import Foundation
 import RefrainIndex
+import RefrainMath
 import XCTest
 
 /// `ProgressReporter`'s plain-line and terminal modes, written to a collecting sink on a fake clock.

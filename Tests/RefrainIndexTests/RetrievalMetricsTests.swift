@@ -1,5 +1,6 @@
 import Foundation
 import RefrainIndex
+import RefrainMath
 import XCTest
 
 /// Metrics on a small hand-computed case (values worked out in the comments).

@@ -78,21 +78,3 @@ final class NPYTests: XCTestCase {
         }
     }
 }
-
-/// Runs `python3 -c script arguments...` and returns its standard output; skips the test when
-/// python3 with NumPy is not installed (scripts/test.sh installs it).
-func runPython(_ script: String, arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script] + arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let text = String(decoding: data, as: UTF8.self)
-    if text.contains("No module named 'numpy'") { throw XCTSkip("NumPy is not installed") }
-    guard process.terminationStatus == 0 else { throw RefrainError(.io, "python3 failed: \(text)") }
-    return text
-}

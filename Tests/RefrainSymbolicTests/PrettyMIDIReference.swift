@@ -1,4 +1,5 @@
 import Foundation
+import RefrainMath
 import RefrainSymbolic
 import RefrainTestSupport
 

@@ -19,6 +19,18 @@ final class RenderingTests: XCTestCase {
         XCTAssertTrue(first.allSatisfy { $0.isFinite && abs($0) <= 1 })
     }
 
+    /// A renderer that rendered other scores before renders a score exactly as a fresh one does: no state of
+    /// an earlier render (releasing voices, the synthesizer's block clock) reaches the next.
+    func testEarlierRendersLeaveNoTrace() throws {
+        let score = try MIDIScore(contentsOf: Fixtures.url("midi/format1_everything.mid"))
+        let other = score.transposed(by: 5)
+        let renderer = try MIDIRenderer(sampleRate: 22050)
+        let first = try renderer.render(score, tail: 0.5)
+        XCTAssertNotEqual(try renderer.render(other, tail: 0.5), first)
+        XCTAssertEqual(try renderer.render(score, tail: 0.5), first, "after another score")
+        XCTAssertEqual(try renderer.render(score, tail: 0.5), first, "after itself")
+    }
+
     func testSoundfontLookupOrderAndMissingSoundfontMessage() throws {
         let existing = try SoundfontLocator.locate()
         let other = FileManager.default.temporaryDirectory.appendingPathComponent("refrain-test-\(getpid()).sf2")

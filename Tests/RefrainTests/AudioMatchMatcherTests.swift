@@ -1,5 +1,11 @@
 import Foundation
 import Refrain
+import RefrainAlign
+import RefrainAudio
+import RefrainFeatures
+import RefrainIndex
+import RefrainMath
+import RefrainSymbolic
 import RefrainTestSupport
 import XCTest
 
@@ -24,9 +30,9 @@ final class AudioMatchMatcherTests: XCTestCase {
         let stored = try storedCENS(database, in: dir)
         let excerpt = cyclicallyShifted(timeScaled(database.rows(60..<100), by: 1 / 1.12), by: 3)
         let query = SearchQuery(analysis: ItemAnalysis(kind: .audio, duration: 20,
-                                                       features: [FeatureName.cens: FeatureSequence(values: excerpt, hopLength: 1, sampleRate: 2)]))
+                                                       features: [CENSEncoder.name: FeatureSequence(values: excerpt, hopLength: 1, sampleRate: 2)]))
         let matcher = AudioMatchMatcher(matchesPerItem: 3, transpositions: 12)
-        let found = try matcher.prepared(for: query).matches(query, item: [FeatureName.cens: stored], abandonAbove: .infinity)
+        let found = try matcher.prepared(for: query).matches(query, item: [CENSEncoder.name: stored], abandonAbove: .infinity)
         let best = try XCTUnwrap(found.first)
         XCTAssertEqual(best.start, 30, accuracy: 1.0, "frame 60 at 2 Hz")
         XCTAssertEqual(best.end, 50, accuracy: 1.5)
@@ -52,6 +58,6 @@ final class AudioMatchMatcherTests: XCTestCase {
             XCTAssertEqual(a.end, b.end)
         }
         // A threshold below the best score abandons the item.
-        XCTAssertTrue(try matcher.matches(query, item: [FeatureName.cens: stored], abandonAbove: best.score / 2).isEmpty)
+        XCTAssertTrue(try matcher.matches(query, item: [CENSEncoder.name: stored], abandonAbove: best.score / 2).isEmpty)
     }
 }

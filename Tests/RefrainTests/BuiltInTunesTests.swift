@@ -1,4 +1,10 @@
 import Refrain
+import RefrainAlign
+import RefrainAudio
+import RefrainFeatures
+import RefrainIndex
+import RefrainMath
+import RefrainSymbolic
 import XCTest
 
 final class BuiltInTunesTests: XCTestCase {

@@ -1,5 +1,11 @@
 import Foundation
 import Refrain
+import RefrainAlign
+import RefrainAudio
+import RefrainFeatures
+import RefrainIndex
+import RefrainMath
+import RefrainSymbolic
 import RefrainTestSupport
 import XCTest
 

@@ -100,11 +100,11 @@ final class KeyInvarianceTests: XCTestCase {
         for k in [0, 3, 8] {
             let excerpt = cyclicallyShifted(timeScaled(database.rows(60..<100), by: 1 / 1.12), by: -k)
             let query = SearchQuery(analysis: ItemAnalysis(kind: .audio, duration: 20,
-                                                           features: [FeatureName.cens: FeatureSequence(values: excerpt, hopLength: 1, sampleRate: 2)]))
+                                                           features: [CENSEncoder.name: FeatureSequence(values: excerpt, hopLength: 1, sampleRate: 2)]))
             let exhaustive = try AudioMatchMatcher(matchesPerItem: 3, transpositions: 12).prepared(for: query)
-                .matches(query, item: [FeatureName.cens: stored], abandonAbove: .infinity)
+                .matches(query, item: [CENSEncoder.name: stored], abandonAbove: .infinity)
             let estimated = try KeyInvariantMatcher(AudioMatchMatcher(matchesPerItem: 3), maxShifts: 2).prepared(for: query)
-                .matches(query, item: [FeatureName.cens: stored], abandonAbove: .infinity)
+                .matches(query, item: [CENSEncoder.name: stored], abandonAbove: .infinity)
             XCTAssertEqual(estimated.first?.score ?? 9, exhaustive.first?.score ?? 0, accuracy: 1e-6, "shift \(k)")
             XCTAssertEqual(estimated.first?.start ?? -1, 30, accuracy: 1)
         }

@@ -1,5 +1,11 @@
 import Foundation
 import Refrain
+import RefrainAlign
+import RefrainAudio
+import RefrainFeatures
+import RefrainIndex
+import RefrainMath
+import RefrainSymbolic
 import RefrainTestSupport
 import XCTest
 
@@ -12,7 +18,7 @@ final class QueryVariantsStageTests: XCTestCase {
         let rate: Double
 
         func run(_ query: SearchQuery, candidates: [Candidate], store: IndexStore) throws -> [Candidate] {
-            let cens = query.analysis.features[FeatureName.cens]!
+            let cens = query.analysis.features[CENSEncoder.name]!
             let first = cens.values.row(0)
             let peak = first.indices.max { first[$0] < first[$1] }!
             return candidates.map { candidate in
@@ -33,7 +39,7 @@ final class QueryVariantsStageTests: XCTestCase {
         var values = randomUnitFrames(40, dims: 12, seed: 9)
         for c in 0..<12 { values[0, c] = c == 5 ? 1 : 0 }
         let query = SearchQuery(analysis: ItemAnalysis(kind: .audio, duration: 20,
-                                                       features: [FeatureName.cens: FeatureSequence(values: values, hopLength: 1, sampleRate: 2)]))
+                                                       features: [CENSEncoder.name: FeatureSequence(values: values, hopLength: 1, sampleRate: 2)]))
         let probe = Probe(wanted: [1: (50, 5), 2: (32, 8), 3: (40, 0)], rate: 2)
         let candidates = (1...3).map { Candidate(itemID: Int64($0), key: "item\($0)") }
         let stage = QueryVariantsStage(probe, shifts: 12, tempi: [0.8, 1, 1.25], keep: 2)

@@ -1,5 +1,11 @@
 import Foundation
 @testable import Refrain
+import RefrainAlign
+import RefrainAudio
+import RefrainFeatures
+import RefrainIndex
+import RefrainMath
+import RefrainSymbolic
 import RefrainTestSupport
 import XCTest
 
@@ -7,25 +13,25 @@ final class RaffelEllisMatcherTests: XCTestCase {
     /// Stores each matrix as the `cqt_beats` array of an item (2 frames per second) and reads them back.
     func stored(_ items: [Matrix], in dir: URL) throws -> [StoredFeature] {
         let store = try IndexStore.create(at: dir, settings: IndexSettings(analyzer: "features-npy/1",
-                                                                             features: ["frame_rate": "2", "array": FeatureName.cqtBeats], shingles: nil))
+                                                                             features: ["frame_rate": "2", "array": CQTBeatsEncoder.name], shingles: nil))
         return try items.enumerated().map { k, values in
             let sequence = FeatureSequence(values: values, hopLength: 1, sampleRate: 2)
             guard case .added(let item) = try store.add(key: "item\(k)", path: "/item\(k)", title: nil, sha256: String(repeating: "\(k)", count: 64),
                                                         analysis: ItemAnalysis(kind: .audio, duration: Double(values.rows) / 2,
-                                                                               features: [FeatureName.cqtBeats: sequence])) else {
+                                                                               features: [CQTBeatsEncoder.name: sequence])) else {
                 throw RefrainError.invalidArgument("item \(k) not added")
             }
-            return try store.feature(FeatureName.cqtBeats, of: item.id)
+            return try store.feature(CQTBeatsEncoder.name, of: item.id)
         }
     }
 
     func query(_ values: Matrix) -> SearchQuery {
         SearchQuery(analysis: ItemAnalysis(kind: .midi, duration: Double(values.rows) / 2,
-                                           features: [FeatureName.cqtBeats: FeatureSequence(values: values, hopLength: 1, sampleRate: 2)]))
+                                           features: [CQTBeatsEncoder.name: FeatureSequence(values: values, hopLength: 1, sampleRate: 2)]))
     }
 
     func score(_ matcher: RaffelEllisMatcher, _ q: SearchQuery, _ item: StoredFeature) throws -> Double {
-        try XCTUnwrap(try matcher.matches(q, item: [FeatureName.cqtBeats: item], abandonAbove: .infinity).first).score
+        try XCTUnwrap(try matcher.matches(q, item: [CQTBeatsEncoder.name: item], abandonAbove: .infinity).first).score
     }
 
     func testFittedResamplesOnlyBeyondFivePercentAndClampsTheFactor() {
@@ -104,12 +110,12 @@ final class RaffelEllisMatcherTests: XCTestCase {
         let dir = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let store = try IndexStore.create(at: dir, settings: IndexSettings(analyzer: "features-npy/1",
-                                                                             features: ["frame_rate": "2", "array": FeatureName.cqtBeats], shingles: nil))
+                                                                             features: ["frame_rate": "2", "array": CQTBeatsEncoder.name], shingles: nil))
         let cqt = randomUnitFrames(50, dims: 48, seed: 9), own = randomUnitFrames(50, dims: 12, seed: 10)
         var items: [[String: StoredFeature]] = []
         for (k, cens) in [own, randomUnitFrames(50, dims: 12, seed: 11), nil].enumerated() {
-            var features = [FeatureName.cqtBeats: FeatureSequence(values: cqt, hopLength: 1, sampleRate: 2)]
-            if let cens { features[FeatureName.cens] = FeatureSequence(values: cens, hopLength: 1, sampleRate: 2) }
+            var features = [CQTBeatsEncoder.name: FeatureSequence(values: cqt, hopLength: 1, sampleRate: 2)]
+            if let cens { features[CENSEncoder.name] = FeatureSequence(values: cens, hopLength: 1, sampleRate: 2) }
             guard case .added(let item) = try store.add(key: "item\(k)", path: "/item\(k)", title: nil, sha256: String(repeating: "\(k)", count: 64),
                                                         analysis: ItemAnalysis(kind: .audio, duration: 25, features: features)) else {
                 throw RefrainError.invalidArgument("item \(k) not added")
@@ -117,14 +123,14 @@ final class RaffelEllisMatcherTests: XCTestCase {
             items.append(try Dictionary(uniqueKeysWithValues: store.arrays(of: item.id).map { ($0.name, try store.feature($0)) }))
         }
         let q = SearchQuery(analysis: ItemAnalysis(kind: .midi, duration: 25, features: [
-            FeatureName.cqtBeats: FeatureSequence(values: randomUnitFrames(50, dims: 48, seed: 12), hopLength: 1, sampleRate: 2),
-            FeatureName.cens: FeatureSequence(values: own, hopLength: 1, sampleRate: 2)]))
+            CQTBeatsEncoder.name: FeatureSequence(values: randomUnitFrames(50, dims: 48, seed: 12), hopLength: 1, sampleRate: 2),
+            CENSEncoder.name: FeatureSequence(values: own, hopLength: 1, sampleRate: 2)]))
         func score(_ matcher: RaffelEllisMatcher, _ item: [String: StoredFeature]) throws -> Double {
             try XCTUnwrap(try matcher.matches(q, item: item, abandonAbove: .infinity).first).score
         }
         let plain = RaffelEllisMatcher(censWeight: 0), weighted = RaffelEllisMatcher(censWeight: 2)
         XCTAssertEqual(plain.optionalArrays, [])
-        XCTAssertEqual(weighted.optionalArrays, [FeatureName.cens])
+        XCTAssertEqual(weighted.optionalArrays, [CENSEncoder.name])
         XCTAssertEqual(try score(plain, items[0]), try score(plain, items[1]), accuracy: 1e-6)
         let cqtOnly = try score(plain, items[0])
         XCTAssertEqual(try score(weighted, items[0]), cqtOnly, accuracy: 1e-4, "the same chroma adds nothing")
@@ -138,9 +144,9 @@ final class RaffelEllisMatcherTests: XCTestCase {
         let dir = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let store = try IndexStore.create(at: dir, settings: IndexSettings(analyzer: "features-npy/1",
-                                                                             features: ["frame_rate": "2", "array": FeatureName.cqtBeats], shingles: nil))
-        let features = [FeatureName.cqtBeats: FeatureSequence(values: randomUnitFrames(50, dims: 48, seed: 21), hopLength: 1, sampleRate: 2),
-                        FeatureName.cens: FeatureSequence(values: randomUnitFrames(50, dims: 12, seed: 22), hopLength: 1, sampleRate: 2)]
+                                                                             features: ["frame_rate": "2", "array": CQTBeatsEncoder.name], shingles: nil))
+        let features = [CQTBeatsEncoder.name: FeatureSequence(values: randomUnitFrames(50, dims: 48, seed: 21), hopLength: 1, sampleRate: 2),
+                        CENSEncoder.name: FeatureSequence(values: randomUnitFrames(50, dims: 12, seed: 22), hopLength: 1, sampleRate: 2)]
         guard case .added(let added) = try store.add(key: "item", path: "/item", title: nil, sha256: String(repeating: "a", count: 64),
                                                      analysis: ItemAnalysis(kind: .audio, duration: 25, features: features)) else {
             return XCTFail("item not added")
@@ -148,10 +154,10 @@ final class RaffelEllisMatcherTests: XCTestCase {
         let item = try Dictionary(uniqueKeysWithValues: store.arrays(of: added.id).map { ($0.name, try store.feature($0)) })
         let queryCens = randomUnitFrames(50, dims: 12, seed: 23)
         let q = SearchQuery(analysis: ItemAnalysis(kind: .midi, duration: 25, features: [
-            FeatureName.cqtBeats: FeatureSequence(values: randomUnitFrames(50, dims: 48, seed: 24), hopLength: 1, sampleRate: 2),
-            FeatureName.cens: FeatureSequence(values: queryCens, hopLength: 1, sampleRate: 2)]))
+            CQTBeatsEncoder.name: FeatureSequence(values: randomUnitFrames(50, dims: 48, seed: 24), hopLength: 1, sampleRate: 2),
+            CENSEncoder.name: FeatureSequence(values: queryCens, hopLength: 1, sampleRate: 2)]))
         let matcher = RaffelEllisMatcher(censWeight: 2)
-        let bound = 2 * (try RaffelEllisMatcher.censCost(queryCens, features[FeatureName.cens]!.values))
+        let bound = 2 * (try RaffelEllisMatcher.censCost(queryCens, features[CENSEncoder.name]!.values))
         XCTAssertGreaterThan(bound, 0.2)
         let exact = try XCTUnwrap(try matcher.matches(q, item: item, abandonAbove: .infinity).first)
         XCTAssertGreaterThan(exact.score, bound)

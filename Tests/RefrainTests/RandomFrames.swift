@@ -1,4 +1,10 @@
 import Refrain
+import RefrainAlign
+import RefrainAudio
+import RefrainFeatures
+import RefrainIndex
+import RefrainMath
+import RefrainSymbolic
 import RefrainTestSupport
 
 /// `rows x dims` random non-negative frames of unit length (stand-ins for chroma or log-CQT), seeded.

@@ -10,7 +10,7 @@ final class RobustStagesTests: XCTestCase {
     /// A `frames x 12` CENS-like query of the given frames.
     func query(_ values: Matrix) -> SearchQuery {
         SearchQuery(analysis: ItemAnalysis(kind: .audio, duration: Double(values.rows) / 2,
-                                           features: [FeatureName.cens: FeatureSequence(values: values, hopLength: 1, sampleRate: 2)]))
+                                           features: [CENSEncoder.name: FeatureSequence(values: values, hopLength: 1, sampleRate: 2)]))
     }
 
     /// Stores `sequences` as items of a features-npy index (CENS at 2 Hz) and returns the store and its stored features.
@@ -45,7 +45,7 @@ final class RobustStagesTests: XCTestCase {
         var output: [Candidate]
         init(output: [Candidate]) { self.output = output }
         func run(_ query: SearchQuery, candidates: [Candidate], store: IndexStore) throws -> [Candidate] {
-            lengths.append(query.analysis.features[FeatureName.cens]?.frameCount ?? 0)
+            lengths.append(query.analysis.features[CENSEncoder.name]?.frameCount ?? 0)
             topKs.append(query.topK)
             return output
         }
@@ -98,7 +98,7 @@ final class RobustStagesTests: XCTestCase {
         let (_, stored) = try store([database], in: dir)
         let excerpt = cyclicallyShifted(timeScaled(database.rows(60..<100), by: 1.2), by: -5)
         let q = query(excerpt)
-        let item = [FeatureName.cens: stored[0]]
+        let item = [CENSEncoder.name: stored[0]]
         let full = try KeyInvariantMatcher(AudioMatchMatcher(relativeWeight: 1), maxShifts: 2).prepared(for: q)
             .matches(q, item: item, abandonAbove: .infinity)
         let everything = try CoarseToFineAudioMatcher(base: AudioMatchMatcher(relativeWeight: 1), keyShifts: 2, refine: 100).prepared(for: q)
@@ -124,7 +124,7 @@ final class RobustStagesTests: XCTestCase {
         for method in ["banded", "raffel"] {
             let matcher = try KeyInvariantMatcher(VersionMatcher(spec: StageSpec(stage: "version", options: ["method": method])),
                                                   window: .whole).prepared(for: q)
-            let scores = try stored.map { try matcher.matches(q, item: [FeatureName.cens: $0], abandonAbove: .infinity).first?.score ?? .infinity }
+            let scores = try stored.map { try matcher.matches(q, item: [CENSEncoder.name: $0], abandonAbove: .infinity).first?.score ?? .infinity }
             XCTAssertEqual(scores.indices.min { scores[$0] < scores[$1] }, 2, "\(method): \(scores)")
         }
         XCTAssertThrowsError(try VersionMatcher(spec: StageSpec(stage: "version", options: ["method": "fast"])))

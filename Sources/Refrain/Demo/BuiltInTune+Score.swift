@@ -1,3 +1,10 @@
+import Foundation
+import RefrainAlign
+import RefrainAudio
+import RefrainFeatures
+import RefrainIndex
+import RefrainMath
+import RefrainSymbolic
 extension BuiltInTune {
     /// Ticks per quarter note of the scores made from tunes.
     public static let resolution = 480

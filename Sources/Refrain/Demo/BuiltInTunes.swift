@@ -1,3 +1,10 @@
+import Foundation
+import RefrainAlign
+import RefrainAudio
+import RefrainFeatures
+import RefrainIndex
+import RefrainMath
+import RefrainSymbolic
 /// A public-domain tune typed in for the built-in demo collection (melody and chord symbols).
 public struct BuiltInTune: Sendable {
     /// Short identifier, used as the item key.

@@ -1,4 +1,10 @@
 import Foundation
+import RefrainAlign
+import RefrainAudio
+import RefrainFeatures
+import RefrainIndex
+import RefrainMath
+import RefrainSymbolic
 
 /// The built-in example collection: the twelve `BuiltInTune`s rendered through FluidSynth as
 /// "recordings", and queries made from them with other instruments, tempi and soundfonts, each with the

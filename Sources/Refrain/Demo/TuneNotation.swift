@@ -1,3 +1,10 @@
+import Foundation
+import RefrainAlign
+import RefrainAudio
+import RefrainFeatures
+import RefrainIndex
+import RefrainMath
+import RefrainSymbolic
 /// A tiny text notation for the built-in demo tunes, typed in by hand.
 ///
 /// Melody: notes separated by spaces, bars by `|`. A note is `NAME[#|b]OCTAVE[:BEATS]` (scientific

@@ -1,4 +1,10 @@
 import Foundation
+import RefrainAlign
+import RefrainAudio
+import RefrainFeatures
+import RefrainIndex
+import RefrainMath
+import RefrainSymbolic
 
 /// A retrieval test set made from a folder of MIDI files (the development corpus): every score is rendered
 /// as a "recording" (soundfont A, a smooth tempo curve), and queries are made from the same scores with
@@ -25,7 +31,7 @@ public struct DevelopmentSet {
         self.directory = directory
         let fm = FileManager.default
         let files = (try? fm.contentsOfDirectory(at: corpus, includingPropertiesForKeys: nil)) ?? []
-        let midi = files.filter { RefrainAnalyzer.isMIDI($0) }.sorted { $0.lastPathComponent < $1.lastPathComponent }.prefix(limit)
+        let midi = files.filter { AnalysisSource.kind(of: $0) == .midi }.sorted { $0.lastPathComponent < $1.lastPathComponent }.prefix(limit)
         guard !midi.isEmpty else { throw RefrainError.invalidArgument("\(corpus.path): no MIDI files") }
         let recordingsDir = directory.appendingPathComponent("recordings"), queriesDir = directory.appendingPathComponent("queries")
         try fm.createDirectory(at: recordingsDir, withIntermediateDirectories: true)
@@ -62,7 +68,7 @@ public struct DevelopmentSet {
             }
             let midiURL = queriesDir.appendingPathComponent("\(key).mid")
             try midiScore.write(to: midiURL)
-            midiQueries.append(EvalQuery(id: "\(key)-midi", path: midiURL.path, task: RetrievalTask.midiToAudio.rawValue,
+            midiQueries.append(EvalQuery(id: "\(key)-midi", path: midiURL.path, task: MIDIToAudioTask().name,
                                          relevant: [key]))
 
             // Audio query: another soundfont, tempo and transposition, an excerpt.
@@ -80,7 +86,7 @@ public struct DevelopmentSet {
             let map = recordingScore.tempoMap
             let span = [map.seconds(atTick: queryScore.tempoMap.tick(atSeconds: start)),
                         map.seconds(atTick: queryScore.tempoMap.tick(atSeconds: start + length))]
-            audioQueries.append(EvalQuery(id: "\(key)-audio", path: audioURL.path, task: RetrievalTask.audioMatch.rawValue,
+            audioQueries.append(EvalQuery(id: "\(key)-audio", path: audioURL.path, task: AudioMatchTask().name,
                                           relevant: [key], span: span))
             progress?("\(n + 1)/\(midi.count) \(key)")
         }

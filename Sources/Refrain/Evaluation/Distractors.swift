@@ -1,4 +1,10 @@
 import Foundation
+import RefrainAlign
+import RefrainAudio
+import RefrainFeatures
+import RefrainIndex
+import RefrainMath
+import RefrainSymbolic
 
 /// Distractor items for a scale benchmark, made from the stored features of real items so that their
 /// frames have music's statistics while no passage of them matches a real query: each is a source

@@ -186,7 +186,7 @@ public struct RealisticSet: Sendable {
     /// MIDI files of a folder in name order.
     static func midiFiles(in folder: URL) throws -> [URL] {
         let files = (try? FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)) ?? []
-        return files.filter { RefrainAnalyzer.isMIDI($0) }.sorted { $0.lastPathComponent < $1.lastPathComponent }
+        return files.filter { AnalysisSource.midiExtensions.contains($0.pathExtension.lowercased()) }.sorted { $0.lastPathComponent < $1.lastPathComponent }
     }
 
     struct Description: Codable {

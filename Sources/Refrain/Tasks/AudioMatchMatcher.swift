@@ -1,4 +1,10 @@
 import Foundation
+import RefrainAlign
+import RefrainAudio
+import RefrainFeatures
+import RefrainIndex
+import RefrainMath
+import RefrainSymbolic
 
 /// Audio matching (Müller, Kurth & Clausen 2005, "Audio matching via chroma-based statistical features"):
 /// the query's CENS sequence, at several global tempi (`tempoFactors`, ±40 %) and optionally all twelve
@@ -33,7 +39,7 @@ public struct AudioMatchMatcher: SequenceMatcher {
                   relativeWeight: try spec.double("relative_weight", default: AudioMatchScore.defaultRelativeWeight))
     }
 
-    public var arrays: [String] { [FeatureName.cens] }
+    public var arrays: [String] { [CENSEncoder.name] }
 
     public func matches(_ query: SearchQuery, item: [String: StoredFeature], abandonAbove: Double) throws -> [SequenceMatch] {
         try Prepared(self, query: query).matches(query, item: item, abandonAbove: abandonAbove)
@@ -53,13 +59,16 @@ public struct AudioMatchMatcher: SequenceMatcher {
         /// Per version, the sum of its frames (for the relative score).
         let versionSums: [[Float]]
         let frameSeconds: Double
+        /// The query's frame times, for alignment paths.
+        let queryTimes: [Double]
 
         init(_ matcher: AudioMatchMatcher, query: SearchQuery) {
             self.matcher = matcher
-            guard let sequence = query.analysis.features[FeatureName.cens], sequence.frameCount > 0 else {
-                stacked = nil; versions = []; versionSums = []; frameSeconds = 0.5
+            guard let sequence = query.analysis.features[CENSEncoder.name], sequence.frameCount > 0 else {
+                stacked = nil; versions = []; versionSums = []; frameSeconds = 0.5; queryTimes = []
                 return
             }
+            queryTimes = sequence.times
             frameSeconds = sequence.frameRate > 0 ? 1 / sequence.frameRate : 0.5
             var parts: [Matrix] = []
             for shift in 0..<matcher.transpositions {
@@ -82,7 +91,7 @@ public struct AudioMatchMatcher: SequenceMatcher {
         var arrays: [String] { matcher.arrays }
 
         func matches(_ query: SearchQuery, item: [String: StoredFeature], abandonAbove: Double) throws -> [SequenceMatch] {
-            guard let stacked, let stored = item[FeatureName.cens], stored.values.frames > 0 else { return [] }
+            guard let stacked, let stored = item[CENSEncoder.name], stored.values.frames > 0 else { return [] }
             let database = stored.values.matrix()
             let search = try SubsequenceSearch(database: database, metric: .cosine)
             let weights = StepWeights.nonDiagonalPenalty(matcher.penalty)
@@ -95,9 +104,12 @@ public struct AudioMatchMatcher: SequenceMatcher {
                 let limit = abandonAbove.isFinite ? Float(score.costLimit(abandonAbove) * length) : .infinity
                 for match in try search.bestMatches(stacked, rows: rows, count: matcher.matchesPerItem, weights: weights,
                                                     abandonAbove: limit) {
+                    let path = query.wantsPath
+                        ? AlignmentPath.points(match.path, scaledFrames: rows.count, queryTimes: queryTimes, itemTimes: stored.times)
+                        : nil
                     found.append(SequenceMatch(score: score.score(costPerStep: Double(match.cost) / length, query: versionSums[v],
                                                                   queryFrames: rows.count, span: match.start...match.end),
-                                               start: stored.times[match.start], end: stored.times[match.end] + frameSeconds))
+                                               start: stored.times[match.start], end: stored.times[match.end] + frameSeconds, path: path))
                 }
             }
             return AudioMatchMatcher.nonOverlapping(found, limit: matcher.matchesPerItem)

@@ -41,14 +41,14 @@ public struct CoarseToFineAudioMatcher: SequenceMatcher {
                   keyMargin: Float(try spec.double("key_margin", default: 0.1)), refine: try spec.int("refine", default: 2))
     }
 
-    public var arrays: [String] { [FeatureName.cens] }
+    public var arrays: [String] { [CENSEncoder.name] }
 
     public func matches(_ query: SearchQuery, item: [String: StoredFeature], abandonAbove: Double) throws -> [SequenceMatch] {
         try prepared(for: query).matches(query, item: item, abandonAbove: abandonAbove)
     }
 
     public func prepared(for query: SearchQuery) throws -> any SequenceMatcher {
-        guard let sequence = query.analysis.features[FeatureName.cens], sequence.frameCount > 0 else { return Prepared.empty(self) }
+        guard let sequence = query.analysis.features[CENSEncoder.name], sequence.frameCount > 0 else { return Prepared.empty(self) }
         let shifts = keyShifts == 0 ? [0] : Array(0..<12)
         var fine: [Matrix] = [], coarse: [Matrix] = []
         var fineRanges: [[Range<Int>]] = [], coarseRanges: [[Range<Int>]] = [], sums: [[[Float]]] = []
@@ -61,7 +61,7 @@ public struct CoarseToFineAudioMatcher: SequenceMatcher {
             sums.append(versions.map { AudioMatchScore.columnSums($0) })
         }
         return Prepared(matcher: self, profile: TranspositionEstimate.profile(sequence.values), queryFrames: sequence.frameCount,
-                        frameSeconds: sequence.frameRate > 0 ? 1 / sequence.frameRate : 0.5,
+                        queryTimes: sequence.times, frameSeconds: sequence.frameRate > 0 ? 1 / sequence.frameRate : 0.5,
                         fine: fine, coarse: coarse, fineRanges: fineRanges, coarseRanges: coarseRanges, sums: sums)
     }
 
@@ -98,6 +98,8 @@ public struct CoarseToFineAudioMatcher: SequenceMatcher {
         let matcher: CoarseToFineAudioMatcher
         let profile: [Float]
         let queryFrames: Int
+        /// The query's frame times, for alignment paths.
+        let queryTimes: [Double]
         let frameSeconds: Double
         /// Per shift (index = shift for all twelve, or the single shift 0): stacked tempo versions.
         let fine: [Matrix], coarse: [Matrix]
@@ -105,13 +107,13 @@ public struct CoarseToFineAudioMatcher: SequenceMatcher {
         let sums: [[[Float]]]
 
         static func empty(_ matcher: CoarseToFineAudioMatcher) -> Prepared {
-            Prepared(matcher: matcher, profile: [], queryFrames: 0, frameSeconds: 0.5, fine: [], coarse: [], fineRanges: [], coarseRanges: [], sums: [])
+            Prepared(matcher: matcher, profile: [], queryFrames: 0, queryTimes: [], frameSeconds: 0.5, fine: [], coarse: [], fineRanges: [], coarseRanges: [], sums: [])
         }
 
         var arrays: [String] { matcher.arrays }
 
         func matches(_ query: SearchQuery, item: [String: StoredFeature], abandonAbove: Double) throws -> [SequenceMatch] {
-            guard !fine.isEmpty, let stored = item[FeatureName.cens], stored.values.frames > 0 else { return [] }
+            guard !fine.isEmpty, let stored = item[CENSEncoder.name], stored.values.frames > 0 else { return [] }
             let database = stored.values.matrix()
             var shifts = [0]
             if matcher.keyShifts > 0 {
@@ -147,10 +149,13 @@ public struct CoarseToFineAudioMatcher: SequenceMatcher {
                 let limit = abandonAbove.isFinite ? Float(score.costLimit(abandonAbove) * length) : .infinity
                 for match in try search.bestMatches(fine[candidate.shift], rows: rows, count: matcher.base.matchesPerItem,
                                                     weights: weights, abandonAbove: limit) {
+                    let path = query.wantsPath
+                        ? AlignmentPath.points(match.path, scaledFrames: rows.count, queryTimes: queryTimes, itemTimes: stored.times)
+                        : nil
                     found.append(SequenceMatch(score: score.score(costPerStep: Double(match.cost) / length,
                                                                   query: sums[candidate.shift][candidate.version],
                                                                   queryFrames: rows.count, span: match.start...match.end),
-                                               start: stored.times[match.start], end: stored.times[match.end] + frameSeconds))
+                                               start: stored.times[match.start], end: stored.times[match.end] + frameSeconds, path: path))
                 }
             }
             return AudioMatchMatcher.nonOverlapping(found, limit: matcher.base.matchesPerItem)

@@ -31,8 +31,8 @@ public struct KeyInvariantMatcher: SequenceMatcher {
     public var arrays: [String] { inner.arrays }
     /// The inner matcher's optional arrays, plus CENS when the inner one does not need it (for the profiles).
     public var optionalArrays: [String] {
-        inner.arrays.contains(FeatureName.cens) || inner.optionalArrays.contains(FeatureName.cens)
-            ? inner.optionalArrays : inner.optionalArrays + [FeatureName.cens]
+        inner.arrays.contains(CENSEncoder.name) || inner.optionalArrays.contains(CENSEncoder.name)
+            ? inner.optionalArrays : inner.optionalArrays + [CENSEncoder.name]
     }
 
     public func matches(_ query: SearchQuery, item: [String: StoredFeature], abandonAbove: Double) throws -> [SequenceMatch] {
@@ -42,19 +42,19 @@ public struct KeyInvariantMatcher: SequenceMatcher {
     /// Every transposed query (cyclic classes for CENS, both octave directions for the CQT), each with its
     /// inner matcher prepared once.
     public func prepared(for query: SearchQuery) throws -> any SequenceMatcher {
-        guard let cens = query.analysis.features[FeatureName.cens], cens.frameCount > 0 else { return try inner.prepared(for: query) }
+        guard let cens = query.analysis.features[CENSEncoder.name], cens.frameCount > 0 else { return try inner.prepared(for: query) }
         var versions: [Int: (query: SearchQuery, matcher: any SequenceMatcher)] = [:]
-        let hasCQT = query.analysis.features[FeatureName.cqtBeats] != nil
+        let hasCQT = query.analysis.features[CQTBeatsEncoder.name] != nil
         for shift in (hasCQT ? Array(-11...11) : Array(0...11)) {
             var shifted = query
-            shifted.analysis.features[FeatureName.cens] = FeatureSequence(values: cyclicallyShifted(cens.values, by: shift), times: cens.times)
-            if let cqt = query.analysis.features[FeatureName.cqtBeats] {
-                shifted.analysis.features[FeatureName.cqtBeats] = FeatureSequence(values: binShifted(cqt.values, by: shift), times: cqt.times)
+            shifted.analysis.features[CENSEncoder.name] = FeatureSequence(values: cyclicallyShifted(cens.values, by: shift), times: cens.times)
+            if let cqt = query.analysis.features[CQTBeatsEncoder.name] {
+                shifted.analysis.features[CQTBeatsEncoder.name] = FeatureSequence(values: binShifted(cqt.values, by: shift), times: cqt.times)
             }
             versions[shift] = (shifted, try inner.prepared(for: shifted))
         }
         return Prepared(matcher: self, profile: TranspositionEstimate.profile(cens.values), queryFrames: cens.frameCount,
-                        queryCQT: query.analysis.features[FeatureName.cqtBeats]?.values, versions: versions)
+                        queryCQT: query.analysis.features[CQTBeatsEncoder.name]?.values, versions: versions)
     }
 
     struct Prepared: SequenceMatcher {
@@ -69,12 +69,12 @@ public struct KeyInvariantMatcher: SequenceMatcher {
 
         /// The shifts this item gets, signed for the CQT.
         func shifts(for item: [String: StoredFeature]) -> [Int] {
-            guard let cens = item[FeatureName.cens], cens.values.frames > 0 else { return [0] }
+            guard let cens = item[CENSEncoder.name], cens.values.frames > 0 else { return [0] }
             let values = cens.values.matrix()
             let window = matcher.window == .whole ? values.rows : queryFrames
             let scores = TranspositionEstimate.shiftScores(query: profile, item: values, window: window, hop: max(1, window / 4))
             let classes = TranspositionEstimate.choose(scores, count: matcher.maxShifts, margin: matcher.margin)
-            guard let queryCQT, let itemCQT = item[FeatureName.cqtBeats] else { return classes }
+            guard let queryCQT, let itemCQT = item[CQTBeatsEncoder.name] else { return classes }
             let itemValues = itemCQT.values.matrix()
             return classes.map { TranspositionEstimate.direction(of: $0, query: queryCQT, item: itemValues) }
         }

@@ -1,3 +1,10 @@
+import Foundation
+import RefrainAlign
+import RefrainAudio
+import RefrainFeatures
+import RefrainIndex
+import RefrainMath
+import RefrainSymbolic
 /// Keeps only the candidates of the given kinds (MIDI-to-audio ranks audio items only).
 public struct KindFilterStage: SearchStage {
     public let name = "kind-filter"

@@ -1,3 +1,10 @@
+import Foundation
+import RefrainAlign
+import RefrainAudio
+import RefrainFeatures
+import RefrainIndex
+import RefrainMath
+import RefrainSymbolic
 /// Makes a pruning stage invariant to transposition and to global tempo: runs it on versions of the
 /// query whose chroma array (`array`) is cyclically shifted by each of `shifts` semitones and resampled
 /// in time by each factor of `tempi`, and keeps, per item, the best score over the versions. Returns
@@ -13,7 +20,7 @@ public struct QueryVariantsStage: SearchStage {
     public var tempi: [Double]
     public var keep: Int
 
-    public init(_ inner: any SearchStage, array: String = FeatureName.cens, shifts: Int = 12, tempi: [Double] = [1],
+    public init(_ inner: any SearchStage, array: String = CENSEncoder.name, shifts: Int = 12, tempi: [Double] = [1],
                 keep: Int) {
         self.inner = inner
         self.array = array

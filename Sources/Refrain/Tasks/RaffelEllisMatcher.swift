@@ -1,3 +1,10 @@
+import Foundation
+import RefrainAlign
+import RefrainAudio
+import RefrainFeatures
+import RefrainIndex
+import RefrainMath
+import RefrainSymbolic
 /// MIDI-to-audio matching (Raffel & Ellis 2015, 2016): DTW of the beat-synchronous log-CQT of the rendered
 /// MIDI query against an audio item's, with cosine costs, an additive penalty on non-diagonal moves (the
 /// median of the cost matrix), a gully of `gully` (either sequence may skip up to `1 - gully` of its
@@ -26,19 +33,19 @@ public struct RaffelEllisMatcher: SequenceMatcher {
                   censWeight: try spec.double("cens_weight", default: 2))
     }
 
-    public var arrays: [String] { [FeatureName.cqtBeats] }
-    public var optionalArrays: [String] { censWeight > 0 ? [FeatureName.cens] : [] }
+    public var arrays: [String] { [CQTBeatsEncoder.name] }
+    public var optionalArrays: [String] { censWeight > 0 ? [CENSEncoder.name] : [] }
 
     /// Early abandoning: both terms of the score are non-negative, so the CENS term alone is a lower bound of
     /// the score. It is computed first (12-d chroma at about 2 frames per second, a fraction of the CQT
     /// alignment's work), and an item whose bound already exceeds `abandonAbove` is dropped without the
     /// CQT alignment.
     public func matches(_ search: SearchQuery, item: [String: StoredFeature], abandonAbove: Double) throws -> [SequenceMatch] {
-        guard let sequence = search.analysis.features[FeatureName.cqtBeats], let stored = item[FeatureName.cqtBeats],
+        guard let sequence = search.analysis.features[CQTBeatsEncoder.name], let stored = item[CQTBeatsEncoder.name],
               sequence.frameCount > 0, stored.values.frames > 0 else { return [] }
         var chromaTerm = 0.0
-        if censWeight > 0, let queryCens = search.analysis.features[FeatureName.cens] {
-            let itemCens = item[FeatureName.cens]?.values.matrix() ?? Matrix(rows: 0, cols: queryCens.values.cols)
+        if censWeight > 0, let queryCens = search.analysis.features[CENSEncoder.name] {
+            let itemCens = item[CENSEncoder.name]?.values.matrix() ?? Matrix(rows: 0, cols: queryCens.values.cols)
             chromaTerm = censWeight * (try Self.censCost(queryCens.values, itemCens))
             if chromaTerm > abandonAbove { return [] }
         }
@@ -50,7 +57,10 @@ public struct RaffelEllisMatcher: SequenceMatcher {
         guard let first = alignment.path.first, let last = alignment.path.last else { return [] }
         let times = stored.times
         let end = last.j + 1 < times.count ? times[last.j + 1] : (times.last ?? 0) + Self.lastBeatLength(times)
-        return [SequenceMatch(score: Double(alignment.score) + chromaTerm, start: times[first.j], end: end)]
+        let path = search.wantsPath
+            ? AlignmentPath.points(alignment.path, scaledFrames: query.rows, queryTimes: sequence.times, itemTimes: times)
+            : nil
+        return [SequenceMatch(score: Double(alignment.score) + chromaTerm, start: times[first.j], end: end, path: path)]
     }
 
     /// Mean cosine cost along the DTW path between the query's CENS (resampled to the item's length)

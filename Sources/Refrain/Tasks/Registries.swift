@@ -1,8 +1,18 @@
+import Foundation
+import RefrainAlign
+import RefrainAudio
+import RefrainFeatures
+import RefrainIndex
+import RefrainMath
+import RefrainSymbolic
 extension StageRegistry {
     /// The index module's stages plus the music tasks' own: `kind-filter`, `raffel-ellis` (MIDI to
-    /// audio) and `audio-match` (CENS subsequence matching); `shingle-vote` gains the options
+    /// audio), `audio-match` (CENS subsequence matching) and `version` (whole-sequence CENS DTW; with
+    /// `keep`, a pruning stage that passes on its best items); `shingle-vote` gains the options
     /// `transpositions` (12: vote with every cyclic shift of the query's chroma) and `tempi`
-    /// (comma-separated factors: vote with the query resampled in time by each, e.g. `0.8,1,1.25`).
+    /// (comma-separated factors: vote with the query resampled in time by each, e.g. `0.8,1,1.25`), and
+    /// queries shorter than one shingle vote played slower. The DTW stages are key-invariant unless their
+    /// option `key` is `off`.
     public static var refrain: StageRegistry {
         var registry = StageRegistry.standard
         registry.register("shingle-vote") { spec, store in
@@ -34,46 +44,5 @@ extension StageRegistry {
             return spec.options["keep"] == nil ? stage : KeepBestStage(stage, keep: try spec.int("keep", default: 25))
         }
         return registry
-    }
-}
-
-extension AnalyzerRegistry {
-    /// The index module's analyzers plus `refrain-music/1` (audio and MIDI).
-    public static func refrain(soundfont: String? = nil) -> AnalyzerRegistry {
-        var registry = AnalyzerRegistry.standard
-        registry.register(RefrainAnalyzer.identifier) { settings in
-            var representation = RepresentationSettings()
-            try representation.apply(settings.features)
-            return try RefrainAnalyzer(settings: representation, soundfont: soundfont)
-        }
-        return registry
-    }
-}
-
-extension RepresentationSettings {
-    /// Reads back the values `dictionary` wrote; missing keys keep their defaults. An unknown key or a
-    /// value that does not parse is an error: an index recorded with settings this version does not know
-    /// would otherwise be analysed differently from how it was built.
-    public mutating func apply(_ values: [String: String]) throws {
-        for (key, value) in values.sorted(by: { $0.key < $1.key }) {
-            func number<T: LosslessStringConvertible>(_: T.Type) throws -> T {
-                guard let parsed = T(value) else {
-                    throw RefrainError(.index, "feature setting \(key) = '\(value)' is not a number")
-                }
-                return parsed
-            }
-            switch key {
-            case "sample_rate": sampleRate = try number(Double.self)
-            case "cqt_hop": cqtHop = try number(Int.self)
-            case "cqt_lowest_note": cqtLowestNote = try number(Double.self)
-            case "cqt_bins": cqtBins = try number(Int.self)
-            case "cqt_block_seconds": cqtBlockSeconds = try number(Double.self)
-            case "chroma_hop": chromaHop = try number(Int.self)
-            case "cens_smoothing": censSmoothing = try number(Int.self)
-            case "cens_downsampling": censDownsampling = try number(Int.self)
-            default:
-                throw RefrainError(.index, "unknown feature setting '\(key)' (known: \(RepresentationSettings().dictionary.keys.sorted().joined(separator: ", ")))")
-            }
-        }
     }
 }

@@ -14,7 +14,7 @@ public struct ShortQueryStage: SearchStage {
     /// Most candidates passed on (the inner stage's own `keep`).
     public var keep: Int
 
-    public init(_ inner: any SearchStage, array: String = FeatureName.cens, minimumFrames: Int, keep: Int) {
+    public init(_ inner: any SearchStage, array: String = CENSEncoder.name, minimumFrames: Int, keep: Int) {
         self.inner = inner
         self.array = array
         self.minimumFrames = minimumFrames

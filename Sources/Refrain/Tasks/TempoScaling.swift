@@ -1,3 +1,10 @@
+import Foundation
+import RefrainAlign
+import RefrainAudio
+import RefrainFeatures
+import RefrainIndex
+import RefrainMath
+import RefrainSymbolic
 /// Resamples a feature sequence in time by `factor` (> 1 lengthens it, as if played slower) with linear
 /// interpolation between frames, then L2-normalises every frame again. Used to try a query at several
 /// global tempi (Müller, Kurth & Clausen 2005 vary the CENS downsampling to the same end).

@@ -45,10 +45,10 @@ public struct VersionMatcher: SequenceMatcher {
                   relativeWeight: try spec.double("relative_weight", default: 1), penalty: Float(try spec.double("penalty", default: 0.1)))
     }
 
-    public var arrays: [String] { [FeatureName.cens] }
+    public var arrays: [String] { [CENSEncoder.name] }
 
     public func matches(_ query: SearchQuery, item: [String: StoredFeature], abandonAbove: Double) throws -> [SequenceMatch] {
-        guard let sequence = query.analysis.features[FeatureName.cens], let stored = item[FeatureName.cens],
+        guard let sequence = query.analysis.features[CENSEncoder.name], let stored = item[CENSEncoder.name],
               sequence.frameCount > 0, stored.values.frames > 0 else { return [] }
         let values = stored.values.matrix()
         let times = stored.times, frame = times.count > 1 ? times[1] - times[0] : 0.5

@@ -1,0 +1,183 @@
+import Foundation
+import RefrainAudio
+import RefrainFeatures
+import RefrainMath
+import RefrainSymbolic
+
+/// What an input is, as the tasks and encoders see it.
+public enum InputKind: String, Codable, Sendable, CaseIterable {
+    /// A recording (any decodable audio file or samples).
+    case audio
+    /// A score (Standard MIDI File).
+    case midi
+    /// A melody given as notes (no audio).
+    case melody
+}
+
+/// One input under analysis — a file, bytes, samples or a score — decoded, read or rendered only when an
+/// encoder first asks, and shared by every encoder of the analysis: the audio at a given rate, the score,
+/// its beats. An indexed item and a query go through the same source, so both sides are represented
+/// alike. Not for concurrent use: encoders of one source run one after another (each on the source's
+/// threads).
+public final class AnalysisSource {
+    /// A name for messages (the file's path or the upload's name).
+    public let name: String
+    public let kind: InputKind
+    /// Threads the analysis may use (`ComputeBudget`).
+    public let threads: Int
+
+    private enum Origin {
+        case audioFile(URL)
+        case audioBytes(Data)
+        case samples(AudioSignal)
+        case score(MIDIScore, bytes: Data?)
+        case melody([MelodyNote])
+    }
+    private let origin: Origin
+    private let renderers: RendererPool?
+    private var signals: [Double: AudioSignal] = [:]
+    private var decodedInfo: AudioInfo?
+    private var trackedBeats: [Double: BeatTrack] = [:]
+
+    /// Audio file extensions Refrain decodes (libsndfile: WAV, FLAC, Ogg Vorbis/Opus, MP3, AIFF).
+    public static let audioExtensions: Set<String> = ["wav", "wave", "flac", "ogg", "oga", "opus", "mp3", "aif", "aiff"]
+    /// Standard MIDI File extensions.
+    public static let midiExtensions: Set<String> = ["mid", "midi", "smf", "kar"]
+
+    /// The kind of a file by its extension, or nil when Refrain does not read it.
+    public static func kind(of url: URL) -> InputKind? {
+        let ext = url.pathExtension.lowercased()
+        if audioExtensions.contains(ext) { return .audio }
+        if midiExtensions.contains(ext) { return .midi }
+        return nil
+    }
+
+    /// A file, or its bytes held in memory (`bytes`, named by `url`); the extension tells audio from MIDI.
+    /// MIDI is read at once (its notes are needed to know it is usable); audio is decoded on first use.
+    init(url: URL, bytes: Data? = nil, renderers: RendererPool?, threads: Int) throws {
+        guard let kind = Self.kind(of: url) else {
+            throw RefrainError(.unsupported, "\(url.path): not an audio or MIDI file Refrain reads (by its extension)")
+        }
+        name = url.path
+        self.kind = kind
+        self.threads = max(1, threads)
+        self.renderers = renderers
+        switch kind {
+        case .midi:
+            let data: Data
+            if let bytes { data = bytes } else {
+                do { data = try Data(contentsOf: url) } catch { throw RefrainError.fileNotFound(url.path) }
+            }
+            let score = try MIDIScore(data: data, name: url.path)
+            guard score.noteCount > 0 else { throw RefrainError.invalidFile(url.path, "the MIDI file has no notes") }
+            origin = .score(score, bytes: data)
+        default:
+            origin = bytes.map { .audioBytes($0) } ?? .audioFile(url)
+        }
+    }
+
+    /// Decoded samples at any rate.
+    init(signal: AudioSignal, name: String, threads: Int) {
+        self.name = name
+        kind = .audio
+        self.threads = max(1, threads)
+        renderers = nil
+        origin = .samples(signal)
+    }
+
+    /// A score (rendered through `renderers` when an encoder needs its audio).
+    init(score: MIDIScore, bytes: Data?, name: String, renderers: RendererPool?, threads: Int) throws {
+        guard score.noteCount > 0 else { throw RefrainError.invalidFile(name, "the MIDI file has no notes") }
+        self.name = name
+        kind = .midi
+        self.threads = max(1, threads)
+        self.renderers = renderers
+        origin = .score(score, bytes: bytes)
+    }
+
+    /// A melody as notes.
+    init(melody: [MelodyNote], name: String, threads: Int) throws {
+        guard !melody.isEmpty else { throw RefrainError.invalidArgument("\(name): the melody has no notes") }
+        self.name = name
+        kind = .melody
+        self.threads = max(1, threads)
+        renderers = nil
+        origin = .melody(melody)
+    }
+
+    /// The score, for MIDI input.
+    public var score: MIDIScore? {
+        if case .score(let score, _) = origin { return score }
+        return nil
+    }
+
+    /// The MIDI file's bytes, for MIDI input (kept with an indexed score so it can be rendered again).
+    public var midiBytes: Data? {
+        guard case .score(let score, let bytes) = origin else { return nil }
+        return bytes ?? score.midiData()
+    }
+
+    /// The notes, for melody input.
+    public var melody: [MelodyNote]? {
+        if case .melody(let notes) = origin { return notes }
+        return nil
+    }
+
+    /// The input's audio, mono at `sampleRate` Hz: decoded (and resampled), or the score rendered.
+    public func audio(at sampleRate: Double) throws -> AudioSignal {
+        if let cached = signals[sampleRate] { return cached }
+        let signal: AudioSignal
+        switch origin {
+        case .audioFile(let url):
+            let decoded = try AudioDecoder(targetSampleRate: sampleRate, threads: threads).decode(url)
+            decodedInfo = decoded.info
+            signal = decoded.signal
+        case .audioBytes(let data):
+            let decoded = try AudioDecoder(targetSampleRate: sampleRate, threads: threads).decode(data: data, name: name)
+            decodedInfo = decoded.info
+            signal = decoded.signal
+        case .samples(let samples):
+            signal = samples.sampleRate == sampleRate ? samples : try samples.resampled(to: sampleRate, threads: threads)
+        case .score(let score, _):
+            guard let renderers else { throw RefrainError.invalidArgument("\(name): no renderer to turn the score into audio") }
+            signal = try renderers.render(score, sampleRate: sampleRate)
+        case .melody:
+            throw RefrainError.invalidArgument("\(name): a melody given as notes has no audio")
+        }
+        signals[sampleRate] = signal
+        return signal
+    }
+
+    /// The file's own format, rate and channels, once its audio was decoded (nil for other inputs).
+    public var audioInfo: AudioInfo? { decodedInfo }
+
+    /// Beat times in seconds: a score's own (from its tempo map and time signatures, Raffel & Ellis 2015), or
+    /// tracked in the audio at `sampleRate` (Ellis 2007, as `librosa.beat.beat_track`).
+    public func beats(sampleRate: Double) throws -> [Double] {
+        if let score { return score.beats() }
+        return try beatTrack(sampleRate: sampleRate).times
+    }
+
+    /// The beat track of the audio at `sampleRate` (tracked once per rate).
+    public func beatTrack(sampleRate: Double) throws -> BeatTrack {
+        if let cached = trackedBeats[sampleRate] { return cached }
+        let signal = try audio(at: sampleRate)
+        let track = try trackBeats(signal.samples, sampleRate: signal.sampleRate, threads: threads)
+        trackedBeats[sampleRate] = track
+        return track
+    }
+
+    /// Seconds: the score's end, the melody's last note off, or the audio's length (decoding it if needed).
+    public func duration(sampleRate: Double) throws -> Double {
+        switch origin {
+        case .score(let score, _): return score.endTime
+        case .melody(let notes): return notes.map { $0.onset + $0.duration }.max() ?? 0
+        default: return try audio(at: sampleRate).duration
+        }
+    }
+
+    /// A title found in the input itself (a MIDI file's first track name).
+    public var title: String? {
+        score?.instruments.first.map(\.name).flatMap { $0.isEmpty ? nil : $0 }
+    }
+}

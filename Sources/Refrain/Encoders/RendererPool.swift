@@ -1,0 +1,40 @@
+import Foundation
+import RefrainAudio
+import RefrainSymbolic
+
+/// FluidSynth renderers shared by the analyses of one engine: a renderer renders one score at a time (it
+/// holds a lock), so up to `size` of them (one per thread of the compute budget) let scores render side by
+/// side. Each loads the soundfont once, on first use, and renders at one sample rate.
+final class RendererPool: @unchecked Sendable {
+    let soundfont: String?
+    private let size: Int
+    private var renderers: [Double: [MIDIRenderer]] = [:]
+    private var next = 0
+    private let lock = NSLock()
+
+    /// - Parameters:
+    ///   - soundfont: a `.sf2`/`.sf3` file; nil finds one (`SoundfontLocator`).
+    ///   - size: renderers per sample rate (at least 1).
+    init(soundfont: String?, size: Int) {
+        self.soundfont = soundfont
+        self.size = max(1, size)
+    }
+
+    /// Renders `score` to mono audio at `sampleRate` Hz.
+    func render(_ score: MIDIScore, sampleRate: Double) throws -> AudioSignal {
+        let renderer = try take(sampleRate: sampleRate)
+        return AudioSignal(samples: try renderer.render(score), sampleRate: sampleRate)
+    }
+
+    private func take(sampleRate: Double) throws -> MIDIRenderer {
+        lock.lock()
+        defer { lock.unlock() }
+        var pool = renderers[sampleRate] ?? []
+        if pool.count < size {
+            pool.append(try MIDIRenderer(soundfont: soundfont, sampleRate: sampleRate))
+            renderers[sampleRate] = pool
+        }
+        next = (next + 1) % pool.count
+        return pool[next]
+    }
+}

@@ -1,0 +1,182 @@
+import Foundation
+
+/// Note-level alignment of a query melody inside a reference melody, over pitch intervals (key and tuning
+/// invariant) with a rhythm term (tempo invariant): semi-global (every query interval is accounted for, the
+/// reference match starts and ends anywhere), with the fragmentation and consolidation moves of Mongeau &
+/// Sankoff (1990, "Comparison of musical sequences"): one sung interval against two score intervals (a
+/// skipped note) or two sung intervals against one (an added note), plus plain gaps.
+public struct NoteAlignment: Sendable {
+    /// Interval differences up to this many semitones score fully.
+    public var tolerance: Float = 0.35
+    /// Score lost per semitone beyond `tolerance` (a match scores from 1 down to -1).
+    public var slope: Float = 1.2
+    /// Weight of rhythm agreement (log2 IOI ratios), 0 to ignore rhythm.
+    public var rhythmWeight: Float = 0.5
+    /// Cost of a fragmentation or consolidation move, on top of its match score.
+    public var mergeCost: Float = 0.5
+    /// Cost of a query interval left unmatched, and of a reference interval skipped.
+    public var gapCost: Float = 1.0
+    /// Whether a reference interval may be skipped on its own (scalar code); without it the alignment runs 16
+    /// reference positions at a time (`alignFast`), and a skipped score note is covered by fragmentation only.
+    public var referenceGaps = false
+
+    public init() {}
+
+    /// `align` or `alignFast`, as `referenceGaps` says.
+    public func best(query: MelodyShape, reference: MelodyShape, scratch: inout [Float], starts: inout [Int32]) -> (score: Float, first: Int, last: Int) {
+        referenceGaps ? align(query: query, reference: reference, scratch: &scratch, starts: &starts)
+            : alignFast(query: query, reference: reference, scratch: &scratch, starts: &starts)
+    }
+
+    @inline(__always)
+    func substitution(_ q: Float, _ r: Float) -> Float {
+        let d = abs(q - r)
+        return max(-1, 1 - slope * max(0, d - tolerance))
+    }
+
+    @inline(__always)
+    func rhythmScore(_ q: Float, _ r: Float) -> Float { rhythmWeight * (1 - min(2, abs(q - r))) }
+
+    /// The best alignment's score per query interval (higher is better; at most `1 + rhythmWeight`) and the
+    /// reference note span it covers (first and last note index). `scratch` is reused between calls.
+    public func align(query: MelodyShape, reference: MelodyShape, scratch: inout [Float], starts: inout [Int32]) -> (score: Float, first: Int, last: Int) {
+        let q = query.intervals, r = reference.intervals
+        let m = q.count, n = r.count
+        guard m > 0, n > 0 else { return (-.infinity, 0, 0) }
+        let width = n + 1
+        if scratch.count < 3 * width { scratch = [Float](repeating: 0, count: 3 * width) }
+        if starts.count < 3 * width { starts = [Int32](repeating: 0, count: 3 * width) }
+        let qr = query.rhythm, rr = reference.rhythm
+        return scratch.withUnsafeMutableBufferPointer { s in
+            starts.withUnsafeMutableBufferPointer { st in
+                r.withUnsafeBufferPointer { r in
+                    // Three rolling rows: i - 2, i - 1, i.
+                    var rows = [0, width, 2 * width]
+                    let p0 = rows[1]
+                    for j in 0...n { s[p0 + j] = 0; st[p0 + j] = Int32(j) }  // row 0: start anywhere
+                    for i in 1...m {
+                        let cur = rows[2], prev = rows[1], prev2 = rows[0]
+                        let qi = q[i - 1], qmerged = i >= 2 ? q[i - 2] + q[i - 1] : 0
+                        let rq = qr[i - 1]
+                        s[cur] = s[prev] - gapCost; st[cur] = st[prev]
+                        for j in 1...n {
+                            var best = s[prev + j - 1] + substitution(qi, r[j - 1]) + rhythmScore(rq, rr[j - 1])
+                            var from = st[prev + j - 1]
+                            if j >= 2 {
+                                let v = s[prev + j - 2] + substitution(qi, r[j - 2] + r[j - 1]) - mergeCost
+                                if v > best { best = v; from = st[prev + j - 2] }
+                            }
+                            if i >= 2 {
+                                let v = s[prev2 + j - 1] + 2 * substitution(qmerged, r[j - 1]) - mergeCost
+                                if v > best { best = v; from = st[prev2 + j - 1] }
+                            }
+                            let skipQuery = s[prev + j] - gapCost
+                            if skipQuery > best { best = skipQuery; from = st[prev + j] }
+                            let skipReference = s[cur + j - 1] - gapCost
+                            if skipReference > best { best = skipReference; from = st[cur + j - 1] }
+                            s[cur + j] = best
+                            st[cur + j] = from
+                        }
+                        rows = [rows[1], rows[2], rows[0]]
+                    }
+                    let last = rows[1]
+                    var bestJ = 1
+                    for j in 1...n where s[last + j] > s[last + bestJ] { bestJ = j }
+                    return (s[last + bestJ] / Float(m), Int(st[last + bestJ]), bestJ)
+                }
+            }
+        }
+    }
+}
+
+extension NoteAlignment {
+    /// The same alignment without the reference-gap move (a skipped score note is covered by fragmentation), which
+    /// makes every row depend on earlier rows only, so that sixteen reference positions are computed at once.
+    /// `scratch` and `starts` are reused between calls.
+    public func alignFast(query: MelodyShape, reference: MelodyShape, scratch: inout [Float], starts: inout [Int32]) -> (score: Float, first: Int, last: Int) {
+        let m = query.intervals.count, n = reference.intervals.count
+        guard m > 0, n > 0 else { return (-.infinity, 0, 0) }
+        let lanes = 16
+        let blocks = (n + lanes - 1) / lanes
+        let pad = lanes  // S rows are stored from index pad - 2 (= column -2) on
+        let width = pad + blocks * lanes + lanes
+        let need = 3 * width + 2 * width  // three score rows, reference intervals and rhythm (padded)
+        if scratch.count < need { scratch = [Float](repeating: 0, count: need) }
+        if starts.count < 3 * width { starts = [Int32](repeating: 0, count: 3 * width) }
+        let q = query.intervals, qr = query.rhythm
+        return scratch.withUnsafeMutableBufferPointer { sb in
+            starts.withUnsafeMutableBufferPointer { stb in
+                let s = sb.baseAddress!, st = stb.baseAddress!
+                let ref = s + 3 * width, refRhythm = ref + width
+                // Reference interval j - 1 sits at ref[pad + j - 1]; zeros around it.
+                ref.update(repeating: 0, count: 2 * width)
+                for j in 0..<n { ref[pad + j] = reference.intervals[j]; refRhythm[pad + j] = reference.rhythm[j] }
+                var rows = [s, s + width, s + 2 * width]
+                var startRows = [st, st + width, st + 2 * width]
+                for r in 0..<3 {
+                    rows[r].update(repeating: -.infinity, count: width)
+                    startRows[r].update(repeating: 0, count: width)
+                }
+                // Row 0: start anywhere (column j at pad + j).
+                for j in 0...n { rows[1][pad + j] = 0; startRows[1][pad + j] = Int32(j) }
+                let tol = SIMD16<Float>(repeating: tolerance), sl = SIMD16<Float>(repeating: slope)
+                let minusOne = SIMD16<Float>(repeating: -1), one = SIMD16<Float>(repeating: 1), zero = SIMD16<Float>()
+                @inline(__always) func sub(_ x: SIMD16<Float>, _ y: SIMD16<Float>) -> SIMD16<Float> {
+                    var d = x - y
+                    d.replace(with: -d, where: d .< zero)
+                    d = d - tol
+                    d.replace(with: zero, where: d .< zero)
+                    var v = one - sl * d
+                    v.replace(with: minusOne, where: v .< minusOne)
+                    return v
+                }
+                @inline(__always) func load(_ p: UnsafeMutablePointer<Float>, _ at: Int) -> SIMD16<Float> {
+                    UnsafeRawPointer(p + at).loadUnaligned(as: SIMD16<Float>.self)
+                }
+                @inline(__always) func loadInt(_ p: UnsafeMutablePointer<Int32>, _ at: Int) -> SIMD16<Int32> {
+                    UnsafeRawPointer(p + at).loadUnaligned(as: SIMD16<Int32>.self)
+                }
+                let merge = SIMD16<Float>(repeating: mergeCost), gap = SIMD16<Float>(repeating: gapCost)
+                let rw = SIMD16<Float>(repeating: rhythmWeight), two = SIMD16<Float>(repeating: 2)
+                for i in 1...m {
+                    let cur = rows[2], prev = rows[1], prev2 = rows[0]
+                    let scur = startRows[2], sprev = startRows[1], sprev2 = startRows[0]
+                    let qi = SIMD16<Float>(repeating: q[i - 1]), rq = SIMD16<Float>(repeating: qr[i - 1])
+                    let qm = SIMD16<Float>(repeating: i >= 2 ? q[i - 2] + q[i - 1] : 0)
+                    cur[pad] = prev[pad] - gapCost; scur[pad] = sprev[pad]
+                    for b in 0..<blocks {
+                        let j = 1 + b * lanes  // first column of the block
+                        let at = pad + j
+                        let r1 = load(ref, pad + j - 1), r2 = load(ref, pad + j - 2)
+                        var rd = load(refRhythm, pad + j - 1) - rq
+                        rd.replace(with: -rd, where: rd .< zero)
+                        rd.replace(with: two, where: rd .> two)
+                        var best = load(prev, at - 1) + sub(qi, r1) + rw * (one - rd)
+                        var from = loadInt(sprev, at - 1)
+                        let v2 = load(prev, at - 2) + sub(qi, r1 + r2) - merge
+                        var mask = v2 .> best
+                        best.replace(with: v2, where: mask); from.replace(with: loadInt(sprev, at - 2), where: mask)
+                        if i >= 2 {
+                            let v3 = load(prev2, at - 1) + two * sub(qm, r1) - merge
+                            mask = v3 .> best
+                            best.replace(with: v3, where: mask); from.replace(with: loadInt(sprev2, at - 1), where: mask)
+                        }
+                        let v4 = load(prev, at) - gap
+                        mask = v4 .> best
+                        best.replace(with: v4, where: mask); from.replace(with: loadInt(sprev, at), where: mask)
+                        UnsafeMutableRawPointer(cur + at).storeBytes(of: best, as: SIMD16<Float>.self)
+                        UnsafeMutableRawPointer(scur + at).storeBytes(of: from, as: SIMD16<Int32>.self)
+                    }
+                    // Columns past n must stay -inf for the next rows' reads.
+                    for j in (n + 1)..<(blocks * lanes + lanes) where pad + j < width { cur[pad + j] = -.infinity }
+                    rows = [rows[1], rows[2], rows[0]]
+                    startRows = [startRows[1], startRows[2], startRows[0]]
+                }
+                let last = rows[1]
+                var bestJ = 1
+                for j in 1...n where last[pad + j] > last[pad + bestJ] { bestJ = j }
+                return (last[pad + bestJ] / Float(m), Int(startRows[1][pad + bestJ]), bestJ)
+            }
+        }
+    }
+}

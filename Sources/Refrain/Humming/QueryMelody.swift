@@ -1,0 +1,158 @@
+import Foundation
+import RefrainFeatures
+import RefrainMath
+import RefrainSymbolic
+
+/// A note heard in a query: onset and duration in seconds, fractional MIDI pitch (the singer's tuning kept).
+public struct HeardNote: Equatable, Sendable {
+    public var onset: Double
+    public var duration: Double
+    public var pitch: Double
+
+    public init(onset: Double, duration: Double, pitch: Double) {
+        self.onset = onset
+        self.duration = duration
+        self.pitch = pitch
+    }
+}
+
+/// A melody as the matchers compare it: notes with consecutive repeats merged, as pitch intervals (semitones)
+/// and log2 ratios of inter-onset intervals, which ignore key, tuning and tempo.
+public struct MelodyShape: Equatable, Sendable {
+    /// Note pitches (fractional MIDI for queries, whole for scores) after merging repeats.
+    public var pitches: [Double]
+    /// Note onsets, seconds.
+    public var onsets: [Double]
+    /// Note ends, seconds.
+    public var ends: [Double]
+    /// `pitches[k + 1] - pitches[k]`.
+    public var intervals: [Float]
+    /// `log2(ioi[k + 1] / ioi[k])`, the rhythm of consecutive notes (0 for the first; clipped to +-3).
+    public var rhythm: [Float]
+
+    /// Merges consecutive notes closer than `repeatTolerance` semitones (a hum does not reliably re-articulate
+    /// a repeated pitch, so neither side keeps repeats), then derives intervals and rhythm.
+    public init(notes: [(onset: Double, duration: Double, pitch: Double)], repeatTolerance: Double = 0.5) {
+        var merged: [(onset: Double, end: Double, pitch: Double)] = []
+        for n in notes.sorted(by: { $0.onset < $1.onset }) {
+            if let last = merged.last, abs(last.pitch - n.pitch) < repeatTolerance {
+                let a = last.end - last.onset, b = n.duration
+                merged[merged.count - 1].pitch = (last.pitch * a + n.pitch * b) / max(a + b, 1e-9)
+                merged[merged.count - 1].end = max(last.end, n.onset + n.duration)
+            } else {
+                merged.append((n.onset, n.onset + n.duration, n.pitch))
+            }
+        }
+        pitches = merged.map(\.pitch)
+        onsets = merged.map(\.onset)
+        ends = merged.map(\.end)
+        intervals = zip(pitches.dropFirst(), pitches).map { Float($0 - $1) }
+        var r = [Float](repeating: 0, count: intervals.count)
+        if merged.count >= 3 {
+            for k in 1..<intervals.count {
+                let a = max(onsets[k] - onsets[k - 1], 0.03), b = max(onsets[k + 1] - onsets[k], 0.03)
+                r[k] = Float(min(3, max(-3, log2(b / a))))
+            }
+        }
+        rhythm = r
+    }
+
+    public init(_ melody: [MelodyNote]) {
+        self.init(notes: melody.map { ($0.onset, $0.duration, Double($0.pitch)) })
+    }
+
+    public init(_ heard: [HeardNote]) {
+        self.init(notes: heard.map { ($0.onset, $0.duration, $0.pitch) })
+    }
+
+    public var noteCount: Int { pitches.count }
+}
+
+/// Turns a query recording's f0 into notes, and refuses queries without a usable tune.
+public enum QueryMelody {
+    /// Least voiced sound a query must hold, seconds.
+    public static let minimumVoicedSeconds = 2.0
+    /// Fewest distinct notes (after merging repeats) a query must hold.
+    public static let minimumNotes = 5
+
+    /// The two segmentations `HummingSearch` reads a query with (chosen on the tuning half of the development set:
+    /// raw pitch split at 0.6 semitone held 2 frames; and 3-frame smoothing split at 0.7 held 1 frame).
+    public static let readings: [(split: Double, hold: Int, smoothing: Int)] = [(0.6, 2, 1), (0.7, 1, 3)]
+
+    /// Notes from a pYIN track: the pitch of each voiced run is smoothed over `smoothingFrames` frames (about one
+    /// vibrato cycle), and the run is split where the smoothed pitch leaves the current note's median by more than
+    /// `splitSemitones` for `holdFrames` frames in a row; runs shorter than `minimumSeconds` are dropped (glides,
+    /// clicks); a note's pitch is the median of its raw frames.
+    public static func notes(from track: PitchTrack, splitSemitones: Double = 0.6, holdFrames: Int = 2,
+                             smoothingFrames: Int = 1, minimumSeconds: Double = 0.07) -> [HeardNote] {
+        let raw = track.midiPitch
+        guard track.frameCount > 1 else { return [] }
+        let step = track.times[1] - track.times[0]
+        // Voiced runs.
+        var runs: [Range<Int>] = []
+        var t = 0
+        while t < track.frameCount {
+            guard track.voiced[t] && raw[t].isFinite else { t += 1; continue }
+            let a = t
+            while t < track.frameCount && track.voiced[t] && raw[t].isFinite { t += 1 }
+            runs.append(a..<t)
+        }
+        var out: [HeardNote] = []
+        func emit(_ range: Range<Int>) {
+            guard Double(range.count) * step >= minimumSeconds else { return }
+            // The pitch of the note's inner part: its first and last fifth may still be gliding.
+            let trim = range.count / 5
+            let sorted = raw[(range.lowerBound + trim)..<(range.upperBound - trim)].sorted()
+            out.append(HeardNote(onset: track.times[range.lowerBound], duration: Double(range.count) * step, pitch: Double(sorted[sorted.count / 2])))
+        }
+        let half = smoothingFrames / 2
+        for run in runs {
+            var smooth = [Float](repeating: 0, count: run.count)
+            for k in 0..<run.count {
+                let a = max(0, k - half), b = min(run.count, k + half + 1)
+                var sum: Float = 0
+                for j in a..<b { sum += raw[run.lowerBound + j] }
+                smooth[k] = sum / Float(b - a)
+            }
+            var noteStart = 0
+            var values: [Float] = []
+            var k = 0
+            while k < run.count {
+                values.append(smooth[k])
+                let median = values.sorted()[values.count / 2]
+                var away = 0
+                while away < holdFrames && k + away < run.count && abs(Double(smooth[k + away] - median)) > splitSemitones { away += 1 }
+                if away == holdFrames && k > noteStart {
+                    emit((run.lowerBound + noteStart)..<(run.lowerBound + k))
+                    noteStart = k
+                    values = [smooth[k]]
+                }
+                k += 1
+            }
+            emit((run.lowerBound + noteStart)..<run.upperBound)
+        }
+        return out
+    }
+
+    /// The query's notes, or a one-sentence `RefrainError` when the recording holds no usable tune: too little
+    /// voiced sound (silence, noise, a drum loop), too few notes, or pitch that never holds still (speech).
+    public static func usableNotes(from track: PitchTrack, segmentation: (split: Double, hold: Int, smoothing: Int) = (0.6, 2, 1)) throws -> [HeardNote] {
+        let voiced = track.voicedSeconds
+        guard voiced >= minimumVoicedSeconds else {
+            throw RefrainError(.invalidArgument, "the query holds \(String(format: "%.1f", voiced)) s of sung or hummed pitch; " +
+                               "at least \(Int(minimumVoicedSeconds)) s are needed to search by melody (silence, noise or drums have none)")
+        }
+        let heard = notes(from: track, splitSemitones: segmentation.split, holdFrames: segmentation.hold, smoothingFrames: segmentation.smoothing)
+        let held = heard.reduce(0) { $0 + $1.duration }
+        guard held >= 0.5 * voiced else {
+            throw RefrainError(.invalidArgument, "the query's pitch does not settle on notes (\(Int(100 * held / voiced)) % of its voiced sound " +
+                               "is held steady); it sounds like speech or noise rather than a hummed or sung tune")
+        }
+        let shape = MelodyShape(heard)
+        guard shape.noteCount >= minimumNotes else {
+            throw RefrainError(.invalidArgument, "the query holds only \(shape.noteCount) distinct notes; " +
+                               "at least \(minimumNotes) are needed to search by melody")
+        }
+        return heard
+    }
+}

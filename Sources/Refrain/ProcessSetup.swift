@@ -1,0 +1,17 @@
+import RefrainAudio
+import RefrainMath
+
+/// The process-wide settings a Refrain executable makes once, at start. Library code changes none of them
+/// (they would change every other user of the process), so an executable opts in here, explicitly.
+public enum ProcessSetup {
+    /// - Large freed buffers are kept for reuse instead of being mapped afresh (`ProcessMemory`): commands
+    ///   and servers analyse file after file.
+    /// - C stdio's `stderr` is silenced while MP3 data is decoded, so libmpg123's notes on damaged data do
+    ///   not break the one-line errors (`AudioDecoder.silenceMPEGDecoderNotes`).
+    /// - OpenBLAS runs one thread per caller; Refrain splits large products itself (`BLASThreads`).
+    public static func forExecutable() {
+        ProcessMemory.keepFreedBuffers()
+        AudioDecoder.silenceMPEGDecoderNotes()
+        BLASThreads.useOneThreadPerCaller()
+    }
+}

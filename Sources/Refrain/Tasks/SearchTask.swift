@@ -1,0 +1,120 @@
+import Foundation
+import RefrainAlign
+import RefrainAudio
+import RefrainFeatures
+import RefrainIndex
+import RefrainMath
+import RefrainSymbolic
+
+/// A kind of question a query asks of a collection — which recording is this score, where else does this
+/// passage occur, which works does this hum come from — as a registered type: the inputs it takes, the
+/// encoders it needs (the query computes only those, and the index must have them), and its default
+/// cascade of search stages. New tasks (learned cascades, humming) plug in by registering one
+/// (`TaskRegistry`).
+public protocol SearchTask: Sendable {
+    /// The task's name, as `--task` and the API's `task=` take it (`midi-to-audio`).
+    var name: String { get }
+    /// One line: the question the task answers.
+    var summary: String { get }
+    /// The kinds of query input it takes.
+    var inputs: Set<InputKind> { get }
+    /// The kinds of input for which `--task auto` picks this task (at most one task per kind).
+    var automaticFor: Set<InputKind> { get }
+    /// Encoders (stored array names) the query is encoded with; the index must have each.
+    var encoders: [String] { get }
+    /// The stage list of the task's cascade under `options` (pruning on or off, items kept ...).
+    func stages(_ options: QueryOptions) -> [StageSpec]
+}
+
+/// The tasks this program has, by name.
+public struct TaskRegistry: Sendable {
+    private var tasks: [String: any SearchTask] = [:]
+    private var order: [String] = []
+
+    public init() {}
+
+    /// MIDI to audio, audio matching and version identification.
+    public static var standard: TaskRegistry {
+        var registry = TaskRegistry()
+        registry.register(MIDIToAudioTask())
+        registry.register(AudioMatchTask())
+        registry.register(VersionTask())
+        return registry
+    }
+
+    public mutating func register(_ task: any SearchTask) {
+        if tasks[task.name] == nil { order.append(task.name) }
+        tasks[task.name] = task
+    }
+
+    /// Task names in registration order.
+    public var names: [String] { order }
+
+    public var all: [any SearchTask] { order.compactMap { tasks[$0] } }
+
+    public func task(named name: String) -> (any SearchTask)? { tasks[name] }
+
+    /// The task `name` for an input of `kind`: `auto` picks the task registered for that kind; a named task
+    /// must accept it.
+    public func resolve(_ name: String, for kind: InputKind) throws -> any SearchTask {
+        if name == "auto" {
+            guard let task = all.first(where: { $0.automaticFor.contains(kind) }) else {
+                throw RefrainError.invalidArgument("no task answers \(kind.rawValue) queries automatically; name one with --task (\(names.joined(separator: ", ")))")
+            }
+            return task
+        }
+        guard let task = tasks[name] else {
+            throw RefrainError.invalidArgument("unknown task '\(name)' (auto, \(names.joined(separator: ", ")))")
+        }
+        guard task.inputs.contains(kind) else {
+            throw RefrainError.invalidArgument("the task \(name) takes \(task.inputs.map(\.rawValue).sorted().joined(separator: " or ")) queries, not \(kind.rawValue)")
+        }
+        return task
+    }
+}
+
+/// Which recording is this score? (Raffel & Ellis 2015, 2016.) The score is rendered and compared with every
+/// recording by beat-synchronous CQT DTW (plus a CENS term); shingle votes at three tempi prune first, and a
+/// document-level CENS DTW (the `version` stage) keeps the best 25 for the costlier CQT alignment. In any
+/// key by default: both DTW stages try the transpositions the chroma profiles make likely
+/// (`KeyInvariantMatcher`); `options.keyInvariance = false` searches in the score's key only.
+public struct MIDIToAudioTask: SearchTask {
+    public init() {}
+    public var name: String { "midi-to-audio" }
+    public var summary: String { "which recording is this score? (ranks the audio items)" }
+    public var inputs: Set<InputKind> { [.midi] }
+    public var automaticFor: Set<InputKind> { [.midi] }
+    public var encoders: [String] { [CQTBeatsEncoder.name, CENSEncoder.name] }
+
+    public func stages(_ options: QueryOptions) -> [StageSpec] {
+        var vote = options.voteStage
+        // A score and a recording differ in tempo: the query votes at three tempi (every second shingle of
+        // the whole score is enough).
+        vote.options["tempi"] = "0.8,1,1.25"
+        vote.options["query_hop"] = "2"
+        let key = options.keyInvariance ? "estimate" : "off"
+        return [StageSpec(stage: "kind-filter", options: ["kinds": "audio"]), vote,
+                StageSpec(stage: "version", enabled: options.prune, options: ["keep": "25", "key": key]),
+                StageSpec(stage: "raffel-ellis", options: ["key": key])]
+    }
+}
+
+/// Where else does this passage occur, in which recording, at what time? (Müller, Kurth & Clausen 2005.)
+/// Subsequence DTW of CENS at seven tempi, up to three matches per item, after shingle votes. In any key by
+/// default, coarse to fine over the transpositions the chroma profiles make likely
+/// (`CoarseToFineAudioMatcher`); `options.transpositions` tries all twelve instead, `options.keyInvariance =
+/// false` the query's key only.
+public struct AudioMatchTask: SearchTask {
+    public init() {}
+    public var name: String { "audio-match" }
+    public var summary: String { "where else does this passage occur? (ranks passages of any item)" }
+    public var inputs: Set<InputKind> { [.audio, .midi] }
+    public var automaticFor: Set<InputKind> { [.audio] }
+    public var encoders: [String] { [CENSEncoder.name] }
+
+    public func stages(_ options: QueryOptions) -> [StageSpec] {
+        let shifts = options.transpositions ? "12" : "1"
+        return [options.voteStage, StageSpec(stage: "audio-match", options: ["matches_per_item": "3", "transpositions": shifts,
+                                                                              "key": options.keyInvariance ? "estimate" : "off"])]
+    }
+}

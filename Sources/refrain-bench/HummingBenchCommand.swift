@@ -1,0 +1,311 @@
+import ArgumentParser
+import Foundation
+import Refrain
+import RefrainFeatures
+import RefrainIndex
+import RefrainMath
+import RefrainSymbolic
+
+/// `refrain-bench humming`: query by humming on the development set of issue 21. Melodies of every corpus
+/// piece plus `--distractors` train-corpus pieces are indexed; seeded synthetic hums (HumQueryGenerator) of the
+/// corpus's melodic pieces (their first part, the manifest's tune) are searched; queries alternate between a
+/// tuning half and a report half. Prints MRR, P@1, recall@10 with breakdowns, latency p50 at the given size and
+/// at `--large` melodies (the rest made by splicing and mutating train-corpus melodies), and the f0 speed.
+struct HummingBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "humming",
+        abstract: "Query by humming: MRR, P@1, recall@10 and latency on synthetic hums of the corpus's melodic pieces.")
+
+    @Option(help: "Development corpus folder.") var corpus: String = "../shared/corpus"
+    @Option(help: "Training corpus folder (distractor melodies).") var trainCorpus: String = "../shared/train-corpus"
+    @Option(help: "Train-corpus pieces indexed as distractors.") var distractors: Int = 2000
+    @Option(help: "Queries per melodic corpus piece (alternately tuning and report half).") var perPiece: Int = 2
+    @Option(help: "Melodies for the large latency run (0 to skip).") var large: Int = 10_000
+    @Option(help: "Candidates the n-gram filter passes to note alignment (0: align every melody).") var filterLimit: Int = 0
+    @Option(help: "Seed of the query generator.") var seed: UInt64 = 21
+    @Option(help: "Limit the number of melodic pieces queried (0: all).") var limit: Int = 0
+    @Flag(help: "Also rank every query with exhaustive alignment and with filter votes alone (slower).") var compare = false
+    @Option(help: "Write each query's result as a JSON line here.") var log: String?
+    @Option(help: "Note segmentation: split threshold (semitones), hold frames, smoothing frames.") var segmentation: String = "0.6,2,1"
+    @Option(help: "A second segmentation whose reading is also searched (each item keeps its better score); empty for none.") var secondSegmentation: String = "0.7,1,3"
+    @Flag(help: "Diagnostics: search with the notes as sung (before synthesis) instead of those heard by pYIN.") var oracleNotes = false
+    @Flag(help: "Grid-search the alignment costs on the tuning half (exhaustive alignment) and print each setting's MRR.") var tune = false
+    @Option(help: "Print sung and heard notes and the f0 agreement of the first N queries.") var debug: Int = 0
+
+    struct Entry { var key: String; var file: URL; var melodic: Bool; var category: String }
+
+    static func manifest(_ folder: URL) throws -> [Entry] {
+        let text = try String(contentsOf: folder.appendingPathComponent("manifest.csv"), encoding: .utf8)
+        return text.split(whereSeparator: \.isNewline).dropFirst().compactMap { line in
+            let f = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard f.count >= 7 else { return nil }
+            return Entry(key: String(f[0]), file: folder.appendingPathComponent(String(f[1])), melodic: f[f.count - 1] == "True",
+                         category: String(f[2]))
+        }
+    }
+
+    struct Outcome {
+        var info: HumQueryInfo
+        var rank: Int?  // 1-based, nil when not in the top 10
+        var rankTune: Int?  // counting any item that holds the same tune (the same score notes) as right
+        var seconds: Double  // f0 + notes + search
+        var searchSeconds: Double
+        var audioSeconds: Double
+        var f0Seconds: Double
+        var error: String?
+        var half: Int
+        var rankExhaustive: Int?
+        var rankVotes: Int?
+        var exhaustiveSeconds: Double
+    }
+
+    var segmentationSettings: (Double, Int, Int) {
+        let f = segmentation.split(separator: ",").map(String.init)
+        return (Double(f.first ?? "") ?? 0.5, Int(f.count > 1 ? f[1] : "") ?? 3, Int(f.count > 2 ? f[2] : "") ?? 7)
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let corpusURL = URL(fileURLWithPath: corpus), trainURL = URL(fileURLWithPath: trainCorpus)
+            guard FileManager.default.fileExists(atPath: corpusURL.appendingPathComponent("manifest.csv").path) else {
+                throw RefrainError.fileNotFound(corpusURL.appendingPathComponent("manifest.csv").path)
+            }
+            let started = Date()
+            var collection = MelodyCollection()
+            var tunes: [(key: String, melody: [MelodyNote])] = []
+            for entry in try Self.manifest(corpusURL) {
+                let score = try MIDIScore(contentsOf: entry.file)
+                for m in indexMelodies(of: score, key: entry.key) { collection.add(m) }
+                if entry.melodic, let first = score.instruments.indices.first(where: { !score.instruments[$0].isDrum && !score.instruments[$0].notes.isEmpty }) {
+                    tunes.append((entry.key, try score.melody(instrument: first)))
+                }
+            }
+            var trainMelodies: [[MelodyNote]] = []
+            if FileManager.default.fileExists(atPath: trainURL.appendingPathComponent("manifest.csv").path) {
+                for entry in try Self.manifest(trainURL).prefix(distractors) {
+                    guard let score = try? MIDIScore(contentsOf: entry.file) else { continue }
+                    for m in indexMelodies(of: score, key: "train/" + entry.key) { collection.add(m) }
+                    if let part = score.melodyPart(), let line = try? score.melody(instrument: part) { trainMelodies.append(line) }
+                }
+            }
+            let items = Set(collection.melodies.map(\.key)).count
+            // Items whose indexed melodies hold the whole interval sequence of a queried tune are the same tune
+            // (a chorale melody harmonized twice): listed so that the figures can count them as right too.
+            var sameTune: [String: Set<String>] = [:]
+            for tune in tunes {
+                let intervals = MelodyShape(tune.melody).intervals.map { Int($0.rounded()) }
+                var keys: Set<String> = [tune.key]
+                for m in collection.melodies where m.key != tune.key {
+                    let other = m.shape.intervals.map { Int($0.rounded()) }
+                    if other.count >= intervals.count, intervals.count >= 8,
+                       (0...(other.count - intervals.count)).contains(where: { Array(other[$0..<($0 + intervals.count)]) == intervals }) {
+                        keys.insert(m.key)
+                    }
+                }
+                sameTune[tune.key] = keys
+            }
+            let duplicated = sameTune.values.filter { $0.count > 1 }.count
+            print("\(duplicated) of \(tunes.count) queried tunes also appear whole in another item (the same chorale melody harmonized again)")
+            print("refrain-bench humming: \(items) items (\(collection.count) melodies: corpus + \(min(distractors, trainMelodies.count)) train-corpus distractor pieces), " +
+                  "indexed in \(fmt(Date().timeIntervalSince(started), 1)) s")
+            if limit > 0 { tunes = Array(tunes.prefix(limit)) }
+            let generator = HumQueryGenerator()
+            let search = HummingSearch(filterLimit: filterLimit)
+            let exhaustive = HummingSearch(filterLimit: filterLimit == 0 ? 150 : 0)  // the other option, for --compare
+            var outcomes: [Outcome] = []
+            var logLines: [String] = []
+            var generationSeconds = 0.0
+            var tuningShapes: [(key: String, shape: MelodyShape)] = []
+            for (p, tune) in tunes.enumerated() {
+                for k in 0..<perPiece {
+                    let querySeed = seed &* 1_000_003 &+ UInt64(p * 97 + k)
+                    let g0 = Date()
+                    guard let query = try? generator.query(tune.melody, seed: querySeed) else { continue }
+                    generationSeconds += Date().timeIntervalSince(g0)
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    var outcome = Outcome(info: query.info, rank: nil, seconds: 0, searchSeconds: 0,
+                                          audioSeconds: Double(query.samples.count) / query.sampleRate, f0Seconds: 0, error: nil,
+                                          half: k % 2, rankExhaustive: nil, rankVotes: nil, exhaustiveSeconds: 0)
+                    do {
+                        let track = try search.track(of: query.samples, sampleRate: query.sampleRate)
+                        let t1 = DispatchTime.now().uptimeNanoseconds
+                        if outcomes.count < debug { Self.explain(query, track: track, tune: tune.melody) }
+                        let shape = oracleNotes ? MelodyShape(notes: query.sung.map { ($0.onset, $0.duration, $0.pitch) })
+                            : MelodyShape(try QueryMelody.usableNotes(from: track, segmentation: segmentationSettings))
+                        let t2 = DispatchTime.now().uptimeNanoseconds
+                        if k % 2 == 0 { tuningShapes.append((tune.key, shape)) }
+                        var readings = [shape]
+                        if !secondSegmentation.isEmpty && !oracleNotes {
+                            let f = secondSegmentation.split(separator: ",").map(String.init)
+                            if f.count == 3, let a = Double(f[0]), let b = Int(f[1]), let c = Int(f[2]),
+                               let other = try? QueryMelody.usableNotes(from: track, segmentation: (a, b, c)) {
+                                readings.append(MelodyShape(other))
+                            }
+                        }
+                        let hits = search.search(readings, in: collection, topK: 10)
+                        let t3 = DispatchTime.now().uptimeNanoseconds
+                        outcome.f0Seconds = Double(t1 - t0) / 1e9
+                        outcome.searchSeconds = Double(t3 - t2) / 1e9
+                        outcome.seconds = Double(t3 - t0) / 1e9
+                        outcome.rank = hits.firstIndex { $0.key == tune.key }.map { $0 + 1 }
+                        let same = sameTune[tune.key] ?? [tune.key]
+                        outcome.rankTune = hits.firstIndex { same.contains($0.key) }.map { $0 + 1 }
+                        if compare {
+                            let e0 = DispatchTime.now().uptimeNanoseconds
+                            let all = exhaustive.search(shape, in: collection, topK: 10)
+                            outcome.exhaustiveSeconds = Double(DispatchTime.now().uptimeNanoseconds - e0) / 1e9
+                            outcome.rankExhaustive = all.firstIndex { $0.key == tune.key }.map { $0 + 1 }
+                            if debug > 0 && k % 2 == 1 && outcome.rankExhaustive != 1 {
+                                let mine = exhaustive.search(shape, in: collection, topK: 3000).first { $0.key == tune.key }
+                                print("miss \(tune.key) rank \(outcome.rankExhaustive.map(String.init) ?? ">10") notes \(shape.noteCount) \(query.info.start.rawValue) \(query.info.noise.rawValue) errors \(query.info.skipped)/\(query.info.repeated)/\(query.info.wrong): " +
+                                      "top \(all.prefix(3).map { "\($0.key) \(fmt($0.score, 3))" }.joined(separator: ", ")); ours \(fmt(mine?.score ?? .nan, 3))")
+                            }
+                            var keys: [String] = []
+                            for v in collection.filter(shape, limit: 200) where !keys.contains(collection.melodies[v.melody].key) {
+                                keys.append(collection.melodies[v.melody].key)
+                                if keys.count == 10 { break }
+                            }
+                            outcome.rankVotes = keys.firstIndex(of: tune.key).map { $0 + 1 }
+                        }
+                        if log != nil {
+                            logLines.append("{\"key\":\"\(tune.key)\",\"rank\":\(outcome.rank ?? 0),\"notes\":\(shape.noteCount),\"info\":\(String(decoding: try JSONEncoder().encode(query.info), as: UTF8.self)),\"top\":\"\(hits.first?.key ?? "")\"}")
+                        }
+                    } catch let error as RefrainError {
+                        outcome.error = error.message
+                        if debug > 0 { print("refused \(tune.key) \(query.info.noise) \(query.info.style): \(error.message)") }
+                    }
+                    outcomes.append(outcome)
+                }
+            }
+            if tune {
+                print("tuning half, exhaustive alignment: tolerance slope merge gap rhythm -> MRR P@1 R@10")
+                for tolerance: Float in [0.2, 0.35, 0.5] {
+                    for slope: Float in [0.8, 1.2] {
+                        for merge: Float in [0.2, 0.5] {
+                            for gap: Float in [0.6, 1.0] {
+                                for rhythm: Float in [0, 0.25, 0.5] {
+                                    var a = NoteAlignment()
+                                    a.tolerance = tolerance; a.slope = slope; a.mergeCost = merge; a.gapCost = gap; a.rhythmWeight = rhythm
+                                    let s = HummingSearch(filterLimit: 0, alignment: a)
+                                    let ranks = tuningShapes.map { q in s.search(q.shape, in: collection, topK: 10).firstIndex { $0.key == q.key }.map { $0 + 1 } }
+                                    print("\(tolerance) \(slope) \(merge) \(gap) \(rhythm) -> " + Self.metrics(ranks))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            if let log { try logLines.joined(separator: "\n").write(toFile: log, atomically: true, encoding: .utf8) }
+            print("\(outcomes.count) queries of \(tunes.count) melodic pieces (seed \(seed), generated in \(fmt(generationSeconds, 1)) s); " +
+                  "\(outcomes.filter { $0.error != nil }.count) refused as unusable")
+            print("")
+            print("half     queries   MRR     P@1     R@10   (goals on the report half: MRR >= 0.92, P@1 >= 0.88, R@10 >= 0.97)")
+            for (name, half) in [("tuning", 0), ("report", 1)] {
+                print(Self.row(name, outcomes.filter { $0.half == half }))
+            }
+            print("same, counting an item with the same tune as right:")
+            for (name, half) in [("tuning", 0), ("report", 1)] {
+                let group = outcomes.filter { $0.half == half }
+                print("\(name.padding(13))  \(String(group.count).leftPadded(4))  " + Self.metrics(group.map(\.rankTune)))
+            }
+            let report = outcomes.filter { $0.half == 1 }
+            print("")
+            print("report half by condition")
+            let conditions: [(String, (Outcome) -> Bool)] = [
+                ("song start", { $0.info.start == .songStart }), ("phrase start", { $0.info.start == .phrase }),
+                ("hummed", { $0.info.style == .hummed }), ("syllables", { $0.info.style == .syllables }),
+                ("female", { $0.info.register == .female }), ("male", { $0.info.register == .male }),
+                ("clean", { $0.info.noise == .clean }), ("room noise", { $0.info.noise == .room }),
+                ("telephone", { $0.info.noise == .telephone }),
+                ("with errors", { $0.info.skipped + $0.info.repeated + $0.info.wrong > 0 }),
+                ("no errors", { $0.info.skipped + $0.info.repeated + $0.info.wrong == 0 }),
+            ]
+            for (name, test) in conditions {
+                print(Self.row(name, report.filter(test)))
+            }
+            if compare {
+                print("")
+                print("options on the report half (same queries)        MRR     P@1     R@10   search p50 ms")
+                let p50 = { (xs: [Double]) -> Double in xs.isEmpty ? 0 : xs.sorted()[xs.count / 2] }
+                print((filterLimit > 0 ? "n-gram filter (\(filterLimit)) + note alignment     " : "note alignment, exhaustive            ") + Self.metrics(report.map(\.rank)) + "  " +
+                      fmt(p50(report.filter { $0.error == nil }.map(\.searchSeconds)) * 1000, 2))
+                print((filterLimit > 0 ? "note alignment, exhaustive            " : "n-gram filter (150) + note alignment  ") + Self.metrics(report.map(\.rankExhaustive)) + "  " +
+                      fmt(p50(report.filter { $0.error == nil }.map(\.exhaustiveSeconds)) * 1000, 2))
+                print("n-gram votes alone                    " + Self.metrics(report.map(\.rankVotes)))
+            }
+            let ok = outcomes.filter { $0.error == nil }
+            let p50 = { (xs: [Double]) -> Double in xs.isEmpty ? 0 : xs.sorted()[xs.count / 2] }
+            let audio = ok.reduce(0) { $0 + $1.audioSeconds }, f0Time = ok.reduce(0) { $0 + $1.f0Seconds }
+            print("")
+            print("latency at \(collection.count) melodies: p50 \(fmt(p50(ok.map(\.seconds)) * 1000, 1)) ms per query end to end " +
+                  "(f0 \(fmt(p50(ok.map(\.f0Seconds)) * 1000, 1)) ms, search \(fmt(p50(ok.map(\.searchSeconds)) * 1000, 2)) ms); " +
+                  "queries average \(fmt(audio / Double(max(ok.count, 1)), 1)) s; f0 at \(fmt(audio / max(f0Time, 1e-9), 0))x real time")
+            if large > collection.count, !trainMelodies.isEmpty {
+                var big = collection
+                var random = SplitMix64(seed: seed &+ 7)
+                var made = 0
+                while big.count < large {
+                    let a = trainMelodies[Int(random.next() % UInt64(trainMelodies.count))]
+                    let b = trainMelodies[Int(random.next() % UInt64(trainMelodies.count))]
+                    big.add(IndexedMelody(key: "synthetic/\(made)", shape: MelodyShape(Self.splice(a, b, random: &random))))
+                    made += 1
+                }
+                var times: [Double] = [], ranks: [Int?] = []
+                for (p, tune) in tunes.enumerated() {
+                    for k in 0..<perPiece where k % 2 == 1 {
+                        guard let query = try? generator.query(tune.melody, seed: seed &* 1_000_003 &+ UInt64(p * 97 + k)) else { continue }
+                        let t0 = DispatchTime.now().uptimeNanoseconds
+                        guard let track = try? search.track(of: query.samples, sampleRate: query.sampleRate),
+                              let readings = try? search.readings(of: track) else { continue }
+                        let hits = search.search(readings, in: big, topK: 10)
+                        times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+                        ranks.append(hits.firstIndex { $0.key == tune.key }.map { $0 + 1 })
+                    }
+                }
+                print("latency at \(big.count) melodies (\(made) spliced and mutated train-corpus melodies added): p50 \(fmt(p50(times) * 1000, 1)) ms end to end; " +
+                      "report half there: " + Self.metrics(ranks))
+            }
+        }
+    }
+
+    /// A distractor: the first part of `a` and the second of `b`, with a tenth of the pitches moved by 1 or 2 semitones.
+    static func splice(_ a: [MelodyNote], _ b: [MelodyNote], random: inout SplitMix64) -> [MelodyNote] {
+        let head = Array(a.prefix(max(1, a.count / 2))), tail = Array(b.suffix(max(1, b.count / 2)))
+        let shift = (head.last.map { $0.onset + $0.duration } ?? 0) - (tail.first?.onset ?? 0)
+        var out = head + tail.map { MelodyNote(onset: $0.onset + shift, duration: $0.duration, pitch: $0.pitch) }
+        for i in out.indices where random.next() % 10 == 0 {
+            out[i].pitch += [-2, -1, 1, 2][Int(random.next() % 4)]
+        }
+        return out
+    }
+
+    static func explain(_ query: HumQuery, track: PitchTrack, tune: [MelodyNote]) {
+        var hit = 0, total = 0, voicedHit = 0
+        for t in 0..<track.frameCount {
+            let i = Int((track.times[t] * query.sampleRate / Double(query.f0Hop)).rounded())
+            guard query.intendedF0.indices.contains(i), query.intendedF0[i].isFinite else { continue }
+            total += 1
+            if track.voiced[t] { voicedHit += 1 }
+            if track.voiced[t] && abs(1200 * log2(track.f0[t] / query.intendedF0[i])) < 50 { hit += 1 }
+        }
+        print("query \(query.info): pYIN RPA vs intended f0 \(fmt(Double(hit) / Double(max(total, 1)), 3)), voicing recall \(fmt(Double(voicedHit) / Double(max(total, 1)), 3))")
+        print("  sung:  " + query.sung.prefix(24).map { fmt($0.pitch, 1) }.joined(separator: " "))
+        let heard = QueryMelody.notes(from: track)
+        print("  heard: " + heard.prefix(24).map { fmt($0.pitch, 1) }.joined(separator: " "))
+        print("  shape: " + MelodyShape(heard).intervals.prefix(24).map { fmt(Double($0), 1) }.joined(separator: " "))
+        let start = tune.firstIndex { $0.onset >= query.info.scoreStart - 1e-6 } ?? 0
+        print("  score: " + MelodyShape(Array(tune[start...].prefix(30))).intervals.prefix(24).map { fmt(Double($0), 0) }.joined(separator: " "))
+    }
+
+    static func metrics(_ ranks: [Int?]) -> String {
+        let n = Double(max(ranks.count, 1))
+        let mrr = ranks.reduce(0.0) { $0 + ($1.map { 1 / Double($0) } ?? 0) } / n
+        let p1 = Double(ranks.filter { $0 == 1 }.count) / n
+        let r10 = Double(ranks.filter { $0 != nil }.count) / n
+        return "\(fmt(mrr, 3).leftPadded(6))  \(fmt(p1, 3).leftPadded(6))  \(fmt(r10, 3).leftPadded(6))"
+    }
+
+    static func row(_ name: String, _ outcomes: [Outcome]) -> String {
+        "\(name.padding(13))  \(String(outcomes.count).leftPadded(4))  " + metrics(outcomes.map(\.rank))
+    }
+}
