@@ -1,5 +1,8 @@
 import Foundation
 import Refrain
+import RefrainAlign
+import RefrainIndex
+import RefrainMath
 import RefrainTestSupport
 import XCTest
 
