@@ -71,10 +71,12 @@ final class KeyInvariantRetrievalTests: XCTestCase {
 
         // An index whose shingle graph predates shingle transforms is refused with a pointer to `refrain
         // reindex`, which rebuilds the graph (no item needs re-encoding) and makes it searchable again.
-        let store = try IndexStore.open(at: engine.directory, writable: true)
-        var settings = store.settings
-        settings.shingles?.transform = nil
-        try store.replaceSettings(settings)
+        do {  // the writable store holds the writer lock until it goes away
+            let store = try IndexStore.open(at: engine.directory, writable: true)
+            var settings = store.settings
+            settings.shingles?.transform = nil
+            try store.replaceSettings(settings)
+        }
         XCTAssertThrowsError(try Engine.open(at: engine.directory)) { error in
             let message = (error as? RefrainError)?.message ?? ""
             XCTAssertTrue(message.contains("refrain reindex") && message.contains("shingle"), message)
