@@ -55,3 +55,4 @@ public typealias Colormap = RefrainMath.Colormap
 // Linear metric learning (RefrainLearn).
 public typealias LinearMetric = RefrainLearn.LinearMetric
 public typealias ModelFile = RefrainLearn.ModelFile
+public typealias ShingleTransform = RefrainIndex.ShingleTransform

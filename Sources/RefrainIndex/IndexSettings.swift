@@ -51,11 +51,28 @@ public struct ShingleSettings: Codable, Equatable, Sendable {
     public var efConstruction: Int = 200
     /// Most shingles used to learn the PCA (a random subset above this).
     public var pcaSampleLimit: Int = 100_000
+    /// What is done to each shingle before the PCA (nil: nothing, as `ShingleTransform.none`); indexes
+    /// made before this setting existed have none.
+    public var transform: ShingleTransform?
 
-    public init(array: String = "cens", length: Int = 20, hop: Int = 5, dimensions: Int = 30) {
+    /// The transform in effect.
+    public var effectiveTransform: ShingleTransform { transform ?? .none }
+
+    /// These settings with `transform`.
+    public func transformed(_ transform: ShingleTransform) -> ShingleSettings {
+        var copy = self
+        copy.transform = transform
+        return copy
+    }
+
+    /// Values per shingle after the transform, for chroma of `dims` values per frame.
+    public func transformedWidth(dims: Int) -> Int { effectiveTransform.width(length: length, dims: dims) }
+
+    public init(array: String = "cens", length: Int = 20, hop: Int = 5, dimensions: Int = 30, transform: ShingleTransform? = nil) {
         self.array = array
         self.length = length
         self.hop = hop
         self.dimensions = dimensions
+        self.transform = transform
     }
 }

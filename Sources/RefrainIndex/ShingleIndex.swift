@@ -128,7 +128,7 @@ public final class ShingleIndex: @unchecked Sendable {
             let starts = Shingles.starts(frames: info.frames, length: settings.length, hop: settings.hop)
             guard !starts.isEmpty, starts.count < 1 << 24 else { continue }
             let shingles = feature.values.withUnsafeBufferPointer {
-                Shingles.extract($0, dims: info.dims, length: settings.length, starts: starts)
+                settings.effectiveTransform.indexShingles($0, dims: info.dims, length: settings.length, starts: starts)
             }
             try graph.add(rows: pca.transform(shingles), labels: starts.indices.map { label(item: info.itemID, shingle: $0) },
                           threads: threads)
@@ -177,7 +177,7 @@ public final class ShingleIndex: @unchecked Sendable {
             guard !starts.isEmpty else { continue }
             let feature = try store.feature(info)
             let shingles = feature.values.withUnsafeBufferPointer {
-                Shingles.extract($0, dims: info.dims, length: settings.length, starts: starts)
+                settings.effectiveTransform.indexShingles($0, dims: info.dims, length: settings.length, starts: starts)
             }
             width = shingles.cols
             samples += shingles.storage

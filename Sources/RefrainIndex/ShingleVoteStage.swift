@@ -18,49 +18,73 @@ public struct ShingleVoteStage: SearchStage {
     /// Neighbours fetched per query shingle, and the HNSW search breadth.
     public var neighbours: Int
     public var ef: Int
+    /// With a `canonicalKey` shingle transform: the query's shingles are searched rotated to each of their
+    /// `rotations` strongest pitch classes, and a query shingle's hits are the union (each item once).
+    public var rotations: Int
+    /// Frames between the starts of the query's shingles (1: every frame; a long query, such as a whole
+    /// score, votes about as well with every second or third).
+    public var queryHop: Int
+    /// Votes count only when they agree on where the query lies in the item: an item's score is the
+    /// largest number of its hits whose offsets (item frame - query frame) lie within `consistency` times
+    /// the query's length (at least `minimumWindow` frames; the slack absorbs tempo differences) of each
+    /// other, as in fingerprinting's offset histograms (Wang 2003). Hits of an unrelated long item scatter
+    /// over offsets; a true match's line up. 0 counts every vote.
+    public var consistency: Double = 0.5
+    public var minimumWindow = 6
 
-    public init(index: ShingleIndex?, keep: Int = 100, neighbours: Int = 50, ef: Int = 100) {
+    public init(index: ShingleIndex?, keep: Int = 100, neighbours: Int = 50, ef: Int = 100, rotations: Int = 2, queryHop: Int = 1) {
         self.index = index
         self.keep = keep
         self.neighbours = neighbours
         self.ef = ef
+        self.rotations = max(1, rotations)
+        self.queryHop = max(1, queryHop)
     }
 
-    /// From a spec: options `keep`, `neighbours`, `ef`.
+    /// From a spec: options `keep`, `neighbours`, `ef`, `rotations`, `query_hop`, `consistency`.
     public init(spec: StageSpec, store: IndexStore) throws {
         self.init(index: try ShingleIndex.current(in: store), keep: try spec.int("keep", default: 100),
-                  neighbours: try spec.int("neighbours", default: 50), ef: try spec.int("ef", default: 100))
+                  neighbours: try spec.int("neighbours", default: 50), ef: try spec.int("ef", default: 100),
+                  rotations: try spec.int("rotations", default: 2), queryHop: try spec.int("query_hop", default: 1))
+        consistency = try spec.double("consistency", default: 0.5)
         guard keep > 0, neighbours > 0 else { throw RefrainError.invalidArgument("shingle-vote: keep and neighbours must be positive") }
     }
 
     public func run(_ query: SearchQuery, candidates: [Candidate], store: IndexStore) throws -> [Candidate] {
         guard let index, let sequence = query.analysis.features[index.settings.array],
-              sequence.dimension * index.settings.length == index.pca.inputDimension else { return candidates }
+              index.settings.transformedWidth(dims: sequence.dimension) == index.pca.inputDimension else { return candidates }
         let settings = index.settings
-        let (starts, shingles) = Shingles.extract(sequence.values, length: settings.length, hop: 1)
+        let (starts, variants) = settings.effectiveTransform.queryShingles(sequence.values, length: settings.length, hop: queryHop,
+                                                                            alternatives: rotations)
         guard !starts.isEmpty else { return candidates }
-        let reduced = index.pca.transform(shingles)
         let frameSeconds = sequence.frameRate > 0 ? 1 / sequence.frameRate : 0
         let allowed = Set(candidates.map(\.itemID))
-        let hits = try nearestItems(of: reduced, starts: starts, allowed: allowed, index: index, threads: query.threads)
-        var votes: [Int64: Int] = [:]
-        var offsets: [Int64: [Double]] = [:]
-        for (q, queryStart) in starts.enumerated() {
-            for (item, shingle) in hits[q] {
-                votes[item, default: 0] += 1
-                offsets[item, default: []].append(Double(shingle * settings.hop - queryStart) * frameSeconds)
+        var hits: [[(item: Int64, shingle: Int)]] = []
+        for variant in variants {
+            let found = try nearestItems(of: index.pca.transform(variant), starts: starts, allowed: allowed, index: index,
+                                         threads: query.threads)
+            if hits.isEmpty { hits = found; continue }
+            for q in hits.indices {
+                let known = Set(hits[q].map(\.item))
+                hits[q] += found[q].filter { !known.contains($0.item) }
             }
         }
+        var offsets: [Int64: [Int]] = [:]
+        for (q, queryStart) in starts.enumerated() {
+            for (item, shingle) in hits[q] { offsets[item, default: []].append(shingle * settings.hop - queryStart) }
+        }
         let duration = Double(sequence.frameCount) * frameSeconds
+        let window = consistency > 0 ? max(minimumWindow, Int((consistency * Double(sequence.frameCount)).rounded())) : Int.max
         var voted: [Candidate] = []
         var unseen: [Candidate] = []
         for var candidate in candidates {
             if candidate.itemID > index.state.coveredThroughItemID {
                 unseen.append(candidate)
-            } else if let count = votes[candidate.itemID] {
-                candidate.score = 1 - Double(count) / Double(starts.count)
-                let sorted = offsets[candidate.itemID]!.sorted()
-                let start = max(0, sorted[sorted.count / 2])
+            } else if let found = offsets[candidate.itemID] {
+                let (count, offset) = Self.consistentVotes(found.sorted(), window: window)
+                // Consistent votes first; all votes break ties.
+                candidate.score = 1 - (Double(count) + 0.001 * Double(found.count)) / Double(starts.count)
+                let start = max(0, Double(offset) * frameSeconds)
                 candidate.start = start
                 candidate.end = start + duration
                 voted.append(candidate)
@@ -68,6 +92,19 @@ public struct ShingleVoteStage: SearchStage {
         }
         voted.sort { $0.score != $1.score ? $0.score < $1.score : $0.itemID < $1.itemID }
         return Array(voted.prefix(keep)) + unseen
+    }
+
+    /// The most offsets (sorted, frames) within `window` frames of each other (all of them for
+    /// `Int.max`), and the median of those.
+    public static func consistentVotes(_ sorted: [Int], window: Int) -> (count: Int, offset: Int) {
+        guard !sorted.isEmpty else { return (0, 0) }
+        guard window < Int.max else { return (sorted.count, sorted[sorted.count / 2]) }
+        var best = (count: 0, from: 0), lo = 0
+        for hi in sorted.indices {
+            while sorted[hi] - sorted[lo] > window { lo += 1 }
+            if hi - lo + 1 > best.count { best = (hi - lo + 1, lo) }
+        }
+        return (best.count, sorted[best.from + best.count / 2])
     }
 
     /// For every query shingle (row of `reduced`), the items among `allowed` that its `neighbours` nearest

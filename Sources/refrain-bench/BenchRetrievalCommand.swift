@@ -22,7 +22,7 @@ struct BenchRetrievalCommand: ParsableCommand {
     @Option(help: "Write all results JSON here.") var results: String?
     @Option(help: "Pool the MIDI-to-audio CQT in blocks of this many seconds (0: per beat).")
     var cqtBlockSeconds = CQTBeatsEncoder.Settings().blockSeconds
-    @Option(help: "Tasks to evaluate, comma-separated (midi-to-audio, audio-match).") var tasks = "midi-to-audio,audio-match"
+    @Option(help: "Tasks to evaluate, comma-separated (midi-to-audio, audio-match; with --realistic also version).") var tasks = "midi-to-audio,audio-match"
     @Option(help: "Add this many distractor items (features of the recordings no chosen query looks for, reversed in time, tempo-scaled, transposed) for a scale run.")
     var distractors = 0
     @Option(help: "Run at most this many queries per task, spread evenly over the set (exhaustive search at scale is slow).")
@@ -31,9 +31,34 @@ struct BenchRetrievalCommand: ParsableCommand {
     var settings: [String] = []
     @Flag(inversion: .prefixedNo, help: "Also run every query exhaustively (the pruning stage off) and compare the top-1 answers.")
     var exhaustive = true
+    @Flag(inversion: .prefixedNo, help: "Narrow benchmark: search the audio queries with all twelve transpositions (the cascade of before key invariance became the default; --no-transpositions runs the default cascade).")
+    var transpositions = true
+    @Flag(help: "The realistic benchmark of issue 18 (RealisticSet): several soundfonts (one unseen), arrangements, keys, tempi 0.6-1.6, rooms, noise, EQ, codecs, 8-48 kHz, excerpts 5 s to whole pieces, version queries; accuracy by condition.")
+    var realistic = false
+    @Option(help: "Realistic: which half of the pieces to query (tune, report, all).") var half = "tune"
+    @Option(help: "Realistic: seed of the set and of the tune/report split.") var seed: UInt64 = 18
+    @Option(help: "Realistic: task the version queries run under (version, or audio-match for a baseline).") var versionTask = "version"
+    @Option(help: "Realistic: folder of MIDI files rendered as distractor recordings.") var trainCorpus = "../shared/train-corpus"
+    @Option(help: "Realistic: render this many train-corpus pieces as distractors.") var trainDistractors = 0
+    @Flag(help: "Realistic: reuse the index of an earlier run when it exists.") var reuseIndex = false
+    @Option(help: "Realistic: shingle transform of the index (none, 2dftm, canonical-key; default: the music index's).") var shingleTransform: String?
+    @Flag(help: "Realistic: leave out each cascade's last (exact) stage, to measure the recall of the pruning stages.") var pruningOnly = false
+    @Flag(help: "Realistic: audio matching tries all twelve transpositions (instead of the OTI-estimated ones).") var allTranspositions = false
+    @Option(help: "Key invariance: estimate (default) or off (the query's key only).") var key = "estimate"
 
     func run() throws {
         let overrides = try QueryOptions.overrides(settings)
+        guard key == "estimate" || key == "off" else { throw RefrainError.invalidArgument("--key takes estimate or off, not '\(key)'") }
+        if realistic {
+            let chosen = Set(tasks.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+            try RealisticRetrievalBench(corpus: corpus, work: work, limit: limit, seed: seed, half: half, tasks: chosen,
+                                        versionTask: versionTask, trainCorpus: trainCorpus, trainDistractors: trainDistractors,
+                                        distractors: distractors, queriesPerTask: queriesPerTask, overrides: overrides,
+                                        exhaustive: exhaustive, reuseIndex: reuseIndex, results: results,
+                                        shingleTransform: shingleTransform, pruningOnly: pruningOnly,
+                                        transpositions: allTranspositions, keyInvariance: key != "off").run()
+            return
+        }
         let workURL = URL(fileURLWithPath: work)
         var clock = Date()
         let set = try DevelopmentSet(corpus: URL(fileURLWithPath: corpus), directory: workURL, limit: limit) { line in
@@ -71,7 +96,7 @@ struct BenchRetrievalCommand: ParsableCommand {
         var all: [QueryResult] = []
         let chosen = Set(tasks.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         let taskTable = [("MIDI to audio", set.midiQueries, MIDIToAudioTask().name, false),
-                         ("audio match", set.audioQueries, AudioMatchTask().name, true)]
+                         ("audio match", set.audioQueries, AudioMatchTask().name, transpositions)]
         guard chosen.isSubset(of: taskTable.map { $0.2 }) else {
             throw RefrainError.invalidArgument("unknown task in --tasks '\(tasks)' (midi-to-audio, audio-match)")
         }
@@ -82,7 +107,8 @@ struct BenchRetrievalCommand: ParsableCommand {
             let progress = ProgressReporter(total: queries.count * (exhaustive ? 2 : 1), label: name)
             for query in queries {
                 for prune in exhaustive ? [true, false] : [true] {
-                    let options = QueryOptions(task: task, top: 100, prune: prune, transpositions: transpose, overrides: overrides,
+                    let options = QueryOptions(task: task, top: 100, prune: prune, transpositions: transpose,
+                                               keyInvariance: key != "off", overrides: overrides,
                                                id: query.id)
                     let answer = try engine.query(.file(URL(fileURLWithPath: query.path)), options: options)
                     let result = answer.result

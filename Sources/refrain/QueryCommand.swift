@@ -4,14 +4,15 @@ import Refrain
 
 /// Options shared by `query` and `eval`: the task, the ranking and the cascade.
 struct SearchOptions: ParsableArguments {
-    @Option(help: "Task: auto (from the query's kind: MIDI -> midi-to-audio, audio -> audio-match), midi-to-audio or audio-match.")
+    @Option(help: "Task: auto (from the query's kind: MIDI -> midi-to-audio, audio -> audio-match) or \(TaskRegistry.standard.names.joined(separator: ", ")).")
     var task = "auto"
     @Option(help: "Results per query.") var top = 10
     @Option(help: "Rank items (one entry per matched passage) or works (a score and its recordings; one entry per work).")
     var by = "item"
     @Flag(help: "Switch the shingle pruning stage off (exhaustive exact search).") var noPrune = false
     @Option(help: "Items the shingle stage keeps.") var keep = 200
-    @Flag(help: "Audio matching: also try the eleven other transpositions (cyclic chroma shifts).") var transpositions = false
+    @Flag(help: "Audio matching: try all twelve transpositions (cyclic chroma shifts) instead of the likely ones.") var transpositions = false
+    @Flag(help: "Search in the query's key only (key invariance off).") var noKeyInvariance = false
     @Option(name: .customLong("set"), help: "Set a stage option, stage.option=value (repeatable), e.g. raffel-ellis.gully=0.9.")
     var settings: [String] = []
     @OptionGroup var engine: EngineOptions
@@ -21,7 +22,7 @@ struct SearchOptions: ParsableArguments {
             throw RefrainError.invalidArgument("--by takes item or work, not '\(by)'")
         }
         return QueryOptions(task: task, top: top, by: ranking, path: path, prune: !noPrune, keep: keep,
-                            transpositions: transpositions, overrides: try QueryOptions.overrides(settings))
+                            transpositions: transpositions, keyInvariance: !noKeyInvariance, overrides: try QueryOptions.overrides(settings))
     }
 }
 

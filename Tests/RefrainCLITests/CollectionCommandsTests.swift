@@ -67,7 +67,7 @@ final class CollectionCommandsTests: XCTestCase {
             XCTAssertNotNil(encoder["dims"] as? Int)
             XCTAssertTrue(encoder.keys.contains("weights_sha256") || encoder["weights_sha256"] == nil)
         }
-        XCTAssertEqual(parsed["tasks"] as? [String], ["midi-to-audio", "audio-match"])
+        XCTAssertEqual(parsed["tasks"] as? [String], ["midi-to-audio", "audio-match", "version"])
 
         let reindex = assertSuccess(try RefrainExecutable.run(["reindex", index]), "reindex")
         XCTAssertTrue(reindex.contains("0 re-encoded, 4 already current"), reindex)

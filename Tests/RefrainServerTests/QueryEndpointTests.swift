@@ -74,7 +74,7 @@ final class QueryEndpointTests: XCTestCase {
         try await service.application().test(.router) { client in
             for (query, fragment) in [("top=0", "top"), ("top=abc", "top"), ("top=101", "top"), ("by=album", "by must be"),
                                       ("path=maybe", "path must be"), ("transpositions=2", "transpositions"),
-                                      ("task=version-9", "this index answers the tasks auto, midi-to-audio, audio-match")] {
+                                      ("task=version-9", "this index answers the tasks auto, midi-to-audio, audio-match, version")] {
                 let response = try await client.execute(uri: "/api/query?\(query)", method: .post,
                                                         headers: Send.headers([(.contentType, "audio/wav")]), body: Send.bytes(wav))
                 XCTAssertAPIError(response, .badRequest, fragment)

@@ -6,13 +6,15 @@ import XCTest
 final class TaskRegistryTests: XCTestCase {
     func testAutoFollowsTheInputKindAndNamedTasksCheckTheirInputs() throws {
         let tasks = TaskRegistry.standard
-        XCTAssertEqual(tasks.names, ["midi-to-audio", "audio-match"])
+        XCTAssertEqual(tasks.names, ["midi-to-audio", "audio-match", "version"])
         XCTAssertEqual(try tasks.resolve("auto", for: .midi).name, "midi-to-audio")
         XCTAssertEqual(try tasks.resolve("auto", for: .audio).name, "audio-match")
         XCTAssertEqual(try tasks.resolve("audio-match", for: .midi).name, "audio-match", "a score can be matched as audio")
         XCTAssertThrowsError(try tasks.resolve("midi-to-audio", for: .audio)) { error in
             XCTAssertTrue((error as? RefrainError)?.message.contains("takes midi queries, not audio") ?? false, "\(error)")
         }
+        XCTAssertEqual(try tasks.resolve("version", for: .audio).name, "version")
+        XCTAssertThrowsError(try tasks.resolve("version", for: .midi), "versions are whole recordings")
         XCTAssertThrowsError(try tasks.resolve("auto", for: .melody))
         XCTAssertThrowsError(try tasks.resolve("karaoke", for: .audio)) { error in
             XCTAssertTrue((error as? RefrainError)?.message.contains("unknown task 'karaoke'") ?? false, "\(error)")
@@ -24,6 +26,28 @@ final class TaskRegistryTests: XCTestCase {
         XCTAssertEqual(Set(MIDIToAudioTask().encoders), ["cqt_beats", "cens"])
         let stages = MIDIToAudioTask().stages(QueryOptions(prune: false)).filter(\.enabled).map(\.stage)
         XCTAssertEqual(stages, ["kind-filter", "raffel-ellis"])
+        XCTAssertEqual(VersionTask().encoders, ["cens"])
+    }
+
+    /// Key invariance is the default of every task's exact stages, and an option turns it off.
+    func testKeyInvarianceIsTheDefaultAndCanBeSwitchedOff() {
+        for task in TaskRegistry.standard.all {
+            let on = task.stages(QueryOptions()).filter { $0.options["key"] != nil }
+            let off = task.stages(QueryOptions(keyInvariance: false)).filter { $0.options["key"] != nil }
+            XCTAssertFalse(on.isEmpty, task.name)
+            XCTAssertTrue(on.allSatisfy { $0.options["key"] == "estimate" }, "\(task.name): \(on)")
+            XCTAssertTrue(off.allSatisfy { $0.options["key"] == "off" }, "\(task.name): \(off)")
+        }
+        let all12 = AudioMatchTask().stages(QueryOptions(transpositions: true)).last
+        XCTAssertEqual(all12?.options["transpositions"], "12")
+    }
+
+    /// `STAGE.enabled=false` leaves a stage out (for experiments and benchmarks).
+    func testAnOverrideSwitchesAStageOff() throws {
+        let options = QueryOptions(overrides: try QueryOptions.overrides(["version.enabled=false"]))
+        let specs = Engine.stageSpecs(MIDIToAudioTask(), options: options)
+        XCTAssertEqual(specs.filter(\.enabled).map(\.stage), ["kind-filter", "shingle-vote", "raffel-ellis"])
+        XCTAssertNil(specs[2].options["enabled"])
     }
 
     func testOverridesParseStageOptionValueAndRefuseMalformedSettings() throws {
@@ -42,10 +66,11 @@ final class TaskRegistryTests: XCTestCase {
         let options = QueryOptions(keep: 30, overrides: try QueryOptions.overrides(["shingle-vote.keep=7", "raffel-ellis.cens_weight=0.5",
                                                                                      "no-such-stage.x=1"]))
         let specs = Engine.stageSpecs(MIDIToAudioTask(), options: options)
-        XCTAssertEqual(specs.map(\.stage), ["kind-filter", "shingle-vote", "raffel-ellis"])
+        XCTAssertEqual(specs.map(\.stage), ["kind-filter", "shingle-vote", "version", "raffel-ellis"])
         XCTAssertEqual(specs[1].options["keep"], "7", "an override wins over --keep")
         XCTAssertEqual(specs[1].options["tempi"], "0.8,1,1.25", "other options stay")
-        XCTAssertEqual(specs[2].options, ["cens_weight": "0.5"])
+        XCTAssertEqual(specs[2].options, ["keep": "25", "key": "estimate"])
+        XCTAssertEqual(specs[3].options, ["cens_weight": "0.5", "key": "estimate"])
         XCTAssertEqual(specs[0].options, ["kinds": "audio"])
     }
 }

@@ -82,11 +82,13 @@ extension Engine {
     }
 
     /// The stage list a query of `task` runs under `options`: the task's cascade with `options.overrides`
-    /// merged into the stages they name (settings for a stage the list does not hold are ignored).
+    /// merged into the stages they name (settings for a stage the list does not hold are ignored); the
+    /// override `enabled=false` (or `true`) switches a stage off (or on).
     public static func stageSpecs(_ task: any SearchTask, options: QueryOptions) -> [StageSpec] {
         task.stages(options).map { spec in
             var spec = spec
             spec.options.merge(options.overrides[spec.stage] ?? [:]) { _, new in new }
+            if let enabled = spec.options.removeValue(forKey: "enabled") { spec.enabled = enabled != "false" }
             return spec
         }
     }

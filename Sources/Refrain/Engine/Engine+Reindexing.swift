@@ -58,6 +58,9 @@ extension Engine {
             let encoders = try reindexTarget(state)
             var settings = store.settings
             settings.encoders = encoders.map(\.record)
+            // A shingle graph of an earlier Refrain (no transform recorded) is rebuilt with today's.
+            let oldShingles = settings.shingles?.transform == nil && settings.shingles != nil
+            if oldShingles { settings.shingles?.transform = Self.musicShingles.transform }
             let analyzer = MusicAnalyzer(encoders: encoders, renderers: renderers)
             settings.features = analyzer.settings
             try store.setMeta(Self.reindexTargetKey, try settings.json())
@@ -108,7 +111,7 @@ extension Engine {
             }
             if report.missing.isEmpty {
                 try store.replaceSettings(settings)
-                if report.reencoded > 0 || !report.dropped.isEmpty {
+                if report.reencoded > 0 || !report.dropped.isEmpty || oldShingles {
                     try ShingleIndex.rebuild(store, threads: configuration.budget.threads) { progress?.note($0) }
                 }
                 try store.setMeta(Self.reindexTargetKey, nil)

@@ -40,8 +40,9 @@ public final class Engine: @unchecked Sendable {
     /// What a new index holds.
     public enum Layout: Sendable {
         /// Audio and MIDI files, encoded by the registry's default encoders (`settings` replaces an encoder's
-        /// settings, by encoder name), with the CENS shingle pruning graph unless `shingles` is false.
-        case music(settings: [String: [String: String]] = [:], shingles: Bool = true)
+        /// settings, by encoder name), with the CENS shingle pruning graph (`musicShingles`, its shingles
+        /// transformed by `transform`) unless `shingles` is false.
+        case music(settings: [String: [String: String]] = [:], shingles: Bool = true, transform: ShingleTransform = .canonicalKey)
         /// Precomputed `.npy` feature matrices (`frames x dims`) stored as the array `array`, `frameRate`
         /// frames per second, with an optional shingle graph (`ShingleSettings`).
         case features(array: String, frameRate: Double, shingles: ShingleSettings?)
@@ -92,7 +93,7 @@ public final class Engine: @unchecked Sendable {
                               configuration: Configuration = Configuration()) throws -> Engine {
         let settings: IndexSettings
         switch layout {
-        case .music(let overrides, let shingles):
+        case .music(let overrides, let shingles, let transform):
             var encoders: [any MusicEncoder] = []
             for entry in try configuration.encoders.defaults() {
                 encoders.append(try configuration.encoders.make(entry.name, settings: overrides[entry.name] ?? entry.record.settings))
@@ -102,7 +103,7 @@ public final class Engine: @unchecked Sendable {
             }
             let analyzer = MusicAnalyzer(encoders: encoders, renderers: RendererPool(soundfont: nil, size: 1))
             settings = IndexSettings(analyzer: MusicAnalyzer.identifier, features: analyzer.settings,
-                                     shingles: shingles ? ShingleSettings(array: CENSEncoder.name, length: 12, hop: 2, dimensions: 30) : nil,
+                                     shingles: shingles ? Self.musicShingles.transformed(transform) : nil,
                                      encoders: encoders.map(\.record))
         case .features(let array, let frameRate, let shingles):
             guard frameRate > 0, frameRate.isFinite else { throw RefrainError.invalidArgument("the frame rate must be positive") }
@@ -111,6 +112,13 @@ public final class Engine: @unchecked Sendable {
         }
         _ = try IndexStore.create(at: directory, settings: settings)
         return try Engine(directory: directory, configuration: configuration)
+    }
+
+    /// The shingle graph of a new index of audio and MIDI: 12 CENS frames (about 5.6 s), one every 2 frames,
+    /// each rotated to its strongest pitch class so that a passage and its transpositions share keys
+    /// (`ShingleTransform.canonicalKey`), PCA to 30 dimensions.
+    public static var musicShingles: ShingleSettings {
+        ShingleSettings(array: CENSEncoder.name, length: 12, hop: 2, dimensions: 30, transform: .canonicalKey)
     }
 
     /// The state to work with: the one loaded, or a fresh one when another process changed the index's
@@ -152,6 +160,10 @@ public final class Engine: @unchecked Sendable {
             } else {
                 do { encoders = try configuration.encoders.encoders(for: records, directory: directory.path) } catch let error as RefrainError {
                     unusable = error.message
+                }
+                if unusable == nil, let shingles = settings.shingles, shingles.transform == nil {
+                    unusable = "\(directory.path) has a shingle graph of an earlier Refrain (keys not shared by transpositions); "
+                        + "run `refrain reindex \(directory.path)` to rebuild it"
                 }
             }
             let analyzer = MusicAnalyzer(encoders: encoders, renderers: renderers)

@@ -23,16 +23,20 @@ public struct AudioMatchMatcher: SequenceMatcher {
     public var matchesPerItem: Int = 3
     /// Added to every horizontal or vertical step, in cosine-distance units.
     public var penalty: Float = 0.1
+    /// How much of the score is relative (see `AudioMatchScore`): 0 keeps the cost per step alone.
+    public var relativeWeight: Double = 0
 
-    public init(matchesPerItem: Int = 3, transpositions: Int = 1) {
+    public init(matchesPerItem: Int = 3, transpositions: Int = 1, relativeWeight: Double = 0) {
         self.matchesPerItem = max(1, matchesPerItem)
         self.transpositions = min(max(1, transpositions), 12)
+        self.relativeWeight = max(0, relativeWeight)
     }
 
-    /// Options `matches_per_item` and `transpositions` (1 or 12).
+    /// Options `matches_per_item`, `transpositions` (1 or 12) and `relative_weight`.
     public init(spec: StageSpec) throws {
         self.init(matchesPerItem: try spec.int("matches_per_item", default: 3),
-                  transpositions: try spec.int("transpositions", default: 1))
+                  transpositions: try spec.int("transpositions", default: 1),
+                  relativeWeight: try spec.double("relative_weight", default: AudioMatchScore.defaultRelativeWeight))
     }
 
     public var arrays: [String] { [CENSEncoder.name] }
@@ -52,6 +56,8 @@ public struct AudioMatchMatcher: SequenceMatcher {
         let stacked: Matrix?
         /// Rows of `stacked` per version.
         let versions: [Range<Int>]
+        /// Per version, the sum of its frames (for the relative score).
+        let versionSums: [[Float]]
         let frameSeconds: Double
         /// The query's frame times, for alignment paths.
         let queryTimes: [Double]
@@ -59,7 +65,7 @@ public struct AudioMatchMatcher: SequenceMatcher {
         init(_ matcher: AudioMatchMatcher, query: SearchQuery) {
             self.matcher = matcher
             guard let sequence = query.analysis.features[CENSEncoder.name], sequence.frameCount > 0 else {
-                stacked = nil; versions = []; frameSeconds = 0.5; queryTimes = []
+                stacked = nil; versions = []; versionSums = []; frameSeconds = 0.5; queryTimes = []
                 return
             }
             queryTimes = sequence.times
@@ -79,27 +85,31 @@ public struct AudioMatchMatcher: SequenceMatcher {
             }
             stacked = all
             versions = ranges
+            versionSums = parts.map { AudioMatchScore.columnSums($0) }
         }
 
         var arrays: [String] { matcher.arrays }
 
         func matches(_ query: SearchQuery, item: [String: StoredFeature], abandonAbove: Double) throws -> [SequenceMatch] {
             guard let stacked, let stored = item[CENSEncoder.name], stored.values.frames > 0 else { return [] }
-            let search = try SubsequenceSearch(database: stored.values.matrix(), metric: .cosine)
+            let database = stored.values.matrix()
+            let search = try SubsequenceSearch(database: database, metric: .cosine)
             let weights = StepWeights.nonDiagonalPenalty(matcher.penalty)
+            let score = AudioMatchScore(relativeWeight: matcher.relativeWeight, item: database)
             var found: [SequenceMatch] = []
-            for rows in versions {
+            for (v, rows) in versions.enumerated() {
                 let length = Double(rows.count)
                 // Early abandoning: a version whose best match is worse than `abandonAbove` stops at the first
                 // stripe of query rows that proves it, before most of its costs are even computed.
-                let limit = abandonAbove.isFinite ? Float(abandonAbove * length) : .infinity
+                let limit = abandonAbove.isFinite ? Float(score.costLimit(abandonAbove) * length) : .infinity
                 for match in try search.bestMatches(stacked, rows: rows, count: matcher.matchesPerItem, weights: weights,
                                                     abandonAbove: limit) {
                     let path = query.wantsPath
                         ? AlignmentPath.points(match.path, scaledFrames: rows.count, queryTimes: queryTimes, itemTimes: stored.times)
                         : nil
-                    found.append(SequenceMatch(score: Double(match.cost) / length, start: stored.times[match.start],
-                                               end: stored.times[match.end] + frameSeconds, path: path))
+                    found.append(SequenceMatch(score: score.score(costPerStep: Double(match.cost) / length, query: versionSums[v],
+                                                                  queryFrames: rows.count, span: match.start...match.end),
+                                               start: stored.times[match.start], end: stored.times[match.end] + frameSeconds, path: path))
                 }
             }
             return AudioMatchMatcher.nonOverlapping(found, limit: matcher.matchesPerItem)

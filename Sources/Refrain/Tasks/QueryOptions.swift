@@ -21,8 +21,12 @@ public struct QueryOptions: Sendable {
     public var prune: Bool = true
     /// Items the pruning stage passes on.
     public var keep: Int = 200
-    /// Audio matching: also try the eleven other transpositions.
+    /// Audio matching: try all twelve transpositions (instead of those the chroma profiles make likely).
     public var transpositions: Bool = false
+    /// Find recordings in other keys than the query (MIDI to audio, audio matching, versions): the exact
+    /// stages try the transpositions that the optimal transposition index makes likely. False: the query's
+    /// key only.
+    public var keyInvariance: Bool = true
     /// Stage options set by hand, by stage name (for experiments): they replace the task's defaults.
     public var overrides: [String: [String: String]] = [:]
     /// An id for the result (the query's file name by default).
@@ -33,7 +37,8 @@ public struct QueryOptions: Sendable {
     }
 
     public init(task: String = "auto", top: Int = 10, by: Ranking = .item, path: Bool = false, prune: Bool = true,
-                keep: Int = 200, transpositions: Bool = false, overrides: [String: [String: String]] = [:], id: String? = nil) {
+                keep: Int = 200, transpositions: Bool = false, keyInvariance: Bool = true,
+                overrides: [String: [String: String]] = [:], id: String? = nil) {
         self.task = task
         self.top = top
         self.by = by
@@ -41,6 +46,7 @@ public struct QueryOptions: Sendable {
         self.prune = prune
         self.keep = keep
         self.transpositions = transpositions
+        self.keyInvariance = keyInvariance
         self.overrides = overrides
         self.id = id
     }

@@ -7,9 +7,12 @@ import RefrainMath
 import RefrainSymbolic
 extension StageRegistry {
     /// The index module's stages plus the music tasks' own: `kind-filter`, `raffel-ellis` (MIDI to
-    /// audio) and `audio-match` (CENS subsequence matching); `shingle-vote` gains the options
+    /// audio), `audio-match` (CENS subsequence matching) and `version` (whole-sequence CENS DTW; with
+    /// `keep`, a pruning stage that passes on its best items); `shingle-vote` gains the options
     /// `transpositions` (12: vote with every cyclic shift of the query's chroma) and `tempi`
-    /// (comma-separated factors: vote with the query resampled in time by each, e.g. `0.8,1,1.25`).
+    /// (comma-separated factors: vote with the query resampled in time by each, e.g. `0.8,1,1.25`), and
+    /// queries shorter than one shingle vote played slower. The DTW stages are key-invariant unless their
+    /// option `key` is `off`.
     public static var refrain: StageRegistry {
         var registry = StageRegistry.standard
         registry.register("shingle-vote") { spec, store in
@@ -18,16 +21,28 @@ extension StageRegistry {
             guard tempi.allSatisfy({ $0 > 0 && $0.isFinite }) else {
                 throw RefrainError.invalidArgument("shingle-vote: tempi must be positive factors")
             }
-            return shifts > 1 || tempi != [1] ? QueryVariantsStage(stage, shifts: shifts, tempi: tempi, keep: stage.keep) : stage
+            let voting: any SearchStage = shifts > 1 || tempi != [1] ? QueryVariantsStage(stage, shifts: shifts, tempi: tempi, keep: stage.keep) : stage
+            // Queries shorter than one shingle vote played slower (ShortQueryStage).
+            return stage.index.map { ShortQueryStage(voting, array: $0.settings.array, minimumFrames: $0.settings.length, keep: stage.keep) } ?? voting
         }
         registry.register("kind-filter") { spec, _ in try KindFilterStage(spec: spec) }
         registry.register("hash-dtw") { spec, _ in try HashDTWStage(spec: spec) }
+        // Key invariance by default (KeyInvariantMatcher; option key=off for the query's key only).
         registry.register("raffel-ellis") { spec, _ in
-            ExactStage(name: "raffel-ellis", matcher: try RaffelEllisMatcher(spec: spec))
+            ExactStage(name: "raffel-ellis", matcher: try KeyInvariantMatcher.wrapping(try RaffelEllisMatcher(spec: spec), spec: spec, window: .whole))
         }
+        // Audio matching: all twelve keys when transpositions=12; else the estimated keys, coarse to fine
+        // (method=full: every tempo version at the full rate).
         registry.register("audio-match") { spec, _ in
             let matcher = try AudioMatchMatcher(spec: spec)
-            return ExactStage(name: "audio-match", matcher: matcher, maxMatchesPerItem: matcher.matchesPerItem)
+            let chosen: any SequenceMatcher = matcher.transpositions > 1 ? matcher
+                : spec.options["method"] == "full" ? try KeyInvariantMatcher.wrapping(matcher, spec: spec, window: .query)
+                : try CoarseToFineAudioMatcher(spec: spec)
+            return ExactStage(name: "audio-match", matcher: chosen, maxMatchesPerItem: matcher.matchesPerItem)
+        }
+        registry.register("version") { spec, _ in
+            let stage = ExactStage(name: "version", matcher: try KeyInvariantMatcher.wrapping(try VersionMatcher(spec: spec), spec: spec, window: .whole))
+            return spec.options["keep"] == nil ? stage : KeepBestStage(stage, keep: try spec.int("keep", default: 25))
         }
         return registry
     }

@@ -33,11 +33,12 @@ public struct TaskRegistry: Sendable {
 
     public init() {}
 
-    /// MIDI to audio and audio matching, and the learned cascade's tasks.
+    /// MIDI to audio, audio matching, version identification, and the learned cascade's tasks.
     public static var standard: TaskRegistry {
         var registry = TaskRegistry()
         registry.register(MIDIToAudioTask())
         registry.register(AudioMatchTask())
+        registry.register(VersionTask())
         registry.registerLearned()
         return registry
     }
@@ -74,7 +75,10 @@ public struct TaskRegistry: Sendable {
 }
 
 /// Which recording is this score? (Raffel & Ellis 2015, 2016.) The score is rendered and compared with every
-/// recording by beat-synchronous CQT DTW (plus a CENS term); shingle votes at three tempi prune first.
+/// recording by beat-synchronous CQT DTW (plus a CENS term); shingle votes at three tempi prune first, and a
+/// document-level CENS DTW (the `version` stage) keeps the best 25 for the costlier CQT alignment. In any
+/// key by default: both DTW stages try the transpositions the chroma profiles make likely
+/// (`KeyInvariantMatcher`); `options.keyInvariance = false` searches in the score's key only.
 public struct MIDIToAudioTask: SearchTask {
     public init() {}
     public var name: String { "midi-to-audio" }
@@ -85,14 +89,22 @@ public struct MIDIToAudioTask: SearchTask {
 
     public func stages(_ options: QueryOptions) -> [StageSpec] {
         var vote = options.voteStage
-        // A score and a recording differ in tempo: the query votes at three tempi.
+        // A score and a recording differ in tempo: the query votes at three tempi (every second shingle of
+        // the whole score is enough).
         vote.options["tempi"] = "0.8,1,1.25"
-        return [StageSpec(stage: "kind-filter", options: ["kinds": "audio"]), vote, StageSpec(stage: "raffel-ellis")]
+        vote.options["query_hop"] = "2"
+        let key = options.keyInvariance ? "estimate" : "off"
+        return [StageSpec(stage: "kind-filter", options: ["kinds": "audio"]), vote,
+                StageSpec(stage: "version", enabled: options.prune, options: ["keep": "25", "key": key]),
+                StageSpec(stage: "raffel-ellis", options: ["key": key])]
     }
 }
 
 /// Where else does this passage occur, in which recording, at what time? (Müller, Kurth & Clausen 2005.)
-/// Subsequence DTW of CENS at seven tempi, up to three matches per item, after shingle votes.
+/// Subsequence DTW of CENS at seven tempi, up to three matches per item, after shingle votes. In any key by
+/// default, coarse to fine over the transpositions the chroma profiles make likely
+/// (`CoarseToFineAudioMatcher`); `options.transpositions` tries all twelve instead, `options.keyInvariance =
+/// false` the query's key only.
 public struct AudioMatchTask: SearchTask {
     public init() {}
     public var name: String { "audio-match" }
@@ -103,6 +115,7 @@ public struct AudioMatchTask: SearchTask {
 
     public func stages(_ options: QueryOptions) -> [StageSpec] {
         let shifts = options.transpositions ? "12" : "1"
-        return [options.voteStage, StageSpec(stage: "audio-match", options: ["matches_per_item": "3", "transpositions": shifts])]
+        return [options.voteStage, StageSpec(stage: "audio-match", options: ["matches_per_item": "3", "transpositions": shifts,
+                                                                              "key": options.keyInvariance ? "estimate" : "off"])]
     }
 }

@@ -73,9 +73,9 @@ public struct AudioCondition: Codable, Equatable, Sendable, CustomStringConverti
     public var description: String {
         var parts = ["\(sampleRate) Hz \(channels == 1 ? "mono" : "stereo")"]
         if let room { parts.append(String(format: "room RT60 %.2f s DRR %+.0f dB", room.rt60, room.directToReverberantDB)) }
-        for band in equalizer { parts.append(String(format: "%@ %.0f Hz %+.1f dB", band.shape.rawValue, band.hz, band.gainDB)) }
+        for band in equalizer { parts.append(band.shape.rawValue + String(format: " %.0f Hz %+.1f dB", band.hz, band.gainDB)) }
         if let lowPassHz { parts.append(String(format: "low-pass %.0f Hz", lowPassHz)) }
-        if let noise { parts.append(String(format: "%@ noise %.1f dB SNR", noise.kind.rawValue, noise.snrDB)) }
+        if let noise { parts.append(noise.kind.rawValue + String(format: " noise %.1f dB SNR", noise.snrDB)) }
         parts.append(codec.map { "\($0)" } ?? "pcm")
         return parts.joined(separator: ", ")
     }

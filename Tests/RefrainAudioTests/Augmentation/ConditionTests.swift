@@ -113,6 +113,16 @@ final class ConditionTests: XCTestCase {
         }
     }
 
+    /// libvorbis (through libsndfile) overflowed its stack on 45 s of 48 kHz stereo handed over in one
+    /// call and crashed the process; `writeAudio` now writes in blocks.
+    func testLongVorbisFileIsWritten() throws {
+        let frames = 50 * 48000
+        let samples = (0..<(2 * frames)).map { Float(0.3 * sin(Double($0 / 2) * 0.03)) }
+        let url = directory.appendingPathComponent("long.ogg")
+        try writeAudio(samples, sampleRate: 48000, channels: 2, format: .oggVorbis, compressionLevel: 0.6, to: url)
+        XCTAssertEqual(try AudioDecoder(targetSampleRate: nil).decode(url).info.frames, frames)
+    }
+
     func testBadConditionsAreErrors() {
         let signal = AudioSignal(samples: music(rate: 22050, seconds: 0.5), sampleRate: 22050)
         XCTAssertThrowsError(try AudioCondition(sampleRate: 8000, lowPassHz: 5000).render(signal))
