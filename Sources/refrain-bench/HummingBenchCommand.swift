@@ -31,6 +31,7 @@ struct HummingBenchCommand: ParsableCommand {
     @Flag(help: "Diagnostics: search with the notes as sung (before synthesis) instead of those heard by pYIN.") var oracleNotes = false
     @Flag(help: "Grid-search the alignment costs on the tuning half (exhaustive alignment) and print each setting's MRR.") var tune = false
     @Option(help: "Print sung and heard notes and the f0 agreement of the first N queries.") var debug: Int = 0
+    @Option(help: "Write the indexed melodies and every query's pYIN track as JSON lines into this folder (for prototyping).") var dump: String?
 
     struct Entry { var key: String; var file: URL; var melodic: Bool; var category: String }
 
@@ -104,6 +105,20 @@ struct HummingBenchCommand: ParsableCommand {
                 }
                 sameTune[tune.key] = keys
             }
+            var dumpQueries: [String] = []
+            if let dump {
+                try FileManager.default.createDirectory(atPath: dump, withIntermediateDirectories: true)
+                let lines = collection.melodies.map { m in
+                    "{\"key\":\"\(m.key)\",\"pitches\":\(m.shape.pitches),\"onsets\":\(m.shape.onsets),\"ends\":\(m.shape.ends)}"
+                }
+                try lines.joined(separator: "\n").write(toFile: dump + "/melodies.jsonl", atomically: true, encoding: .utf8)
+                let same = sameTune.map { "{\"key\":\"\($0.key)\",\"same\":\(Array($0.value).sorted())}" }
+                try same.joined(separator: "\n").write(toFile: dump + "/same.jsonl", atomically: true, encoding: .utf8)
+                let tuneLines = tunes.map { t in
+                    "{\"key\":\"\(t.key)\",\"onsets\":\(t.melody.map(\.onset)),\"durations\":\(t.melody.map(\.duration)),\"pitches\":\(t.melody.map(\.pitch))}"
+                }
+                try tuneLines.joined(separator: "\n").write(toFile: dump + "/tunes.jsonl", atomically: true, encoding: .utf8)
+            }
             let duplicated = sameTune.values.filter { $0.count > 1 }.count
             print("\(duplicated) of \(tunes.count) queried tunes also appear whole in another item (the same chorale melody harmonized again)")
             print("refrain-bench humming: \(items) items (\(collection.count) melodies: corpus + \(min(distractors, trainMelodies.count)) train-corpus distractor pieces), " +
@@ -130,6 +145,13 @@ struct HummingBenchCommand: ParsableCommand {
                         let track = try search.track(of: query.samples, sampleRate: query.sampleRate)
                         let t1 = DispatchTime.now().uptimeNanoseconds
                         if outcomes.count < debug { Self.explain(query, track: track, tune: tune.melody) }
+                        if dump != nil {
+                            let pitch = track.midiPitch.map { $0.isFinite ? "\($0)" : "null" }.joined(separator: ",")
+                            let sung = query.sung.map { "[\($0.onset),\($0.duration),\($0.pitch)]" }.joined(separator: ",")
+                            dumpQueries.append("{\"key\":\"\(tune.key)\",\"half\":\(k % 2),\"step\":\(track.times.count > 1 ? track.times[1] - track.times[0] : 0)," +
+                                               "\"pitch\":[\(pitch)],\"prob\":\(track.voicedProbability),\"voiced\":\(track.voiced.map { $0 ? 1 : 0 })," +
+                                               "\"sung\":[\(sung)],\"info\":\(String(decoding: try JSONEncoder().encode(query.info), as: UTF8.self))}")
+                        }
                         let shape = oracleNotes ? MelodyShape(notes: query.sung.map { ($0.onset, $0.duration, $0.pitch) })
                             : MelodyShape(try QueryMelody.usableNotes(from: track, segmentation: segmentationSettings))
                         let t2 = DispatchTime.now().uptimeNanoseconds
@@ -195,6 +217,7 @@ struct HummingBenchCommand: ParsableCommand {
                     }
                 }
             }
+            if let dump { try dumpQueries.joined(separator: "\n").write(toFile: dump + "/queries.jsonl", atomically: true, encoding: .utf8) }
             if let log { try logLines.joined(separator: "\n").write(toFile: log, atomically: true, encoding: .utf8) }
             print("\(outcomes.count) queries of \(tunes.count) melodic pieces (seed \(seed), generated in \(fmt(generationSeconds, 1)) s); " +
                   "\(outcomes.filter { $0.error != nil }.count) refused as unusable")
