@@ -50,12 +50,17 @@ let package = Package(
         .target(name: "RefrainAudio", dependencies: ["RefrainMath", "CSndFile", "CSoxr"], swiftSettings: vectorFlags),
         .target(name: "RefrainFeatures", dependencies: ["RefrainMath", "RefrainAudio"], swiftSettings: vectorFlags),
         .target(name: "RefrainSymbolic", dependencies: ["RefrainMath", "CFluidSynth"], swiftSettings: vectorFlags),
-        .target(name: "RefrainAlign", dependencies: ["RefrainMath"], swiftSettings: vectorFlags),
+        // Soft-DTW's wavefront kernel in C with clang vector extensions (lane shifts as single permutes).
+        .target(name: "CSoftDTW", cSettings: [.unsafeFlags(["-O3"])] + cVectorFlags),
+        .target(name: "RefrainAlign", dependencies: ["RefrainMath", "CSoftDTW"], swiftSettings: vectorFlags),
+        // Optimiser updates in C (a vectorised square root; Swift's goes through libm's sqrtf element by element).
+        .target(name: "CLearnKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])] + cVectorFlags),
+        .target(name: "RefrainLearn", dependencies: ["RefrainMath", "RefrainAlign", "CLearnKernels"], swiftSettings: vectorFlags),
         .target(name: "RefrainIndex",
-                dependencies: ["RefrainMath", "CHNSW", .product(name: "GRDB", package: "GRDB.swift")],
+                dependencies: ["RefrainMath", "RefrainLearn", "CHNSW", .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: vectorFlags),
         .target(name: "Refrain",
-                dependencies: ["RefrainMath", "RefrainAudio", "RefrainFeatures", "RefrainSymbolic", "RefrainAlign", "RefrainIndex"],
+                dependencies: ["RefrainMath", "RefrainAudio", "RefrainFeatures", "RefrainSymbolic", "RefrainAlign", "RefrainLearn", "RefrainIndex"],
                 swiftSettings: vectorFlags),
         .executableTarget(name: "refrain",
                           dependencies: ["Refrain", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -64,7 +69,7 @@ let package = Package(
         // Component benchmarks time one module's functions, so this target also sees the modules below Refrain.
         .executableTarget(name: "refrain-bench",
                           dependencies: ["Refrain", "RefrainMath", "RefrainAudio", "RefrainFeatures", "RefrainSymbolic",
-                                         "RefrainAlign", "RefrainIndex",
+                                         "RefrainAlign", "RefrainLearn", "RefrainIndex",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: vectorFlags),
 
@@ -74,8 +79,9 @@ let package = Package(
         .testTarget(name: "RefrainFeaturesTests", dependencies: ["RefrainFeatures", "RefrainAudio", "RefrainTestSupport"]),
         .testTarget(name: "RefrainSymbolicTests", dependencies: ["RefrainSymbolic", "RefrainTestSupport"]),
         .testTarget(name: "RefrainAlignTests", dependencies: ["RefrainAlign", "RefrainTestSupport"]),
+        .testTarget(name: "RefrainLearnTests", dependencies: ["RefrainLearn", "RefrainMath", "RefrainAlign", "RefrainTestSupport"]),
         .testTarget(name: "RefrainTests", dependencies: ["Refrain", "RefrainMath", "RefrainAudio", "RefrainFeatures", "RefrainSymbolic",
-                                                       "RefrainAlign", "RefrainIndex", "RefrainTestSupport"]),
+                                                       "RefrainAlign", "RefrainLearn", "RefrainIndex", "RefrainTestSupport"]),
         .testTarget(name: "RefrainIndexTests", dependencies: ["RefrainIndex", "RefrainTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         // Runs the built `refrain` executable (Sources/refrain) as a user would.
         .testTarget(name: "RefrainCLITests", dependencies: ["RefrainMath", "RefrainAudio", "RefrainTestSupport"]),

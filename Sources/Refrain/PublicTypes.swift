@@ -4,6 +4,7 @@ import RefrainAlign
 import RefrainAudio
 import RefrainFeatures
 import RefrainIndex
+import RefrainLearn
 import RefrainMath
 import RefrainSymbolic
 
@@ -50,3 +51,7 @@ public typealias MIDIRenderer = RefrainSymbolic.MIDIRenderer
 public typealias AudioFileFormat = RefrainAudio.AudioFileFormat
 public typealias Heatmap = RefrainMath.Heatmap
 public typealias Colormap = RefrainMath.Colormap
+
+// Linear metric learning (RefrainLearn).
+public typealias LinearMetric = RefrainLearn.LinearMetric
+public typealias ModelFile = RefrainLearn.ModelFile

@@ -1,3 +1,4 @@
+import CSoftDTW
 import Foundation
 import RefrainMath
 
@@ -5,8 +6,8 @@ import RefrainMath
 /// DTW with the minimum replaced by the soft minimum `-γ log Σ exp(-x/γ)`, evaluated with the
 /// log-sum-exp shift so that no exponential overflows. Conventions follow tslearn: the cost of two
 /// feature sequences is the squared Euclidean distance, and the gradient with respect to the cost
-/// matrix is the expected alignment matrix `E` (Algorithm 2 of the paper). Time `O(N M)`; the value
-/// and gradient are accumulated in `Double`.
+/// matrix is the expected alignment matrix `E` (Algorithm 2 of the paper). Time `O(N M)`. `value` and
+/// `valueAndGradientDouble` accumulate in `Double`; `valueAndGradient` runs the Float32 wavefront kernel.
 public enum SoftDTW {
     /// Soft-DTW value of an `N x M` cost matrix for temperature `gamma` (> 0).
     public static func value(cost: Matrix, gamma: Double) throws -> Double {
@@ -22,8 +23,25 @@ public enum SoftDTW {
     }
 
     /// The value and its gradient with respect to the cost matrix (`N x M`, entries in `[0, 1]`: the
-    /// expected alignment under the Gibbs distribution over paths).
+    /// expected alignment under the Gibbs distribution over paths), in Float32 by the wavefront kernel
+    /// (`refrain_soft_dtw` in CSoftDTW: thirty-two rows per step, vectorised `exp`/`log`), much faster than
+    /// `valueAndGradientDouble`. Agrees with it to about `1e-7 |R| / gamma` in the gradient (`R` the accumulated
+    /// cost) and `1e-6` relative in the value.
     public static func valueAndGradient(cost: Matrix, gamma: Double) throws -> (value: Double, gradient: Matrix) {
+        try validate(cost, gamma)
+        guard Float(gamma).isNormal, Float(1 / gamma).isFinite else { return try valueAndGradientDouble(cost: cost, gamma: gamma) }
+        var gradient = Matrix(rows: cost.rows, cols: cost.cols)
+        let value = cost.storage.withUnsafeBufferPointer { c in
+            gradient.storage.withUnsafeMutableBufferPointer { g in
+                refrain_soft_dtw(c.baseAddress!, cost.rows, cost.cols, Float(gamma), g.baseAddress!)
+            }
+        }
+        guard !value.isNaN else { throw RefrainError(.io, "soft-DTW: cannot allocate the work space for \(cost.rows)x\(cost.cols) cells") }
+        return (Double(value), gradient)
+    }
+
+    /// `valueAndGradient` accumulated in Double, one cell at a time: the exact reference.
+    public static func valueAndGradientDouble(cost: Matrix, gamma: Double) throws -> (value: Double, gradient: Matrix) {
         try validate(cost, gamma)
         let n = cost.rows, m = cost.cols, w = m + 2
         var r = forward(cost, gamma)

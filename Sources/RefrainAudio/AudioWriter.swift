@@ -27,9 +27,14 @@ public enum AudioFileFormat: String, Sendable, CaseIterable {
 }
 
 /// Writes `samples` (interleaved when `channels > 1`, frames x channels) at `sampleRate` Hz to `url`.
+///
+/// `compressionLevel` (0...1, lossy formats only) is libsndfile's `SFC_SET_COMPRESSION_LEVEL`: for MP3 a
+/// constant bitrate of `max - level * (max - min)` kb/s (MPEG-1 at 32 kHz and above: 32-320; MPEG-2 at
+/// 16-24 kHz: 8-160; MPEG-2.5 below: 8-64), for Vorbis the quality `1 - level`; nil keeps libsndfile's
+/// defaults (MP3 128 kb/s at 44.1 kHz, Vorbis quality 0.4).
 /// - Throws: `RefrainError.invalidArgument` for bad shapes or rates, `.io` when libsndfile refuses.
 public func writeAudio(_ samples: [Float], sampleRate: Int, channels: Int = 1, format: AudioFileFormat = .wav16,
-                       to url: URL) throws {
+                       compressionLevel: Double? = nil, to url: URL) throws {
     guard channels >= 1, samples.count % channels == 0 else {
         throw RefrainError.invalidArgument("\(samples.count) samples do not split into \(channels) channels")
     }
@@ -46,6 +51,21 @@ public func writeAudio(_ samples: [Float], sampleRate: Int, channels: Int = 1, f
     }
     guard let file = sf_open(url.path, Int32(SFM_WRITE), &info) else {
         throw RefrainError(.io, "\(url.path): cannot write (\(String(cString: sf_strerror(nil))))")
+    }
+    if let compressionLevel {
+        guard format == .mp3 || format == .oggVorbis, (0...1).contains(compressionLevel) else {
+            sf_close(file)
+            throw RefrainError.invalidArgument("a compression level (0...1) applies to MP3 and Vorbis only, got \(compressionLevel) for \(format.rawValue)")
+        }
+        if format == .mp3 {
+            var mode = Int32(SF_BITRATE_MODE_CONSTANT)
+            sf_command(file, Int32(SFC_SET_BITRATE_MODE), &mode, Int32(MemoryLayout<Int32>.size))
+        }
+        var level = compressionLevel
+        guard sf_command(file, Int32(SFC_SET_COMPRESSION_LEVEL), &level, Int32(MemoryLayout<Double>.size)) == SF_TRUE else {
+            sf_close(file)
+            throw RefrainError(.unsupported, "libsndfile refused compression level \(compressionLevel) for \(format.rawValue)")
+        }
     }
     if format == .wav16 || format == .flac {
         var on = Int32(SF_TRUE)  // clip instead of wrapping around

@@ -1,4 +1,5 @@
 import Foundation
+import RefrainMath
 
 /// One sung note: when, for how long, at what (fractional MIDI) pitch, and what is sung on it.
 public struct SungNote: Equatable, Sendable {
@@ -368,18 +369,13 @@ struct FormantCascade {
     }
 }
 
-/// SplitMix64 (Steele, Lea & Flood 2014), for reproducible synthesis.
+/// Draws for reproducible synthesis from `SplitMix64`: uniform in the open interval (0, 1) (so logarithms
+/// stay finite) and standard normal.
 struct SeededRandom {
-    private var state: UInt64
-    init(_ seed: UInt64) { state = seed }
+    private var generator: SplitMix64
+    init(_ seed: UInt64) { generator = SplitMix64(seed: seed) }
 
-    mutating func next() -> UInt64 {
-        state = state &+ 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { generator.next() }
 
     /// Uniform in (0, 1).
     mutating func uniform() -> Double { (Double(next() >> 11) + 0.5) / 9_007_199_254_740_992 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import RefrainLearn
 import RefrainMath
 
 /// Names of the derived ANN files under an index directory.
@@ -187,19 +188,6 @@ public final class ShingleIndex: @unchecked Sendable {
         }
         let dimensions = min(settings.dimensions, width, n - 1)
         return try PCA(fitting: Matrix(rows: n, cols: width, storage: samples), dimensions: dimensions)
-    }
-}
-
-/// A small deterministic random generator (SplitMix64, Steele, Lea & Flood 2014).
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import RefrainLearn
 import RefrainMath
 
 /// Pruning by shingle votes (Grosche & Müller 2012; Zalkow & Müller 2020): every shingle of the query

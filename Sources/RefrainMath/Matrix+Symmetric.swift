@@ -53,3 +53,32 @@ extension Matrix {
         return (values, Matrix(rows: rows, cols: rows, storage: a))
     }
 }
+
+extension Matrix {
+    /// The generalised symmetric-definite eigenproblem `self x = lambda B x` (`self` symmetric, `b` symmetric
+    /// positive definite, both `n x n`): eigenvalues ascending and eigenvectors as rows of `vectors`
+    /// (row `k` belongs to `values[k]`), normalised so that `x^T B x = 1`. LAPACK `ssygvd` (OpenBLAS). Used by
+    /// Fisher's linear discriminant analysis (between-class against within-class scatter).
+    /// - Throws: `RefrainError.invalidArgument` when the shapes differ, or when `b` is not positive definite.
+    public func generalizedSymmetricEigen(_ b: Matrix) throws -> (values: [Float], vectors: Matrix) {
+        guard rows == cols, rows > 0, b.rows == rows, b.cols == cols else {
+            throw RefrainError.invalidArgument("generalised eigenproblem needs two square matrices of one size, got \(rows)x\(cols) and \(b.rows)x\(b.cols)")
+        }
+        var a = storage, bb = b.storage
+        var itype: Int32 = 1
+        var jobz = CChar(UInt8(ascii: "V")), uplo = CChar(UInt8(ascii: "L"))
+        var order = Int32(rows), lda = Int32(rows), ldb = Int32(rows), info: Int32 = 0
+        var values = [Float](repeating: 0, count: rows)
+        var workSize: Float = 0, iworkSize: Int32 = 0, query: Int32 = -1
+        ssygvd_(&itype, &jobz, &uplo, &order, &a, &lda, &bb, &ldb, &values, &workSize, &query, &iworkSize, &query, &info)
+        var lwork = Int32(workSize), liwork = iworkSize
+        var work = [Float](repeating: 0, count: Int(max(lwork, 1)))
+        var iwork = [Int32](repeating: 0, count: Int(max(liwork, 1)))
+        ssygvd_(&itype, &jobz, &uplo, &order, &a, &lda, &bb, &ldb, &values, &work, &lwork, &iwork, &liwork, &info)
+        if info > rows {
+            throw RefrainError.invalidArgument("generalised eigenproblem: the second matrix is not positive definite")
+        }
+        guard info == 0 else { throw RefrainError.invalidArgument("generalised eigenproblem failed (LAPACK info \(info))") }
+        return (values, Matrix(rows: rows, cols: rows, storage: a))
+    }
+}

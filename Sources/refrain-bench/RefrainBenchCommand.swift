@@ -18,6 +18,7 @@ struct RefrainBenchCommand: ParsableCommand {
             BenchRetrievalCommand.self,
             F0BenchCommand.self,
             HummingBenchCommand.self,
+            LearnBenchCommand.self,
         ]
     )
 

@@ -16,6 +16,7 @@ struct RefrainCommand: ParsableCommand {
             MIDICommand.self,
             IndexCommand.self, AddCommand.self, RemoveCommand.self, ListCommand.self, StatsCommand.self, ReindexCommand.self,
             QueryCommand.self, EvalCommand.self,
+            MetricCommand.self,
         ]
     )
 

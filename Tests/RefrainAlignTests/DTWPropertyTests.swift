@@ -204,3 +204,21 @@ final class CostMedianTests: XCTestCase {
         XCTAssertEqual(CostMatrix.median(of: Matrix(rows: 1, cols: 3, storage: [.nan, 2, .infinity])), 2)
     }
 }
+
+/// The Float32 wavefront soft-DTW kernel against the Double reference, on sizes that exercise partial strips.
+final class SoftDTWKernelTests: XCTestCase {
+    func testFloatKernelMatchesDoubleReference() throws {
+        var g = SeededGenerator(seed: 21)
+        for (n, m, gamma) in [(1, 1, 1.0), (1, 7, 0.5), (7, 1, 0.5), (16, 16, 1.0), (17, 33, 0.1), (40, 23, 2.0), (500, 500, 1.0), (120, 300, 0.1)] {
+            let cost = try CostMatrix.compute(randomMatrix(n, 12, &g), randomMatrix(m, 12, &g), metric: .squaredEuclidean)
+            let (fast, fastGradient) = try SoftDTW.valueAndGradient(cost: cost, gamma: gamma)
+            let (exact, exactGradient) = try SoftDTW.valueAndGradientDouble(cost: cost, gamma: gamma)
+            XCTAssertEqual(fast, exact, accuracy: 1e-5 * abs(exact) + 1e-5, "\(n)x\(m) gamma \(gamma)")
+            var worst: Float = 0
+            for (a, b) in zip(fastGradient.storage, exactGradient.storage) { worst = max(worst, abs(a - b)) }
+            // Float32 holds R to ~6e-8 |R|; the edge weights inherit ~|R| ulp / gamma.
+            let bound = Float(max(1e-4, 5e-7 * abs(exact) / gamma))
+            XCTAssertLessThan(worst, bound, "\(n)x\(m) gamma \(gamma)")
+        }
+    }
+}

@@ -1,6 +1,7 @@
 import Foundation
 import RefrainAudio
 import RefrainIndex
+import RefrainMath
 import RefrainSymbolic
 
 /// How a synthetic hum query was made: the facts an evaluation breaks its figures down by.

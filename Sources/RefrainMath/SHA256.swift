@@ -1,8 +1,7 @@
 import Foundation
-import RefrainMath
 
 /// SHA-256 (FIPS 180-4) of bytes or of a file, streamed in 1 MiB blocks: the content hash that makes
-/// re-adding the same file to an index a no-op.
+/// re-adding the same file to an index a no-op, and the identity of a model file.
 public struct SHA256 {
     private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
         (0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19)

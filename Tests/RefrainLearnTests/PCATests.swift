@@ -1,5 +1,5 @@
 import Foundation
-import RefrainIndex
+import RefrainLearn
 import RefrainMath
 import RefrainTestSupport
 import XCTest
@@ -26,6 +26,27 @@ final class PCATests: XCTestCase {
         for (a, b) in zip(projected.storage, projection.storage) { XCTAssertEqual(a, b, accuracy: 1e-3 * scale) }
         // Storage round trip.
         XCTAssertEqual(try PCA(packed: pca.packed()), pca)
+    }
+
+    /// The same subspace as scikit-learn's PCA (scripts/reference/learn_torch.py): each axis up to sign, the
+    /// variances, and the projection up to the same signs.
+    func testMatchesScikitLearn() throws {
+        let x = try NPY.readMatrix(Fixtures.url("learn/pca_x.npy"))
+        let components = try NPY.readMatrix(Fixtures.url("learn/pca_components.npy"))
+        let variances = try NPY.read(Fixtures.url("learn/pca_variance.npy")).floats()
+        let projection = try NPY.readMatrix(Fixtures.url("learn/pca_transform.npy"))
+        let model = try LinearMetric.fit(.pca, samples: x, labels: nil, dimensions: 3)
+        let pca = try PCA(fitting: x, dimensions: 3)
+        let z = try model.transform(x)
+        for k in 0..<3 {
+            let dot = zip(model.projection.row(k), components.row(k)).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+            XCTAssertEqual(abs(dot), 1, accuracy: 1e-4, "axis \(k)")
+            XCTAssertEqual(pca.explainedVariance[k], variances[k], accuracy: 1e-4 * variances[k])
+            let sign: Float = dot < 0 ? -1 : 1
+            let ours = z.column(k).map { $0 * sign }, theirs = projection.column(k)
+            let scale = theirs.map(abs).max()!
+            for (a, b) in zip(ours, theirs) { XCTAssertEqual(a, b, accuracy: 1e-4 * scale) }
+        }
     }
 
     func testRejectsBadInput() {

@@ -1,5 +1,4 @@
 import Foundation
-import RefrainIndex
 import RefrainMath
 import RefrainTestSupport
 import XCTest
