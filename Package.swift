@@ -34,6 +34,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.20.0"),
     ],
     targets: [
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f"),
@@ -62,8 +67,17 @@ let package = Package(
         .target(name: "Refrain",
                 dependencies: ["RefrainMath", "RefrainAudio", "RefrainFeatures", "RefrainSymbolic", "RefrainAlign", "RefrainLearn", "RefrainIndex"],
                 swiftSettings: vectorFlags),
+        // The HTTP API and the web page (`refrain serve`); its page, script, style and OpenAPI document are
+        // compiled into the binary.
+        .target(name: "RefrainServer",
+                dependencies: ["Refrain", .product(name: "Hummingbird", package: "hummingbird"),
+                               .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+                               .product(name: "HTTPTypes", package: "swift-http-types"),
+                               .product(name: "NIOHTTPTypes", package: "swift-nio-extras")],
+                resources: [.embedInCode("Assets/index.html"), .embedInCode("Assets/app.css"), .embedInCode("Assets/app.js"),
+                            .embedInCode("Assets/openapi.json")]),
         .executableTarget(name: "refrain",
-                          dependencies: ["Refrain", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          dependencies: ["Refrain", "RefrainServer", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: vectorFlags),
         // Benchmarks against the peer libraries (librosa, pretty_midi, tslearn, dtaidistance, PyTorch, wrk).
         // Component benchmarks time one module's functions, so this target also sees the modules below Refrain.
@@ -84,6 +98,12 @@ let package = Package(
                                                        "RefrainAlign", "RefrainLearn", "RefrainIndex", "RefrainTestSupport"]),
         .testTarget(name: "RefrainIndexTests", dependencies: ["RefrainIndex", "RefrainTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         // Runs the built `refrain` executable (Sources/refrain) as a user would.
+        .testTarget(name: "RefrainServerTests",
+                    dependencies: ["RefrainServer", "Refrain", "RefrainTestSupport",
+                                   .product(name: "Hummingbird", package: "hummingbird"),
+                                   .product(name: "HummingbirdTesting", package: "hummingbird"),
+                                   .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+                                   .product(name: "HTTPTypes", package: "swift-http-types")]),
         .testTarget(name: "RefrainCLITests", dependencies: ["RefrainMath", "RefrainAudio", "RefrainTestSupport"]),
     ]
 )

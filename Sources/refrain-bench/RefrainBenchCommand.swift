@@ -19,6 +19,7 @@ struct RefrainBenchCommand: ParsableCommand {
             F0BenchCommand.self,
             HummingBenchCommand.self,
             LearnBenchCommand.self,
+            BenchServeCommand.self,
         ]
     )
 

@@ -15,7 +15,7 @@ struct RefrainCommand: ParsableCommand {
             DemoCommand.self,
             MIDICommand.self,
             IndexCommand.self, AddCommand.self, RemoveCommand.self, ListCommand.self, StatsCommand.self, ReindexCommand.self,
-            QueryCommand.self, EvalCommand.self,
+            QueryCommand.self, EvalCommand.self, ServeCommand.self,
             MetricCommand.self,
         ]
     )
