@@ -4,11 +4,11 @@ import Refrain
 
 /// Options shared by `query` and `eval`: the task, the ranking and the cascade.
 struct SearchOptions: ParsableArguments {
-    @Option(help: "Task: auto (from the query's kind: MIDI -> midi-to-audio, audio -> audio-match), midi-to-audio or audio-match.")
+    @Option(help: "Task: auto (from the query's kind: MIDI -> midi-to-audio, audio -> audio-match), midi-to-audio, audio-match or humming (a hummed or sung tune).")
     var task = "auto"
     @Option(help: "Results per query.") var top = 10
-    @Option(help: "Rank items (one entry per matched passage) or works (a score and its recordings; one entry per work).")
-    var by = "item"
+    @Option(help: "Rank items (one entry per matched passage) or works (a score and its recordings; one entry per work). Default: work for --task humming, else item.")
+    var by: String?
     @Flag(help: "Switch the shingle pruning stage off (exhaustive exact search).") var noPrune = false
     @Option(help: "Items the shingle stage keeps.") var keep = 200
     @Flag(help: "Audio matching: also try the eleven other transpositions (cyclic chroma shifts).") var transpositions = false
@@ -17,6 +17,7 @@ struct SearchOptions: ParsableArguments {
     @OptionGroup var engine: EngineOptions
 
     func options(path: Bool = false) throws -> QueryOptions {
+        let by = self.by ?? (task == "humming" ? "work" : "item")
         guard let ranking = QueryOptions.Ranking(rawValue: by) else {
             throw RefrainError.invalidArgument("--by takes item or work, not '\(by)'")
         }

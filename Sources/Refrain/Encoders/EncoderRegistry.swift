@@ -28,7 +28,7 @@ public struct EncoderRegistry: Sendable {
         entries[name] = Entry(name: name, version: version, summary: summary, isDefault: isDefault, factory: factory)
     }
 
-    /// `cqt_beats` and `cens`.
+    /// `cqt_beats`, `cens` and `melody`.
     public static var standard: EncoderRegistry {
         var registry = EncoderRegistry()
         registry.register(CQTBeatsEncoder.name, version: CQTBeatsEncoder.version,
@@ -38,6 +38,10 @@ public struct EncoderRegistry: Sendable {
         registry.register(CENSEncoder.name, version: CENSEncoder.version,
                           summary: "CENS chroma at about 2.15 frames per second (Müller, Kurth & Clausen 2005)") { settings in
             try CENSEncoder(settings: try CENSEncoder.Settings(settings))
+        }
+        registry.register(MelodyEncoder.name, version: MelodyEncoder.version,
+                          summary: "melody notes: a score's melody-part skylines, a hum's pYIN notes (query by humming)") { settings in
+            try MelodyEncoder(settings: try MelodyEncoder.Settings(settings))
         }
         return registry
     }

@@ -28,6 +28,7 @@ extension StageRegistry {
             let matcher = try AudioMatchMatcher(spec: spec)
             return ExactStage(name: "audio-match", matcher: matcher, maxMatchesPerItem: matcher.matchesPerItem)
         }
+        registry.registerHummingStages()
         return registry
     }
 }

@@ -38,6 +38,7 @@ public struct TaskRegistry: Sendable {
         var registry = TaskRegistry()
         registry.register(MIDIToAudioTask())
         registry.register(AudioMatchTask())
+        registry.register(HummingTask())
         return registry
     }
 
