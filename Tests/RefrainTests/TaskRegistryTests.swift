@@ -6,14 +6,15 @@ import XCTest
 final class TaskRegistryTests: XCTestCase {
     func testAutoFollowsTheInputKindAndNamedTasksCheckTheirInputs() throws {
         let tasks = TaskRegistry.standard
-        XCTAssertEqual(tasks.names, ["midi-to-audio", "audio-match"])
+        XCTAssertEqual(tasks.names, ["midi-to-audio", "audio-match", "humming"])
         XCTAssertEqual(try tasks.resolve("auto", for: .midi).name, "midi-to-audio")
         XCTAssertEqual(try tasks.resolve("auto", for: .audio).name, "audio-match")
         XCTAssertEqual(try tasks.resolve("audio-match", for: .midi).name, "audio-match", "a score can be matched as audio")
         XCTAssertThrowsError(try tasks.resolve("midi-to-audio", for: .audio)) { error in
             XCTAssertTrue((error as? RefrainError)?.message.contains("takes midi queries, not audio") ?? false, "\(error)")
         }
-        XCTAssertThrowsError(try tasks.resolve("auto", for: .melody))
+        XCTAssertEqual(try tasks.resolve("auto", for: .melody).name, "humming", "notes are searched by their tune")
+        XCTAssertEqual(try tasks.resolve("humming", for: .audio).name, "humming")
         XCTAssertThrowsError(try tasks.resolve("karaoke", for: .audio)) { error in
             XCTAssertTrue((error as? RefrainError)?.message.contains("unknown task 'karaoke'") ?? false, "\(error)")
         }

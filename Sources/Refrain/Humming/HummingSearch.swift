@@ -83,9 +83,10 @@ public struct HummingSearch: Sendable {
         return Array(best.values.sorted { $0.score != $1.score ? $0.score > $1.score : $0.key < $1.key }.prefix(max(topK, 0)))
     }
 
-    /// The query's readings (`QueryMelody.readings`: the notes segmented two ways), or the one-sentence error.
+    /// The query's readings (`QueryMelody.readings`: the notes segmented several ways), or the one-sentence
+    /// error of the first reading when no reading is usable.
     public func readings(of track: PitchTrack) throws -> [MelodyShape] {
-        try QueryMelody.readings.map { MelodyShape(try QueryMelody.usableNotes(from: track, segmentation: $0)) }
+        try QueryMelody.usableReadings(from: track).map { MelodyShape($0) }
     }
 
     /// Searches with a recording: f0, its readings (or the one-sentence error), then `search`.

@@ -11,7 +11,7 @@ import RefrainSymbolic
 ///   the runner-up (`MIDIScore.melodyPartScores`: part names, range, density; a listener may hum a doubling or
 ///   obbligato line), one line each.
 /// - A hummed or sung query (audio): its pYIN f0 (Mauch & Dixon 2014) read into notes two ways
-///   (`QueryMelody.readings`), one line per reading; a recording with no usable tune (silence, noise, drums,
+///   (`QueryMelody.readings`), one line per usable reading; a recording with no usable tune (silence, noise, drums,
 ///   under 2 s of voiced sound, pitch that never settles) is refused with a one-sentence `RefrainError`.
 /// - A melody given as notes: those notes, one line.
 /// - A recording added to the index: no notes (version 1 has no predominant-melody estimate for polyphonic
@@ -21,7 +21,7 @@ import RefrainSymbolic
 /// query, line number), lines one after the other, each in time order; frame times are the onsets.
 public struct MelodyEncoder: MusicEncoder {
     public static let name = "melody"
-    /// 1: melody part and runner-up skylines for scores, two pYIN readings for hums, none for recordings.
+    /// 1: melody part and runner-up skylines for scores, pYIN readings for hums, none for recordings.
     public static let version = 1
     /// Values per row: onset, duration, pitch, line.
     public static let dims = 4
@@ -91,9 +91,7 @@ public struct MelodyEncoder: MusicEncoder {
             if source.isIndexedItem { return [] }
             let signal = try source.audio(at: settings.sampleRate)
             let track = try pyin(signal.samples, parameters: pitch)
-            return try QueryMelody.readings.map { reading in
-                try QueryMelody.usableNotes(from: track, segmentation: reading).map { ($0.onset, $0.duration, $0.pitch) }
-            }
+            return try QueryMelody.usableReadings(from: track).map { notes in notes.map { ($0.onset, $0.duration, $0.pitch) } }
         }
     }
 
