@@ -27,10 +27,12 @@ struct HummingBenchCommand: ParsableCommand {
     @Flag(help: "Also rank every query with exhaustive alignment and with filter votes alone (slower).") var compare = false
     @Option(help: "Write each query's result as a JSON line here.") var log: String?
     @Option(help: "Note segmentation: split threshold (semitones), hold frames, smoothing frames.") var segmentation: String = "0.6,2,1"
-    @Option(help: "A second segmentation whose reading is also searched (each item keeps its better score); empty for none.") var secondSegmentation: String = "0.7,1,3"
+    @Option(help: "Further segmentations whose readings are also searched (each item keeps its best score), separated by ';'; empty for none.") var secondSegmentation: String = "0.7,1,3;0.5,3,5"
     @Flag(help: "Diagnostics: search with the notes as sung (before synthesis) instead of those heard by pYIN.") var oracleNotes = false
     @Flag(help: "Grid-search the alignment costs on the tuning half (exhaustive alignment) and print each setting's MRR.") var tune = false
     @Option(help: "Print sung and heard notes and the f0 agreement of the first N queries.") var debug: Int = 0
+    @Option(help: "Write the indexed melodies and every query's pYIN track as JSON lines into this folder (for prototyping).") var dump: String?
+    @Option(help: "Also index the same scores through the Engine (melody encoder only) in this folder and run the report half through `Engine.query` with the humming task (ranks and latency of the product's road).") var engineIndex: String?
 
     struct Entry { var key: String; var file: URL; var melodic: Bool; var category: String }
 
@@ -104,6 +106,20 @@ struct HummingBenchCommand: ParsableCommand {
                 }
                 sameTune[tune.key] = keys
             }
+            var dumpQueries: [String] = []
+            if let dump {
+                try FileManager.default.createDirectory(atPath: dump, withIntermediateDirectories: true)
+                let lines = collection.melodies.map { m in
+                    "{\"key\":\"\(m.key)\",\"pitches\":\(m.shape.pitches),\"onsets\":\(m.shape.onsets),\"ends\":\(m.shape.ends)}"
+                }
+                try lines.joined(separator: "\n").write(toFile: dump + "/melodies.jsonl", atomically: true, encoding: .utf8)
+                let same = sameTune.map { "{\"key\":\"\($0.key)\",\"same\":\(Array($0.value).sorted())}" }
+                try same.joined(separator: "\n").write(toFile: dump + "/same.jsonl", atomically: true, encoding: .utf8)
+                let tuneLines = tunes.map { t in
+                    "{\"key\":\"\(t.key)\",\"onsets\":\(t.melody.map(\.onset)),\"durations\":\(t.melody.map(\.duration)),\"pitches\":\(t.melody.map(\.pitch))}"
+                }
+                try tuneLines.joined(separator: "\n").write(toFile: dump + "/tunes.jsonl", atomically: true, encoding: .utf8)
+            }
             let duplicated = sameTune.values.filter { $0.count > 1 }.count
             print("\(duplicated) of \(tunes.count) queried tunes also appear whole in another item (the same chorale melody harmonized again)")
             print("refrain-bench humming: \(items) items (\(collection.count) melodies: corpus + \(min(distractors, trainMelodies.count)) train-corpus distractor pieces), " +
@@ -130,13 +146,20 @@ struct HummingBenchCommand: ParsableCommand {
                         let track = try search.track(of: query.samples, sampleRate: query.sampleRate)
                         let t1 = DispatchTime.now().uptimeNanoseconds
                         if outcomes.count < debug { Self.explain(query, track: track, tune: tune.melody) }
+                        if dump != nil {
+                            let pitch = track.midiPitch.map { $0.isFinite ? "\($0)" : "null" }.joined(separator: ",")
+                            let sung = query.sung.map { "[\($0.onset),\($0.duration),\($0.pitch)]" }.joined(separator: ",")
+                            dumpQueries.append("{\"key\":\"\(tune.key)\",\"half\":\(k % 2),\"step\":\(track.times.count > 1 ? track.times[1] - track.times[0] : 0)," +
+                                               "\"pitch\":[\(pitch)],\"prob\":\(track.voicedProbability),\"voiced\":\(track.voiced.map { $0 ? 1 : 0 })," +
+                                               "\"sung\":[\(sung)],\"info\":\(String(decoding: try JSONEncoder().encode(query.info), as: UTF8.self))}")
+                        }
                         let shape = oracleNotes ? MelodyShape(notes: query.sung.map { ($0.onset, $0.duration, $0.pitch) })
                             : MelodyShape(try QueryMelody.usableNotes(from: track, segmentation: segmentationSettings))
                         let t2 = DispatchTime.now().uptimeNanoseconds
                         if k % 2 == 0 { tuningShapes.append((tune.key, shape)) }
                         var readings = [shape]
-                        if !secondSegmentation.isEmpty && !oracleNotes {
-                            let f = secondSegmentation.split(separator: ",").map(String.init)
+                        for setting in secondSegmentation.split(separator: ";") where !oracleNotes {
+                            let f = setting.split(separator: ",").map(String.init)
                             if f.count == 3, let a = Double(f[0]), let b = Int(f[1]), let c = Int(f[2]),
                                let other = try? QueryMelody.usableNotes(from: track, segmentation: (a, b, c)) {
                                 readings.append(MelodyShape(other))
@@ -195,6 +218,7 @@ struct HummingBenchCommand: ParsableCommand {
                     }
                 }
             }
+            if let dump { try dumpQueries.joined(separator: "\n").write(toFile: dump + "/queries.jsonl", atomically: true, encoding: .utf8) }
             if let log { try logLines.joined(separator: "\n").write(toFile: log, atomically: true, encoding: .utf8) }
             print("\(outcomes.count) queries of \(tunes.count) melodic pieces (seed \(seed), generated in \(fmt(generationSeconds, 1)) s); " +
                   "\(outcomes.filter { $0.error != nil }.count) refused as unusable")
@@ -240,6 +264,9 @@ struct HummingBenchCommand: ParsableCommand {
             print("latency at \(collection.count) melodies: p50 \(fmt(p50(ok.map(\.seconds)) * 1000, 1)) ms per query end to end " +
                   "(f0 \(fmt(p50(ok.map(\.f0Seconds)) * 1000, 1)) ms, search \(fmt(p50(ok.map(\.searchSeconds)) * 1000, 2)) ms); " +
                   "queries average \(fmt(audio / Double(max(ok.count, 1)), 1)) s; f0 at \(fmt(audio / max(f0Time, 1e-9), 0))x real time")
+            if let engineIndex {
+                try runThroughEngine(URL(fileURLWithPath: engineIndex), corpus: corpusURL, train: trainURL, tunes: tunes, generator: generator)
+            }
             if large > collection.count, !trainMelodies.isEmpty {
                 var big = collection
                 var random = SplitMix64(seed: seed &+ 7)
@@ -266,6 +293,48 @@ struct HummingBenchCommand: ParsableCommand {
                       "report half there: " + Self.metrics(ranks))
             }
         }
+    }
+
+    /// The report half through the product's road: an index of the corpus and distractor scores made by
+    /// `Engine.add` with the `melody` encoder alone (the CQT and CENS encoders, which render every score, are not
+    /// needed by the humming task), then `Engine.query` with the humming task on each query's samples.
+    func runThroughEngine(_ url: URL, corpus: URL, train: URL, tunes: [(key: String, melody: [MelodyNote])],
+                          generator: HumQueryGenerator) throws {
+        try? FileManager.default.removeItem(at: url)
+        let standard = EncoderRegistry.standard
+        var registry = standard
+        for name in [CQTBeatsEncoder.name, CENSEncoder.name] {
+            let entry = standard.entry(name)!
+            registry.register(name, version: entry.version, summary: entry.summary, isDefault: false) { try standard.make(name, settings: $0) }
+        }
+        let configuration = Engine.Configuration(encoders: registry)
+        let engine = try Engine.create(at: url, layout: .music(shingles: false), configuration: configuration)
+        var jobs = try Self.manifest(corpus).map { AddJob(key: $0.key, url: $0.file) }
+        if FileManager.default.fileExists(atPath: train.appendingPathComponent("manifest.csv").path) {
+            jobs += try Self.manifest(train).prefix(distractors).map { AddJob(key: "train/" + $0.key, url: $0.file) }
+        }
+        let t0 = Date()
+        let added = try engine.add(jobs)
+        print("engine index: \(try engine.itemCount) items added in \(fmt(Date().timeIntervalSince(t0), 1)) s (\(added.failed.count) unreadable)")
+        var times: [Double] = [], ranks: [Int?] = [], refused = 0
+        for (p, tune) in tunes.enumerated() {
+            for k in 0..<perPiece where k % 2 == 1 {
+                guard let query = try? generator.query(tune.melody, seed: seed &* 1_000_003 &+ UInt64(p * 97 + k)) else { continue }
+                let signal = AudioSignal(samples: query.samples, sampleRate: query.sampleRate)
+                let q0 = DispatchTime.now().uptimeNanoseconds
+                do {
+                    let result = try engine.query(.audio(signal), options: QueryOptions(task: "humming", top: 10)).result
+                    times.append(Double(DispatchTime.now().uptimeNanoseconds - q0) / 1e9)
+                    ranks.append(result.ranking.firstIndex { $0.key == tune.key }.map { $0 + 1 })
+                } catch {
+                    refused += 1
+                    ranks.append(nil)
+                }
+            }
+        }
+        let p50 = times.isEmpty ? 0 : times.sorted()[times.count / 2]
+        print("through Engine.query (humming task, \(try engine.itemCount) items): report half \(ranks.count) queries, \(refused) refused: "
+              + Self.metrics(ranks) + "; p50 \(fmt(p50 * 1000, 1)) ms end to end (f0, notes, search)")
     }
 
     /// A distractor: the first part of `a` and the second of `b`, with a tenth of the pitches moved by 1 or 2 semitones.

@@ -4,11 +4,11 @@ import Refrain
 
 /// Options shared by `query` and `eval`: the task, the ranking and the cascade.
 struct SearchOptions: ParsableArguments {
-    @Option(help: "Task: auto (from the query's kind: MIDI -> midi-to-audio, audio -> audio-match) or \(TaskRegistry.standard.names.joined(separator: ", ")).")
+    @Option(help: "Task: auto (from the query's kind: MIDI -> midi-to-audio, audio -> audio-match, notes -> humming) or \(TaskRegistry.standard.names.joined(separator: ", ")).")
     var task = "auto"
     @Option(help: "Results per query.") var top = 10
-    @Option(help: "Rank items (one entry per matched passage) or works (a score and its recordings; one entry per work).")
-    var by = "item"
+    @Option(help: "Rank items (one entry per matched passage) or works (a score and its recordings; one entry per work). Default: work for --task humming, else item.")
+    var by: String?
     @Flag(help: "Switch the shingle pruning stage off (exhaustive exact search).") var noPrune = false
     @Option(help: "Items the shingle stage keeps.") var keep = 200
     @Flag(help: "Audio matching: try all twelve transpositions (cyclic chroma shifts) instead of the likely ones.") var transpositions = false
@@ -18,6 +18,7 @@ struct SearchOptions: ParsableArguments {
     @OptionGroup var engine: EngineOptions
 
     func options(path: Bool = false) throws -> QueryOptions {
+        let by = self.by ?? (task == "humming" ? "work" : "item")
         guard let ranking = QueryOptions.Ranking(rawValue: by) else {
             throw RefrainError.invalidArgument("--by takes item or work, not '\(by)'")
         }

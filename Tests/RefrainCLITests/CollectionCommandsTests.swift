@@ -60,14 +60,14 @@ final class CollectionCommandsTests: XCTestCase {
         let parsed = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(stats.utf8)) as? [String: Any])
         XCTAssertEqual(parsed["items"] as? Int, 4)
         let encoders = try XCTUnwrap(parsed["encoders"] as? [[String: Any]])
-        XCTAssertEqual(encoders.compactMap { $0["name"] as? String }.sorted(), ["cens", "cqt_beats"])
+        XCTAssertEqual(encoders.compactMap { $0["name"] as? String }.sorted(), ["cens", "cqt_beats", "melody"])
         for encoder in encoders {
             XCTAssertEqual(encoder["version"] as? Int, 1)
             XCTAssertEqual(encoder["dtype"] as? String, "float32")
             XCTAssertNotNil(encoder["dims"] as? Int)
             XCTAssertTrue(encoder.keys.contains("weights_sha256") || encoder["weights_sha256"] == nil)
         }
-        XCTAssertEqual(parsed["tasks"] as? [String], ["midi-to-audio", "audio-match", "version"])
+        XCTAssertEqual(parsed["tasks"] as? [String], ["midi-to-audio", "audio-match", "version", "humming"])
 
         let reindex = assertSuccess(try RefrainExecutable.run(["reindex", index]), "reindex")
         XCTAssertTrue(reindex.contains("0 re-encoded, 4 already current"), reindex)

@@ -72,7 +72,7 @@ final class PageAndSecurityTests: XCTestCase {
             XCTAssertEqual(health.json["status"] as? String, "ok")
             XCTAssertEqual(health.json["items"] as? Int, 4)
             let tasks = (health.json["tasks"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
-            XCTAssertEqual(tasks, ["midi-to-audio", "audio-match", "version"])
+            XCTAssertEqual(tasks, ["midi-to-audio", "audio-match", "version", "humming"])
             let load = try XCTUnwrap(health.json["load"] as? [String: Any])
             XCTAssertEqual(load["workers"] as? Int, 2)
             XCTAssertEqual(load["capacity"] as? Int, 4)

@@ -6,7 +6,7 @@ import XCTest
 final class TaskRegistryTests: XCTestCase {
     func testAutoFollowsTheInputKindAndNamedTasksCheckTheirInputs() throws {
         let tasks = TaskRegistry.standard
-        XCTAssertEqual(tasks.names, ["midi-to-audio", "audio-match", "version"])
+        XCTAssertEqual(tasks.names, ["midi-to-audio", "audio-match", "version", "humming", "midi-to-audio-hashed", "midi-to-audio-hash-only"])
         XCTAssertEqual(try tasks.resolve("auto", for: .midi).name, "midi-to-audio")
         XCTAssertEqual(try tasks.resolve("auto", for: .audio).name, "audio-match")
         XCTAssertEqual(try tasks.resolve("audio-match", for: .midi).name, "audio-match", "a score can be matched as audio")
@@ -15,7 +15,8 @@ final class TaskRegistryTests: XCTestCase {
         }
         XCTAssertEqual(try tasks.resolve("version", for: .audio).name, "version")
         XCTAssertThrowsError(try tasks.resolve("version", for: .midi), "versions are whole recordings")
-        XCTAssertThrowsError(try tasks.resolve("auto", for: .melody))
+        XCTAssertEqual(try tasks.resolve("auto", for: .melody).name, "humming", "notes are searched by their tune")
+        XCTAssertEqual(try tasks.resolve("humming", for: .audio).name, "humming")
         XCTAssertThrowsError(try tasks.resolve("karaoke", for: .audio)) { error in
             XCTAssertTrue((error as? RefrainError)?.message.contains("unknown task 'karaoke'") ?? false, "\(error)")
         }

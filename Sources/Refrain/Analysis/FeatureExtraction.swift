@@ -20,6 +20,10 @@ public enum FeatureKind: String, CaseIterable, Sendable {
     case onset
     /// Beats tracked on the onset strength (hop 512): `beats x 1`, each beat's time in seconds.
     case beats
+    /// The fundamental frequency by pYIN (Mauch & Dixon 2014; `librosa.pyin`'s defaults, frame 2048, hop 512,
+    /// voice range C2-C6), as the `melody` encoder tracks a hum: `frames x 2` (f0 in Hz, NaN where unvoiced;
+    /// voiced probability).
+    case f0
 
     /// The hop (samples at 22050 Hz) the feature has in the index, or for features the index does not
     /// store, in the encoder built on them.
@@ -27,6 +31,7 @@ public enum FeatureKind: String, CaseIterable, Sendable {
         switch self {
         case .chroma, .cens: return CENSEncoder.Settings().chromaHop
         case .cqt, .cqtBeats, .onset, .beats: return CQTBeatsEncoder.Settings().hop
+        case .f0: return YINParameters().hopLength
         }
     }
 
@@ -37,6 +42,7 @@ public enum FeatureKind: String, CaseIterable, Sendable {
         case .chroma, .cens: return pitchClassNames[d % 12]
         case .onset: return "onset strength"
         case .beats: return "beat time (s)"
+        case .f0: return d == 0 ? "f0 (Hz)" : "voiced probability"
         }
     }
 
@@ -54,7 +60,7 @@ public enum FeatureKind: String, CaseIterable, Sendable {
         case .cens: return .cens
         case .onset: return .onset
         case .beats: return .beats
-        case .cqtBeats: return nil
+        case .cqtBeats, .f0: return nil
         }
     }
 }
@@ -101,6 +107,16 @@ public struct FeatureResult: Sendable {
     /// How the settings compare with the index's encoder of the same name: "the index's cens/1 settings",
     /// or the settings that differ; nil for features the index does not store.
     public var settingsNote: String?
+    /// For `f0`: the pitch track with the samples and settings it was tracked from (for the picture).
+    public var pitch: PitchAnalysis?
+}
+
+/// An f0 track with what it was computed from.
+public struct PitchAnalysis: Sendable {
+    public var track: PitchTrack
+    /// Mono samples at `parameters.sampleRate`.
+    public var samples: [Float]
+    public var parameters: YINParameters
 }
 
 public enum FeatureExtraction {
@@ -131,6 +147,16 @@ public enum FeatureExtraction {
                                  inputKind: source.kind, duration: try source.duration(sampleRate: sr),
                                  frameRate: settings.rate, onsetCurve: nil,
                                  settingsNote: note(encoder.record, CENSEncoder.Settings().dictionary))
+        case .f0:
+            let signal = try source.audio(at: sr)
+            let yin = YINParameters(sampleRate: sr, frameLength: max(2 * hop, Int((2048 * sr / 22050).rounded())), hopLength: hop)
+            let track = try pyin(signal.samples, parameters: PYINParameters(yin: yin))
+            let values = Matrix(rows: track.frameCount, cols: 2) { t, c in c == 0 ? track.f0[t] : track.voicedProbability[t] }
+            return FeatureResult(request: request, features: FeatureSequence(values: values, times: track.times), beats: nil,
+                                 audioInfo: source.audioInfo, inputKind: source.kind, duration: signal.duration,
+                                 frameRate: sr / Double(hop), onsetCurve: nil,
+                                 settingsNote: "pYIN as the melody encoder tracks a hum (frame \(yin.frameLength), voice range C2-C6)",
+                                 pitch: PitchAnalysis(track: track, samples: signal.samples, parameters: yin))
         case .cqtBeats:
             var settings = CQTBeatsEncoder.Settings()
             settings.sampleRate = sr

@@ -4,8 +4,8 @@ import RefrainMath
 
 /// PNG pictures of features, as `refrain features --png` and the server draw them.
 public enum FeaturePicture {
-    /// The picture of a computed feature: the onset curve with beat ticks for `onset` and `beats`, else a heat
-    /// map (time left to right, low pitch at the bottom; the CQT in dB relative to its peak).
+    /// The picture of a computed feature: the onset curve with beat ticks for `onset` and `beats`, the f0
+    /// contour over a log-frequency spectrogram for `f0` (`pitchPicture`), else a heat map (time left to right, low pitch at the bottom; the CQT in dB relative to its peak).
     public static func image(of result: FeatureResult) throws -> RGBImage {
         switch result.request.kind {
         case .onset, .beats:
@@ -13,6 +13,9 @@ public enum FeaturePicture {
             return try curveImage(curve.values.storage, ticks: result.beats?.frames ?? [])
         case .cqt:
             return heatmap(amplitudeToDB(result.features.values, reference: .maximum))
+        case .f0:
+            guard let pitch = result.pitch else { throw RefrainError.invalidArgument("no pitch track to draw") }
+            return try pitchPicture(pitch.samples, track: pitch.track, parameters: pitch.parameters)
         default:
             return heatmap(result.features.values)
         }

@@ -25,6 +25,9 @@ public final class AnalysisSource {
     public let kind: InputKind
     /// Threads the analysis may use (`ComputeBudget`).
     public let threads: Int
+    /// Whether the input is being added to an index (set by `MusicAnalyzer.analyze`) rather than asked as a
+    /// query: an encoder may treat a recording in the collection differently from a hummed query (`melody`).
+    public internal(set) var isIndexedItem = false
 
     private enum Origin {
         case audioFile(URL)

@@ -28,8 +28,8 @@ public struct EncoderRegistry: Sendable {
         entries[name] = Entry(name: name, version: version, summary: summary, isDefault: isDefault, factory: factory)
     }
 
-    /// `cqt_beats` and `cens` (the defaults of a new index), and the learned `hashes` (on request: an index
-    /// made with `EncoderRegistry.learned` has them, and this registry opens it).
+    /// `cqt_beats`, `cens` and `melody` (the defaults of a new index), and the learned `hashes` (on request: an
+    /// index made with `EncoderRegistry.learned` has them, and this registry opens it).
     public static var standard: EncoderRegistry {
         var registry = EncoderRegistry()
         registry.register(CQTBeatsEncoder.name, version: CQTBeatsEncoder.version,
@@ -39,6 +39,10 @@ public struct EncoderRegistry: Sendable {
         registry.register(CENSEncoder.name, version: CENSEncoder.version,
                           summary: "CENS chroma at about 2.15 frames per second (Müller, Kurth & Clausen 2005)") { settings in
             try CENSEncoder(settings: try CENSEncoder.Settings(settings))
+        }
+        registry.register(MelodyEncoder.name, version: MelodyEncoder.version,
+                          summary: "melody notes: a score's melody-part skylines, a hum's pYIN notes (query by humming)") { settings in
+            try MelodyEncoder(settings: try MelodyEncoder.Settings(settings))
         }
         registry.registerHashes(isDefault: false)
         return registry

@@ -31,6 +31,7 @@ public struct MusicAnalyzer: ItemAnalyzer {
 
     public func analyze(_ url: URL, bytes: Data?, threads: Int) throws -> ItemAnalysis {
         let source = try AnalysisSource(url: url, bytes: bytes, renderers: renderers, threads: threads)
+        source.isIndexedItem = true
         return try analysis(of: source, encoders: encoders)
     }
 

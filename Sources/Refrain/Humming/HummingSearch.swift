@@ -83,9 +83,10 @@ public struct HummingSearch: Sendable {
         return Array(best.values.sorted { $0.score != $1.score ? $0.score > $1.score : $0.key < $1.key }.prefix(max(topK, 0)))
     }
 
-    /// The query's readings (`QueryMelody.readings`: the notes segmented two ways), or the one-sentence error.
+    /// The query's readings (`QueryMelody.readings`: the notes segmented several ways), or the one-sentence
+    /// error of the first reading when no reading is usable.
     public func readings(of track: PitchTrack) throws -> [MelodyShape] {
-        try QueryMelody.readings.map { MelodyShape(try QueryMelody.usableNotes(from: track, segmentation: $0)) }
+        try QueryMelody.usableReadings(from: track).map { MelodyShape($0) }
     }
 
     /// Searches with a recording: f0, its readings (or the one-sentence error), then `search`.
@@ -100,46 +101,4 @@ public func indexMelodies(of score: MIDIScore, key: String, parts: Int = 2) -> [
     score.melodyPartScores().prefix(max(1, parts)).map { row in
         IndexedMelody(key: key, shape: MelodyShape((try? score.melody(instrument: row.instrument)) ?? []))
     }.filter { $0.shape.noteCount >= 2 }
-}
-
-/// The stored form of a melody (the `melody` encoder's output): `notes x 3` rows of (onset seconds, duration
-/// seconds, MIDI pitch), times = onsets.
-public func melodyArray(_ notes: [MelodyNote]) -> FeatureSequence {
-    let values = Matrix(rows: notes.count, cols: 3) { r, c in
-        c == 0 ? Float(notes[r].onset) : c == 1 ? Float(notes[r].duration) : Float(notes[r].pitch)
-    }
-    return FeatureSequence(values: values, times: notes.map(\.onset))
-}
-
-/// The note-alignment exact stage as a `SequenceMatcher` for the index's `ExactStage`: reads the item's stored
-/// `melody` array (`notes x 3`: onset, duration, pitch) and the query's `hum_notes` feature (the same layout,
-/// fractional pitch), and returns a cost (`-score`, lower is better) with the matched span.
-public struct HummingMatcher: SequenceMatcher {
-    public var alignment: NoteAlignment
-    public var itemArray: String
-    public var queryFeature: String
-    public var arrays: [String] { [itemArray] }
-
-    public init(alignment: NoteAlignment = NoteAlignment(), itemArray: String = "melody", queryFeature: String = "hum_notes") {
-        self.alignment = alignment
-        self.itemArray = itemArray
-        self.queryFeature = queryFeature
-    }
-
-    static func shape(_ m: Matrix) -> MelodyShape {
-        MelodyShape(notes: (0..<m.rows).map { (Double(m[$0, 0]), Double(m[$0, 1]), Double(m[$0, 2])) })
-    }
-
-    public func matches(_ query: SearchQuery, item: [String: StoredFeature], abandonAbove: Double) throws -> [SequenceMatch] {
-        guard let q = query.analysis.features[queryFeature] else {
-            throw RefrainError.invalidArgument("the humming matcher needs the query's \(queryFeature) feature")
-        }
-        guard let stored = item[itemArray] else { return [] }
-        let reference = HummingMatcher.shape(stored.values.matrix())
-        var scratch: [Float] = [], starts: [Int32] = []
-        let result = alignment.best(query: HummingMatcher.shape(q.values), reference: reference, scratch: &scratch, starts: &starts)
-        guard result.score.isFinite else { return [] }
-        return [SequenceMatch(score: -Double(result.score), start: reference.onsets[min(result.first, reference.noteCount - 1)],
-                              end: reference.ends[min(result.last, reference.noteCount - 1)])]
-    }
 }

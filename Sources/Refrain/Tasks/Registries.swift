@@ -44,6 +44,7 @@ extension StageRegistry {
             let stage = ExactStage(name: "version", matcher: try KeyInvariantMatcher.wrapping(try VersionMatcher(spec: spec), spec: spec, window: .whole))
             return spec.options["keep"] == nil ? stage : KeepBestStage(stage, keep: try spec.int("keep", default: 25))
         }
+        registry.registerHummingStages()
         return registry
     }
 }

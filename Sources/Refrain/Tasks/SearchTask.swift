@@ -33,12 +33,13 @@ public struct TaskRegistry: Sendable {
 
     public init() {}
 
-    /// MIDI to audio, audio matching, version identification, and the learned cascade's tasks.
+    /// MIDI to audio, audio matching, version identification, query by humming, and the learned cascade's tasks.
     public static var standard: TaskRegistry {
         var registry = TaskRegistry()
         registry.register(MIDIToAudioTask())
         registry.register(AudioMatchTask())
         registry.register(VersionTask())
+        registry.register(HummingTask())
         registry.registerLearned()
         return registry
     }

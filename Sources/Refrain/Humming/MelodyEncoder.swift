@@ -1,0 +1,122 @@
+import Foundation
+import RefrainAudio
+import RefrainFeatures
+import RefrainIndex
+import RefrainMath
+import RefrainSymbolic
+
+/// `melody`: the tune a person would hum, as notes — the stored form of query by humming.
+///
+/// - A score (MIDI item or query): the skyline of its most melodic part and, for a score of several parts, of
+///   the runner-up (`MIDIScore.melodyPartScores`: part names, range, density; a listener may hum a doubling or
+///   obbligato line), one line each.
+/// - A hummed or sung query (audio): its pYIN f0 (Mauch & Dixon 2014) read into notes two ways
+///   (`QueryMelody.readings`), one line per usable reading; a recording with no usable tune (silence, noise, drums,
+///   under 2 s of voiced sound, pitch that never settles) is refused with a one-sentence `RefrainError`.
+/// - A melody given as notes: those notes, one line.
+/// - A recording added to the index: no notes (version 1 has no predominant-melody estimate for polyphonic
+///   audio; the item is found through a score of its work, `--by work`).
+///
+/// Output: `notes x 4` float32 rows of (onset seconds, duration seconds, MIDI pitch — fractional for a sung
+/// query, line number), lines one after the other, each in time order; frame times are the onsets.
+public struct MelodyEncoder: MusicEncoder {
+    public static let name = "melody"
+    /// 1: melody part and runner-up skylines for scores, pYIN readings for hums, none for recordings.
+    public static let version = 1
+    /// Values per row: onset, duration, pitch, line.
+    public static let dims = 4
+
+    public struct Settings: Hashable, Sendable {
+        /// Hz: the rate a hum is tracked at (pYIN's, librosa's default).
+        public var sampleRate: Double = 22050
+        /// Parts of a score kept as lines (best first).
+        public var parts: Int = 2
+
+        public init() {}
+
+        /// The settings as an index records them.
+        public var dictionary: [String: String] {
+            ["sample_rate": String(sampleRate), "melody_parts": String(parts)]
+        }
+
+        /// Reads recorded settings (missing keys keep their defaults).
+        public init(_ values: [String: String]) throws {
+            var reader = SettingsReader(encoder: MelodyEncoder.name, values)
+            sampleRate = try reader.value("sample_rate", default: sampleRate)
+            parts = try reader.value("melody_parts", default: parts)
+            try reader.finish()
+        }
+    }
+
+    public let settings: Settings
+
+    public init(settings: Settings = Settings()) throws {
+        guard settings.sampleRate >= 8000, settings.sampleRate <= 96000, (1...8).contains(settings.parts) else {
+            throw RefrainError(.index, "encoder melody: the sample rate must be 8000 to 96000 Hz and parts 1 to 8")
+        }
+        self.settings = settings
+    }
+
+    public var record: EncoderRecord {
+        EncoderRecord(name: Self.name, version: Self.version, settings: settings.dictionary, dims: Self.dims)
+    }
+
+    public var inputs: Set<InputKind> { [.audio, .midi, .melody] }
+
+    /// pYIN's settings for a hum at the encoder's rate (librosa's defaults with voice's fmin and fmax).
+    var pitch: PYINParameters { PYINParameters(yin: YINParameters(sampleRate: settings.sampleRate)) }
+
+    public func encode(_ source: AnalysisSource) throws -> EncodedArray {
+        .features(Self.array(try lines(source)))
+    }
+
+    /// The lines of `source` (see the type's description).
+    public func lines(_ source: AnalysisSource) throws -> [[(onset: Double, duration: Double, pitch: Double)]] {
+        switch source.kind {
+        case .midi:
+            guard let score = source.score else { return [] }
+            return score.melodyPartScores().prefix(settings.parts).compactMap { row in
+                let notes = (try? score.melody(instrument: row.instrument)) ?? []
+                return notes.count >= 2 ? notes.map { ($0.onset, $0.duration, Double($0.pitch)) } : nil
+            }
+        case .melody:
+            let notes = source.melody ?? []
+            let shape = MelodyShape(notes)
+            guard shape.noteCount >= QueryMelody.minimumNotes else {
+                throw RefrainError.invalidArgument("\(source.name): the melody holds only \(shape.noteCount) distinct notes; "
+                                                   + "at least \(QueryMelody.minimumNotes) are needed to search by melody")
+            }
+            return [notes.map { ($0.onset, $0.duration, Double($0.pitch)) }]
+        case .audio:
+            if source.isIndexedItem { return [] }
+            let signal = try source.audio(at: settings.sampleRate)
+            let track = try pyin(signal.samples, parameters: pitch)
+            return try QueryMelody.usableReadings(from: track).map { notes in notes.map { ($0.onset, $0.duration, $0.pitch) } }
+        }
+    }
+
+    /// Lines as the stored array (`notes x 4`: onset, duration, pitch, line).
+    public static func array(_ lines: [[(onset: Double, duration: Double, pitch: Double)]]) -> FeatureSequence {
+        let rows = lines.flatMap { line in line.sorted { $0.onset < $1.onset } }
+        let lineOf = lines.enumerated().flatMap { k, line in [Float](repeating: Float(k), count: line.count) }
+        var values = Matrix(rows: rows.count, cols: dims)
+        for (r, note) in rows.enumerated() {
+            values[r, 0] = Float(note.onset)
+            values[r, 1] = Float(note.duration)
+            values[r, 2] = Float(note.pitch)
+            values[r, 3] = lineOf[r]
+        }
+        return FeatureSequence(values: values, times: rows.map(\.onset))
+    }
+
+    /// The lines of a stored array (`notes x 4`) as melody shapes, in line order.
+    public static func shapes(_ values: Matrix) -> [MelodyShape] {
+        guard values.cols >= 4 else { return [] }
+        var lines: [Int: [(onset: Double, duration: Double, pitch: Double)]] = [:]
+        for r in 0..<values.rows {
+            let line = Int(values[r, 3])
+            lines[line, default: []].append((Double(values[r, 0]), Double(values[r, 1]), Double(values[r, 2])))
+        }
+        return lines.keys.sorted().map { MelodyShape(notes: lines[$0]!) }.filter { $0.noteCount >= 2 }
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+@testable import Refrain
+import RefrainAudio
+import RefrainIndex
+import RefrainMath
+import RefrainSymbolic
+import RefrainTestSupport
+import XCTest
+
+/// Query by humming through the engine: the `melody` encoder in the index, the `humming` task (note alignment,
+/// then the recordings of each matched work), refusals, old indexes, and `refrain features --kind f0`'s road.
+final class HummingTaskTests: XCTestCase {
+    var dir: URL!
+
+    override func setUpWithError() throws { dir = try Fixtures.temporaryDirectory() }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
+
+    static let tuneKeys = ["twinkle", "ode-to-joy", "greensleeves", "amazing-grace", "oh-susanna", "frere-jacques"]
+    var tunes: [BuiltInTune] { BuiltInTune.all.filter { Self.tuneKeys.contains($0.key) } }
+
+    /// An index of the scores of six built-in tunes (melody, chords and bass; each its own work) plus a rendered
+    /// recording of "greensleeves" in the same work.
+    func makeIndex(configuration: Engine.Configuration = Engine.Configuration()) throws -> Engine {
+        let engine = try Engine.create(at: dir.appendingPathComponent("index"), configuration: configuration)
+        var jobs: [AddJob] = []
+        for tune in tunes {
+            let url = dir.appendingPathComponent("\(tune.key).mid")
+            try tune.score().write(to: url)
+            jobs.append(AddJob(key: tune.key, url: url, work: tune.key))
+        }
+        let demo = try DemoCollection(directory: dir)
+        let recording = try demo.writeRecordings(BuiltInTune.all.filter { $0.key == "greensleeves" })[0]
+        jobs.append(AddJob(key: "greensleeves-recording", url: recording, work: "greensleeves"))
+        try engine.add(jobs)
+        return engine
+    }
+
+    func hum(_ key: String, seed: UInt64) throws -> HumQuery {
+        let tune = try XCTUnwrap(BuiltInTune.all.first { $0.key == key })
+        return try HumQueryGenerator().query(try tune.score().hummableMelody(), seed: seed, start: .songStart, noise: .room)
+    }
+
+    /// End to end: a synthesized hum of each tune, in another key and at another tempo, finds its work at rank 1,
+    /// with the matched span at the score's start; ranked by item, the score comes first and a recording of its
+    /// work follows (without a span); the recording item itself has no melody of its own.
+    func testAHumFindsItsWorkThroughTheEngine() throws {
+        let engine = try makeIndex()
+        XCTAssert(try engine.tasks.map(\.name).contains("humming"))
+        let recording = try XCTUnwrap(try engine.item(key: "greensleeves-recording"))
+        let stored = try IndexStore.open(at: engine.directory).feature(MelodyEncoder.name, of: recording.id)
+        XCTAssertEqual(stored.info.frames, 0, "a recording gets no melody in version 1")
+        for (k, key) in Self.tuneKeys.enumerated() {
+            let query = try hum(key, seed: UInt64(100 + k))
+            XCTAssertGreaterThan(abs(query.info.transposition), 0.4, "another key")
+            XCTAssertGreaterThan(abs(query.info.tempo - 1), 0.2, "another tempo")
+            let signal = AudioSignal(samples: query.samples, sampleRate: query.sampleRate)
+            let byWork = try engine.query(.audio(signal, name: "hum-\(key)"), options: QueryOptions(task: "humming", top: 3, by: .work)).result
+            XCTAssertEqual(byWork.task, "humming")
+            XCTAssertEqual(byWork.ranking.first?.work, key, "\(key): \(byWork.ranking.map(\.key))")
+            let hit = try XCTUnwrap(byWork.ranking.first)
+            let start = try XCTUnwrap(hit.start), end = try XCTUnwrap(hit.end)
+            XCTAssertLessThan(start, 3, "\(key): the hum starts at the song's start")
+            XCTAssertGreaterThan(end, start + 2, "\(key): the span covers the hummed notes")
+        }
+        let query = try hum("greensleeves", seed: 7)
+        let byItem = try engine.query(.audio(AudioSignal(samples: query.samples, sampleRate: query.sampleRate)),
+                                      options: QueryOptions(task: "humming", top: 4)).result
+        XCTAssertEqual(byItem.ranking.prefix(2).map(\.key), ["greensleeves", "greensleeves-recording"])
+        XCTAssertEqual(byItem.ranking[1].score, byItem.ranking[0].score)
+        XCTAssertNil(byItem.ranking[1].start)
+    }
+
+    /// Notes given as a melody (another key, half the speed) pick the humming task by themselves; a score as the
+    /// query is searched by its melody part.
+    func testMelodyNotesAndScoresAreSearchedByTheirTune() throws {
+        let engine = try makeIndex()
+        let melody = try XCTUnwrap(BuiltInTune.all.first { $0.key == "ode-to-joy" }).score().hummableMelody()
+        let notes = melody.prefix(14).map { MelodyNote(onset: 2 * $0.onset, duration: 2 * $0.duration, pitch: $0.pitch - 5) }
+        let result = try engine.query(.melody(Array(notes))).result
+        XCTAssertEqual(result.task, "humming")
+        XCTAssertEqual(result.ranking.first?.key, "ode-to-joy")
+        let score = try XCTUnwrap(BuiltInTune.all.first { $0.key == "amazing-grace" }).score(melodyProgram: 73).scalingTempo(by: 1.3)
+        let byScore = try engine.query(.score(score), options: QueryOptions(task: "humming", by: .work)).result
+        XCTAssertEqual(byScore.ranking.first?.work, "amazing-grace")
+        XCTAssertThrowsError(try engine.query(.melody(Array(notes.prefix(3))))) { error in
+            XCTAssert((error as? RefrainError)?.message.contains("distinct notes") == true, "\(error)")
+        }
+    }
+
+    /// Silence, noise and a hum too short to search get one sentence each, not a ranking.
+    func testQueriesWithoutATuneAreRefusedWithASentence() throws {
+        let engine = try makeIndex()
+        var random = SplitMix64(seed: 3)
+        let noise = (0..<(22050 * 4)).map { _ in Float(Double(random.next() >> 11) / 9_007_199_254_740_992 - 0.5) * 0.3 }
+        let short = try hum("twinkle", seed: 5)
+        let inputs: [(String, [Float])] = [("silence", [Float](repeating: 0, count: 22050 * 4)), ("noise", noise),
+                                            ("short", Array(short.samples.prefix(Int(1.2 * short.sampleRate))))]
+        for (name, samples) in inputs {
+            XCTAssertThrowsError(try engine.query(.audio(AudioSignal(samples: samples, sampleRate: 22050), name: name),
+                                                  options: QueryOptions(task: "humming"))) { error in
+                let message = (error as? RefrainError)?.message ?? "\(error)"
+                XCTAssert(message.contains("sung or hummed pitch") || message.contains("distinct notes"), "\(name): \(message)")
+                XCTAssertFalse(message.contains("\n"), "one sentence")
+            }
+        }
+    }
+
+    /// An index made before the `melody` encoder existed opens and answers its own tasks; a humming query says
+    /// to run `refrain reindex`, which adds the melodies, after which the hum is found.
+    func testAnIndexWithoutMelodiesSaysToReindex() throws {
+        var older = EncoderRegistry.standard
+        older.register(MelodyEncoder.name, version: MelodyEncoder.version, summary: "", isDefault: false) { settings in
+            try MelodyEncoder(settings: try MelodyEncoder.Settings(settings))
+        }
+        _ = try makeIndex(configuration: Engine.Configuration(encoders: older))
+        let engine = try Engine.open(at: dir.appendingPathComponent("index"))
+        XCTAssertFalse(try engine.tasks.map(\.name).contains("humming"))
+        let query = try hum("oh-susanna", seed: 11)
+        let input = QueryInput.audio(AudioSignal(samples: query.samples, sampleRate: query.sampleRate))
+        XCTAssertThrowsError(try engine.query(input, options: QueryOptions(task: "humming"))) { error in
+            XCTAssert((error as? RefrainError)?.message.contains("refrain reindex") == true, "\(error)")
+        }
+        let report = try engine.reindex()
+        XCTAssert(report.finished)
+        XCTAssert(report.to.contains { $0.name == MelodyEncoder.name })
+        XCTAssertEqual(try engine.query(input, options: QueryOptions(task: "humming", by: .work)).result.ranking.first?.work, "oh-susanna")
+    }
+
+    /// The stored form keeps each line's notes and reads back as the same shapes; a score of several parts
+    /// gives two lines, the melody part first.
+    func testMelodyArrayRoundTrip() throws {
+        let score = try XCTUnwrap(BuiltInTune.all.first { $0.key == "twinkle" }).score()
+        let source = try AnalysisSource(score: score, bytes: nil, name: "twinkle", renderers: nil, threads: 1)
+        let encoder = try MelodyEncoder()
+        let lines = try encoder.lines(source)
+        XCTAssertEqual(lines.count, 2)
+        XCTAssertEqual(lines[0].map { Int($0.pitch) }, score.hummableMelody().map(\.pitch))
+        guard case .features(let sequence) = try encoder.encode(source) else { return XCTFail("a feature sequence") }
+        XCTAssertEqual(sequence.dimension, 4)
+        XCTAssertEqual(sequence.frameCount, lines[0].count + lines[1].count)
+        let shapes = MelodyEncoder.shapes(sequence.values)
+        XCTAssertEqual(shapes.count, 2)
+        XCTAssertEqual(shapes[0], MelodyShape(score.hummableMelody()))
+        XCTAssertThrowsError(try MelodyEncoder(settings: try MelodyEncoder.Settings(["melody_parts": "0"])))
+        XCTAssertThrowsError(try MelodyEncoder.Settings(["melody_voices": "2"]))
+    }
+
+    /// `f0` through the analysis road: a harmonic tone at 220 Hz between silences is voiced at 220 Hz (within a
+    /// few cents) and NaN in the silences, with voiced probabilities; the picture is drawn.
+    func testF0FeatureOfAToneBetweenSilences() throws {
+        let sr = 22050.0
+        var samples = [Float](repeating: 0, count: Int(2.5 * sr))
+        for n in Int(0.5 * sr)..<Int(2.0 * sr) {
+            let t = Double(n) / sr
+            samples[n] = Float(0.3 * sin(2 * .pi * 220 * t) + 0.15 * sin(2 * .pi * 440 * t) + 0.08 * sin(2 * .pi * 660 * t))
+        }
+        let url = dir.appendingPathComponent("tone.wav")
+        try AudioSignal(samples: samples, sampleRate: sr).write(to: url)
+        let result = try FeatureExtraction.compute(url, FeatureRequest(kind: .f0))
+        XCTAssertEqual(result.features.dimension, 2)
+        XCTAssertEqual(result.frameRate, sr / 512, accuracy: 1e-9)
+        var voicedInside = 0, inside = 0, unvoicedOutside = 0, outside = 0
+        for t in 0..<result.features.frameCount {
+            let time = result.features.times[t], hz = result.features.values[t, 0], p = result.features.values[t, 1]
+            XCTAssert(p >= 0 && p <= 1)
+            if time > 0.7 && time < 1.8 {
+                inside += 1
+                if hz.isFinite { voicedInside += 1; XCTAssertEqual(1200 * log2(Double(hz) / 220), 0, accuracy: 10) }
+            } else if time < 0.3 || time > 2.2 {
+                outside += 1
+                if hz.isNaN { unvoicedOutside += 1 }
+            }
+        }
+        XCTAssertEqual(voicedInside, inside)
+        XCTAssertEqual(unvoicedOutside, outside)
+        let image = try FeaturePicture.image(of: result)
+        XCTAssertEqual(image.width, 2 * result.features.frameCount)
+    }
+}
