@@ -244,9 +244,3 @@ final class WorkOutputs: @unchecked Sendable {
     func set(_ i: Int, _ value: Work) { lock.lock(); slots[i] = value; lock.unlock() }
     var values: [Work] { slots.compactMap { $0 } }
 }
-
-final class ProgressCounter: @unchecked Sendable {
-    private var value = 0
-    private let lock = NSLock()
-    func increment() -> Int { lock.lock(); defer { lock.unlock() }; value += 1; return value }
-}

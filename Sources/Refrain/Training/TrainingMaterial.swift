@@ -134,11 +134,3 @@ final class Slots<T>: @unchecked Sendable {
     func set(_ i: Int, _ value: T) { lock.lock(); values[i] = value; lock.unlock() }
     func skip(_ name: String) { lock.lock(); skipped.append(name); lock.unlock() }
 }
-
-/// A shared counter.
-final class ProgressCounter: @unchecked Sendable {
-    private var value = 0
-    private let lock = NSLock()
-    /// Adds one and returns the new value.
-    func increment() -> Int { lock.lock(); defer { lock.unlock() }; value += 1; return value }
-}
