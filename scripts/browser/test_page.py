@@ -183,6 +183,9 @@ def test_upload(driver, url, query, artifacts):
 def test_microphone(driver, url, artifacts, seconds):
     set_viewport(driver, *DESKTOP)
     open_page(driver, url)
+    # Where the index offers humming the page asks what will be recorded (humming by default): music.
+    if driver.find_element(By.ID, "hum-choice").is_displayed():
+        driver.find_element(By.CSS_SELECTOR, 'input[name="source"][value="music"]').click()
     driver.find_element(By.ID, "record-button").click()
     WebDriverWait(driver, 10).until(EC.visibility_of_element_located((By.ID, "stop-button")))
     peak = 0.0

@@ -5,7 +5,9 @@ import RefrainMath
 /// Which recording is this score, through the learned cascade (Raffel & Ellis 2015): audio items only, then
 /// Hamming DTW over learned hash sequences keeps the `hash-dtw.keep` best (default 100), then the exact
 /// Raffel-Ellis CQT DTW ranks them. With pruning off (`QueryOptions.prune` false) the hash stage is skipped
-/// and the exact stage sees every audio item: exhaustive search.
+/// and the exact stage sees every audio item: exhaustive search. The exact stage is key invariant like
+/// `MIDIToAudioTask`'s; the hash stage is not (in training a rendition
+/// shares its score's key), so a recording in another key than its score may be pruned before it.
 public struct HashedMIDIToAudioTask: SearchTask {
     public init() {}
     public var name: String { "midi-to-audio-hashed" }
@@ -17,7 +19,7 @@ public struct HashedMIDIToAudioTask: SearchTask {
     public func stages(_ options: QueryOptions) -> [StageSpec] {
         [StageSpec(stage: "kind-filter", options: ["kinds": "audio"]),
          StageSpec(stage: "hash-dtw", enabled: options.prune),
-         StageSpec(stage: "raffel-ellis")]
+         StageSpec(stage: "raffel-ellis", options: ["key": options.keyInvariance ? "estimate" : "off"])]
     }
 }
 
