@@ -1,21 +1,12 @@
 import Foundation
+import RefrainMath
 
-/// A small, fast, seeded generator (SplitMix64, Steele, Lea & Flood 2014): the only source of randomness in
-/// RefrainLearn, so that the same seed gives the same initial weights, dropout masks, crops and mining,
-/// bit for bit, on one machine. Its state is one `UInt64`, saved in checkpoints.
-public struct SeededRandom: RandomNumberGenerator, Sendable, Equatable {
-    public var state: UInt64
+/// The only source of randomness in RefrainLearn: `SplitMix64` (Steele, Lea & Flood 2014), so that the same
+/// seed gives the same initial weights, dropout masks, crops and mining, bit for bit, on one machine. Its
+/// state is one `UInt64`, saved in checkpoints (`SeededRandom(seed: state)` resumes the stream).
+public typealias SeededRandom = SplitMix64
 
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix64 {
     /// Uniform in `[0, 1)` with 24 random bits.
     public mutating func uniform() -> Float { Float(next() >> 40) * 0x1p-24 }
 
@@ -26,5 +17,5 @@ public struct SeededRandom: RandomNumberGenerator, Sendable, Equatable {
     }
 
     /// An independent generator for a sub-task (e.g. one layer's dropout), derived from this one's stream.
-    public mutating func split() -> SeededRandom { SeededRandom(seed: next()) }
+    public mutating func split() -> SplitMix64 { SplitMix64(seed: next()) }
 }

@@ -2,8 +2,9 @@ import Foundation
 
 /// A small deterministic random generator (SplitMix64, Steele, Lea & Flood 2014): the same seed gives the
 /// same numbers on every platform and build, which seeded benchmarks, augmentations and tests rely on.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+public struct SplitMix64: RandomNumberGenerator, Sendable, Equatable {
+    /// The whole state: `SplitMix64(seed: state)` continues this stream (checkpoints save it).
+    public private(set) var state: UInt64
     public init(seed: UInt64) { state = seed }
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15

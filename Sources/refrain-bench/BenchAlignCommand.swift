@@ -136,23 +136,9 @@ struct BenchAlignCommand: ParsableCommand {
         return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    /// Runs a program; its standard output, or nil when it cannot run or fails.
-    func output(_ executable: String, _ arguments: [String]) -> String? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [executable] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return nil }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return process.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil
-    }
-
     func peerRates(root: URL) -> [String: Double] {
         let script = root.appendingPathComponent("scripts/bench/align_peer.py").path
-        guard let text = output(python, [script] + (quick ? ["--quick"] : [])) else {
+        guard let text = peerOutput(python, [script] + (quick ? ["--quick"] : [])) else {
             print("peers: \(script) did not run (python or peer libraries missing); printing Refrain's figures alone")
             return [:]
         }
@@ -170,13 +156,13 @@ struct BenchAlignCommand: ParsableCommand {
         let source = root.appendingPathComponent("scripts/bench/dtw_reference.c").path
         let binary = FileManager.default.temporaryDirectory.appendingPathComponent("refrain-dtw-reference-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: binary) }
-        guard output("cc", ["-O3", "-march=native", "-o", binary, source]) != nil else {
+        guard peerOutput("cc", ["-O3", "-march=native", "-o", binary, source]) != nil else {
             print("C reference: could not compile \(source) with cc")
             return [:]
         }
         var rates: [String: Double] = [:]
-        if let f = output(binary, ["float", "12", "1000", "1000", "5"]), let r = Double(f.split(separator: " ")[0]) { rates["float"] = r }
-        if let h = output(binary, ["hamming", "1000", "1000", "5"]), let r = Double(h.split(separator: " ")[0]) { rates["hamming"] = r }
+        if let f = peerOutput(binary, ["float", "12", "1000", "1000", "5"]), let r = Double(f.split(separator: " ")[0]) { rates["float"] = r }
+        if let h = peerOutput(binary, ["hamming", "1000", "1000", "5"]), let r = Double(h.split(separator: " ")[0]) { rates["hamming"] = r }
         return rates
     }
 }

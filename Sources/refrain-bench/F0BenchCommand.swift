@@ -76,18 +76,7 @@ struct F0BenchCommand: ParsableCommand {
     struct PeerResult { var seconds: Double; var cpu: Double; var version: String; var f0: [Double?]; var voiced: [Bool] }
 
     func runPeer(_ url: URL) -> PeerResult? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, peer, url.path, "--runs", "\(peerRuns)"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return nil }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-              let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
-              let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+        guard let json = peerResultJSON(python, [peer, url.path, "--runs", "\(peerRuns)"]),
               let seconds = json["seconds"] as? Double, let f0 = json["f0"] as? [Any], let voiced = json["voiced"] as? [Bool]
         else { return nil }
         return PeerResult(seconds: seconds, cpu: json["cpu"] as? Double ?? 0, version: json["librosa"] as? String ?? "?",

@@ -181,18 +181,7 @@ struct FeaturesBenchCommand: ParsableCommand {
                           URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()]
         guard let script = candidates.map({ $0.appendingPathComponent("scripts/bench/features_peer.py") })
             .first(where: { FileManager.default.fileExists(atPath: $0.path) }) else { return nil }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, url.path, "--runs", "\(runs)"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return nil }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-              let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
-              let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+        guard let json = peerResultJSON("python3", [script.path, url.path, "--runs", "\(runs)"]),
               let stages = json["stages"] as? [String: Double] else { return nil }
         return PeerResult(stages: stages, cpu: json["cpu"] as? [String: Double] ?? [:], version: json["librosa"] as? String ?? "?",
                           bpm: json["bpm"] as? Double, beatFrames: json["beat_frames"] as? [Int])
