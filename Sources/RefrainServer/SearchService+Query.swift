@@ -4,7 +4,7 @@ import Hummingbird
 import Refrain
 
 extension SearchService {
-    /// `POST /api/query?task=&top=&by=&path=&transpositions=`: the body is the query file (audio or MIDI, by
+    /// `POST /api/query?task=&top=&by=&path=&transpositions=&key=`: the body is the query file (audio or MIDI, by
     /// `Content-Type`) or a multipart form with a `file` field. Answers `{"results": [QueryResult]}`, the shape
     /// of `refrain query --json`.
     func query(_ request: Request) async throws -> Response {
@@ -22,7 +22,9 @@ extension SearchService {
     }
 
     /// The query's options from its URL: `task` (auto or a task this index has), `top` (1 to 100), `by`
-    /// (item or work), `path` and `transpositions` (true or false). Anything else is a 400.
+    /// (item or work), `path` and `transpositions` (true or false), `key` (`estimate`, the default: recordings in
+    /// other keys than the query are found; `off`: the query's key only, as `refrain query --no-key-invariance`).
+    /// Anything else is a 400.
     func queryOptions(_ request: Request) throws -> QueryOptions {
         let parameters = request.uri.queryParameters
         var options = QueryOptions()
@@ -43,6 +45,13 @@ extension SearchService {
         }
         if let path = parameters["path"] { options.path = try Self.flag(path, name: "path") }
         if let shifts = parameters["transpositions"] { options.transpositions = try Self.flag(shifts, name: "transpositions") }
+        if let key = parameters["key"] {
+            switch key {
+            case "estimate": options.keyInvariance = true
+            case "off": options.keyInvariance = false
+            default: throw APIError.badRequest("key must be estimate or off")
+            }
+        }
         return options
     }
 

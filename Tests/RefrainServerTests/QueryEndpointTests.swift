@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import Refrain
 import RefrainServer
 import XCTest
 
@@ -68,12 +69,34 @@ final class QueryEndpointTests: XCTestCase {
         }
     }
 
+    func testKeyOffSearchesTheQuerysKeyOnly() async throws {
+        let service = try fixture.service()
+        // The score of the MIDI query a fourth higher than its recording.
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("refrain-key-\(UUID().uuidString).mid")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try MIDIScore(contentsOf: fixture.midiQuery).transposed(by: 5).write(to: url)
+        let transposed = try Data(contentsOf: url)
+        try await service.application().test(.router) { client in
+            var costs: [String: Double] = [:]
+            for key in ["estimate", "off"] {
+                let response = try await client.execute(uri: "/api/query?top=3&key=\(key)", method: .post,
+                                                        headers: Send.headers([(.contentType, "audio/midi")]), body: Send.bytes(transposed))
+                XCTAssertEqual(response.status, .ok, String(decoding: response.data, as: UTF8.self))
+                let hit = try XCTUnwrap(response.ranking.first { ($0["key"] as? String) == "greensleeves" }, "key=\(key)")
+                costs[key] = try XCTUnwrap(hit["score"] as? Double)
+                if key == "estimate" { XCTAssertEqual(response.ranking.first?["key"] as? String, "greensleeves") }
+            }
+            let estimated = try XCTUnwrap(costs["estimate"]), untransposed = try XCTUnwrap(costs["off"])
+            XCTAssertLessThan(estimated, untransposed, "the transposition found by the estimate must fit better than the query's own key")
+        }
+    }
+
     func testBadParametersAreRefusedWith400() async throws {
         let service = try fixture.service()
         let wav = try Data(contentsOf: fixture.audioQuery)
         try await service.application().test(.router) { client in
             for (query, fragment) in [("top=0", "top"), ("top=abc", "top"), ("top=101", "top"), ("by=album", "by must be"),
-                                      ("path=maybe", "path must be"), ("transpositions=2", "transpositions"),
+                                      ("path=maybe", "path must be"), ("transpositions=2", "transpositions"), ("key=all", "key must be estimate or off"),
                                       ("task=version-9", "this index answers the tasks auto, midi-to-audio, audio-match, version")] {
                 let response = try await client.execute(uri: "/api/query?\(query)", method: .post,
                                                         headers: Send.headers([(.contentType, "audio/wav")]), body: Send.bytes(wav))
