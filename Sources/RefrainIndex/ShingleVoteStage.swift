@@ -8,8 +8,11 @@ import RefrainMath
 /// most votes go on. Items added after the graph's last update are always kept, so pruning never hides
 /// an item the graph has not seen. A query shorter than one shingle passes every candidate on.
 ///
-/// Score: `1 - votes / query shingles` (lower is better). Span: the median of the item start times
-/// implied by the hits (item shingle start - query shingle start), lasting the query's duration.
+/// Score: `1 - votes / query shingles` (lower is better); equal votes are told apart by how near the
+/// hits were (`closeness`), so that a short query, whose one or two shingles vote for most items alike,
+/// still passes on the items its shingles found nearest instead of the first by id. Span: the median of
+/// the item start times implied by the hits (item shingle start - query shingle start), lasting the
+/// query's duration.
 public struct ShingleVoteStage: SearchStage {
     public let name = "shingle-vote"
     public let index: ShingleIndex?
@@ -59,19 +62,31 @@ public struct ShingleVoteStage: SearchStage {
         guard !starts.isEmpty else { return candidates }
         let frameSeconds = sequence.frameRate > 0 ? 1 / sequence.frameRate : 0
         let allowed = Set(candidates.map(\.itemID))
-        var hits: [[(item: Int64, shingle: Int)]] = []
+        var hits: [[Hit]] = []
         for variant in variants {
             let found = try nearestItems(of: index.pca.transform(variant), starts: starts, allowed: allowed, index: index,
                                          threads: query.threads)
             if hits.isEmpty { hits = found; continue }
             for q in hits.indices {
-                let known = Set(hits[q].map(\.item))
-                hits[q] += found[q].filter { !known.contains($0.item) }
+                // Each item once, with its nearest shingle over the variants.
+                var position: [Int64: Int] = [:]
+                for (i, hit) in hits[q].enumerated() { position[hit.item] = i }
+                for hit in found[q] {
+                    if let i = position[hit.item] {
+                        if hit.closeness > hits[q][i].closeness { hits[q][i] = hit }
+                    } else {
+                        hits[q].append(hit)
+                    }
+                }
             }
         }
         var offsets: [Int64: [Int]] = [:]
+        var nearness: [Int64: Double] = [:]
         for (q, queryStart) in starts.enumerated() {
-            for (item, shingle) in hits[q] { offsets[item, default: []].append(shingle * settings.hop - queryStart) }
+            for hit in hits[q] {
+                offsets[hit.item, default: []].append(hit.shingle * settings.hop - queryStart)
+                nearness[hit.item, default: 0] += hit.closeness
+            }
         }
         let duration = Double(sequence.frameCount) * frameSeconds
         let window = consistency > 0 ? max(minimumWindow, Int((consistency * Double(sequence.frameCount)).rounded())) : Int.max
@@ -82,8 +97,8 @@ public struct ShingleVoteStage: SearchStage {
                 unseen.append(candidate)
             } else if let found = offsets[candidate.itemID] {
                 let (count, offset) = Self.consistentVotes(found.sorted(), window: window)
-                // Consistent votes first; all votes break ties.
-                candidate.score = 1 - (Double(count) + 0.001 * Double(found.count)) / Double(starts.count)
+                // Consistent votes first; all votes, weighted by their closeness, break ties.
+                candidate.score = Self.score(consistent: count, closeness: nearness[candidate.itemID] ?? 0, shingles: starts.count)
                 let start = max(0, Double(offset) * frameSeconds)
                 candidate.start = start
                 candidate.end = start + duration
@@ -92,6 +107,20 @@ public struct ShingleVoteStage: SearchStage {
         }
         voted.sort { $0.score != $1.score ? $0.score < $1.score : $0.itemID < $1.itemID }
         return Array(voted.prefix(keep)) + unseen
+    }
+
+    /// One query shingle's hit on an item: the item, its nearest shingle among the neighbours, and
+    /// `closeness` = 1 - (that neighbour's rank among the items found) / `neighbours`, in (0, 1].
+    struct Hit {
+        var item: Int64
+        var shingle: Int
+        var closeness: Double
+    }
+
+    /// `1 - (consistent + 0.001 * closeness) / shingles`: consistent votes decide; the sum of the hits'
+    /// closeness (at most one per query shingle, so below the next whole vote) breaks ties.
+    public static func score(consistent: Int, closeness: Double, shingles: Int) -> Double {
+        1 - (Double(consistent) + 0.001 * closeness) / Double(max(shingles, 1))
     }
 
     /// The most offsets (sorted, frames) within `window` frames of each other (all of them for
@@ -108,21 +137,22 @@ public struct ShingleVoteStage: SearchStage {
     }
 
     /// For every query shingle (row of `reduced`), the items among `allowed` that its `neighbours` nearest
-    /// indexed shingles belong to, each once, with the index of the nearest shingle of that item. The
-    /// graph searches run on `threads` threads (they only read the graph).
+    /// indexed shingles belong to, each once, nearest first, with the index of the nearest shingle of that
+    /// item. The graph searches run on `threads` threads (they only read the graph).
     func nearestItems(of reduced: Matrix, starts: [Int], allowed: Set<Int64>,
-                      index: ShingleIndex, threads: Int) throws -> [[(item: Int64, shingle: Int)]] {
-        var hits = [[(item: Int64, shingle: Int)]](repeating: [], count: starts.count)
+                      index: ShingleIndex, threads: Int) throws -> [[Hit]] {
+        var hits = [[Hit]](repeating: [], count: starts.count)
         try reduced.storage.withUnsafeBufferPointer { buffer in
             try hits.withUnsafeMutableBufferPointer { out in
                 try concurrentForEach(starts.count, threads: threads) { q in
                     let row = UnsafeBufferPointer(rebasing: buffer[(q * reduced.cols)..<((q + 1) * reduced.cols)])
                     var seen = Set<Int64>()
-                    var found: [(item: Int64, shingle: Int)] = []
+                    var found: [Hit] = []
                     for hit in try index.graph.search(row, k: neighbours, ef: ef) {
                         let item = ShingleIndex.item(ofLabel: hit.label)
                         guard allowed.contains(item), seen.insert(item).inserted else { continue }
-                        found.append((item, ShingleIndex.shingle(ofLabel: hit.label)))
+                        found.append(Hit(item: item, shingle: ShingleIndex.shingle(ofLabel: hit.label),
+                                         closeness: 1 - Double(found.count) / Double(neighbours)))
                     }
                     out[q] = found
                 }

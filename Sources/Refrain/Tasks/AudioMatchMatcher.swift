@@ -21,8 +21,11 @@ public struct AudioMatchMatcher: SequenceMatcher {
     /// 1: no transposition; 12: every cyclic chroma shift.
     public var transpositions: Int = 1
     public var matchesPerItem: Int = 3
-    /// Added to every horizontal or vertical step, in cosine-distance units.
-    public var penalty: Float = 0.1
+    /// Added to every horizontal or vertical step, in cosine-distance units. 0.45 (chosen on the tune half
+    /// of the realistic benchmark and the narrow development benchmark; issue 18, round 3): the tempo
+    /// versions already bring the query close to the item's tempo, so the path should stay near the
+    /// diagonal; 0.1 let short noisy queries fold onto a few cheap frames of unrelated items.
+    public var penalty: Float = 0.45
     /// How much of the score is relative (see `AudioMatchScore`): 0 keeps the cost per step alone.
     public var relativeWeight: Double = 0
 
@@ -32,11 +35,13 @@ public struct AudioMatchMatcher: SequenceMatcher {
         self.relativeWeight = max(0, relativeWeight)
     }
 
-    /// Options `matches_per_item`, `transpositions` (1 or 12) and `relative_weight`.
+    /// Options `matches_per_item`, `transpositions` (1 or 12), `relative_weight` and `penalty`.
     public init(spec: StageSpec) throws {
         self.init(matchesPerItem: try spec.int("matches_per_item", default: 3),
                   transpositions: try spec.int("transpositions", default: 1),
                   relativeWeight: try spec.double("relative_weight", default: AudioMatchScore.defaultRelativeWeight))
+        penalty = Float(try spec.double("penalty", default: Double(penalty)))
+        guard penalty >= 0, penalty.isFinite else { throw RefrainError.invalidArgument("audio-match: penalty must be a non-negative number") }
     }
 
     public var arrays: [String] { [CENSEncoder.name] }
