@@ -5,7 +5,8 @@ import RefrainMath
 /// re-scored by `ContourAlignment`, both scores are standardised over those melodies (minus their mean, over
 /// their standard deviation) and the fused score is `z(note) - weight * z(contour cost)`. Chosen on the tuning
 /// half of the development set (100 candidates, weight 1, standardised by mean and deviation rather than median
-/// and MAD, in scripts/prototype/humming_contour.py).
+/// and MAD; scripts/prototype/humming_contour.py gives MRR 0.881 there against 0.860 for the note stage, and
+/// 0.873 to 0.887 over 50 to 200 candidates and weights 0.5 to 1.5).
 public struct ContourFusion: Sendable {
     public var alignment = ContourAlignment()
     /// Melodies (the note stage's best) the contour stage re-scores.
