@@ -87,9 +87,9 @@ public struct ContourAlignment: Sendable {
 
     @inline(__always) func local(_ x: Float) -> Float { min(cap, max(0, abs(x) - tolerance)) }
 
-    /// Scratch rows reused between calls (four state rows, twice).
+    /// Scratch rows reused between calls (four state rows, twice, and the log of each note's time so far).
     public struct Scratch {
-        var now = [Float](), next = [Float]()
+        var now = [Float](), next = [Float](), logSpent = [Float]()
         public init() {}
     }
 
@@ -105,16 +105,21 @@ public struct ContourAlignment: Sendable {
             held[j] = Float(max(next - reference.onsets[j], 0.05))
         }
         let p = reference.pitches.map(Float.init)
-        // Rows: cost, transposition, tempo (-1: not yet known), entry time; four blocks of m.
+        let logHeld = held.map { log($0) }
+        // Rows: cost, transposition, log tempo (`unknown` until the first note is left), entry time; four blocks of m.
         if scratch.now.count < 4 * m { scratch.now = [Float](repeating: 0, count: 4 * m); scratch.next = scratch.now }
+        if scratch.logSpent.count < m { scratch.logSpent = [Float](repeating: 0, count: m) }
         let q = query.pitches, t = query.times
         let logMin = log(tempoRange.lowerBound), logMax = log(tempoRange.upperBound)
+        let unknown = Float.greatestFiniteMagnitude
         scratch.now.withUnsafeMutableBufferPointer { a in
-            for j in 0..<m { a[j] = 0; a[m + j] = q[0] - p[j]; a[2 * m + j] = -1; a[3 * m + j] = t[0] }
+            for j in 0..<m { a[j] = 0; a[m + j] = q[0] - p[j]; a[2 * m + j] = unknown; a[3 * m + j] = t[0] }
         }
         for i in 1..<max(n, 1) {
             let qi = q[i], ti = t[i]
             scratch.now.withUnsafeBufferPointer { a in
+                // log of the time spent on each note so far (shared by the moves out of it).
+                for k in 0..<m { scratch.logSpent[k] = log(ti - a[3 * m + k]) }
                 scratch.next.withUnsafeMutableBufferPointer { b in
                     for j in 0..<m {
                         var bestCost = a[j] + local(qi - p[j] - a[m + j])
@@ -122,18 +127,18 @@ public struct ContourAlignment: Sendable {
                         for back in 1...2 {
                             let k = j - back
                             guard k >= 0 else { break }
-                            let spent = ti - a[3 * m + k], tempo = a[2 * m + k]
+                            let logTempo = a[2 * m + k]
                             var c = a[k] + (back == 2 ? skipCost : 0)
                             var newTempo: Float
-                            if tempo < 0 {
-                                let r = log(spent / held[k])
-                                if r < logMin { c += tempoWeight * min(logMin - r, tempoCap); newTempo = tempoRange.lowerBound }
-                                else if r > logMax { c += tempoWeight * min(r - logMax, tempoCap); newTempo = tempoRange.upperBound }
-                                else { newTempo = spent / held[k] }
+                            if logTempo == unknown {
+                                let r = scratch.logSpent[k] - logHeld[k]
+                                if r < logMin { c += tempoWeight * min(logMin - r, tempoCap); newTempo = logMin }
+                                else if r > logMax { c += tempoWeight * min(r - logMax, tempoCap); newTempo = logMax }
+                                else { newTempo = r }
                             } else {
-                                let r = log(spent / (tempo * held[k]))
+                                let r = scratch.logSpent[k] - logTempo - logHeld[k]
                                 c += tempoWeight * min(abs(r), tempoCap)
-                                newTempo = tempo * exp(tempoFollow * r)
+                                newTempo = logTempo + tempoFollow * r
                             }
                             c += local(qi - p[j] - a[m + k])
                             if c < bestCost { bestCost = c; bestKey = a[m + k]; bestTempo = newTempo; bestEntry = ti }
