@@ -32,6 +32,8 @@ struct HummingBenchCommand: ParsableCommand {
     @Flag(help: "Grid-search the alignment costs on the tuning half (exhaustive alignment) and print each setting's MRR.") var tune = false
     @Option(help: "Print sung and heard notes and the f0 agreement of the first N queries.") var debug: Int = 0
     @Option(help: "Write the indexed melodies and every query's pYIN track as JSON lines into this folder (for prototyping).") var dump: String?
+    @Option(help: "Contour stage: the note stage's best N melodies re-scored by contour alignment and fused (0: note stage alone).") var contourCandidates: Int = 100
+    @Option(help: "Weight of the contour stage's standardised cost in the fused score.") var contourWeight: Double = 1
     @Option(help: "Also index the same scores through the Engine (melody encoder only) in this folder and run the report half through `Engine.query` with the humming task (ranks and latency of the product's road).") var engineIndex: String?
 
     struct Entry { var key: String; var file: URL; var melodic: Bool; var category: String }
@@ -59,6 +61,9 @@ struct HummingBenchCommand: ParsableCommand {
         var rankExhaustive: Int?
         var rankVotes: Int?
         var exhaustiveSeconds: Double
+        var rankNotes: Int?  // note stage alone (when the contour stage is on)
+        var rankContour: Int?  // contour cost alone over the note stage's candidates
+        var noteSeconds = 0.0  // the note stage alone (when the contour stage is on)
     }
 
     var segmentationSettings: (Double, Int, Int) {
@@ -127,6 +132,9 @@ struct HummingBenchCommand: ParsableCommand {
             if limit > 0 { tunes = Array(tunes.prefix(limit)) }
             let generator = HumQueryGenerator()
             let search = HummingSearch(filterLimit: filterLimit)
+            var fusion = ContourFusion()
+            fusion.candidates = contourCandidates
+            fusion.weight = contourWeight
             let exhaustive = HummingSearch(filterLimit: filterLimit == 0 ? 150 : 0)  // the other option, for --compare
             var outcomes: [Outcome] = []
             var logLines: [String] = []
@@ -165,8 +173,17 @@ struct HummingBenchCommand: ParsableCommand {
                                 readings.append(MelodyShape(other))
                             }
                         }
-                        let hits = search.search(readings, in: collection, topK: 10)
+                        let fused = contourCandidates > 0 && !oracleNotes
+                        let hits = fused ? search.search(readings, contour: QueryContour(track: track), fusion: fusion, in: collection, topK: 10)
+                            : search.search(readings, in: collection, topK: 10)
                         let t3 = DispatchTime.now().uptimeNanoseconds
+                        if fused {
+                            let notesOnly = search.search(readings, in: collection, topK: 10)
+                            outcome.noteSeconds = Double(DispatchTime.now().uptimeNanoseconds - t3) / 1e9
+                            outcome.rankNotes = notesOnly.firstIndex { $0.key == tune.key }.map { $0 + 1 }
+                            let alone = search.search(readings, contour: QueryContour(track: track), fusion: fusion, in: collection, topK: 10, contourOnly: true)
+                            outcome.rankContour = alone.firstIndex { $0.key == tune.key }.map { $0 + 1 }
+                        }
                         outcome.f0Seconds = Double(t1 - t0) / 1e9
                         outcome.searchSeconds = Double(t3 - t2) / 1e9
                         outcome.seconds = Double(t3 - t0) / 1e9
@@ -247,6 +264,19 @@ struct HummingBenchCommand: ParsableCommand {
             for (name, test) in conditions {
                 print(Self.row(name, report.filter(test)))
             }
+            if contourCandidates > 0 && !oracleNotes {
+                print("")
+                print("options (note stage alone; contour cost alone over the note stage's best \(contourCandidates); fused, weight \(contourWeight))")
+                print("condition     queries   notes: MRR  P@1  R@10     contour: MRR  P@1  R@10     fused: MRR  P@1  R@10")
+                for (name, group) in [("tuning half", outcomes.filter { $0.half == 0 }), ("report half", report)] + conditions.map({ ($0.0, report.filter($0.1)) }) {
+                    print("\(name.padding(13))  \(String(group.count).leftPadded(4))  " + Self.metrics(group.map(\.rankNotes)) + "   "
+                          + Self.metrics(group.map(\.rankContour)) + "   " + Self.metrics(group.map(\.rank)))
+                }
+                let searched = outcomes.filter { $0.error == nil }
+                let median = { (xs: [Double]) -> Double in xs.isEmpty ? 0 : xs.sorted()[xs.count / 2] }
+                print("search p50: note stage alone \(fmt(median(searched.map(\.noteSeconds)) * 1000, 1)) ms; " +
+                      "readings + note stage + contour stage (fused) \(fmt(median(searched.map(\.searchSeconds)) * 1000, 1)) ms")
+            }
             if compare {
                 print("")
                 print("options on the report half (same queries)        MRR     P@1     R@10   search p50 ms")
@@ -284,7 +314,8 @@ struct HummingBenchCommand: ParsableCommand {
                         let t0 = DispatchTime.now().uptimeNanoseconds
                         guard let track = try? search.track(of: query.samples, sampleRate: query.sampleRate),
                               let readings = try? search.readings(of: track) else { continue }
-                        let hits = search.search(readings, in: big, topK: 10)
+                        let hits = contourCandidates > 0 ? search.search(readings, contour: QueryContour(track: track), fusion: fusion, in: big, topK: 10)
+                            : search.search(readings, in: big, topK: 10)
                         times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
                         ranks.append(hits.firstIndex { $0.key == tune.key }.map { $0 + 1 })
                     }

@@ -48,7 +48,8 @@ public struct MelodyFilterStage: SearchStage {
 /// line of the query by `NoteAlignment` (pitch intervals and rhythm ratios, Mongeau & Sankoff 1990
 /// fragmentation and consolidation; key, tuning and tempo invariant, starting anywhere in the piece). An item
 /// scores its best line pair; the cost is minus the alignment score per query interval (lower is better, down
-/// to -1.5), and the span is the matched notes of the score, seconds. Options: `tolerance` (semitones),
+/// to -1.5), and the span is the matched notes of the score, seconds. The query's first line is aligned with every
+/// candidate melody, its other lines with the first's best 200 (`HummingSearch.noteScores`). Options: `tolerance` (semitones),
 /// `rhythm_weight`, `gap_cost`, `merge_cost`.
 public struct NoteAlignmentStage: SearchStage {
     public let name = "note-alignment"
@@ -71,23 +72,7 @@ public struct NoteAlignmentStage: SearchStage {
         let table = try MelodyTable.current(in: store, arrayName: array)
         let allowed = Dictionary(candidates.map { ($0.itemID, $0.key) }, uniquingKeysWith: { a, _ in a })
         let chosen = table.melodies.indices.filter { allowed[table.itemIDs[$0]] != nil }
-        var scores = [(score: Float, first: Int, last: Int)](repeating: (-.infinity, 0, 0), count: chosen.count)
-        let alignment = self.alignment
-        try scores.withUnsafeMutableBufferPointer { out in
-            let shared = UncheckedSendable(out)
-            let workers = min(query.threads, max(1, chosen.count / 16))
-            let chunk = (chosen.count + workers - 1) / max(workers, 1)
-            try concurrentForEach(workers, threads: workers) { w in
-                var scratch: [Float] = [], starts: [Int32] = []
-                for c in (w * chunk)..<min(chosen.count, (w + 1) * chunk) {
-                    let reference = table.melodies[chosen[c]].shape
-                    for shape in shapes {
-                        let result = alignment.best(query: shape, reference: reference, scratch: &scratch, starts: &starts)
-                        if result.score > shared.value[c].score { shared.value[c] = result }
-                    }
-                }
-            }
-        }
+        let scores = HummingSearch(alignment: alignment, threads: query.threads).noteScores(shapes, of: chosen, in: table.collection)
         var best: [Int64: Candidate] = [:]
         for (c, result) in scores.enumerated() where result.score.isFinite {
             let m = chosen[c], id = table.itemIDs[m], shape = table.melodies[m].shape
@@ -130,17 +115,20 @@ public struct WorkMembersStage: SearchStage {
 }
 
 extension StageRegistry {
-    /// Registers the stages of query by humming: `melody-filter`, `note-alignment` and `work-members`.
+    /// Registers the stages of query by humming: `melody-filter`, `note-alignment`, `contour-fusion` and
+    /// `work-members`.
     public mutating func registerHummingStages() {
         register("melody-filter") { spec, _ in try MelodyFilterStage(spec: spec) }
         register("note-alignment") { spec, _ in try NoteAlignmentStage(spec: spec) }
+        register("contour-fusion") { spec, _ in try ContourFusionStage(spec: spec) }
         register("work-members") { spec, _ in try WorkMembersStage(spec: spec) }
     }
 }
 
 /// Which works hold this hummed or sung tune? (Query by humming: Ghias et al. 1995; note-based matching as in
 /// MIREX QBSH systems.) The query's melody (`melody`: a hum's pYIN notes, given notes, or a score's melody
-/// part) against every indexed melody by note alignment, then the recordings of each matched work. Best
+/// part) against every indexed melody by note alignment; for a hum, its pitch contour re-scores the best 100
+/// (`contour-fusion`); then the recordings of each matched work. Best
 /// asked `--by work` (the command line's default for this task).
 public struct HummingTask: SearchTask {
     public init() {}
@@ -152,6 +140,6 @@ public struct HummingTask: SearchTask {
 
     public func stages(_ options: QueryOptions) -> [StageSpec] {
         [StageSpec(stage: "melody-filter", enabled: options.prune, options: ["keep": "0"]),
-         StageSpec(stage: "note-alignment"), StageSpec(stage: "work-members")]
+         StageSpec(stage: "note-alignment"), StageSpec(stage: "contour-fusion"), StageSpec(stage: "work-members")]
     }
 }

@@ -18,7 +18,9 @@ import RefrainSymbolic
 ///   audio; the item is found through a score of its work, `--by work`).
 ///
 /// Output: `notes x 4` float32 rows of (onset seconds, duration seconds, MIDI pitch — fractional for a sung
-/// query, line number), lines one after the other, each in time order; frame times are the onsets.
+/// query, line number), lines one after the other, each in time order; frame times are the onsets. A hummed
+/// query adds its pitch contour (`QueryContour`, for the `contour-fusion` stage) as rows of line -1: (bin start
+/// seconds, bin length seconds, fractional MIDI pitch, -1).
 public struct MelodyEncoder: MusicEncoder {
     public static let name = "melody"
     /// 1: melody part and runner-up skylines for scores, pYIN readings for hums, none for recordings.
@@ -67,7 +69,16 @@ public struct MelodyEncoder: MusicEncoder {
     var pitch: PYINParameters { PYINParameters(yin: YINParameters(sampleRate: settings.sampleRate)) }
 
     public func encode(_ source: AnalysisSource) throws -> EncodedArray {
-        .features(Self.array(try lines(source)))
+        guard source.kind == .audio, !source.isIndexedItem else { return .features(Self.array(try lines(source))) }
+        let hum = try hummed(source)
+        return .features(Self.array(hum.lines, contour: QueryContour(track: hum.track)))
+    }
+
+    /// A hummed query's pYIN track and its usable readings as lines (or the one-sentence refusal).
+    func hummed(_ source: AnalysisSource) throws -> (lines: [[(onset: Double, duration: Double, pitch: Double)]], track: PitchTrack) {
+        let signal = try source.audio(at: settings.sampleRate)
+        let track = try pyin(signal.samples, parameters: pitch)
+        return (try QueryMelody.usableReadings(from: track).map { notes in notes.map { ($0.onset, $0.duration, $0.pitch) } }, track)
     }
 
     /// The lines of `source` (see the type's description).
@@ -89,16 +100,19 @@ public struct MelodyEncoder: MusicEncoder {
             return [notes.map { ($0.onset, $0.duration, Double($0.pitch)) }]
         case .audio:
             if source.isIndexedItem { return [] }
-            let signal = try source.audio(at: settings.sampleRate)
-            let track = try pyin(signal.samples, parameters: pitch)
-            return try QueryMelody.usableReadings(from: track).map { notes in notes.map { ($0.onset, $0.duration, $0.pitch) } }
+            return try hummed(source).lines
         }
     }
 
-    /// Lines as the stored array (`notes x 4`: onset, duration, pitch, line).
-    public static func array(_ lines: [[(onset: Double, duration: Double, pitch: Double)]]) -> FeatureSequence {
-        let rows = lines.flatMap { line in line.sorted { $0.onset < $1.onset } }
-        let lineOf = lines.enumerated().flatMap { k, line in [Float](repeating: Float(k), count: line.count) }
+    /// Lines as the stored array (`notes x 4`: onset, duration, pitch, line), then the contour's bins as line -1.
+    public static func array(_ lines: [[(onset: Double, duration: Double, pitch: Double)]], contour: QueryContour? = nil) -> FeatureSequence {
+        var rows = lines.flatMap { line in line.sorted { $0.onset < $1.onset } }
+        var lineOf = lines.enumerated().flatMap { k, line in [Float](repeating: Float(k), count: line.count) }
+        if let contour {
+            let bin = contour.rate > 0 ? 1 / contour.rate : 0
+            rows += zip(contour.times, contour.pitches).map { (Double($0), bin, Double($1)) }
+            lineOf += [Float](repeating: -1, count: contour.pitches.count)
+        }
         var values = Matrix(rows: rows.count, cols: dims)
         for (r, note) in rows.enumerated() {
             values[r, 0] = Float(note.onset)
@@ -113,10 +127,22 @@ public struct MelodyEncoder: MusicEncoder {
     public static func shapes(_ values: Matrix) -> [MelodyShape] {
         guard values.cols >= 4 else { return [] }
         var lines: [Int: [(onset: Double, duration: Double, pitch: Double)]] = [:]
-        for r in 0..<values.rows {
+        for r in 0..<values.rows where values[r, 3] >= 0 {
             let line = Int(values[r, 3])
             lines[line, default: []].append((Double(values[r, 0]), Double(values[r, 1]), Double(values[r, 2])))
         }
         return lines.keys.sorted().map { MelodyShape(notes: lines[$0]!) }.filter { $0.noteCount >= 2 }
+    }
+
+    /// The hummed query's contour stored with its lines (rows of line -1), or nil when there is none.
+    public static func contour(_ values: Matrix) -> QueryContour? {
+        guard values.cols >= 4 else { return nil }
+        var pitches: [Float] = [], times: [Float] = [], bin: Float = 0
+        for r in 0..<values.rows where values[r, 3] < 0 {
+            times.append(values[r, 0])
+            bin = values[r, 1]
+            pitches.append(values[r, 2])
+        }
+        return pitches.isEmpty ? nil : QueryContour(pitches: pitches, times: times, rate: bin > 0 ? (Double(1 / bin) * 1000).rounded() / 1000 : 10)
     }
 }

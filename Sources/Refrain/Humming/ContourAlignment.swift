@@ -1,0 +1,159 @@
+import Foundation
+import RefrainFeatures
+
+/// A hum's pitch contour at a fixed frame rate: the voiced pYIN frames, octave errors folded, median-pooled into
+/// bins of `1 / rate` seconds (unvoiced bins left out; `times` keep the gaps).
+public struct QueryContour: Equatable, Sendable {
+    /// Fractional MIDI pitch per kept bin.
+    public var pitches: [Float]
+    /// The bin's start, seconds.
+    public var times: [Float]
+    /// Bins per second.
+    public var rate: Double
+
+    public init(pitches: [Float], times: [Float], rate: Double = 10) {
+        self.pitches = pitches
+        self.times = times
+        self.rate = rate
+    }
+
+    /// The contour of a pYIN track at `rate` bins per second. A voiced frame more than `octaveThreshold`
+    /// semitones from the median of the voiced frames within `octaveWindow` seconds either side is moved by whole
+    /// octaves towards it (pYIN's octave errors).
+    public init(track: PitchTrack, rate: Double = 10, octaveWindow: Double = 1, octaveThreshold: Float = 7) {
+        let raw = track.midiPitch
+        var frames: [Int] = []
+        for t in 0..<track.frameCount where track.voiced[t] && raw[t].isFinite { frames.append(t) }
+        var values = frames.map { raw[$0] }
+        if track.frameCount > 1, !values.isEmpty {
+            let step = track.times[1] - track.times[0]
+            let w = max(1, Int(octaveWindow / step))
+            let original = values
+            var window: [Float] = []
+            for k in original.indices {
+                window.removeAll(keepingCapacity: true)
+                window.append(contentsOf: original[max(0, k - w)...min(original.count - 1, k + w)])
+                window.sort()
+                let d = original[k] - window[window.count / 2]
+                if abs(d) > octaveThreshold { values[k] = original[k] - 12 * (d / 12).rounded() }
+            }
+        }
+        var pitches: [Float] = [], times: [Float] = []
+        var k = 0
+        var bin: [Float] = []
+        while k < frames.count {
+            let b = Int((track.times[frames[k]] * rate).rounded(.down))
+            bin.removeAll(keepingCapacity: true)
+            while k < frames.count && Int((track.times[frames[k]] * rate).rounded(.down)) == b { bin.append(values[k]); k += 1 }
+            bin.sort()
+            pitches.append(bin[bin.count / 2])
+            times.append(Float(Double(b) / rate))
+        }
+        self.pitches = pitches
+        self.times = times
+        self.rate = rate
+    }
+}
+
+/// The contour stage of query by humming, a second opinion that does not depend on note segmentation: the hum's
+/// frame-wise pitch (`QueryContour`, 10 frames a second) against a melody's frame-wise pitch, which is its notes
+/// held for their inter-onset intervals (derived from the stored notes at query time, so each reference note
+/// stands for the run of frames it covers). A dynamic-programming match of sung frames to score notes in the
+/// manner of Jang & Gao (2000, "A query-by-singing system based on dynamic programming"), subsequence (it starts
+/// and ends at any note), made key invariant by a transposition that starts at the first frame's offset and
+/// follows the singer's drift (an exponential average with weight `keyFollow`), and tempo invariant by a tempo
+/// estimate (query seconds per score second) that starts within `tempoRange` and follows the singer (weight
+/// `tempoFollow` on the log ratio), each note's held time costing `tempoWeight` per unit of log deviation from it.
+/// Each sung frame may stay on its note, move to the next, or skip one (`skipCost`).
+public struct ContourAlignment: Sendable {
+    /// Pitch differences up to this many semitones cost nothing.
+    public var tolerance: Float = 0.25
+    /// Largest cost of one frame, semitones beyond `tolerance`.
+    public var cap: Float = 3
+    /// Weight of the newest frame in the transposition estimate.
+    public var keyFollow: Float = 0.05
+    /// Cost per unit of |log(held / expected)| of a note's held time.
+    public var tempoWeight: Float = 3
+    /// Largest |log| deviation counted for one note.
+    public var tempoCap: Float = 1.5
+    /// Weight of the newest note's log ratio in the tempo estimate.
+    public var tempoFollow: Float = 0.3
+    /// Cost of skipping a score note.
+    public var skipCost: Float = 1
+    /// Tempo ratios (query seconds per score second) the first note may imply without a penalty.
+    public var tempoRange: ClosedRange<Float> = 0.4...2.5
+
+    public init() {}
+
+    @inline(__always) func local(_ x: Float) -> Float { min(cap, max(0, abs(x) - tolerance)) }
+
+    /// Scratch rows reused between calls (four state rows, twice, and the log of each note's time so far).
+    public struct Scratch {
+        var now = [Float](), next = [Float](), logSpent = [Float]()
+        public init() {}
+    }
+
+    /// The best match's cost per sung frame (lower is better; 0 for a contour that follows the notes within
+    /// `tolerance` at a steady tempo), or +inf for an empty contour or melody.
+    public func cost(_ query: QueryContour, reference: MelodyShape, scratch: inout Scratch) -> Float {
+        let n = query.pitches.count, m = reference.noteCount
+        guard n > 0, m > 0 else { return .infinity }
+        // Each note's score time: its inter-onset interval (the last: its duration), at least 50 ms.
+        var held = [Float](repeating: 0, count: m)
+        for j in 0..<m {
+            let next = j + 1 < m ? reference.onsets[j + 1] : reference.ends[j]
+            held[j] = Float(max(next - reference.onsets[j], 0.05))
+        }
+        let p = reference.pitches.map(Float.init)
+        let logHeld = held.map { log($0) }
+        // Rows: cost, transposition, log tempo (`unknown` until the first note is left), entry time; four blocks of m.
+        if scratch.now.count < 4 * m { scratch.now = [Float](repeating: 0, count: 4 * m); scratch.next = scratch.now }
+        if scratch.logSpent.count < m { scratch.logSpent = [Float](repeating: 0, count: m) }
+        let q = query.pitches, t = query.times
+        let logMin = log(tempoRange.lowerBound), logMax = log(tempoRange.upperBound)
+        let unknown = Float.greatestFiniteMagnitude
+        scratch.now.withUnsafeMutableBufferPointer { a in
+            for j in 0..<m { a[j] = 0; a[m + j] = q[0] - p[j]; a[2 * m + j] = unknown; a[3 * m + j] = t[0] }
+        }
+        for i in 1..<max(n, 1) {
+            let qi = q[i], ti = t[i]
+            scratch.now.withUnsafeBufferPointer { a in
+                // log of the time spent on each note so far (shared by the moves out of it).
+                for k in 0..<m { scratch.logSpent[k] = log(ti - a[3 * m + k]) }
+                scratch.next.withUnsafeMutableBufferPointer { b in
+                    for j in 0..<m {
+                        var bestCost = a[j] + local(qi - p[j] - a[m + j])
+                        var bestKey = a[m + j], bestTempo = a[2 * m + j], bestEntry = a[3 * m + j]
+                        for back in 1...2 {
+                            let k = j - back
+                            guard k >= 0 else { break }
+                            let logTempo = a[2 * m + k]
+                            var c = a[k] + (back == 2 ? skipCost : 0)
+                            var newTempo: Float
+                            if logTempo == unknown {
+                                let r = scratch.logSpent[k] - logHeld[k]
+                                if r < logMin { c += tempoWeight * min(logMin - r, tempoCap); newTempo = logMin }
+                                else if r > logMax { c += tempoWeight * min(r - logMax, tempoCap); newTempo = logMax }
+                                else { newTempo = r }
+                            } else {
+                                let r = scratch.logSpent[k] - logTempo - logHeld[k]
+                                c += tempoWeight * min(abs(r), tempoCap)
+                                newTempo = logTempo + tempoFollow * r
+                            }
+                            c += local(qi - p[j] - a[m + k])
+                            if c < bestCost { bestCost = c; bestKey = a[m + k]; bestTempo = newTempo; bestEntry = ti }
+                        }
+                        b[j] = bestCost
+                        b[m + j] = bestKey + keyFollow * (qi - p[j] - bestKey)
+                        b[2 * m + j] = bestTempo
+                        b[3 * m + j] = bestEntry
+                    }
+                }
+            }
+            swap(&scratch.now, &scratch.next)
+        }
+        var best = Float.infinity
+        for j in 0..<m where scratch.now[j] < best { best = scratch.now[j] }
+        return best / Float(n)
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Refrain
+import RefrainFeatures
+import RefrainMath
+import XCTest
+
+/// The contour stage of query by humming: the hum's frame-wise pitch against a melody's notes (key and tempo
+/// followed), its fusion with the note stage, and its place in the `melody` encoder's array.
+final class ContourAlignmentTests: XCTestCase {
+    /// "Ode to joy"'s first phrases as (onset, duration, pitch), quarter notes of 0.5 s.
+    static let ode: [(onset: Double, duration: Double, pitch: Double)] = {
+        let pitches: [Double] = [64, 64, 65, 67, 67, 65, 64, 62, 60, 60, 62, 64, 64, 62, 62, 64, 64, 65, 67, 67, 65, 64, 62, 60, 60, 62, 64, 62, 60, 60]
+        return pitches.enumerated().map { (Double($0.offset) * 0.5, 0.45, $0.element) }
+    }()
+
+    /// A hum of `notes` from note `from` on: `transpose` semitones up, `tempo` times slower, with a 5.5 Hz vibrato of
+    /// `vibrato` semitones, as a pYIN-like track (hop 512 at 22,050 Hz), 40 ms unvoiced between notes.
+    static func track(_ notes: [(onset: Double, duration: Double, pitch: Double)], from: Int = 0, count: Int = 14,
+                      transpose: Double, tempo: Double, vibrato: Double = 0.3, octaveErrorAt: Double? = nil) -> PitchTrack {
+        let sung = Array(notes[from..<min(notes.count, from + count)])
+        let t0 = sung[0].onset
+        let hop = 512.0 / 22050
+        let end = (sung.last!.onset - t0 + sung.last!.duration) * tempo + 0.3
+        var times: [Double] = [], f0: [Float] = [], voiced: [Bool] = [], prob: [Float] = []
+        var t = 0.0
+        while t < end {
+            let score = t / tempo + t0
+            let note = sung.last { $0.onset <= score }
+            var pitch = Double.nan
+            if let note, score < note.onset + note.duration - 0.04 {
+                pitch = note.pitch + transpose + vibrato * sin(2 * Double.pi * 5.5 * t)
+                if let e = octaveErrorAt, abs(t - e) < 0.05 { pitch += 12 }
+            }
+            times.append(t)
+            f0.append(pitch.isNaN ? .nan : Float(440 * pow(2, (pitch - 69) / 12)))
+            voiced.append(!pitch.isNaN)
+            prob.append(pitch.isNaN ? 0.1 : 0.9)
+            t += hop
+        }
+        return PitchTrack(times: times, f0: f0, voiced: voiced, voicedProbability: prob)
+    }
+
+    /// The contour bins follow the sung pitch (10 a second, unvoiced bins left out) and fold an octave error.
+    func testContourPoolsFramesAndFoldsOctaveErrors() throws {
+        let track = Self.track(Self.ode, transpose: 3, tempo: 1, vibrato: 0, octaveErrorAt: 1.0)
+        let contour = QueryContour(track: track)
+        XCTAssertEqual(contour.rate, 10)
+        XCTAssertGreaterThan(contour.pitches.count, 55)
+        XCTAssertLessThanOrEqual(contour.pitches.count, Int(track.times.last! * 10) + 1)
+        XCTAssertEqual(contour.times.first, 0)
+        for (p, t) in zip(contour.pitches, contour.times) {
+            let note = Self.ode.last { $0.onset <= Double(t) + 0.05 }!
+            XCTAssertEqual(Double(p), note.pitch + 3, accuracy: 0.01, "bin at \(t) s")
+        }
+        XCTAssert(zip(contour.times.dropFirst(), contour.times).allSatisfy { $0 > $1 })
+    }
+
+    /// A hum in another key, at another tempo and with vibrato, started mid-melody, costs little against its
+    /// melody and far more against a melody with other intervals.
+    func testAHumMatchesItsMelodyInAnyKeyAndTempo() {
+        let alignment = ContourAlignment()
+        var scratch = ContourAlignment.Scratch()
+        let melody = MelodyShape(notes: Self.ode)
+        let other = MelodyShape(notes: Self.ode.enumerated().map { ($0.element.onset, $0.element.duration, 60 + Double(($0.offset * 5) % 12)) })
+        for (transpose, tempo, from) in [(3.4, 1.6, 0), (-7.0, 0.6, 8), (0.5, 1.0, 15)] {
+            let contour = QueryContour(track: Self.track(Self.ode, from: from, transpose: transpose, tempo: tempo))
+            let own = alignment.cost(contour, reference: melody, scratch: &scratch)
+            let wrong = alignment.cost(contour, reference: other, scratch: &scratch)
+            XCTAssertLessThan(own, 0.15, "transpose \(transpose), tempo \(tempo), from note \(from)")
+            XCTAssertGreaterThan(wrong, 4 * own + 0.3, "transpose \(transpose), tempo \(tempo), from note \(from)")
+        }
+        XCTAssertEqual(alignment.cost(QueryContour(pitches: [], times: []), reference: melody, scratch: &scratch), .infinity)
+    }
+
+    /// Fusion standardises both opinions: a melody second by notes but far first by contour comes first; equal
+    /// contour costs leave the note order; too few candidates (a small index) keep the note order.
+    func testFusionWeighsBothOpinions() {
+        let notes = [1.0, 0.9, 0.5, 0.4], costs = [1.2, 0.2, 1.3, 1.25]
+        let few = ContourFusion().fused(noteScores: notes, contourCosts: costs)
+        XCTAssertEqual(few.indices.sorted { few[$0] > few[$1] }, [0, 1, 2, 3], "4 candidates are under the 20 fused")
+        var fusion = ContourFusion()
+        fusion.minimumCandidates = 2
+        let fused = fusion.fused(noteScores: notes, contourCosts: costs)
+        XCTAssertEqual(fused.indices.max { fused[$0] < fused[$1] }, 1)
+        let flat = fusion.fused(noteScores: [1.0, 0.9, 0.5], contourCosts: [1, 1, 1])
+        XCTAssertEqual(flat.indices.sorted { flat[$0] > flat[$1] }, [0, 1, 2])
+        let missing = fusion.fused(noteScores: [1.0, 0.9, 0.8], contourCosts: [.infinity, 0.3, 0.5])
+        XCTAssert(missing.allSatisfy(\.isFinite), "a melody without a contour cost counts as the worst finite one")
+        XCTAssertGreaterThan(missing[1], missing[0])
+    }
+
+    /// A hummed query's array holds its readings and its contour (line -1); the lines read back without it.
+    func testEncoderArrayCarriesTheContour() {
+        let contour = QueryContour(pitches: [60.2, 62.1, 64.0], times: [0, 0.1, 0.3])
+        let lines = [Self.ode.prefix(6).map { $0 }, Self.ode.prefix(5).map { $0 }]
+        let sequence = MelodyEncoder.array(lines, contour: contour)
+        XCTAssertEqual(sequence.values.rows, 14)
+        XCTAssertEqual(MelodyEncoder.shapes(sequence.values).map(\.noteCount), [MelodyShape(notes: lines[0]).noteCount, MelodyShape(notes: lines[1]).noteCount])
+        XCTAssertEqual(MelodyEncoder.contour(sequence.values), contour)
+        XCTAssertNil(MelodyEncoder.contour(MelodyEncoder.array(lines).values))
+    }
+}
