@@ -59,8 +59,11 @@ public struct HashDTWStage: SearchStage {
         HashDTWCells.shared.record(found.cells, of: found.fullCells)
         var scored: [Candidate] = []
         for match in found.matches {
-            guard var candidate = byPosition[positions.map { $0[match.index] } ?? match.index] else { continue }
-            candidate.score = Double(match.cost)
+            let k = positions.map { $0[match.index] } ?? match.index
+            guard var candidate = byPosition[k] else { continue }
+            // The kernel's cost is an integer sum of bit counts: recover it from the Float ratio, divide in Double.
+            let length = Double(q.count + database.lengths[k])
+            candidate.score = match.cost.isFinite ? (Double(match.cost) * length).rounded() / length : .infinity
             scored.append(candidate)
         }
         scored.sort { $0.score < $1.score || ($0.score == $1.score && $0.key < $1.key) }
