@@ -148,7 +148,8 @@ enum BatchKernels {
     /// `vpxor`, `vpshufb` popcount, `vpminuw` and `vpaddw` on two registers (the standard library's
     /// SIMD integer operators are not vectorized by this toolchain).
     static func hashBlock(query: UnsafePointer<UInt16>, n: Int, block: HashBatchDatabase.Block,
-                          subsequence: Bool, threshold: Float, row: UnsafeMutablePointer<UInt16>) -> [Float] {
+                          subsequence: Bool, threshold: Float, row: UnsafeMutablePointer<UInt16>,
+                          rowsDone: UnsafeMutablePointer<Int>? = nil) -> [Float] {
         let lanes = HashBatchDatabase.lanes
         let m = block.maxLength
         let limit = threshold >= Float(saturation) ? UInt16.max : UInt16(max(0, threshold.rounded(.down)))
@@ -165,6 +166,7 @@ enum BatchKernels {
                     } else {
                         hashRow(q, codes, row, m, left, diag, rowMin)
                     }
+                    rowsDone?.pointee = i + 1
                     if i < n - 1 {
                         var smallest = UInt16.max
                         for l in 0..<lanes { smallest = min(smallest, rowMin[l]) }

@@ -3,26 +3,35 @@ import Foundation
 import Refrain
 import RefrainIndex
 
-/// `refrain-bench learned`: the learned cascade (hash-sequence DTW -> exact DTW) on the development benchmark.
+/// `refrain-bench learned`: the learned cascade (embedding nearest neighbours -> hash-sequence DTW -> exact DTW)
+/// on the development benchmark, with realistic and feature-level distractors.
 struct LearnedBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "learned",
-        abstract: "Evaluate the learned hash stage and the hashed MIDI-to-audio cascade (Raffel & Ellis's Table 1).",
+        abstract: "Evaluate the learned embedding and hash stages and the learned MIDI-to-audio cascade (Raffel & Ellis's Table 1).",
         discussion: """
         Renders the development set as `refrain-bench retrieval` does (cached in --work), indexes the recordings \
         with the learned encoders, and runs the MIDI queries of the report half (every second query, odd \
-        positions) through: the hash stage alone (every audio item ranked by normalised Hamming DTW), the \
-        hashed cascade (hash-dtw keeps --keep, then exact Raffel-Ellis DTW), the exhaustive exact stage and \
-        today's default cascade (shingle votes -> exact), the peers from the same run. Then adds distractors \
-        (real items' arrays and hash sequences reversed in time and tempo-scaled) up to each --sizes total and \
-        measures again (exhaustive and shingle cascades only at the base size).
+        positions) through: the embedding stage alone and the hash stage alone (every audio item ranked), the \
+        learned cascade (embedding-nn keeps --embedding-keep, hash-dtw keeps --keep, then exact Raffel-Ellis \
+        DTW), the exhaustive exact stage and today's default cascade (shingle votes -> exact), the peers from \
+        the same run. Then adds --realistic distractors (test-part pieces of --train-corpus that no model saw, \
+        rendered and indexed as recordings) and feature-level distractors (real items' arrays and hash \
+        sequences reversed in time and tempo-scaled, embeddings blended from two real items) up to each \
+        --sizes total and measures again (exhaustive and shingle cascades only at the base size).
         """)
 
     @Option(help: "Folder of MIDI files.") var corpus = "../shared/corpus"
     @Option(help: "Use the first N files (name order).") var limit = Int.max
     @Option(help: "Cache folder for recordings and queries (shared with `retrieval`).") var work = ".cache/bench-retrieval"
     @Option(help: "A hasher model file (default: the shipped model).") var model: String?
+    @Option(help: "An embedder model file (default: the shipped model).") var embeddingModel: String?
     @Option(help: "Items the hash stage passes to the exact stage.") var keep = 100
+    @Option(help: "Items the embedding stage passes to the hash stage.") var embeddingKeep = 1000
+    @Option(help: "The embedding stage scans every item below this many, else searches its HNSW graph.") var exactBelow = 50_000
+    @Option(help: "Training corpus whose test-part pieces become realistic distractors.") var trainCorpus = "../shared/train-corpus"
+    @Option(help: "The split naming the test part (CSV key,split).") var split = "docs/learned/hasher.split.csv"
+    @Option(help: "Realistic distractors (rendered test-part pieces) added before the feature-level ones; 0: none.") var realistic = 433
     @Option(help: "Collection sizes (items, distractors added) to measure at after the base size, comma-separated.") var sizes = "10000"
     @Option(help: "Queries timed at each larger size (spread over the report half).") var timedQueries = 30
     @Option(help: "Which queries: report (odd positions), tuning (even) or all.") var half = "report"
@@ -42,16 +51,20 @@ struct LearnedBenchCommand: ParsableCommand {
         let configuration = Engine.Configuration.learned()
         let indexURL = workURL.appendingPathComponent("learned-index-\(set.recordings.count)")
         try? FileManager.default.removeItem(at: indexURL)
-        let settings = model.map { [HashEncoder.name: ["model": URL(fileURLWithPath: $0).path]] } ?? [:]
+        var settings: [String: [String: String]] = [:]
+        if let model { settings[HashEncoder.name] = ["model": URL(fileURLWithPath: model).path] }
+        if let embeddingModel { settings[EmbeddingEncoder.name] = ["model": URL(fileURLWithPath: embeddingModel).path] }
         clock = Date()
         let engine = try Engine.create(at: indexURL, layout: .music(settings: settings), configuration: configuration)
         let jobs = try engine.jobs(for: set.recordings).jobs
         let report = try engine.add(jobs, progress: ProgressReporter(total: jobs.count, label: "indexing"))
         var stats = try engine.stats().stats
         print("")
-        print("add          \(report.added.count) items in \(fmt(Date().timeIntervalSince(clock), 1)) s (cqt_beats, cens, hashes), \(Int(stats.bytesPerItem / 1024)) KiB per item")
-        let encoder = try configuration.encoders.make(HashEncoder.name, settings: settings[HashEncoder.name] ?? [:])
-        print("hasher       \(encoder.record.identity) (weights SHA-256 \(encoder.record.weightsSHA256 ?? "-"))")
+        print("add          \(report.added.count) items in \(fmt(Date().timeIntervalSince(clock), 1)) s (cqt_beats, cens, hashes, embedding), \(Int(stats.bytesPerItem / 1024)) KiB per item")
+        for name in [HashEncoder.name, EmbeddingEncoder.name] {
+            let encoder = try configuration.encoders.make(name, settings: settings[name] ?? [:])
+            print("model        \(encoder.record.identity) (weights SHA-256 \(encoder.record.weightsSHA256 ?? "-"))")
+        }
 
         var queries: [EvalQuery]
         switch half {
@@ -68,7 +81,22 @@ struct LearnedBenchCommand: ParsableCommand {
 
         let audioItems = try engine.stats().stats.itemCount
         var measured = try measure(engine, queries: queries, items: audioItems, peers: true)
-        for size in try sizeList() where size > audioItems {
+        if realistic > 0 {
+            clock = Date()
+            let files = try LearnedRealisticDistractors.recordings(
+                corpus: URL(fileURLWithPath: trainCorpus), split: URL(fileURLWithPath: split),
+                directory: workURL.appendingPathComponent("distractor-recordings"), count: realistic) { done in
+                FileHandle.standardError.write(Data("\rrendering distractors \(done)      ".utf8))
+            }
+            let rendered = Date().timeIntervalSince(clock)
+            let distractorJobs = try engine.jobs(for: files).jobs
+            let added = try engine.add(distractorJobs, progress: ProgressReporter(total: distractorJobs.count, label: "indexing distractors"))
+            stats = try engine.stats().stats
+            print("")
+            print("realistic    \(added.added.count) rendered test-part pieces of \(trainCorpus) (no model saw them) added: rendered in \(fmt(rendered, 1)) s, indexed in \(fmt(Date().timeIntervalSince(clock) - rendered, 1)) s; \(stats.itemCount) items, \(Int(stats.bytesPerItem / 1024)) KiB per item")
+            measured = try measure(engine, queries: queries, items: stats.itemCount, peers: false)
+        }
+        for size in try sizeList() where size > (try engine.stats().stats.itemCount) {
             let store = try IndexStore.open(at: indexURL, writable: true)
             let current = try store.itemCount
             guard size > current else { continue }
@@ -78,7 +106,8 @@ struct LearnedBenchCommand: ParsableCommand {
             }
             stats = try engine.stats().stats
             print("")
-            print("distractors  \(size - current) added in \(fmt(seconds, 1)) s; \(stats.itemCount) items, \(fmt(stats.totalDuration / 3600, 1)) h, \(Int(stats.bytesPerItem / 1024)) KiB per item (all arrays)")
+            print("distractors  \(size - current) feature-level added in \(fmt(seconds, 1)) s; \(stats.itemCount) items, \(fmt(stats.totalDuration / 3600, 1)) h, \(Int(stats.bytesPerItem / 1024)) KiB per item (all arrays)")
+            print("memory       \(Self.residentMiB()) MiB resident in this process (index arrays cached for the hash and embedding stages)")
             let step = max(1, queries.count / max(1, timedQueries))
             let timed = stride(from: 0, to: queries.count, by: step).map { queries[$0] }
             measured = try measure(engine, queries: size <= 20_000 ? queries : timed, items: stats.itemCount, peers: false)
@@ -114,22 +143,39 @@ struct LearnedBenchCommand: ParsableCommand {
         return "p50 \(fmt(at(0.5) * 1000, 1)) ms, p95 \(fmt(at(0.95) * 1000, 1)) ms"
     }
 
+    /// Resident memory of this process, MiB (Linux /proc/self/statm).
+    static func residentMiB() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+              let pages = text.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return -1 }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE))) / (1 << 20)
+    }
+
     @discardableResult
     func measure(_ engine: Engine, queries: [EvalQuery], items: Int, peers: Bool) throws -> [Int?] {
-        var hashRanks: [Int?] = [], cascadeRanks: [Int?] = [], exhaustiveRanks: [Int?] = [], shingleRanks: [Int?] = []
-        var hashTimes: [Double] = [], cascadeTimes: [Double] = [], exactTimes: [Double] = [], hashStageTimes: [Double] = []
-        var shingleTimes: [Double] = [], exhaustiveTimes: [Double] = []
-        var agree = 0, shingleAgree = 0
+        var embeddingRanks: [Int?] = [], hashRanks: [Int?] = [], cascadeRanks: [Int?] = [], exhaustiveRanks: [Int?] = [], shingleRanks: [Int?] = []
+        var embeddingTimes: [Double] = [], hashTimes: [Double] = [], cascadeTimes: [Double] = [], exactTimes: [Double] = []
+        var embeddingStageTimes: [Double] = [], hashStageTimes: [Double] = [], shingleTimes: [Double] = [], exhaustiveTimes: [Double] = []
+        var agree = 0, shingleAgree = 0, cells = 0, fullCells = 0, hashFullCells = 0, hashCells = 0
         let progress = ProgressReporter(total: queries.count, label: "queries at \(items) items")
+        let overrides = ["embedding-nn": ["keep": "\(embeddingKeep)", "exact-below": "\(exactBelow)"], "hash-dtw": ["keep": "\(keep)"]]
         for query in queries {
             let input = QueryInput.file(URL(fileURLWithPath: query.path))
+            let embeddingOnly = try engine.query(input, options: QueryOptions(task: EmbeddingOnlyMIDIToAudioTask().name, top: 100_000, id: query.id))
+            embeddingRanks.append(Self.rank(query, embeddingOnly.result.ranking))
+            embeddingTimes.append(embeddingOnly.trace.first { $0.stage == "embedding-nn" }?.seconds ?? 0)
+            _ = HashDTWCells.shared.take()
             let hashOnly = try engine.query(input, options: QueryOptions(task: HashOnlyMIDIToAudioTask().name, top: 1000, id: query.id))
+            (hashCells, hashFullCells) = { let c = HashDTWCells.shared.take(); return (hashCells + c.cells, hashFullCells + c.fullCells) }()
             hashRanks.append(Self.rank(query, hashOnly.result.ranking))
-            hashTimes.append(hashOnly.result.seconds)
+            hashTimes.append(hashOnly.trace.first { $0.stage == "hash-dtw" }?.seconds ?? 0)
             let cascade = try engine.query(input, options: QueryOptions(task: HashedMIDIToAudioTask().name, top: 1000,
-                                                                       overrides: ["hash-dtw": ["keep": "\(keep)"]], id: query.id))
+                                                                       overrides: overrides, id: query.id))
+            let counted = HashDTWCells.shared.take()
+            cells += counted.cells
+            fullCells += counted.fullCells
             cascadeRanks.append(Self.rank(query, cascade.result.ranking))
             cascadeTimes.append(cascade.result.seconds)
+            embeddingStageTimes.append(cascade.trace.first { $0.stage == "embedding-nn" }?.seconds ?? 0)
             hashStageTimes.append(cascade.trace.first { $0.stage == "hash-dtw" }?.seconds ?? 0)
             exactTimes.append(cascade.trace.first { $0.stage == "raffel-ellis" }?.seconds ?? 0)
             if peers {
@@ -145,24 +191,27 @@ struct LearnedBenchCommand: ParsableCommand {
             progress.step()
         }
         let n = queries.count
+        func share(_ k: Int, of total: Int) -> String { "\(k) of \(total) (\(fmt(100 * Double(k) / Double(max(total, 1)), 1)) %)" }
         print("")
         print("at \(items) items, \(n) queries: share of queries whose true recording ranks at or above k")
-        print("  hash stage alone        " + Self.table(hashRanks) + "   (query " + Self.percentiles(hashTimes) + ", analysis included)")
-        print("  hashed cascade (keep \(keep)) " + Self.table(cascadeRanks) + "   (query " + Self.percentiles(cascadeTimes) + ")")
-        print("    hash-dtw stage " + Self.percentiles(hashStageTimes) + "; exact stage " + Self.percentiles(exactTimes))
-        let kept = hashRanks.filter { ($0 ?? .max) <= keep }.count
+        print("  embedding stage alone   " + Self.table(embeddingRanks) + "   (stage " + Self.percentiles(embeddingTimes) + ", exact scan)")
+        print("  hash stage alone        " + Self.table(hashRanks) + "   (stage " + Self.percentiles(hashTimes) + ")")
+        print("  learned cascade (embedding keep \(embeddingKeep), hash keep \(keep)) " + Self.table(cascadeRanks) + "   (query " + Self.percentiles(cascadeTimes) + ", analysis included)")
+        print("    embedding-nn stage " + Self.percentiles(embeddingStageTimes) + "; hash-dtw stage " + Self.percentiles(hashStageTimes) + "; exact stage " + Self.percentiles(exactTimes))
+        print("    hash-dtw cells: alone \(fmt(Double(hashCells) / Double(max(n, 1)) / 1e6, 1)) M per query of \(fmt(Double(hashFullCells) / Double(max(n, 1)) / 1e6, 1)) M without abandoning; in the cascade \(fmt(Double(cells) / Double(max(n, 1)) / 1e6, 2)) M of \(fmt(Double(fullCells) / Double(max(n, 1)) / 1e6, 2)) M")
         let audio = max(items, 1)
-        print("  pruning: hash-dtw keeps \(keep) of \(audio) items (discards \(fmt(100 * (1 - Double(min(keep, audio)) / Double(audio)), 2)) %), true matches kept \(kept) of \(n) (\(fmt(100 * Double(kept) / Double(max(n, 1)), 1)) %)")
-        for k in [10, 25, 50, 100, 200, 500] where k < audio {
-            let kk = hashRanks.filter { ($0 ?? .max) <= k }.count
-            print("    keep \(k): true matches kept \(kk) of \(n)")
+        let afterEmbedding = embeddingRanks.filter { ($0 ?? .max) <= embeddingKeep }.count
+        let survived = cascadeRanks.filter { $0 != nil }.count
+        print("  pruning: embedding-nn keeps \(min(embeddingKeep, audio)) of \(audio) (discards \(fmt(100 * (1 - Double(min(embeddingKeep, audio)) / Double(audio)), 2)) %), true matches kept \(share(afterEmbedding, of: n)); "
+              + "then hash-dtw keeps \(min(keep, audio)) (discards \(fmt(100 * (1 - Double(min(keep, audio)) / Double(audio)), 2)) % of all), true matches kept \(share(survived, of: n))")
+        for k in [10, 25, 50, 100, 250, 500, 1000, 2000, 5000, 10_000] where k < audio {
+            let e = embeddingRanks.filter { ($0 ?? .max) <= k }.count, h = hashRanks.filter { ($0 ?? .max) <= k }.count
+            print("    keep \(k): true matches kept by the embedding stage alone \(e) of \(n), by the hash stage alone \(h) of \(n)")
         }
         if peers {
             print("  exhaustive exact stage  " + Self.table(exhaustiveRanks) + "   (query " + Self.percentiles(exhaustiveTimes) + ")")
             print("  shingle votes -> exact  " + Self.table(shingleRanks) + "   (query " + Self.percentiles(shingleTimes) + ", today's default)")
-            print("  top-1 equal to exhaustive: hashed cascade \(agree) of \(n), shingle cascade \(shingleAgree) of \(n)")
-            let med = { (v: [Double]) -> Double in v.isEmpty ? 0 : v.sorted()[v.count / 2] }
-            print("  median query time ratio, hashed cascade / shingle cascade: \(fmt(med(cascadeTimes) / max(med(shingleTimes), 1e-9), 2))")
+            print("  top-1 equal to exhaustive: learned cascade \(agree) of \(n), shingle cascade \(shingleAgree) of \(n)")
         }
         return cascadeRanks
     }

@@ -6,8 +6,8 @@ import Refrain
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a learned encoder (hasher) on a folder of MIDI files rendered as recordings.",
-        subcommands: [TrainHasherCommand.self])
+        abstract: "Train a learned encoder (hasher, embedder) on a folder of MIDI files rendered as recordings.",
+        subcommands: [TrainHasherCommand.self, TrainEmbedderCommand.self])
 }
 
 struct TrainHasherCommand: ParsableCommand {

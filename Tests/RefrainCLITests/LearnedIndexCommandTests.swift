@@ -5,7 +5,7 @@ import RefrainSymbolic
 import RefrainTestSupport
 import XCTest
 
-/// `refrain index create --learned` stores the shipped hasher's sequences and offers the learned cascade's
+/// `refrain index create --learned` stores the shipped hasher's sequences and embedder's vectors and offers the learned cascade's
 /// tasks; a plain index refuses them with one line that says how to get them.
 final class LearnedIndexCommandTests: XCTestCase {
     func testLearnedIndexOffersTheHashedCascadeAndAPlainOneSaysHowToGetIt() throws {
@@ -34,13 +34,14 @@ final class LearnedIndexCommandTests: XCTestCase {
         assertSuccess(try refrain("add", learned, recordings.path), "add")
         let stats = assertSuccess(try refrain("stats", learned), "stats")
         XCTAssertTrue(stats.contains("hashes/1@"), stats)
+        XCTAssertTrue(stats.contains("embedding/1@"), stats)
         XCTAssertTrue(stats.contains("midi-to-audio-hashed"), stats)
         let hashed = assertSuccess(try refrain("query", learned, urls[1].path, "--task", "midi-to-audio-hashed", "--top", "1"), "hashed query")
         XCTAssertTrue(hashed.contains(" b "), hashed)
 
         assertSuccess(try refrain("index", "create", plain), "create")
         assertOneLineError(try refrain("query", plain, urls[0].path, "--task", "midi-to-audio-hashed"),
-                           mentioning: ["'hashes'", "--learned"], "hashed query on a plain index")
+                           mentioning: ["'embedding'", "--learned"], "learned cascade query on a plain index")
         assertOneLineError(try refrain("index", "create", directory.appendingPathComponent("f").path, "--analyzer", "features", "--learned"),
                            mentioning: ["--learned"], "--learned on a features index")
     }

@@ -139,7 +139,7 @@ final class LearnedHasherTests: XCTestCase {
     func testHashedCascadeWithoutPruningIsExhaustiveSearch() throws {
         let task = HashedMIDIToAudioTask()
         XCTAssertEqual(task.stages(QueryOptions(prune: false)).filter(\.enabled).map(\.stage), ["kind-filter", "raffel-ellis"])
-        XCTAssertEqual(task.stages(QueryOptions(prune: true)).filter(\.enabled).map(\.stage), ["kind-filter", "hash-dtw", "raffel-ellis"])
+        XCTAssertEqual(task.stages(QueryOptions(prune: true)).filter(\.enabled).map(\.stage), ["kind-filter", "embedding-nn", "hash-dtw", "raffel-ellis"])
 
         let dir = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -6,7 +6,8 @@ import XCTest
 final class TaskRegistryTests: XCTestCase {
     func testAutoFollowsTheInputKindAndNamedTasksCheckTheirInputs() throws {
         let tasks = TaskRegistry.standard
-        XCTAssertEqual(tasks.names, ["midi-to-audio", "audio-match", "version", "humming", "midi-to-audio-hashed", "midi-to-audio-hash-only"])
+        XCTAssertEqual(tasks.names, ["midi-to-audio", "audio-match", "version", "humming", "midi-to-audio-hashed", "midi-to-audio-hash-only",
+                                    "midi-to-audio-embedding-only"])
         XCTAssertEqual(try tasks.resolve("auto", for: .midi).name, "midi-to-audio")
         XCTAssertEqual(try tasks.resolve("auto", for: .audio).name, "audio-match")
         XCTAssertEqual(try tasks.resolve("audio-match", for: .midi).name, "audio-match", "a score can be matched as audio")
@@ -31,9 +32,10 @@ final class TaskRegistryTests: XCTestCase {
     }
 
     /// Key invariance is the default of every task's exact DTW stages, and an option turns it off. (Humming
-    /// compares pitch intervals, key invariant by construction; the hash-only task measures the hash stage.)
+    /// compares pitch intervals, key invariant by construction; the hash-only and embedding-only tasks measure
+    /// one learned stage each.)
     func testKeyInvarianceIsTheDefaultAndCanBeSwitchedOff() {
-        for task in TaskRegistry.standard.all where !["humming", "midi-to-audio-hash-only"].contains(task.name) {
+        for task in TaskRegistry.standard.all where !["humming", "midi-to-audio-hash-only", "midi-to-audio-embedding-only"].contains(task.name) {
             let on = task.stages(QueryOptions()).filter { $0.options["key"] != nil }
             let off = task.stages(QueryOptions(keyInvariance: false)).filter { $0.options["key"] != nil }
             XCTAssertFalse(on.isEmpty, task.name)

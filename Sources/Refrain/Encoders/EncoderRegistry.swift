@@ -45,6 +45,7 @@ public struct EncoderRegistry: Sendable {
             try MelodyEncoder(settings: try MelodyEncoder.Settings(settings))
         }
         registry.registerHashes(isDefault: false)
+        registry.registerEmbedding(isDefault: false)
         return registry
     }
 

@@ -5,7 +5,9 @@ import RefrainMath
 /// Distractors for an index that also stores hash sequences (`Distractors` reads float arrays only): each is
 /// a real item's arrays played backwards and resampled by a tempo factor in 0.8...1.25, chroma arrays also
 /// rotated by a random number of semitones, hash sequences reversed and resampled by the same factor (nearest
-/// code). Real music's frame and code statistics, no passage matching any query.
+/// code). Real music's frame and code statistics, no passage matching any query. A one-frame array (a learned
+/// embedding, which pooling makes blind to time reversal) is instead a blend of two real items' vectors,
+/// `normalise(a + w b)` with `w` in 0.3...0.7: synthetic, between real pieces, matching no query's piece.
 public enum LearnedDistractors {
     /// Adds `count` distractors made from the items of `store` not keyed in `excluding`, in batches of
     /// `batch`; `progress` gets the number added so far. Keys `distractor-000000`, ...; no shingle graph update
@@ -24,14 +26,19 @@ public enum LearnedDistractors {
             let source = sources[Int(generator.next() % UInt64(sources.count))]
             let factor = 0.8 + 0.45 * Double(generator.next() % 1000) / 1000
             let shift = Int(generator.next() % 12)
-            if loaded[source.id] == nil {
-                loaded[source.id] = try store.arrays(of: source.id).map { ($0, try store.feature($0)) }
+            let partner = sources[Int(generator.next() % UInt64(sources.count))]
+            let weight = 0.3 + 0.4 * Float(generator.next() % 1000) / 1000
+            for id in [source.id, partner.id] where loaded[id] == nil {
+                loaded[id] = try store.arrays(of: id).map { ($0, try store.feature($0)) }
             }
             var features: [String: FeatureSequence] = [:], codes: [String: CodeSequence] = [:]
             for (info, feature) in loaded[source.id]! {
                 if info.dtype == .uint16 {
                     let values = feature.values.withElements(of: UInt16.self) { Array($0) }
                     codes[info.name] = try reversedCodes(values, dims: info.dims, times: feature.times, factor: factor)
+                } else if !info.dtype.isInteger && info.frames == 1 {
+                    let other = loaded[partner.id]!.first { $0.info.name == info.name }?.feature.sequence().values.storage
+                    features[info.name] = blended(feature.sequence(), other, weight: weight)
                 } else if !info.dtype.isInteger {
                     let sequence = feature.sequence()
                     features[info.name] = Distractors.reversed(sequence, factor: factor, shift: sequence.dimension == 12 ? shift : 0)
@@ -48,6 +55,16 @@ public enum LearnedDistractors {
             }
         }
         return Date().timeIntervalSince(started)
+    }
+
+    /// `normalise(a + weight b)` of a one-frame sequence `a` and values `b` (`a` unchanged when `b` is absent or
+    /// of another size).
+    static func blended(_ a: FeatureSequence, _ b: [Float]?, weight: Float) -> FeatureSequence {
+        var v = a.values.storage
+        if let b, b.count == v.count { for k in 0..<v.count { v[k] += weight * b[k] } }
+        let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        if norm > 0 { v = v.map { $0 / norm } }
+        return FeatureSequence(values: Matrix(rows: 1, cols: v.count, storage: v), times: a.times)
     }
 
     /// A `frames x dims` uint16 code sequence backwards, `factor` times as long (nearest code), with evenly

@@ -5,9 +5,10 @@ import RefrainMath
 
 /// `hash-dtw`: prunes by the Hamming DTW cost between the query's learned hash sequence and every
 /// candidate's (Raffel & Ellis 2015: "discard 99 % of the database in 1 % of the time"), keeping the `keep`
-/// cheapest. The costs come from the batch SIMD kernel (`BatchDTW`, 32 items per lane block) over all items
-/// of the index, each divided by the two sequences' lengths together (`n + m`) so that long items are not
-/// penalised for their length; candidates the stage was not given are ignored.
+/// cheapest. The costs come from the batch SIMD kernel (`BatchDTW.nearestNormalized`, 32 items per lane
+/// block, early abandoning against the current `keep`-th best), each divided by the two sequences' lengths
+/// together (`n + m`) so that long items are not penalised for their length. When the stage is given under
+/// half of the index's items (after `embedding-nn`), only those are laid out and searched.
 ///
 /// Options: `keep` (items passed on, default 100: on the development benchmark the hash stage alone ranks
 /// the true recording within its first 100 for every report-half query, docs/learned-models.md), `array`
@@ -36,16 +37,54 @@ public struct HashDTWStage: SearchStage {
             throw RefrainError.invalidArgument("hash-dtw: the query's '\(array)' codes are not a non-empty uint16 sequence")
         }
         let database = try HashDatabases.shared.database(array, of: store)
-        let costs = try BatchDTW.costs(query: q, database: database.batch, threads: query.threads)
+        var byPosition: [Int: Candidate] = [:]
+        for candidate in candidates {
+            if let k = database.position[candidate.itemID] { byPosition[k] = candidate }
+        }
+        // The full layout when the candidates are (nearly) every item; else a layout of the candidates only
+        // (after the embedding stage: a few hundred of many thousands).
+        let positions: [Int]?
+        let batch: HashBatchDatabase
+        if byPosition.count * 2 >= database.lengths.count {
+            positions = nil
+            batch = database.batch
+        } else {
+            let chosen = byPosition.keys.sorted()
+            positions = chosen
+            batch = try HashBatchDatabase(sequences: chosen.map { database.sequences[$0] })
+        }
+        // Every item the stage was not given is still in the full layout: ask for enough to keep `keep` of them.
+        let extra = positions == nil ? database.lengths.count - byPosition.count : 0
+        let found = try BatchDTW.nearestNormalized(query: q, database: batch, count: min(batch.count, keep + extra), threads: query.threads)
+        HashDTWCells.shared.record(found.cells, of: found.fullCells)
         var scored: [Candidate] = []
-        scored.reserveCapacity(candidates.count)
-        for var candidate in candidates {
-            guard let k = database.position[candidate.itemID] else { continue }
-            candidate.score = Double(costs[k]) / Double(q.count + database.lengths[k])
+        for match in found.matches {
+            let k = positions.map { $0[match.index] } ?? match.index
+            guard var candidate = byPosition[k] else { continue }
+            // The kernel's cost is an integer sum of bit counts: recover it from the Float ratio, divide in Double.
+            let length = Double(q.count + database.lengths[k])
+            candidate.score = match.cost.isFinite ? (Double(match.cost) * length).rounded() / length : .infinity
             scored.append(candidate)
         }
         scored.sort { $0.score < $1.score || ($0.score == $1.score && $0.key < $1.key) }
         return Array(scored.prefix(keep))
+    }
+}
+
+/// DTW cells the `hash-dtw` stage computed in this process, and the cells full runs would have computed
+/// (early abandoning saves the difference), for benchmarks.
+public final class HashDTWCells: @unchecked Sendable {
+    public static let shared = HashDTWCells()
+    private var done = 0, full = 0
+    private let lock = NSLock()
+
+    func record(_ cells: Int, of total: Int) { lock.lock(); done += cells; full += total; lock.unlock() }
+
+    /// The counts since the last call (and resets them).
+    public func take() -> (cells: Int, fullCells: Int) {
+        lock.lock()
+        defer { done = 0; full = 0; lock.unlock() }
+        return (done, full)
     }
 }
 
@@ -60,6 +99,8 @@ final class HashDatabases: @unchecked Sendable {
         var position: [Int64: Int]
         /// Codes per item, by position.
         var lengths: [Int]
+        /// The codes of each item, by position.
+        var sequences: [[UInt16]]
         /// The arrays' files it was built from (identifies the item set).
         var signature: [String]
     }
@@ -86,7 +127,7 @@ final class HashDatabases: @unchecked Sendable {
             sequences.append(codes)
         }
         let entry = Entry(batch: try HashBatchDatabase(sequences: sequences), position: position, lengths: sequences.map(\.count),
-                          signature: signature)
+                          sequences: sequences, signature: signature)
         lock.lock()
         entries[key] = entry
         lock.unlock()

@@ -108,11 +108,12 @@ public struct HashEncoder: MusicEncoder {
 }
 
 extension EncoderRegistry {
-    /// The standard encoders with the learned `hashes` among the defaults of a new index, so that indexes made
+    /// The standard encoders with the learned `hashes` and `embedding` among the defaults of a new index, so that indexes made
     /// with this registry carry hash sequences for the learned cascade (`refrain index create --learned`).
     public static var learned: EncoderRegistry {
         var registry = EncoderRegistry.standard
         registry.registerHashes(isDefault: true)
+        registry.registerEmbedding(isDefault: true)
         return registry
     }
 

@@ -2,10 +2,11 @@ import Foundation
 import RefrainIndex
 import RefrainMath
 
-/// Which recording is this score, through the learned cascade (Raffel & Ellis 2015): audio items only, then
-/// Hamming DTW over learned hash sequences keeps the `hash-dtw.keep` best (default 100), then the exact
-/// Raffel-Ellis CQT DTW ranks them. With pruning off (`QueryOptions.prune` false) the hash stage is skipped
-/// and the exact stage sees every audio item: exhaustive search. The exact stage is key invariant like
+/// Which recording is this score, through the learned cascade (Raffel & Ellis 2015, 2016): audio items only,
+/// then the nearest learned embeddings (`embedding-nn.keep`, default 1000), then Hamming DTW over learned hash
+/// sequences keeps the `hash-dtw.keep` best (default 100), then the exact Raffel-Ellis CQT DTW ranks them.
+/// With pruning off (`QueryOptions.prune` false) both pruning stages are skipped and the exact stage sees
+/// every audio item: exhaustive search. The exact stage is key invariant like
 /// `MIDIToAudioTask`'s; the hash stage is not (in training a rendition
 /// shares its score's key), so a recording in another key than its score may be pruned before it.
 public struct HashedMIDIToAudioTask: SearchTask {
@@ -14,10 +15,11 @@ public struct HashedMIDIToAudioTask: SearchTask {
     public var summary: String { "which recording is this score? (hash-sequence DTW pruning, then exact DTW)" }
     public var inputs: Set<InputKind> { [.midi] }
     public var automaticFor: Set<InputKind> { [] }
-    public var encoders: [String] { [CQTBeatsEncoder.name, CENSEncoder.name, HashEncoder.name] }
+    public var encoders: [String] { [CQTBeatsEncoder.name, CENSEncoder.name, EmbeddingEncoder.name, HashEncoder.name] }
 
     public func stages(_ options: QueryOptions) -> [StageSpec] {
         [StageSpec(stage: "kind-filter", options: ["kinds": "audio"]),
+         StageSpec(stage: "embedding-nn", enabled: options.prune),
          StageSpec(stage: "hash-dtw", enabled: options.prune),
          StageSpec(stage: "raffel-ellis", options: ["key": options.keyInvariance ? "estimate" : "off"])]
     }
@@ -39,12 +41,30 @@ public struct HashOnlyMIDIToAudioTask: SearchTask {
     }
 }
 
+/// The embedding stage alone (Raffel & Ellis 2016's Table 1 for the embedding): audio items ranked by the
+/// distance of their learned embeddings to the score's, every item kept.
+public struct EmbeddingOnlyMIDIToAudioTask: SearchTask {
+    public init() {}
+    public var name: String { "midi-to-audio-embedding-only" }
+    public var summary: String { "which recording is this score? (learned embedding distance alone, every item ranked)" }
+    public var inputs: Set<InputKind> { [.midi] }
+    public var automaticFor: Set<InputKind> { [] }
+    public var encoders: [String] { [EmbeddingEncoder.name] }
+
+    public func stages(_ options: QueryOptions) -> [StageSpec] {
+        [StageSpec(stage: "kind-filter", options: ["kinds": "audio"]),
+         StageSpec(stage: "embedding-nn", options: ["keep": "\(Int(Int32.max))", "exact-below": "\(Int(Int32.max))"])]
+    }
+}
+
 extension TaskRegistry {
-    /// The learned cascade's tasks (`midi-to-audio-hashed`, `midi-to-audio-hash-only`), part of `standard`:
-    /// an index offers them when it has the `hashes` encoder (`Engine.tasks`).
+    /// The learned cascade's tasks (`midi-to-audio-hashed`, `midi-to-audio-hash-only`,
+    /// `midi-to-audio-embedding-only`), part of `standard`: an index offers them when it has their encoders
+    /// (`Engine.tasks`).
     mutating func registerLearned() {
         register(HashedMIDIToAudioTask())
         register(HashOnlyMIDIToAudioTask())
+        register(EmbeddingOnlyMIDIToAudioTask())
     }
 
     /// The standard tasks (which include the learned cascade's).

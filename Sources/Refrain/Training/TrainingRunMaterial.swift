@@ -1,0 +1,66 @@
+import Foundation
+import RefrainMath
+
+/// The material of a training run from a folder of MIDI files, shared by `refrain train hasher` and
+/// `refrain train embedder`: the pieces split by piece (seeded), a seeded choice of the training and validation
+/// parts rendered (cached, `TrainingMaterial`), and real pairs aligned by DTW when given.
+struct TrainingRunMaterial {
+    var corpus: URL
+    var trainPieces: Int?
+    var validationPieces: Int?
+    var pairs: URL?
+    var material: TrainingMaterialOptions
+
+    struct Prepared {
+        var split: CorpusSplit
+        var train: [TrainingPiece]
+        var validation: [TrainingPiece]
+        var skipped: [String]
+        /// Seconds spent rendering or reading the cache.
+        var seconds: Double
+    }
+
+    /// Splits, chooses and renders; `log` gets one line per step of the way.
+    func prepare(log: @escaping @Sendable (String) -> Void) throws -> Prepared {
+        let keys = try CorpusSplit.pieces(in: corpus).map(\.key)
+        let split = try CorpusSplit.drawn(keys: keys, seed: material.seed)
+        func chosen(_ part: CorpusSplit.Part, _ limit: Int?) -> [String] {
+            var list = split.keys(part)
+            guard let limit, limit < list.count else { return list }
+            var random = SplitMix64(seed: material.seed &+ UInt64(part == .train ? 1 : 2))
+            list.shuffle(using: &random)
+            return Array(list.prefix(limit)).sorted()
+        }
+        let trainKeys = chosen(.train, trainPieces), validationKeys = chosen(.validation, validationPieces)
+        let started = Date()
+        log("material: \(trainKeys.count) training and \(validationKeys.count) validation pieces, \(material.renditionsPerPiece) renditions each, soundfonts \(material.soundfonts.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", "))")
+        let every = max(1, (trainKeys.count + validationKeys.count) / 20)
+        var (train, skipped) = try TrainingMaterial.pieces(corpus: corpus, keys: trainKeys, options: material) { done in
+            if done % every == 0 { log("  training pieces \(done)/\(trainKeys.count)") }
+        }
+        let (validation, skippedValidation) = try TrainingMaterial.pieces(corpus: corpus, keys: validationKeys, options: material)
+        skipped += skippedValidation
+        if let pairs {
+            let (real, skippedPairs) = try TrainingMaterial.pairs(csv: pairs, options: material)
+            train += real
+            skipped += skippedPairs
+            log("pairs: \(real.count) real recordings aligned by DTW, \(skippedPairs.count) refused")
+        }
+        let seconds = Date().timeIntervalSince(started)
+        let frames = train.reduce(0) { $0 + $1.renditions.reduce(0) { $0 + $1.audio.rows } }
+        log(String(format: "material ready in %.0f s: %d training pieces (%.1f h of renditions), %d validation, %d skipped",
+                   seconds, train.count, Double(frames) / LearnedInput.frameRate / 3600, validation.count, skipped.count))
+        return Prepared(split: split, train: train, validation: validation, skipped: skipped, seconds: seconds)
+    }
+
+    /// Writes `model` to `out`, its split next to it (`.split.csv`) and its curve (`.curve.csv`, CSV text).
+    static func write(_ model: LearnedModel, split: CorpusSplit, curve: String, to out: URL) throws {
+        try FileManager.default.createDirectory(at: out.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try model.write(to: out)
+        let base = out.deletingPathExtension()
+        try split.write(to: base.appendingPathExtension("split.csv"))
+        do { try Data(curve.utf8).write(to: base.appendingPathExtension("curve.csv"), options: .atomic) } catch {
+            throw RefrainError(.io, "\(base.path).curve.csv: cannot write the curve (\(error.localizedDescription))")
+        }
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+@testable import Refrain
+import RefrainIndex
+import RefrainLearn
+import RefrainMath
+import RefrainTestSupport
+import XCTest
+
+/// The learned embedder (Raffel & Ellis 2016): the shipped model against an independent NumPy forward pass,
+/// refusals of damaged and foreign model files, the embedding stage with every item kept against the stage
+/// after it alone, and a seeded training run that separates matching from non-matching pieces.
+final class LearnedEmbedderTests: XCTestCase {
+    /// The shipped embedder loads from the program's resources with the SHA-256 the reference was made with,
+    /// and both networks give the NumPy reference's unit vectors (scripts/reference/embedder_forward.py, 300
+    /// frames, not the training window) within 1e-4 per value.
+    func testShippedEmbedderReproducesTheNumPyReference() throws {
+        let encoder = try EmbeddingEncoder.shipped()
+        let data = try Data(contentsOf: Fixtures.url("learned/embedder-reference.json"))
+        let reference = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        XCTAssertEqual(encoder.model.sha256, reference["sha256"] as? String, "the fixture was made from another model: rerun the script")
+        XCTAssertEqual(encoder.record.weightsSHA256, encoder.model.sha256)
+        XCTAssertEqual(encoder.dimensions, 128)
+        let frames = try XCTUnwrap(reference["frames"] as? Int)
+        let input = try XCTUnwrap(reference["input"] as? [Double]).map(Float.init)
+        let x = Matrix(rows: frames, cols: LearnedInput.bins, storage: input)
+        for role in ["audio", "synth"] {
+            let expected = try XCTUnwrap((reference[role] as? [String: Any])?["embedding"] as? [Double])
+            let ours = try encoder.embedding(frames: x, role: role)
+            XCTAssertEqual(ours.count, expected.count, role)
+            var worst: Double = 0
+            for (a, b) in zip(ours, expected) { worst = max(worst, abs(Double(a) - b)) }
+            XCTAssertLessThan(worst, 1e-4, "\(role): largest difference from NumPy")
+            XCTAssertEqual(Double(ours.reduce(0) { $0 + $1 * $1 }), 1, accuracy: 1e-5, "\(role): unit norm")
+        }
+    }
+
+    /// A cut embedder file, a hasher given as an embedder and an embedder given as a hasher are refused with
+    /// one sentence naming the file.
+    func testCutAndForeignEmbedderFilesAreRefused() throws {
+        let embedder = try EmbeddingEncoder.shipped().model
+        let bytes = try embedder.encoded()
+        for cut in [bytes.prefix(bytes.count / 2), bytes.prefix(100)] {
+            XCTAssertThrowsError(try LearnedModel.decode(Data(cut), name: "cut.npz", expecting: "embedder")) { error in
+                let message = (error as? RefrainError)?.message ?? ""
+                XCTAssertTrue(message.contains("cut.npz"), "\(error)")
+                XCTAssertFalse(message.dropLast().contains("\n"), "one sentence: \(message)")
+            }
+        }
+        let hasher = try HashEncoder.shipped().model
+        XCTAssertThrowsError(try LearnedModel.decode(try hasher.encoded(), name: "hasher.npz", expecting: "embedder")) { error in
+            XCTAssertTrue((error as? RefrainError)?.message.contains("holds a hasher model") ?? false, "\(error)")
+        }
+        XCTAssertThrowsError(try EmbeddingEncoder(model: hasher, source: "hasher.npz")) { error in
+            XCTAssertTrue((error as? RefrainError)?.message.contains("not an embedder") ?? false, "\(error)")
+        }
+        XCTAssertThrowsError(try HashEncoder(model: embedder, source: "embedder.npz")) { error in
+            XCTAssertTrue((error as? RefrainError)?.message.contains("not a hasher") ?? false, "\(error)")
+        }
+    }
+
+    /// `embedding-nn` keeping every item (exact scan and HNSW graph alike) hands `hash-dtw` every candidate,
+    /// so the two stages rank as `hash-dtw` alone; keeping `k` keeps the `k` nearest vectors.
+    func testEmbeddingStageKeepingEveryItemEqualsTheNextStageAlone() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try IndexStore.create(at: dir, settings: IndexSettings(analyzer: "features-npy/1", features: ["frame_rate": "5", "array": "cens"],
+                                                                                   shingles: nil))
+        var random = SplitMix64(seed: 21)
+        let dims = 8
+        func unit() -> [Float] {
+            let v = (0..<dims).map { _ in Float(random.uniform(-1...1)) }
+            let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            return v.map { $0 / norm }
+        }
+        let queryCodes = (0..<25).map { _ in UInt16(truncatingIfNeeded: random.next()) }
+        let queryVector = unit()
+        var vectors: [String: [Float]] = [:]
+        for k in 0..<60 {
+            let length = 10 + Int(random.next() % 40)
+            let codes: [UInt16] = (0..<length).map { i in
+                k % 5 == 0 ? queryCodes[i * queryCodes.count / length] ^ UInt16(1 << (random.next() % 16)) : UInt16(truncatingIfNeeded: random.next())
+            }
+            let vector = unit()
+            vectors["item\(k)"] = vector
+            let analysis = ItemAnalysis(kind: .audio, duration: Double(length) / 5,
+                                        features: ["cens": FeatureSequence(values: Matrix(rows: 2, cols: 12, repeating: 0.1), times: [0, 0.2]),
+                                                   "embedding": FeatureSequence(values: Matrix(rows: 1, cols: dims, storage: vector), times: [0])],
+                                        codes: ["hashes": try CodeSequence(array: NPYArray(codes, shape: [length, 1]),
+                                                                           times: (0..<length).map { Double($0) / 5 })])
+            try store.add(key: "item\(k)", path: "/item\(k)", title: nil, sha256: String(format: "%064d", k), analysis: analysis)
+        }
+        let candidates = try store.itemKeys().map { Candidate(itemID: $0.id, key: $0.key) }
+        let queryAnalysis = ItemAnalysis(kind: .midi, duration: 5,
+                                         features: ["embedding": FeatureSequence(values: Matrix(rows: 1, cols: dims, storage: queryVector), times: [0])],
+                                         codes: ["hashes": try CodeSequence(array: NPYArray(queryCodes, shape: [queryCodes.count, 1]),
+                                                                            times: (0..<queryCodes.count).map { Double($0) / 5 })])
+        let search = SearchQuery(analysis: queryAnalysis, topK: 10, threads: 2)
+        let alone = try HashDTWStage(keep: 1000).run(search, candidates: candidates, store: store)
+        for exactBelow in [Int.max, 0] {
+            let embedded = try EmbeddingNNStage(keep: 1000, exactBelow: exactBelow).run(search, candidates: candidates, store: store)
+            XCTAssertEqual(Set(embedded.map(\.key)), Set(candidates.map(\.key)), "every item kept (exact-below \(exactBelow))")
+            let after = try HashDTWStage(keep: 1000).run(search, candidates: embedded, store: store)
+            XCTAssertEqual(after.map(\.key), alone.map(\.key), "exact-below \(exactBelow)")
+            XCTAssertEqual(after.map(\.score), alone.map(\.score))
+        }
+        // Keeping 7: the 7 nearest vectors, nearest first.
+        func distance(_ v: [Float]) -> Double { Double(zip(v, queryVector).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()) }
+        let nearest = vectors.sorted { distance($0.value) < distance($1.value) }.prefix(7).map(\.key)
+        let kept = try EmbeddingNNStage(keep: 7, exactBelow: Int.max).run(search, candidates: candidates, store: store)
+        XCTAssertEqual(kept.map(\.key), nearest)
+        for c in kept { XCTAssertEqual(c.score, distance(vectors[c.key]!), accuracy: 1e-5) }
+        // A query without an embedding is refused with a sentence.
+        XCTAssertThrowsError(try EmbeddingNNStage().run(SearchQuery(analysis: ItemAnalysis(kind: .midi, duration: 1, features: [:])),
+                                                        candidates: candidates, store: store))
+    }
+
+    /// An embedder trained from a fixed seed on 12 synthetic pieces embeds 6 held-out pieces (whole recording
+    /// against whole score, each at its own tempo) so that at least 4 of 6 recordings find their own score
+    /// nearest (chance: 1 in 6) and matching pairs are on average closer than non-matching ones; the same seed
+    /// gives the same model bit for bit.
+    func testSeededEmbedderTrainingSeparatesHeldOutPieces() throws {
+        let train = LearnedHasherTests.syntheticPieces(12, seed: 1), validation = LearnedHasherTests.syntheticPieces(4, seed: 2)
+        let test = LearnedHasherTests.syntheticPieces(6, seed: 3)
+        var options = EmbedderTrainingOptions()
+        options.width = 32
+        options.dimensions = 16
+        options.windowFrames = 64
+        options.batch = 8
+        options.maxSteps = 300
+        options.validateEvery = 50
+        options.validationWindows = 32
+        options.learningRate = 1e-3
+        options.seed = 5
+        let result = try EmbedderTraining.train(train: train, validation: validation, options: options)
+        let again = try EmbedderTraining.train(train: train, validation: validation, options: options)
+        XCTAssertEqual(result.model.sha256, again.model.sha256, "same seed, same model")
+        let encoder = try EmbeddingEncoder(model: result.model, source: "test")
+        let audio = try test.map { try encoder.embedding(frames: $0.renditions[0].audio, role: "audio") }
+        let synth = try test.map { try encoder.embedding(frames: $0.synth, role: "synth") }
+        func distance(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot() }
+        var top1 = 0, matching: Float = 0, nonMatching: Float = 0
+        for i in 0..<test.count {
+            let d = synth.map { distance(audio[i], $0) }
+            if d.indices.min(by: { d[$0] < d[$1] }) == i { top1 += 1 }
+            matching += d[i] / Float(test.count)
+            nonMatching += (d.reduce(0, +) - d[i]) / Float(test.count * (test.count - 1))
+        }
+        XCTAssertGreaterThanOrEqual(top1, 4, "held-out recordings nearest their own score (validation best MRR \(result.bestMRR))")
+        XCTAssertLessThan(matching, nonMatching)
+    }
+}
