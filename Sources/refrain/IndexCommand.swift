@@ -18,7 +18,7 @@ struct CreateIndexCommand: ParsableCommand {
     @Argument(help: "Index directory (created if missing).") var directory: String
     @Option(help: "Analysis pipeline: 'music' indexes audio and MIDI files; 'features' indexes .npy feature matrices (frames x dims).") var analyzer = "music"
     @Flag(help: "Build no shingle/HNSW pruning graph.") var noShingles = false
-    @Flag(help: "music: also store the learned hash sequences (encoder 'hashes') for the learned cascade (--task midi-to-audio-hashed).")
+    @Flag(help: "music: also store the learned hash sequences and embeddings (encoders 'hashes', 'embedding') for the learned cascade (--task midi-to-audio-hashed).")
     var learned = false
     @Option(help: "features: name of the stored feature array.") var array = "cens"
     @Option(help: "features: frames per second of the .npy matrices.") var frameRate = 2.0
@@ -75,11 +75,15 @@ struct ReindexCommand: ParsableCommand {
 
     @Argument(help: "Index directory.") var directory: String
     @Flag(help: "Remove the items whose file is missing or changed.") var dropMissing = false
+    @Flag(help: "Also store the learned encoders' arrays ('hashes', 'embedding') the index lacks, for the learned cascade.")
+    var learned = false
     @OptionGroup var engine: EngineOptions
 
     func run() throws {
         let url = URL(fileURLWithPath: directory)
-        let engine = try Engine.open(at: url, configuration: self.engine.configuration, searchable: false)
+        var configuration = try self.engine.configuration
+        if learned { configuration = .learned(budget: configuration.budget, soundfont: configuration.soundfont) }
+        let engine = try Engine.open(at: url, configuration: configuration, searchable: false)
         let progress = ProgressReporter(total: try engine.itemCount, label: "re-encoding")
         let report = try engine.reindex(dropMissing: dropMissing, progress: progress)
         print("encoders     \(report.from.map(\.identity).joined(separator: ", ")) -> \(report.to.map(\.identity).joined(separator: ", "))")

@@ -41,7 +41,15 @@ final class LearnedIndexCommandTests: XCTestCase {
 
         assertSuccess(try refrain("index", "create", plain), "create")
         assertOneLineError(try refrain("query", plain, urls[0].path, "--task", "midi-to-audio-hashed"),
-                           mentioning: ["'embedding'", "--learned"], "learned cascade query on a plain index")
+                           mentioning: ["'embedding'", "reindex", "--learned"], "learned cascade query on a plain index")
+        // The plain index gains the learned arrays by re-encoding, keeping its other encoders' arrays.
+        assertSuccess(try refrain("add", plain, recordings.path), "add to the plain index")
+        let reindexed = assertSuccess(try refrain("reindex", plain, "--learned"), "reindex --learned")
+        XCTAssertTrue(reindexed.contains("embedding/1@") && reindexed.contains("hashes/1@"), reindexed)
+        let plainStats = assertSuccess(try refrain("stats", plain), "stats after reindex --learned")
+        XCTAssertTrue(plainStats.contains("embedding/1@") && plainStats.contains("cens/1@"), plainStats)
+        let found = assertSuccess(try refrain("query", plain, urls[0].path, "--task", "midi-to-audio-hashed", "--top", "1"), "hashed query after reindex")
+        XCTAssertTrue(found.contains(" a "), found)
         assertOneLineError(try refrain("index", "create", directory.appendingPathComponent("f").path, "--analyzer", "features", "--learned"),
                            mentioning: ["--learned"], "--learned on a features index")
     }

@@ -34,7 +34,7 @@ extension Engine {
                 guard let encoder = state.encoders[name] else {
                     let answered = configuration.tasks.all.filter { $0.encoders.allSatisfy { state.encoders[$0] != nil } }.map(\.name)
                     let remedy = configuration.encoders.entry(name)?.isDefault == false
-                        ? "it is made on request (`refrain index create DIR --learned` for 'hashes' and 'embedding')"
+                        ? "it is made on request: `refrain reindex \(directory.path) --learned` adds it (a new index: `refrain index create DIR --learned`)"
                         : "run `refrain reindex \(directory.path)` to encode its items with this Refrain's encoders"
                     throw RefrainError(.index, "\(directory.path) has no '\(name)' arrays, which the task \(task.name) needs (this index answers "
                                        + "\(answered.joined(separator: ", "))); \(remedy)")
