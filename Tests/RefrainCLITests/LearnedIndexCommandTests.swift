@@ -47,7 +47,7 @@ final class LearnedIndexCommandTests: XCTestCase {
         let reindexed = assertSuccess(try refrain("reindex", plain, "--learned"), "reindex --learned")
         XCTAssertTrue(reindexed.contains("embedding/1@") && reindexed.contains("hashes/1@"), reindexed)
         let plainStats = assertSuccess(try refrain("stats", plain), "stats after reindex --learned")
-        XCTAssertTrue(plainStats.contains("embedding/1@") && plainStats.contains("cens/1@"), plainStats)
+        XCTAssertTrue(plainStats.contains("embedding/1@") && plainStats.contains("cens/1:"), plainStats)
         let found = assertSuccess(try refrain("query", plain, urls[0].path, "--task", "midi-to-audio-hashed", "--top", "1"), "hashed query after reindex")
         XCTAssertTrue(found.contains(" a "), found)
         assertOneLineError(try refrain("index", "create", directory.appendingPathComponent("f").path, "--analyzer", "features", "--learned"),
