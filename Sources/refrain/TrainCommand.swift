@@ -22,39 +22,28 @@ struct TrainHasherCommand: ParsableCommand {
         MODEL's split (.split.csv) and its curve (.curve.csv).
         """)
 
-    @Option(help: "Folder of MIDI files to train on.") var corpus: String
-    @Option(help: "Real recordings with their scores to train on too: a CSV of audio,midi paths, aligned by DTW.") var pairs: String?
-    @Option(help: "Model file to write (.npz).") var out: String
-    @Option(help: "Use this many training pieces (a seeded choice; all when absent).") var trainPieces: Int?
-    @Option(help: "Use this many validation pieces (a seeded choice; all when absent).") var validationPieces: Int?
-    @Option(help: "Renditions of each piece.") var renditions = 2
-    @Option(help: "Cache folder for rendered pieces.") var cache = ".cache/train"
+    @OptionGroup var material: TrainingCorpusOptions
     @Option(help: "Most training steps.") var steps = 3000
     @Option(help: "Units of the dense layers.") var width = 128
     @Option(help: "Windows per batch.") var batch = 32
     @Option(help: "Adam learning rate.") var learningRate: Float = 1e-3
     @Option(help: "Hashing-loss weight of non-matching pairs.") var alpha: Float = 1
     @Option(help: "Hashing-loss margin on the squared distance of non-matching pairs.") var margin: Float = 16
-    @Option(help: "Seed of the split, the material and the weights.") var seed: UInt64 = 20
-    @Option(help: "Threads (rendering and training).") var threads = 1
 
     func run() throws {
-        var run = HasherTrainingRun(corpus: URL(fileURLWithPath: corpus), out: URL(fileURLWithPath: out))
-        run.trainPieces = trainPieces
-        run.validationPieces = validationPieces
-        run.pairs = pairs.map { URL(fileURLWithPath: $0) }
-        run.material.renditionsPerPiece = renditions
-        run.material.seed = seed
-        run.material.threads = threads
-        run.material.cache = URL(fileURLWithPath: cache)
+        var run = HasherTrainingRun(corpus: material.corpusURL, out: material.outURL)
+        run.trainPieces = material.trainPieces
+        run.validationPieces = material.validationPieces
+        run.pairs = material.pairsURL
+        run.material = material.options
         run.training.maxSteps = steps
         run.training.width = width
         run.training.batch = batch
         run.training.learningRate = learningRate
         run.training.alpha = alpha
         run.training.margin = margin
-        run.training.seed = seed
-        run.training.threads = threads
+        run.training.seed = material.seed
+        run.training.threads = material.threads
         _ = try run.run { line in print(line) }
     }
 }

@@ -15,13 +15,7 @@ struct TrainEmbedderCommand: ParsableCommand {
         of the same width. Writes MODEL, its split (.split.csv) and its curve (.curve.csv).
         """)
 
-    @Option(help: "Folder of MIDI files to train on.") var corpus: String
-    @Option(help: "Real recordings with their scores to train on too: a CSV of audio,midi paths, aligned by DTW.") var pairs: String?
-    @Option(help: "Model file to write (.npz).") var out: String
-    @Option(help: "Use this many training pieces (a seeded choice; all when absent).") var trainPieces: Int?
-    @Option(help: "Use this many validation pieces (a seeded choice; all when absent).") var validationPieces: Int?
-    @Option(help: "Renditions of each piece.") var renditions = 2
-    @Option(help: "Cache folder for rendered pieces.") var cache = ".cache/train"
+    @OptionGroup var material: TrainingCorpusOptions
     @Option(help: "Most training steps.") var steps = 2000
     @Option(help: "Units of the dense layers.") var width = 128
     @Option(help: "Dimensions of the embedding.") var dimensions = 128
@@ -30,18 +24,13 @@ struct TrainEmbedderCommand: ParsableCommand {
     @Option(help: "Adam learning rate.") var learningRate: Float = 3e-4
     @Option(help: "Triplet margin (Euclidean distance of unit vectors).") var margin: Float = 0.5
     @Option(help: "A hasher model file whose front end starts the networks (none: He initialisation).") var initHasher: String?
-    @Option(help: "Seed of the split, the material and the weights.") var seed: UInt64 = 20
-    @Option(help: "Threads (rendering and training).") var threads = 1
 
     func run() throws {
-        var run = EmbedderTrainingRun(corpus: URL(fileURLWithPath: corpus), out: URL(fileURLWithPath: out))
-        run.trainPieces = trainPieces
-        run.validationPieces = validationPieces
-        run.pairs = pairs.map { URL(fileURLWithPath: $0) }
-        run.material.renditionsPerPiece = renditions
-        run.material.seed = seed
-        run.material.threads = threads
-        run.material.cache = URL(fileURLWithPath: cache)
+        var run = EmbedderTrainingRun(corpus: material.corpusURL, out: material.outURL)
+        run.trainPieces = material.trainPieces
+        run.validationPieces = material.validationPieces
+        run.pairs = material.pairsURL
+        run.material = material.options
         run.training.maxSteps = steps
         run.training.width = width
         run.training.dimensions = dimensions
@@ -49,8 +38,8 @@ struct TrainEmbedderCommand: ParsableCommand {
         run.training.batch = batch
         run.training.learningRate = learningRate
         run.training.margin = margin
-        run.training.seed = seed
-        run.training.threads = threads
+        run.training.seed = material.seed
+        run.training.threads = material.threads
         if let initHasher { run.training.initialHasher = try LearnedModel.read(URL(fileURLWithPath: initHasher), expecting: "hasher") }
         _ = try run.run { line in print(line) }
     }
