@@ -34,6 +34,10 @@ public struct ShingleVoteStage: SearchStage {
     /// over offsets; a true match's line up. 0 counts every vote.
     public var consistency: Double = 0.5
     public var minimumWindow = 6
+    /// When fewer than `keep` items got a vote, the items without one follow (score 1, in the order they
+    /// came), up to `keep` in all: a collection no larger than `keep` is then searched exhaustively, and
+    /// a noisy query whose shingles found none of the true item's still reaches the exact stage there.
+    public var fill = false
 
     public init(index: ShingleIndex?, keep: Int = 100, neighbours: Int = 50, ef: Int = 100, rotations: Int = 2, queryHop: Int = 1) {
         self.index = index
@@ -44,12 +48,18 @@ public struct ShingleVoteStage: SearchStage {
         self.queryHop = max(1, queryHop)
     }
 
-    /// From a spec: options `keep`, `neighbours`, `ef`, `rotations`, `query_hop`, `consistency`.
+    /// From a spec: options `keep`, `neighbours`, `ef`, `rotations`, `query_hop`, `consistency`, `fill`
+    /// (`true` or `false`).
     public init(spec: StageSpec, store: IndexStore) throws {
         self.init(index: try ShingleIndex.current(in: store), keep: try spec.int("keep", default: 100),
                   neighbours: try spec.int("neighbours", default: 50), ef: try spec.int("ef", default: 100),
                   rotations: try spec.int("rotations", default: 2), queryHop: try spec.int("query_hop", default: 1))
         consistency = try spec.double("consistency", default: 0.5)
+        switch spec.options["fill"] ?? "false" {
+        case "true": fill = true
+        case "false": fill = false
+        case let other: throw RefrainError.invalidArgument("shingle-vote: fill must be true or false, got '\(other)'")
+        }
         guard keep > 0, neighbours > 0 else { throw RefrainError.invalidArgument("shingle-vote: keep and neighbours must be positive") }
     }
 
@@ -92,6 +102,7 @@ public struct ShingleVoteStage: SearchStage {
         let window = consistency > 0 ? max(minimumWindow, Int((consistency * Double(sequence.frameCount)).rounded())) : Int.max
         var voted: [Candidate] = []
         var unseen: [Candidate] = []
+        var unvoted: [Candidate] = []
         for var candidate in candidates {
             if candidate.itemID > index.state.coveredThroughItemID {
                 unseen.append(candidate)
@@ -103,10 +114,16 @@ public struct ShingleVoteStage: SearchStage {
                 candidate.start = start
                 candidate.end = start + duration
                 voted.append(candidate)
+            } else if fill {
+                candidate.score = 1
+                candidate.start = nil
+                candidate.end = nil
+                unvoted.append(candidate)
             }
         }
         voted.sort { $0.score != $1.score ? $0.score < $1.score : $0.itemID < $1.itemID }
-        return Array(voted.prefix(keep)) + unseen
+        let kept = Array(voted.prefix(keep))
+        return kept + unvoted.prefix(max(0, keep - kept.count)) + unseen
     }
 
     /// One query shingle's hit on an item: the item, its nearest shingle among the neighbours, and

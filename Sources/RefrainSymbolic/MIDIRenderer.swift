@@ -13,8 +13,16 @@ import RefrainMath
 /// Each instrument plays on its own synthesizer channel (up to 256), so instruments never steal each
 /// other's programs; drums play on drum-type channels with bank 128.
 public final class MIDIRenderer: @unchecked Sendable {
+    /// How FluidSynth reads a sample between its stored points when it plays a note at another pitch than
+    /// the sample's (its `fluid_synth_set_interp_method`; raw values are FluidSynth's).
+    public enum Interpolation: Int32, Sendable, CaseIterable {
+        case none = 0, linear = 1, fourthOrder = 4, seventhOrder = 7
+    }
+
     /// Output sample rate, Hz.
     public let sampleRate: Double
+    /// FluidSynth's interpolation (its default: fourth order).
+    public let interpolation: Interpolation
     /// The soundfont file in use.
     public let soundfontPath: String
     private let settings: OpaquePointer
@@ -26,7 +34,10 @@ public final class MIDIRenderer: @unchecked Sendable {
 
     /// Loads `soundfont` (or the one `SoundfontLocator` finds) at `sampleRate` Hz (FluidSynth accepts
     /// 8000...96000). `gain` is FluidSynth's master gain (its default 0.2 keeps dense scores from clipping).
-    public init(soundfont: String? = nil, sampleRate: Double = 22050, gain: Double = 0.2) throws {
+    /// `interpolation` trades the fidelity of pitched samples for time (linear: the voice loop's cheapest
+    /// form short of none).
+    public init(soundfont: String? = nil, sampleRate: Double = 22050, gain: Double = 0.2,
+                interpolation: Interpolation = .fourthOrder) throws {
         guard (8000...96000).contains(sampleRate) else {
             throw RefrainError.invalidArgument("render sample rate must be 8000...96000 Hz, got \(sampleRate)")
         }
@@ -52,6 +63,7 @@ public final class MIDIRenderer: @unchecked Sendable {
             throw RefrainError(.invalidFile, "\(path): FluidSynth cannot load this soundfont")
         }
         self.sampleRate = sampleRate
+        self.interpolation = interpolation
         self.soundfontPath = path
         self.settings = settings
         self.loader = loader
@@ -106,6 +118,7 @@ public final class MIDIRenderer: @unchecked Sendable {
         guard soundfontID != FLUID_FAILED else {
             throw RefrainError(.missingResource, "FluidSynth could not share the loaded soundfont")
         }
+        if interpolation != .fourthOrder { fluid_synth_set_interp_method(synth, -1, interpolation.rawValue) }
         for (index, inst) in score.instruments.enumerated() {
             let ch = Int32(index % MIDIRenderer.channelCount)
             fluid_synth_set_channel_type(synth, ch, Int32(inst.isDrum ? CHANNEL_TYPE_DRUM.rawValue : CHANNEL_TYPE_MELODIC.rawValue))

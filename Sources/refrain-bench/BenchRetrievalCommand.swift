@@ -45,6 +45,8 @@ struct BenchRetrievalCommand: ParsableCommand {
     @Flag(help: "Realistic: leave out each cascade's last (exact) stage, to measure the recall of the pruning stages.") var pruningOnly = false
     @Flag(help: "Realistic: audio matching tries all twelve transpositions (instead of the OTI-estimated ones).") var allTranspositions = false
     @Option(help: "Key invariance: estimate (default) or off (the query's key only).") var key = "estimate"
+    @Option(help: "Realistic: FluidSynth interpolation of the engine's score renderings (none, linear, fourth-order, seventh-order; default: the engine's).")
+    var renderInterpolation: String?
 
     func run() throws {
         let overrides = try QueryOptions.overrides(settings)
@@ -56,7 +58,8 @@ struct BenchRetrievalCommand: ParsableCommand {
                                         distractors: distractors, queriesPerTask: queriesPerTask, overrides: overrides,
                                         exhaustive: exhaustive, reuseIndex: reuseIndex, results: results,
                                         shingleTransform: shingleTransform, pruningOnly: pruningOnly,
-                                        transpositions: allTranspositions, keyInvariance: key != "off").run()
+                                        transpositions: allTranspositions, keyInvariance: key != "off",
+                                        renderInterpolation: try renderInterpolation.map(RealisticRetrievalBench.interpolation)).run()
             return
         }
         let workURL = URL(fileURLWithPath: work)

@@ -1,6 +1,7 @@
 import Foundation
 import Refrain
 import RefrainIndex
+import RefrainSymbolic
 
 /// `refrain-bench retrieval --realistic`: the development benchmark of issue 18 (`RealisticSet`): renders
 /// and conditions the corpus, indexes the recordings (and rendered train-corpus distractors), runs the
@@ -31,6 +32,18 @@ struct RealisticRetrievalBench {
     var transpositions = false
     /// False: every task in the query's key only.
     var keyInvariance = true
+    /// FluidSynth's interpolation for the engine's renderings of scores (nil: the engine's default).
+    var renderInterpolation: MIDIRenderer.Interpolation? = nil
+
+    /// `none`, `linear`, `fourth-order` or `seventh-order`.
+    static func interpolation(_ name: String) throws -> MIDIRenderer.Interpolation {
+        let names: [String: MIDIRenderer.Interpolation] = ["none": .none, "linear": .linear, "fourth-order": .fourthOrder,
+                                                           "seventh-order": .seventhOrder]
+        guard let chosen = names[name] else {
+            throw RefrainError.invalidArgument("--render-interpolation must be none, linear, fourth-order or seventh-order")
+        }
+        return chosen
+    }
 
     func run() throws {
         guard ["tune", "report", "all"].contains(half) else { throw RefrainError.invalidArgument("--half must be tune, report or all") }
@@ -76,8 +89,10 @@ struct RealisticRetrievalBench {
                 print("\ndistractors  \(distractors) feature distractors added in \(fmt(adding, 1)) s, graph \(fmt(graph, 1)) s")
             }
         } else {
-            engine = try Engine.open(at: indexURL)
-            print("index        reusing \(indexURL.path)")
+            var configuration = Engine.Configuration()
+            if let renderInterpolation { configuration.renderInterpolation = renderInterpolation }
+            engine = try Engine.open(at: indexURL, configuration: configuration)
+            print("index        reusing \(indexURL.path); scores rendered with \(configuration.renderInterpolation) interpolation")
         }
         let stats = try engine.stats().stats
         print("index        \(stats.itemCount) items, \(fmt(stats.totalDuration / 3600, 1)) h, shingle transform \(transform.rawValue)")

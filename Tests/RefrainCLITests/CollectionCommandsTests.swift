@@ -60,7 +60,7 @@ final class CollectionCommandsTests: XCTestCase {
         let parsed = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(stats.utf8)) as? [String: Any])
         XCTAssertEqual(parsed["items"] as? Int, 4)
         let encoders = try XCTUnwrap(parsed["encoders"] as? [[String: Any]])
-        XCTAssertEqual(encoders.compactMap { $0["name"] as? String }.sorted(), ["cens", "cqt_beats", "melody"])
+        XCTAssertEqual(encoders.compactMap { $0["name"] as? String }.sorted(), ["cens", "cens_fine", "cqt_beats", "melody"])
         for encoder in encoders {
             XCTAssertEqual(encoder["version"] as? Int, 1)
             XCTAssertEqual(encoder["dtype"] as? String, "float32")

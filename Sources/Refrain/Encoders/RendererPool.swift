@@ -7,6 +7,8 @@ import RefrainSymbolic
 /// side. Each loads the soundfont once, on first use, and renders at one sample rate.
 final class RendererPool: @unchecked Sendable {
     let soundfont: String?
+    /// FluidSynth's interpolation for every render of the pool.
+    let interpolation: MIDIRenderer.Interpolation
     private let size: Int
     private var renderers: [Double: [MIDIRenderer]] = [:]
     private var next = 0
@@ -15,8 +17,10 @@ final class RendererPool: @unchecked Sendable {
     /// - Parameters:
     ///   - soundfont: a `.sf2`/`.sf3` file; nil finds one (`SoundfontLocator`).
     ///   - size: renderers per sample rate (at least 1).
-    init(soundfont: String?, size: Int) {
+    ///   - interpolation: FluidSynth's sample interpolation (`MIDIRenderer.Interpolation`).
+    init(soundfont: String?, size: Int, interpolation: MIDIRenderer.Interpolation = .fourthOrder) {
         self.soundfont = soundfont
+        self.interpolation = interpolation
         self.size = max(1, size)
     }
 
@@ -31,7 +35,7 @@ final class RendererPool: @unchecked Sendable {
         defer { lock.unlock() }
         var pool = renderers[sampleRate] ?? []
         if pool.count < size {
-            pool.append(try MIDIRenderer(soundfont: soundfont, sampleRate: sampleRate))
+            pool.append(try MIDIRenderer(soundfont: soundfont, sampleRate: sampleRate, interpolation: interpolation))
             renderers[sampleRate] = pool
         }
         next = (next + 1) % pool.count

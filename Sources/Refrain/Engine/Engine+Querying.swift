@@ -41,7 +41,8 @@ extension Engine {
                 }
                 return encoder
             }
-            analysis = try music.analysis(of: source, encoders: encoders)
+            let optional = task.optionalEncoders.compactMap { state.encoders[$0] }
+            analysis = try music.analysis(of: source, encoders: encoders + optional)
             specs = Self.stageSpecs(task, options: options)
         } else {
             guard options.task == "auto" else {

@@ -1,6 +1,7 @@
 import Foundation
 import RefrainIndex
 import RefrainMath
+import RefrainSymbolic
 
 /// One collection and everything Refrain does with it: the public entry of the command line, the HTTP server
 /// and the benchmarks.
@@ -26,11 +27,17 @@ public final class Engine: @unchecked Sendable {
         public var encoders: EncoderRegistry
         public var tasks: TaskRegistry
         public var stages: StageRegistry
+        /// FluidSynth's sample interpolation when the engine renders a score (a MIDI query or item). Linear
+        /// by default: the score's chroma and CQT barely change, and rendering is most of a MIDI query's
+        /// analysis (issue 18, round 4).
+        public var renderInterpolation: MIDIRenderer.Interpolation
 
         public init(budget: ComputeBudget = .machine, soundfont: String? = nil, encoders: EncoderRegistry = .standard,
-                    tasks: TaskRegistry = .standard, stages: StageRegistry = .refrain) {
+                    tasks: TaskRegistry = .standard, stages: StageRegistry = .refrain,
+                    renderInterpolation: MIDIRenderer.Interpolation = .linear) {
             self.budget = budget
             self.soundfont = soundfont
+            self.renderInterpolation = renderInterpolation
             self.encoders = encoders
             self.tasks = tasks
             self.stages = stages
@@ -71,7 +78,8 @@ public final class Engine: @unchecked Sendable {
     private init(directory: URL, configuration: Configuration) throws {
         self.directory = directory
         self.configuration = configuration
-        renderers = RendererPool(soundfont: configuration.soundfont, size: configuration.budget.threads)
+        renderers = RendererPool(soundfont: configuration.soundfont, size: configuration.budget.threads,
+                                 interpolation: configuration.renderInterpolation)
         current = try Self.load(directory, configuration: configuration, renderers: renderers)
     }
 

@@ -28,6 +28,8 @@ public struct AudioMatchMatcher: SequenceMatcher {
     public var penalty: Float = 0.45
     /// How much of the score is relative (see `AudioMatchScore`): 0 keeps the cost per step alone.
     public var relativeWeight: Double = 0
+    /// The chroma array matched: `cens` (≈ 2.15 frames/s), or `cens_fine` (≈ 5.4 frames/s) for re-scoring.
+    public var array: String = CENSEncoder.name
 
     public init(matchesPerItem: Int = 3, transpositions: Int = 1, relativeWeight: Double = 0) {
         self.matchesPerItem = max(1, matchesPerItem)
@@ -44,7 +46,7 @@ public struct AudioMatchMatcher: SequenceMatcher {
         guard penalty >= 0, penalty.isFinite else { throw RefrainError.invalidArgument("audio-match: penalty must be a non-negative number") }
     }
 
-    public var arrays: [String] { [CENSEncoder.name] }
+    public var arrays: [String] { [array] }
 
     public func matches(_ query: SearchQuery, item: [String: StoredFeature], abandonAbove: Double) throws -> [SequenceMatch] {
         try Prepared(self, query: query).matches(query, item: item, abandonAbove: abandonAbove)
@@ -69,7 +71,7 @@ public struct AudioMatchMatcher: SequenceMatcher {
 
         init(_ matcher: AudioMatchMatcher, query: SearchQuery) {
             self.matcher = matcher
-            guard let sequence = query.analysis.features[CENSEncoder.name], sequence.frameCount > 0 else {
+            guard let sequence = query.analysis.features[matcher.array], sequence.frameCount > 0 else {
                 stacked = nil; versions = []; versionSums = []; frameSeconds = 0.5; queryTimes = []
                 return
             }
@@ -96,7 +98,7 @@ public struct AudioMatchMatcher: SequenceMatcher {
         var arrays: [String] { matcher.arrays }
 
         func matches(_ query: SearchQuery, item: [String: StoredFeature], abandonAbove: Double) throws -> [SequenceMatch] {
-            guard let stacked, let stored = item[CENSEncoder.name], stored.values.frames > 0 else { return [] }
+            guard let stacked, let stored = item[matcher.array], stored.values.frames > 0 else { return [] }
             let database = stored.values.matrix()
             let search = try SubsequenceSearch(database: database, metric: .cosine)
             let weights = StepWeights.nonDiagonalPenalty(matcher.penalty)

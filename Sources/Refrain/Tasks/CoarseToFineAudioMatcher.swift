@@ -32,23 +32,24 @@ public struct CoarseToFineAudioMatcher: SequenceMatcher {
     }
 
     /// Options of `audio-match` plus `key` (`estimate` or `off`), `key_shifts`, `key_margin`, `refine`.
-    public init(spec: StageSpec) throws {
+    /// `base` replaces the matcher the options would make (e.g. one that reads another array).
+    public init(spec: StageSpec, base: AudioMatchMatcher? = nil) throws {
         let key = spec.options["key"] ?? "estimate"
         guard key == "estimate" || key == "off" else {
             throw RefrainError.invalidArgument("stage \(spec.stage): key must be estimate or off, got '\(key)'")
         }
-        self.init(base: try AudioMatchMatcher(spec: spec), keyShifts: key == "off" ? 0 : try spec.int("key_shifts", default: 2),
+        self.init(base: try base ?? AudioMatchMatcher(spec: spec), keyShifts: key == "off" ? 0 : try spec.int("key_shifts", default: 2),
                   keyMargin: Float(try spec.double("key_margin", default: 0.1)), refine: try spec.int("refine", default: 2))
     }
 
-    public var arrays: [String] { [CENSEncoder.name] }
+    public var arrays: [String] { [base.array] }
 
     public func matches(_ query: SearchQuery, item: [String: StoredFeature], abandonAbove: Double) throws -> [SequenceMatch] {
         try prepared(for: query).matches(query, item: item, abandonAbove: abandonAbove)
     }
 
     public func prepared(for query: SearchQuery) throws -> any SequenceMatcher {
-        guard let sequence = query.analysis.features[CENSEncoder.name], sequence.frameCount > 0 else { return Prepared.empty(self) }
+        guard let sequence = query.analysis.features[base.array], sequence.frameCount > 0 else { return Prepared.empty(self) }
         let shifts = keyShifts == 0 ? [0] : Array(0..<12)
         var fine: [Matrix] = [], coarse: [Matrix] = []
         var fineRanges: [[Range<Int>]] = [], coarseRanges: [[Range<Int>]] = [], sums: [[[Float]]] = []
@@ -113,7 +114,7 @@ public struct CoarseToFineAudioMatcher: SequenceMatcher {
         var arrays: [String] { matcher.arrays }
 
         func matches(_ query: SearchQuery, item: [String: StoredFeature], abandonAbove: Double) throws -> [SequenceMatch] {
-            guard !fine.isEmpty, let stored = item[CENSEncoder.name], stored.values.frames > 0 else { return [] }
+            guard !fine.isEmpty, let stored = item[matcher.base.array], stored.values.frames > 0 else { return [] }
             let database = stored.values.matrix()
             var shifts = [0]
             if matcher.keyShifts > 0 {

@@ -41,6 +41,16 @@ extension StageRegistry {
                 : try CoarseToFineAudioMatcher(spec: spec)
             return ExactStage(name: "audio-match", matcher: chosen, maxMatchesPerItem: matcher.matchesPerItem)
         }
+        // Audio matching's best items again, on the finer `cens_fine` chroma (FineRescoreStage).
+        registry.register("fine-rescore") { spec, _ in
+            var base = try AudioMatchMatcher(spec: spec)
+            base.array = FineCENSEncoder.name
+            let matcher = try CoarseToFineAudioMatcher(spec: spec, base: base)
+            let weight = try spec.double("weight", default: 1)
+            guard (0...1).contains(weight) else { throw RefrainError.invalidArgument("fine-rescore: weight must be between 0 and 1") }
+            return FineRescoreStage(ExactStage(name: "fine-rescore", matcher: matcher, maxMatchesPerItem: base.matchesPerItem),
+                                    top: try spec.int("top", default: 20), weight: weight)
+        }
         registry.register("version") { spec, _ in
             let stage = ExactStage(name: "version", matcher: try KeyInvariantMatcher.wrapping(try VersionMatcher(spec: spec), spec: spec, window: .whole))
             return spec.options["keep"] == nil ? stage : KeepBestStage(stage, keep: try spec.int("keep", default: 25))

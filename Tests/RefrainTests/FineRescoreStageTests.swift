@@ -1,0 +1,94 @@
+import Foundation
+import Refrain
+import RefrainAudio
+import RefrainIndex
+import RefrainMath
+import RefrainTestSupport
+import XCTest
+
+/// `FineRescoreStage` and the `cens_fine` array (issue 18, round 4): the re-scoring reorders only the best
+/// items, and on recordings whose chords change faster than `cens` smooths, it tells apart two items that the
+/// `cens` stage scores alike.
+final class FineRescoreStageTests: XCTestCase {
+    /// Returns fixed scores for the items it is given (none for items it "cannot read").
+    struct FixedScores: SearchStage {
+        let scores: [Int64: Double]
+        var name: String { "fixed" }
+        func run(_ query: SearchQuery, candidates: [Candidate], store: IndexStore) throws -> [Candidate] {
+            candidates.compactMap { c in scores[c.itemID].map { Candidate(itemID: c.itemID, key: c.key, score: $0, start: 1, end: 2) } }
+        }
+    }
+
+    func testOnlyTheTopItemsAreReorderedAndTheRestKeepTheirOrder() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Engine.create(at: dir)
+        let store = try IndexStore.open(at: dir)
+        let candidates = [(1, 0.1), (1, 0.15), (2, 0.2), (3, 0.3), (4, 0.4)].map {
+            Candidate(itemID: Int64($0.0), key: "item\($0.0)", score: $0.1)
+        }
+        var analysis = ItemAnalysis(kind: .audio, duration: 1, features: [:])
+        analysis.features[FineCENSEncoder.name] = FeatureSequence(values: Matrix(rows: 4, cols: 12), times: [0, 0.2, 0.4, 0.6])
+        let query = SearchQuery(analysis: analysis, topK: 10)
+        // Item 3 best on the fine array, item 1 worse, item 2 unreadable; item 4 is beyond `top`.
+        let inner = FixedScores(scores: [1: 0.5, 3: 0.05, 4: 0.0])
+        let ranked = try FineRescoreStage(inner, top: 3).run(query, candidates: candidates, store: store)
+        XCTAssertEqual(ranked.map(\.itemID), [3, 1, 2, 4])
+        XCTAssertEqual(ranked.map(\.score), [0.05, 0.5, 0.2, 0.4])
+        XCTAssertEqual(ranked.first?.start, 1)
+        // Half and half: fused with each item's best earlier score.
+        let fused = try FineRescoreStage(inner, top: 3, weight: 0.5).run(query, candidates: candidates, store: store)
+        XCTAssertEqual(fused.map(\.itemID), [3, 1, 2, 4])
+        XCTAssertEqual(fused[0].score, 0.175, accuracy: 1e-12)
+        XCTAssertEqual(fused[1].score, 0.3, accuracy: 1e-12)
+        // A query without the fine array passes through unchanged.
+        let plain = try FineRescoreStage(inner, top: 3).run(SearchQuery(analysis: ItemAnalysis(kind: .audio, duration: 1, features: [:])), candidates: candidates, store: store)
+        XCTAssertEqual(plain, candidates)
+    }
+
+    /// Sine chords (equal temperament, A4 = 440 Hz) of `seconds` each, cycled for `total` seconds at 22050 Hz.
+    static func chords(_ cycle: [[Int]], seconds: Double, total: Double, rate: Double = 22050) -> [Float] {
+        let n = Int(total * rate), per = Int(seconds * rate)
+        var out = [Float](repeating: 0, count: n)
+        for i in 0..<n {
+            let chord = cycle[(i / per) % cycle.count]
+            var v = 0.0
+            for midi in chord { v += sin(2 * Double.pi * 440 * pow(2, Double(midi - 69) / 12) * Double(i) / rate) }
+            out[i] = Float(0.2 * v / Double(chord.count))
+        }
+        return out
+    }
+
+    func testFineChromaSeparatesItemsWhoseSmoothedChromaIsAlike() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (c, f, g, a) = ([60, 64, 67], [65, 69, 72], [67, 71, 74], [57, 60, 64])
+        // Two items with the same four chords, half a second each, in another order (a 2 s cycle: `cens`,
+        // smoothed over about 2 s, sees the same mix in both), and two items with other chords.
+        let items: [(String, [[Int]])] = [("forward", [c, f, g, a]), ("backward", [c, a, g, f]),
+                                          ("other1", [[62, 66, 69], [64, 68, 71]]), ("other2", [[63, 66, 70], [61, 65, 68], [58, 62, 65]])]
+        var urls: [URL] = []
+        for (key, cycle) in items {
+            let url = dir.appendingPathComponent("\(key).wav")
+            try writeAudio(Self.chords(cycle, seconds: 0.5, total: 60), sampleRate: 22050, to: url)
+            urls.append(url)
+        }
+        let engine = try Engine.create(at: dir.appendingPathComponent("index"))
+        XCTAssertEqual(try engine.add(try engine.jobs(for: urls).jobs).added.count, 4)
+        // An 8 s excerpt of "forward", starting mid-chord.
+        let query = dir.appendingPathComponent("query.wav")
+        try writeAudio(Array(Self.chords(items[0].1, seconds: 0.5, total: 60)[Int(10.3 * 22050)..<Int(18.3 * 22050)]), sampleRate: 22050, to: query)
+
+        let answer = try engine.query(.file(query), options: QueryOptions(top: 4))
+        XCTAssertEqual(answer.trace.map(\.stage).last, "fine-rescore")
+        let ranking = answer.result.ranking
+        XCTAssertEqual(ranking.first?.key, "forward", "\(ranking.map { "\($0.key) \($0.score)" })")
+        let fineGap = try XCTUnwrap(ranking.first { $0.key == "backward" }?.score) - (ranking.first?.score ?? 0)
+
+        // Without the stage, `cens` scores the two orders alike: the gap is a fraction of the fine one.
+        let coarse = try engine.query(.file(query), options: QueryOptions(top: 4, overrides: ["fine-rescore": ["enabled": "false"]])).result.ranking
+        let forward = try XCTUnwrap(coarse.first { $0.key == "forward" }?.score)
+        let backward = try XCTUnwrap(coarse.first { $0.key == "backward" }?.score)
+        XCTAssertLessThan(abs(backward - forward), 0.25 * fineGap, "cens: forward \(forward), backward \(backward); fine gap \(fineGap)")
+    }
+}
