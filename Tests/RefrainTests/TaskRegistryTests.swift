@@ -42,7 +42,7 @@ final class TaskRegistryTests: XCTestCase {
             XCTAssertTrue(on.allSatisfy { $0.options["key"] == "estimate" }, "\(task.name): \(on)")
             XCTAssertTrue(off.allSatisfy { $0.options["key"] == "off" }, "\(task.name): \(off)")
         }
-        let all12 = AudioMatchTask().stages(QueryOptions(transpositions: true)).last
+        let all12 = AudioMatchTask().stages(QueryOptions(transpositions: true)).first { $0.stage == "audio-match" }
         XCTAssertEqual(all12?.options["transpositions"], "12")
     }
 
