@@ -48,10 +48,11 @@ let package = Package(
         .systemLibrary(name: "CFluidSynth"),  // its pkg-config flags (-pthread) are refused by SwiftPM
         .systemLibrary(name: "CPNG", pkgConfig: "libpng"),
         .systemLibrary(name: "CMalloc"),  // glibc's <malloc.h>, for ProcessMemory
+        .systemLibrary(name: "CStdio"),  // C stdio's buffering of stdout, for StandardOutput
         // A C shim over the header-only hnswlib (Debian libhnswlib-dev): Swift's C++ interop cannot link it directly.
         .target(name: "CHNSW", cxxSettings: [.unsafeFlags(["-std=c++17", "-O3"] + (hostCPU.map { ["-march=\($0.c)"] } ?? []))]),
 
-        .target(name: "RefrainMath", dependencies: ["CFFTW", "CBLAS", "CPNG", "CMalloc"], swiftSettings: vectorFlags),
+        .target(name: "RefrainMath", dependencies: ["CFFTW", "CBLAS", "CPNG", "CMalloc", "CStdio"], swiftSettings: vectorFlags),
         .target(name: "RefrainAudio", dependencies: ["RefrainMath", "CSndFile", "CSoxr"], swiftSettings: vectorFlags),
         .target(name: "RefrainFeatures", dependencies: ["RefrainMath", "RefrainAudio"], swiftSettings: vectorFlags),
         .target(name: "RefrainSymbolic", dependencies: ["RefrainMath", "CFluidSynth"], swiftSettings: vectorFlags),

@@ -9,7 +9,10 @@ public enum ProcessSetup {
     /// - C stdio's `stderr` is silenced while MP3 data is decoded, so libmpg123's notes on damaged data do
     ///   not break the one-line errors (`AudioDecoder.silenceMPEGDecoderNotes`).
     /// - OpenBLAS runs one thread per caller; Refrain splits large products itself (`BLASThreads`).
+    /// - Standard output flushes at every newline, also into a file or a pipe, so the progress of long
+    ///   commands (`refrain train`, `refrain-bench`) reaches a log as it is printed (`StandardOutput`).
     public static func forExecutable() {
+        StandardOutput.flushEachLine()
         ProcessMemory.keepFreedBuffers()
         AudioDecoder.silenceMPEGDecoderNotes()
         BLASThreads.useOneThreadPerCaller()
