@@ -101,20 +101,20 @@ final class HashDatabases: @unchecked Sendable {
         var lengths: [Int]
         /// The codes of each item, by position.
         var sequences: [[UInt16]]
-        /// The arrays' files it was built from (identifies the item set).
-        var signature: [String]
+        /// `IndexStore.arraySetState` when it was built (identifies the item set).
+        var state: String
     }
 
     private var entries: [String: Entry] = [:]
     private let lock = NSLock()
 
     func database(_ array: String, of store: IndexStore) throws -> Entry {
-        let infos = try store.arrays(named: array).sorted { $0.itemID < $1.itemID }
-        let signature = infos.map(\.file)
+        let state = try store.arraySetState(named: array)
         let key = store.directory.path + "#" + array
         lock.lock()
-        if let cached = entries[key], cached.signature == signature { lock.unlock(); return cached }
+        if let cached = entries[key], cached.state == state { lock.unlock(); return cached }
         lock.unlock()
+        let infos = try store.arrays(named: array).sorted { $0.itemID < $1.itemID }
         var sequences: [[UInt16]] = [], position: [Int64: Int] = [:]
         for info in infos {
             guard info.dtype == .uint16, info.dims == 1 else {
@@ -127,7 +127,7 @@ final class HashDatabases: @unchecked Sendable {
             sequences.append(codes)
         }
         let entry = Entry(batch: try HashBatchDatabase(sequences: sequences), position: position, lengths: sequences.map(\.count),
-                          sequences: sequences, signature: signature)
+                          sequences: sequences, state: state)
         lock.lock()
         entries[key] = entry
         lock.unlock()
