@@ -26,7 +26,7 @@ struct LearnedBenchCommand: ParsableCommand {
     @Option(help: "Cache folder for recordings and queries (shared with `retrieval`).") var work = ".cache/bench-retrieval"
     @Option(help: "A hasher model file (default: the shipped model).") var model: String?
     @Option(help: "An embedder model file (default: the shipped model).") var embeddingModel: String?
-    @Option(help: "Items the hash stage passes to the exact stage.") var keep = 100
+    @Option(help: "Items the hash stage passes to the exact stage.") var keep = 200
     @Option(help: "Items the embedding stage passes to the hash stage; a comma-separated list measures the cascade at each.") var embeddingKeep = "1000"
     @Option(help: "Items the hash stage passes to the exact stage, as a comma-separated list (default: --keep).") var hashKeeps: String?
     @Flag(help: "Keep an existing --work index (its base set, realistic and feature-level distractors) instead of building it again.") var reuseIndex = false

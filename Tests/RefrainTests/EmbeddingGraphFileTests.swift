@@ -8,9 +8,16 @@ import XCTest
 /// `embedding-nn`'s HNSW graph saved in the index (`EmbeddingGraphFile`) and its exact scan over a subset.
 final class EmbeddingGraphFileTests: XCTestCase {
     private let dims = 8
+    private var dir: URL!
+
+    override func setUpWithError() throws { dir = try Fixtures.temporaryDirectory() }
+    override func tearDownWithError() throws {
+        EmbeddingDatabases.shared.forget(dir)
+        try? FileManager.default.removeItem(at: dir)
+    }
 
     /// An index of `count` audio items, each with a unit `dims`-d embedding (seeded), and those vectors by key.
-    private func makeStore(_ dir: URL, count: Int) throws -> (IndexStore, [String: [Float]]) {
+    private func makeStore(count: Int) throws -> (IndexStore, [String: [Float]]) {
         let store = try IndexStore.create(at: dir, settings: IndexSettings(analyzer: "features-npy/1", features: ["frame_rate": "5", "array": "cens"],
                                                                          shingles: nil))
         var vectors: [String: [Float]] = [:]
@@ -42,7 +49,7 @@ final class EmbeddingGraphFileTests: XCTestCase {
         Double(zip(a, b).reduce(Float(0)) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot())
     }
 
-    private func graphFiles(_ dir: URL) -> [String] {
+    private func graphFiles() -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent(EmbeddingGraphFile.folder).path)) ?? [])
             .filter { $0.hasSuffix(".hnsw") }.sorted()
     }
@@ -51,9 +58,7 @@ final class EmbeddingGraphFileTests: XCTestCase {
     /// under its name decides the answer, so the file is what was read); after the item set changes the file
     /// no longer matches, is not read, and a new graph replaces it.
     func testSavedGraphIsUsedAndAStaleOneIsRebuilt() throws {
-        let dir = try Fixtures.temporaryDirectory()
-        defer { EmbeddingDatabases.shared.forget(dir); try? FileManager.default.removeItem(at: dir) }
-        let (store, vectors) = try makeStore(dir, count: 60)
+        let (store, vectors) = try makeStore(count: 60)
         var random = SplitMix64(seed: 5)
         let q = unit(&random)
         let candidates = try store.itemKeys().map { Candidate(itemID: $0.id, key: $0.key) }
@@ -61,7 +66,7 @@ final class EmbeddingGraphFileTests: XCTestCase {
 
         let first = try EmbeddingNNStage(keep: 60, exactBelow: 0).run(search(q), candidates: candidates, store: store)
         XCTAssertEqual(first.map(\.key), exactOrder, "a 60-point graph searched with ef >= 60 is exact")
-        let saved = graphFiles(dir)
+        let saved = graphFiles()
         XCTAssertEqual(saved.count, 1, "one graph saved: \(saved)")
 
         // Plant a graph over other vectors (row r holds row 59 - r's vector) under the saved name.
@@ -87,7 +92,7 @@ final class EmbeddingGraphFileTests: XCTestCase {
         let exact = try EmbeddingNNStage(keep: 61, exactBelow: Int.max).run(search(q), candidates: more, store: store)
         XCTAssertEqual(rebuilt.map(\.key), exact.map(\.key), "a rebuilt graph, not the stale one")
         XCTAssertTrue(rebuilt.contains { $0.key == "item60" })
-        let now = graphFiles(dir)
+        let now = graphFiles()
         XCTAssertEqual(now.count, 1, "the stale graph was removed: \(now)")
         XCTAssertNotEqual(now.first, saved[0])
     }
@@ -108,9 +113,7 @@ final class EmbeddingGraphFileTests: XCTestCase {
     /// The exact scan given a subset of the items keeps the `keep` nearest of that subset only, nearest first,
     /// with their distances.
     func testExactScanOverASubsetKeepsItsNearest() throws {
-        let dir = try Fixtures.temporaryDirectory()
-        defer { EmbeddingDatabases.shared.forget(dir); try? FileManager.default.removeItem(at: dir) }
-        let (store, vectors) = try makeStore(dir, count: 60)
+        let (store, vectors) = try makeStore(count: 60)
         var random = SplitMix64(seed: 9)
         let q = unit(&random)
         let subset = try store.itemKeys().enumerated().filter { $0.offset % 2 == 0 }.map { Candidate(itemID: $0.element.id, key: $0.element.key) }
