@@ -118,10 +118,13 @@ final class EmbeddingDatabases: @unchecked Sendable {
             guard info.dims == dimension, !info.dtype.isInteger else {
                 throw RefrainError(.index, "\(info.file): '\(array)' is \(info.frames)x\(info.dims) \(info.dtype.rawValue), the query's embedding has \(dimension) values")
             }
-            let values = try store.feature(info).sequence().values
-            guard values.rows >= 1 else { continue }
+            // Read, not memory-mapped through the index's cache: one mapping per item would run into the
+            // kernel's limit on mappings (vm.max_map_count, 65,530) at tens of thousands of items.
+            let npy = try NPY.read(store.directory.appendingPathComponent(info.file))
+            guard npy.shape == [info.frames, info.dims] else { throw RefrainError(.index, "\(info.file): shape differs from the catalog") }
+            guard info.frames >= 1 else { continue }
             ids.append(info.itemID)
-            vectors += values.storage[0..<dimension]
+            vectors += npy.floats()[0..<dimension]
         }
         let weights = store.settings.encoders?.first { $0.name == array }?.weightsSHA256
         let entry = Entry(array: array, ids: ids, vectors: vectors, dimension: dimension, signature: signature, weightsSHA256: weights, state: state)

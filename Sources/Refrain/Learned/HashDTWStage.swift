@@ -120,8 +120,11 @@ final class HashDatabases: @unchecked Sendable {
             guard info.dtype == .uint16, info.dims == 1 else {
                 throw RefrainError(.index, "\(info.file): '\(array)' is \(info.frames)x\(info.dims) \(info.dtype.rawValue), hash-dtw reads one uint16 code per frame")
             }
-            let feature = try store.feature(info)
-            let codes = feature.values.withElements(of: UInt16.self) { Array($0) }
+            // Read, not memory-mapped through the index's cache (see `EmbeddingDatabases`: the mapping limit).
+            let npy = try NPY.read(store.directory.appendingPathComponent(info.file))
+            guard npy.shape == [info.frames, info.dims], let codes = npy.values(as: UInt16.self) else {
+                throw RefrainError(.index, "\(info.file): not the catalog's \(info.frames)x1 uint16 codes")
+            }
             guard !codes.isEmpty else { continue }
             position[info.itemID] = sequences.count
             sequences.append(codes)
