@@ -26,8 +26,11 @@ struct LearnedBenchCommand: ParsableCommand {
     @Option(help: "Cache folder for recordings and queries (shared with `retrieval`).") var work = ".cache/bench-retrieval"
     @Option(help: "A hasher model file (default: the shipped model).") var model: String?
     @Option(help: "An embedder model file (default: the shipped model).") var embeddingModel: String?
-    @Option(help: "Items the hash stage passes to the exact stage.") var keep = 100
-    @Option(help: "Items the embedding stage passes to the hash stage.") var embeddingKeep = 1000
+    @Option(help: "Items the hash stage passes to the exact stage.") var keep = 200
+    @Option(help: "Items the embedding stage passes to the hash stage; a comma-separated list measures the cascade at each.") var embeddingKeep = "1000"
+    @Option(help: "Items the hash stage passes to the exact stage, as a comma-separated list (default: --keep).") var hashKeeps: String?
+    @Flag(help: "Keep an existing --work index (its base set, realistic and feature-level distractors) instead of building it again.") var reuseIndex = false
+    @Flag(help: "Measure only at the --sizes (not at the base set nor after the realistic distractors).") var onlySizes = false
     @Option(help: "The embedding stage scans every item below this many, else searches its HNSW graph.") var exactBelow = 50_000
     @Option(help: "Training corpus whose test-part pieces become realistic distractors.") var trainCorpus = "../shared/train-corpus"
     @Option(help: "The split naming the test part (CSV key,split).") var split = "docs/learned/hasher.split.csv"
@@ -50,17 +53,26 @@ struct LearnedBenchCommand: ParsableCommand {
 
         let configuration = Engine.Configuration.learned()
         let indexURL = workURL.appendingPathComponent("learned-index-\(set.recordings.count)")
-        try? FileManager.default.removeItem(at: indexURL)
+        let reusing = reuseIndex && FileManager.default.fileExists(atPath: indexURL.appendingPathComponent(IndexStore.catalogName).path)
+        if !reusing { try? FileManager.default.removeItem(at: indexURL) }
         var settings: [String: [String: String]] = [:]
         if let model { settings[HashEncoder.name] = ["model": URL(fileURLWithPath: model).path] }
         if let embeddingModel { settings[EmbeddingEncoder.name] = ["model": URL(fileURLWithPath: embeddingModel).path] }
         clock = Date()
-        let engine = try Engine.create(at: indexURL, layout: .music(settings: settings), configuration: configuration)
-        let jobs = try engine.jobs(for: set.recordings).jobs
-        let report = try engine.add(jobs, progress: ProgressReporter(total: jobs.count, label: "indexing"))
-        var stats = try engine.stats().stats
-        print("")
-        print("add          \(report.added.count) items in \(fmt(Date().timeIntervalSince(clock), 1)) s (cqt_beats, cens, hashes, embedding), \(Int(stats.bytesPerItem / 1024)) KiB per item")
+        let engine: Engine
+        var stats: IndexStats
+        if reusing {
+            engine = try Engine.open(at: indexURL, configuration: configuration)
+            stats = try engine.stats().stats
+            print("reused       \(indexURL.path): \(stats.itemCount) items, \(Int(stats.bytesPerItem / 1024)) KiB per item")
+        } else {
+            engine = try Engine.create(at: indexURL, layout: .music(settings: settings), configuration: configuration)
+            let jobs = try engine.jobs(for: set.recordings).jobs
+            let report = try engine.add(jobs, progress: ProgressReporter(total: jobs.count, label: "indexing"))
+            stats = try engine.stats().stats
+            print("")
+            print("add          \(report.added.count) items in \(fmt(Date().timeIntervalSince(clock), 1)) s (cqt_beats, cens, hashes, embedding), \(Int(stats.bytesPerItem / 1024)) KiB per item")
+        }
         for name in [HashEncoder.name, EmbeddingEncoder.name] {
             let encoder = try configuration.encoders.make(name, settings: settings[name] ?? [:])
             print("model        \(encoder.record.identity) (weights SHA-256 \(encoder.record.weightsSHA256 ?? "-"))")
@@ -80,8 +92,9 @@ struct LearnedBenchCommand: ParsableCommand {
         print("queries      \(queries.count) MIDI queries (\(half) half)")
 
         let audioItems = try engine.stats().stats.itemCount
-        var measured = try measure(engine, queries: queries, items: audioItems, peers: true)
-        if realistic > 0 {
+        if !onlySizes { try measure(engine, queries: queries, items: audioItems, peers: !reusing) }
+        // The realistic distractors go into an index holding the base set only (a new one, or one reused before them).
+        if realistic > 0 && audioItems == set.recordings.count {
             clock = Date()
             let files = try LearnedRealisticDistractors.recordings(
                 corpus: URL(fileURLWithPath: trainCorpus), split: URL(fileURLWithPath: split),
@@ -94,25 +107,29 @@ struct LearnedBenchCommand: ParsableCommand {
             stats = try engine.stats().stats
             print("")
             print("realistic    \(added.added.count) rendered test-part pieces of \(trainCorpus) (no model saw them) added: rendered in \(fmt(rendered, 1)) s, indexed in \(fmt(Date().timeIntervalSince(clock) - rendered, 1)) s; \(stats.itemCount) items, \(Int(stats.bytesPerItem / 1024)) KiB per item")
-            measured = try measure(engine, queries: queries, items: stats.itemCount, peers: false)
+            if !onlySizes { try measure(engine, queries: queries, items: stats.itemCount, peers: false) }
         }
-        for size in try sizeList() where size > (try engine.stats().stats.itemCount) {
+        for size in try sizeList() where size >= (try engine.stats().stats.itemCount) {
             let store = try IndexStore.open(at: indexURL, writable: true)
             let current = try store.itemCount
-            guard size > current else { continue }
-            clock = Date()
-            let seconds = try LearnedDistractors.add(size - current, to: store, excluding: Set(queries.flatMap(\.relevant))) { done in
-                FileHandle.standardError.write(Data("\rdistractors \(done)/\(size - current)      ".utf8))
+            if size > current {
+                clock = Date()
+                // Made from no query's recording, of either half (so one index serves both halves).
+                let seconds = try LearnedDistractors.add(size - current, to: store, excluding: Set(set.midiQueries.flatMap(\.relevant))) { done in
+                    FileHandle.standardError.write(Data("\rdistractors \(done)/\(size - current)      ".utf8))
+                }
+                print("")
+                print("distractors  \(size - current) feature-level added in \(fmt(seconds, 1)) s")
             }
             stats = try engine.stats().stats
-            print("")
-            print("distractors  \(size - current) feature-level added in \(fmt(seconds, 1)) s; \(stats.itemCount) items, \(fmt(stats.totalDuration / 3600, 1)) h, \(Int(stats.bytesPerItem / 1024)) KiB per item (all arrays)")
-            print("memory       \(Self.residentMiB()) MiB resident in this process (index arrays cached for the hash and embedding stages)")
+            print("collection   \(stats.itemCount) items, \(fmt(stats.totalDuration / 3600, 1)) h, \(Int(stats.bytesPerItem / 1024)) KiB per item on disk (all arrays)")
             let step = max(1, queries.count / max(1, timedQueries))
             let timed = stride(from: 0, to: queries.count, by: step).map { queries[$0] }
-            measured = try measure(engine, queries: size <= 20_000 ? queries : timed, items: stats.itemCount, peers: false)
+            try warmUp(engine, query: timed[0])
+            print("memory       \(Self.residentMiB()) MiB resident in this process after the first query")
+            try measure(engine, queries: size <= 20_000 ? queries : timed, items: stats.itemCount, peers: false)
+            print("memory       \(Self.residentMiB()) MiB resident in this process after the queries")
         }
-        _ = measured
     }
 
     func sizeList() throws -> [Int] {
@@ -148,71 +165,5 @@ struct LearnedBenchCommand: ParsableCommand {
         guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
               let pages = text.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return -1 }
         return pages * Int(sysconf(Int32(_SC_PAGESIZE))) / (1 << 20)
-    }
-
-    @discardableResult
-    func measure(_ engine: Engine, queries: [EvalQuery], items: Int, peers: Bool) throws -> [Int?] {
-        var embeddingRanks: [Int?] = [], hashRanks: [Int?] = [], cascadeRanks: [Int?] = [], exhaustiveRanks: [Int?] = [], shingleRanks: [Int?] = []
-        var embeddingTimes: [Double] = [], hashTimes: [Double] = [], cascadeTimes: [Double] = [], exactTimes: [Double] = []
-        var embeddingStageTimes: [Double] = [], hashStageTimes: [Double] = [], shingleTimes: [Double] = [], exhaustiveTimes: [Double] = []
-        var agree = 0, shingleAgree = 0, cells = 0, fullCells = 0, hashFullCells = 0, hashCells = 0
-        let progress = ProgressReporter(total: queries.count, label: "queries at \(items) items")
-        let overrides = ["embedding-nn": ["keep": "\(embeddingKeep)", "exact-below": "\(exactBelow)"], "hash-dtw": ["keep": "\(keep)"]]
-        for query in queries {
-            let input = QueryInput.file(URL(fileURLWithPath: query.path))
-            let embeddingOnly = try engine.query(input, options: QueryOptions(task: EmbeddingOnlyMIDIToAudioTask().name, top: 100_000, id: query.id))
-            embeddingRanks.append(Self.rank(query, embeddingOnly.result.ranking))
-            embeddingTimes.append(embeddingOnly.trace.first { $0.stage == "embedding-nn" }?.seconds ?? 0)
-            _ = HashDTWCells.shared.take()
-            let hashOnly = try engine.query(input, options: QueryOptions(task: HashOnlyMIDIToAudioTask().name, top: 1000, id: query.id))
-            (hashCells, hashFullCells) = { let c = HashDTWCells.shared.take(); return (hashCells + c.cells, hashFullCells + c.fullCells) }()
-            hashRanks.append(Self.rank(query, hashOnly.result.ranking))
-            hashTimes.append(hashOnly.trace.first { $0.stage == "hash-dtw" }?.seconds ?? 0)
-            let cascade = try engine.query(input, options: QueryOptions(task: HashedMIDIToAudioTask().name, top: 1000,
-                                                                       overrides: overrides, id: query.id))
-            let counted = HashDTWCells.shared.take()
-            cells += counted.cells
-            fullCells += counted.fullCells
-            cascadeRanks.append(Self.rank(query, cascade.result.ranking))
-            cascadeTimes.append(cascade.result.seconds)
-            embeddingStageTimes.append(cascade.trace.first { $0.stage == "embedding-nn" }?.seconds ?? 0)
-            hashStageTimes.append(cascade.trace.first { $0.stage == "hash-dtw" }?.seconds ?? 0)
-            exactTimes.append(cascade.trace.first { $0.stage == "raffel-ellis" }?.seconds ?? 0)
-            if peers {
-                let exhaustive = try engine.query(input, options: QueryOptions(task: HashedMIDIToAudioTask().name, top: 1000, prune: false, id: query.id))
-                exhaustiveRanks.append(Self.rank(query, exhaustive.result.ranking))
-                exhaustiveTimes.append(exhaustive.result.seconds)
-                if exhaustive.result.ranking.first?.key == cascade.result.ranking.first?.key { agree += 1 }
-                let shingles = try engine.query(input, options: QueryOptions(task: MIDIToAudioTask().name, top: 1000, id: query.id))
-                shingleRanks.append(Self.rank(query, shingles.result.ranking))
-                shingleTimes.append(shingles.result.seconds)
-                if exhaustive.result.ranking.first?.key == shingles.result.ranking.first?.key { shingleAgree += 1 }
-            }
-            progress.step()
-        }
-        let n = queries.count
-        func share(_ k: Int, of total: Int) -> String { "\(k) of \(total) (\(fmt(100 * Double(k) / Double(max(total, 1)), 1)) %)" }
-        print("")
-        print("at \(items) items, \(n) queries: share of queries whose true recording ranks at or above k")
-        print("  embedding stage alone   " + Self.table(embeddingRanks) + "   (stage " + Self.percentiles(embeddingTimes) + ", exact scan)")
-        print("  hash stage alone        " + Self.table(hashRanks) + "   (stage " + Self.percentiles(hashTimes) + ")")
-        print("  learned cascade (embedding keep \(embeddingKeep), hash keep \(keep)) " + Self.table(cascadeRanks) + "   (query " + Self.percentiles(cascadeTimes) + ", analysis included)")
-        print("    embedding-nn stage " + Self.percentiles(embeddingStageTimes) + "; hash-dtw stage " + Self.percentiles(hashStageTimes) + "; exact stage " + Self.percentiles(exactTimes))
-        print("    hash-dtw cells: alone \(fmt(Double(hashCells) / Double(max(n, 1)) / 1e6, 1)) M per query of \(fmt(Double(hashFullCells) / Double(max(n, 1)) / 1e6, 1)) M without abandoning; in the cascade \(fmt(Double(cells) / Double(max(n, 1)) / 1e6, 2)) M of \(fmt(Double(fullCells) / Double(max(n, 1)) / 1e6, 2)) M")
-        let audio = max(items, 1)
-        let afterEmbedding = embeddingRanks.filter { ($0 ?? .max) <= embeddingKeep }.count
-        let survived = cascadeRanks.filter { $0 != nil }.count
-        print("  pruning: embedding-nn keeps \(min(embeddingKeep, audio)) of \(audio) (discards \(fmt(100 * (1 - Double(min(embeddingKeep, audio)) / Double(audio)), 2)) %), true matches kept \(share(afterEmbedding, of: n)); "
-              + "then hash-dtw keeps \(min(keep, audio)) (discards \(fmt(100 * (1 - Double(min(keep, audio)) / Double(audio)), 2)) % of all), true matches kept \(share(survived, of: n))")
-        for k in [10, 25, 50, 100, 250, 500, 1000, 2000, 5000, 10_000] where k < audio {
-            let e = embeddingRanks.filter { ($0 ?? .max) <= k }.count, h = hashRanks.filter { ($0 ?? .max) <= k }.count
-            print("    keep \(k): true matches kept by the embedding stage alone \(e) of \(n), by the hash stage alone \(h) of \(n)")
-        }
-        if peers {
-            print("  exhaustive exact stage  " + Self.table(exhaustiveRanks) + "   (query " + Self.percentiles(exhaustiveTimes) + ")")
-            print("  shingle votes -> exact  " + Self.table(shingleRanks) + "   (query " + Self.percentiles(shingleTimes) + ", today's default)")
-            print("  top-1 equal to exhaustive: learned cascade \(agree) of \(n), shingle cascade \(shingleAgree) of \(n)")
-        }
-        return cascadeRanks
     }
 }

@@ -9,14 +9,16 @@ import RefrainMath
 /// embedding, which pooling makes blind to time reversal) is instead a blend of two real items' vectors,
 /// `normalise(a + w b)` with `w` in 0.3...0.7: synthetic, between real pieces, matching no query's piece.
 public enum LearnedDistractors {
-    /// Adds `count` distractors made from the items of `store` not keyed in `excluding`, in batches of
+    /// Adds `count` distractors made from the items of `store` not keyed in `excluding` (indexed recordings,
+    /// rendered realistic distractors included; never another feature-level distractor), in batches of
     /// `batch`; `progress` gets the number added so far. Keys `distractor-000000`, ...; no shingle graph update
     /// (the learned cascade does not read it).
     /// - Returns: seconds spent.
     public static func add(_ count: Int, to store: IndexStore, excluding: Set<String> = [], seed: UInt64 = 7,
                            batch: Int = 256, progress: ((Int) -> Void)? = nil) throws -> Double {
         let started = Date()
-        let sources = try store.items().filter { !excluding.contains($0.key) && !$0.key.hasPrefix("distractor-") }
+        // Real items only (indexed files, realistic distractors included), never a feature-level distractor.
+        let sources = try store.items().filter { !excluding.contains($0.key) && !$0.path.hasPrefix("distractor:") }
         guard !sources.isEmpty else { throw RefrainError.invalidArgument("no items to make distractors from") }
         var generator = SplitMix64(seed: seed)
         var pending: [StagedItem] = []

@@ -10,21 +10,21 @@ import RefrainMath
 /// together (`n + m`) so that long items are not penalised for their length. When the stage is given under
 /// half of the index's items (after `embedding-nn`), only those are laid out and searched.
 ///
-/// Options: `keep` (items passed on, default 100: on the development benchmark the hash stage alone ranks
-/// the true recording within its first 100 for every report-half query, docs/learned-models.md), `array`
-/// (the code array, default `hashes`).
+/// Options: `keep` (items passed on, default 200, chosen on the tuning half at 10,000 items after embedding-nn's
+/// 1,000: 30 of 32 true matches survive against 27 of 32 with 100, for about twice the exact stage's time;
+/// docs/learned-models.md), `array` (the code array, default `hashes`).
 public struct HashDTWStage: SearchStage {
     public let name = "hash-dtw"
     public var keep: Int
     public var array: String
 
-    public init(keep: Int = 100, array: String = HashEncoder.name) {
+    public init(keep: Int = 200, array: String = HashEncoder.name) {
         self.keep = keep
         self.array = array
     }
 
     public init(spec: StageSpec) throws {
-        let keep = try spec.int("keep", default: 100)
+        let keep = try spec.int("keep", default: 200)
         guard keep >= 1 else { throw RefrainError.invalidArgument("hash-dtw: keep must be at least 1") }
         self.init(keep: keep, array: spec.options["array"] ?? HashEncoder.name)
     }
@@ -101,33 +101,36 @@ final class HashDatabases: @unchecked Sendable {
         var lengths: [Int]
         /// The codes of each item, by position.
         var sequences: [[UInt16]]
-        /// The arrays' files it was built from (identifies the item set).
-        var signature: [String]
+        /// `IndexStore.arraySetState` when it was built (identifies the item set).
+        var state: String
     }
 
     private var entries: [String: Entry] = [:]
     private let lock = NSLock()
 
     func database(_ array: String, of store: IndexStore) throws -> Entry {
-        let infos = try store.arrays(named: array).sorted { $0.itemID < $1.itemID }
-        let signature = infos.map(\.file)
+        let state = try store.arraySetState(named: array)
         let key = store.directory.path + "#" + array
         lock.lock()
-        if let cached = entries[key], cached.signature == signature { lock.unlock(); return cached }
+        if let cached = entries[key], cached.state == state { lock.unlock(); return cached }
         lock.unlock()
+        let infos = try store.arrays(named: array).sorted { $0.itemID < $1.itemID }
         var sequences: [[UInt16]] = [], position: [Int64: Int] = [:]
         for info in infos {
             guard info.dtype == .uint16, info.dims == 1 else {
                 throw RefrainError(.index, "\(info.file): '\(array)' is \(info.frames)x\(info.dims) \(info.dtype.rawValue), hash-dtw reads one uint16 code per frame")
             }
-            let feature = try store.feature(info)
-            let codes = feature.values.withElements(of: UInt16.self) { Array($0) }
+            // Read, not memory-mapped through the index's cache (see `EmbeddingDatabases`: the mapping limit).
+            let npy = try NPY.read(store.directory.appendingPathComponent(info.file))
+            guard npy.shape == [info.frames, info.dims], let codes = npy.values(as: UInt16.self) else {
+                throw RefrainError(.index, "\(info.file): not the catalog's \(info.frames)x1 uint16 codes")
+            }
             guard !codes.isEmpty else { continue }
             position[info.itemID] = sequences.count
             sequences.append(codes)
         }
         let entry = Entry(batch: try HashBatchDatabase(sequences: sequences), position: position, lengths: sequences.map(\.count),
-                          sequences: sequences, signature: signature)
+                          sequences: sequences, state: state)
         lock.lock()
         entries[key] = entry
         lock.unlock()

@@ -1,0 +1,136 @@
+import Foundation
+import RefrainIndex
+import RefrainMath
+
+/// The embeddings of an index as one `items x dimensions` matrix, with each item's row, and (on demand) an
+/// HNSW graph over them (Malkov & Yashunin 2018), built once per index state (item set) and kept while the
+/// process runs. The graph is also saved in the index (`EmbeddingGraphFile`), so that a later process
+/// loads it instead of building it again.
+final class EmbeddingDatabases: @unchecked Sendable {
+    static let shared = EmbeddingDatabases()
+
+    final class Entry: @unchecked Sendable {
+        /// The array the vectors come from (e.g. `embedding`).
+        let array: String
+        /// Item ids by row, ascending.
+        let ids: [Int64]
+        /// Row of each item id.
+        let position: [Int64: Int]
+        /// `ids.count x dimension`, row-major.
+        let vectors: [Float]
+        let dimension: Int
+        /// The files of every array named `array` in the index, by item id (identifies the item set).
+        let signature: [String]
+        /// SHA-256 (hex) of the weights of the encoder that wrote the array, from the index's settings.
+        let weightsSHA256: String?
+        /// `IndexStore.arraySetState` when it was built.
+        let state: String
+        private var built: HNSWGraph?
+        private let lock = NSLock()
+
+        init(array: String, ids: [Int64], vectors: [Float], dimension: Int, signature: [String], weightsSHA256: String?,
+             state: String = "") {
+            self.array = array
+            self.state = state
+            self.ids = ids
+            var position: [Int64: Int] = [:]
+            position.reserveCapacity(ids.count)
+            for (k, id) in ids.enumerated() { position[id] = k }
+            self.position = position
+            self.vectors = vectors
+            self.dimension = dimension
+            self.signature = signature
+            self.weightsSHA256 = weightsSHA256
+        }
+
+        /// Euclidean distance of every row to `q` (`dimension` values).
+        func distances(to q: [Float]) -> [Float] {
+            var out = [Float](repeating: 0, count: ids.count)
+            let d = dimension
+            vectors.withUnsafeBufferPointer { v in
+                q.withUnsafeBufferPointer { q in
+                    out.withUnsafeMutableBufferPointer { out in
+                        for r in 0..<out.count {
+                            var sum: Float = 0
+                            let row = v.baseAddress! + r * d
+                            for k in 0..<d { let x = row[k] - q[k]; sum += x * x }
+                            out[r] = sum.squareRoot()
+                        }
+                    }
+                }
+            }
+            return out
+        }
+
+        /// What identifies the graph over these rows: the graph file's format, the array, the encoder's
+        /// weights, the dimension, the build settings and every item and array file, by row.
+        var graphState: String {
+            var text = "\(EmbeddingGraphFile.format)\n\(array)\n\(weightsSHA256 ?? "-")\n\(dimension)\n"
+                + "\(EmbeddingGraphFile.m) \(EmbeddingGraphFile.efConstruction)\n"
+            for id in ids { text += "\(id)\n" }
+            for file in signature { text += "\(file)\n" }
+            return SHA256.hex(of: Data(text.utf8))
+        }
+
+        /// The HNSW graph over the rows (labels = row numbers; squared Euclidean distances): the one saved in
+        /// `store` for this exact state if there is one, else built and saved there (when the directory can be
+        /// written; otherwise kept in memory only). Nil when there are no rows.
+        func graph(savingIn store: IndexStore) throws -> HNSWGraph? {
+            lock.lock()
+            defer { lock.unlock() }
+            if let built { return built }
+            guard !ids.isEmpty else { return nil }
+            let file = EmbeddingGraphFile(directory: store.directory, array: array, state: graphState)
+            if let loaded = file.load(dimension: dimension, count: ids.count) {
+                built = loaded
+                return loaded
+            }
+            let graph = try HNSWGraph(dimension: dimension, space: .l2, m: EmbeddingGraphFile.m,
+                                      efConstruction: EmbeddingGraphFile.efConstruction, capacity: ids.count)
+            try graph.add(rows: Matrix(rows: ids.count, cols: dimension, storage: vectors), labels: (0..<ids.count).map { UInt64($0) })
+            try? file.save(graph)
+            built = graph
+            return graph
+        }
+    }
+
+    private var entries: [String: Entry] = [:]
+    private let lock = NSLock()
+
+    /// Forgets what was loaded from the index in `directory` (the next search reads it again).
+    func forget(_ directory: URL) {
+        lock.lock()
+        entries = entries.filter { !$0.key.hasPrefix(directory.path + "#") }
+        lock.unlock()
+    }
+
+    func database(_ array: String, of store: IndexStore, dimension: Int) throws -> Entry {
+        let state = try store.arraySetState(named: array)
+        let key = store.directory.path + "#" + array
+        lock.lock()
+        if let cached = entries[key], cached.state == state, cached.dimension == dimension { lock.unlock(); return cached }
+        lock.unlock()
+        let infos = try store.arrays(named: array).sorted { $0.itemID < $1.itemID }
+        let signature = infos.map(\.file)
+        var ids: [Int64] = [], vectors: [Float] = []
+        vectors.reserveCapacity(infos.count * dimension)
+        for info in infos {
+            guard info.dims == dimension, !info.dtype.isInteger else {
+                throw RefrainError(.index, "\(info.file): '\(array)' is \(info.frames)x\(info.dims) \(info.dtype.rawValue), the query's embedding has \(dimension) values")
+            }
+            // Read, not memory-mapped through the index's cache: one mapping per item would run into the
+            // kernel's limit on mappings (vm.max_map_count, 65,530) at tens of thousands of items.
+            let npy = try NPY.read(store.directory.appendingPathComponent(info.file))
+            guard npy.shape == [info.frames, info.dims] else { throw RefrainError(.index, "\(info.file): shape differs from the catalog") }
+            guard info.frames >= 1 else { continue }
+            ids.append(info.itemID)
+            vectors += npy.floats()[0..<dimension]
+        }
+        let weights = store.settings.encoders?.first { $0.name == array }?.weightsSHA256
+        let entry = Entry(array: array, ids: ids, vectors: vectors, dimension: dimension, signature: signature, weightsSHA256: weights, state: state)
+        lock.lock()
+        entries[key] = entry
+        lock.unlock()
+        return entry
+    }
+}
