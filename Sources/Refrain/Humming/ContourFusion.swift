@@ -28,6 +28,34 @@ public struct ContourFusion: Sendable {
     /// mean little and the note scores alone decide (standardised, so the order is theirs).
     public var minimumCandidates: Int = 20
 
+    /// Whether a fused hit's span in the score is the contour path's (its first and last note) rather than the
+    /// note alignment's. The contour is read frame by frame, so a note that the readings lose or merge (a repeated
+    /// note sung slightly apart, a hummed note pYIN calls unvoiced) does not move its start.
+    public var contourSpans = true
+
+    /// The contour's best match (`alignment.match`) against each candidate, the lowest cost over its melody lines:
+    /// the cost per sung frame (+inf for a candidate without lines), which line (an index into its `lines`) and the
+    /// notes of that line it spans; in the order of `lines`, on up to `threads` threads.
+    public func matches(_ contour: QueryContour, lines: [[MelodyShape]], threads: Int) -> [(cost: Double, line: Int, first: Int, last: Int)] {
+        var out = [(cost: Double, line: Int, first: Int, last: Int)](repeating: (.infinity, 0, 0, 0), count: lines.count)
+        let workers = min(max(1, threads), max(1, lines.count / 8))
+        let chunk = (lines.count + workers - 1) / workers
+        let alignment = alignment
+        out.withUnsafeMutableBufferPointer { buffer in
+            let shared = UncheckedSendable(buffer)
+            try? concurrentForEach(workers, threads: workers) { w in
+                var scratch = ContourAlignment.Scratch()
+                for c in (w * chunk)..<min(lines.count, (w + 1) * chunk) {
+                    for (l, shape) in lines[c].enumerated() {
+                        let m = alignment.match(contour, reference: shape, scratch: &scratch)
+                        if Double(m.cost) < shared.value[c].cost { shared.value[c] = (Double(m.cost), l, m.first, m.last) }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
     /// Fused scores (higher is better) for melodies given their note scores and contour costs, in the same order.
     public func fused(noteScores: [Double], contourCosts: [Double]) -> [Double] {
         guard noteScores.count >= minimumCandidates else { return Self.standardised(noteScores) }
@@ -39,7 +67,7 @@ public struct ContourFusion: Sendable {
 extension HummingSearch {
     /// Note alignment of every melody with the readings, then the contour stage over the best `fusion.candidates`
     /// melodies and the fused ranking (`ContourFusion`); one hit per item, best first, at most `topK`. The spans are
-    /// the note alignment's. Items outside the candidates follow in note-score order, below every fused score.
+    /// the contour path's where `fusion.contourSpans` says so, else the note alignment's. Items outside the candidates follow in note-score order, below every fused score.
     /// `contourOnly` ranks the candidates by the contour's cost alone (for comparison).
     public func search(_ readings: [MelodyShape], contour: QueryContour, fusion: ContourFusion, in collection: MelodyCollection,
                        topK: Int = 10, contourOnly: Bool = false) -> [MelodyHit] {
@@ -47,20 +75,14 @@ extension HummingSearch {
         let notes = noteScores(readings, of: all, in: collection)
         let order = all.filter { notes[$0].score.isFinite }.sorted { notes[$0].score != notes[$1].score ? notes[$0].score > notes[$1].score : $0 < $1 }
         let chosen = Array(order.prefix(max(1, fusion.candidates)))
-        var costs = [Double](repeating: .infinity, count: chosen.count)
-        let workers = min(threads, max(1, chosen.count / 8))
-        let chunk = (chosen.count + workers - 1) / max(workers, 1)
-        costs.withUnsafeMutableBufferPointer { out in
-            let shared = UncheckedSendable(out)
-            try? concurrentForEach(workers) { w in
-                var scratch = ContourAlignment.Scratch()
-                for c in (w * chunk)..<min(chosen.count, (w + 1) * chunk) {
-                    shared.value[c] = Double(fusion.alignment.cost(contour, reference: collection.melodies[chosen[c]].shape, scratch: &scratch))
-                }
-            }
-        }
+        let found = fusion.matches(contour, lines: chosen.map { [collection.melodies[$0].shape] }, threads: threads)
+        let costs = found.map(\.cost)
         let fused = contourOnly ? costs.map { $0.isFinite ? -$0 : -1e9 } : fusion.fused(noteScores: chosen.map { Double(notes[$0].score) }, contourCosts: costs)
-        var scored = chosen.indices.map { (melody: chosen[$0], score: fused[$0], first: notes[chosen[$0]].first, last: notes[chosen[$0]].last) }
+        var scored = chosen.indices.map { c in
+            let useContour = fusion.contourSpans && found[c].cost.isFinite
+            return (melody: chosen[c], score: fused[c], first: useContour ? found[c].first : notes[chosen[c]].first,
+                    last: useContour ? found[c].last : notes[chosen[c]].last)
+        }
         let floor = (fused.min() ?? 0) - 1
         if let top = order.dropFirst(chosen.count).first.map({ Double(notes[$0].score) }) {
             for m in order.dropFirst(chosen.count) {
