@@ -32,7 +32,7 @@ struct HummingBenchCommand: ParsableCommand {
     @Flag(help: "Grid-search the alignment costs on the tuning half (exhaustive alignment) and print each setting's MRR.") var tune = false
     @Option(help: "Print sung and heard notes and the f0 agreement of the first N queries.") var debug: Int = 0
     @Option(help: "Write the indexed melodies and every query's pYIN track as JSON lines into this folder (for prototyping).") var dump: String?
-    @Flag(help: "Spans of fused hits from the note alignment instead of the contour path.") var noteSpans = false
+    @Flag(help: "Spans of fused hits from the contour path instead of the note alignment.") var contourSpans = false
     @Option(help: "Contour stage: the note stage's best N melodies re-scored by contour alignment and fused (0: note stage alone).") var contourCandidates: Int = 100
     @Option(help: "Weight of the contour stage's standardised cost in the fused score.") var contourWeight: Double = 1
     @Option(help: "Also index the same scores through the Engine (melody encoder only) in this folder and run the report half through `Engine.query` with the humming task (ranks and latency of the product's road).") var engineIndex: String?
@@ -138,7 +138,7 @@ struct HummingBenchCommand: ParsableCommand {
             var fusion = ContourFusion()
             fusion.candidates = contourCandidates
             fusion.weight = contourWeight
-            fusion.contourSpans = !noteSpans
+            fusion.contourSpans = contourSpans
             let exhaustive = HummingSearch(filterLimit: filterLimit == 0 ? 150 : 0)  // the other option, for --compare
             var outcomes: [Outcome] = []
             var logLines: [String] = []

@@ -29,9 +29,10 @@ public struct ContourFusion: Sendable {
     public var minimumCandidates: Int = 20
 
     /// Whether a fused hit's span in the score is the contour path's (its first and last note) rather than the
-    /// note alignment's. The contour is read frame by frame, so a note that the readings lose or merge (a repeated
-    /// note sung slightly apart, a hummed note pYIN calls unvoiced) does not move its start.
-    public var contourSpans = true
+    /// note alignment's. Off: on the tuning half of the development set (`refrain-bench humming`, right rank-1
+    /// hits whose span starts within 0.5 s of the hum's first note) the note alignment's spans were right more
+    /// often (song starts 61 of 65 against 53 of 66; phrase starts 43 of 65 against 38 of 67).
+    public var contourSpans = false
 
     /// The contour's best match (`alignment.match`) against each candidate, the lowest cost over its melody lines:
     /// the cost per sung frame (+inf for a candidate without lines), which line (an index into its `lines`) and the
