@@ -33,6 +33,7 @@ struct HummingBenchCommand: ParsableCommand {
     @Option(help: "Print sung and heard notes and the f0 agreement of the first N queries.") var debug: Int = 0
     @Option(help: "Write the indexed melodies and every query's pYIN track as JSON lines into this folder (for prototyping).") var dump: String?
     @Flag(help: "Spans of fused hits from the contour path instead of the note alignment.") var contourSpans = false
+    @Option(help: "Least voiced probability of a frame the contour keeps (the engine uses QueryContour.voicedFloor).") var contourVoicedFloor: Double = Double(QueryContour.voicedFloor)
     @Option(help: "Contour stage: the note stage's best N melodies re-scored by contour alignment and fused (0: note stage alone).") var contourCandidates: Int = 100
     @Option(help: "Weight of the contour stage's standardised cost in the fused score.") var contourWeight: Double = 1
     @Option(help: "Also index the same scores through the Engine (melody encoder only) in this folder and run the report half through `Engine.query` with the humming task (ranks and latency of the product's road).") var engineIndex: String?
@@ -178,7 +179,7 @@ struct HummingBenchCommand: ParsableCommand {
                             }
                         }
                         let fused = contourCandidates > 0 && !oracleNotes
-                        let hits = fused ? search.search(readings, contour: QueryContour(track: track), fusion: fusion, in: collection, topK: 10)
+                        let hits = fused ? search.search(readings, contour: QueryContour(track: track, voicedFloor: Float(contourVoicedFloor)), fusion: fusion, in: collection, topK: 10)
                             : search.search(readings, in: collection, topK: 10)
                         let t3 = DispatchTime.now().uptimeNanoseconds
                         if fused {
@@ -187,7 +188,7 @@ struct HummingBenchCommand: ParsableCommand {
                             outcome.rankNotes = notesOnly.firstIndex { $0.key == tune.key }.map { $0 + 1 }
                             if let top = notesOnly.first, top.key == tune.key { outcome.spanNotes = abs(top.start - query.info.scoreStart) <= 0.5 }
                             if let top = hits.first, top.key == tune.key { outcome.spanFused = abs(top.start - query.info.scoreStart) <= 0.5 }
-                            let alone = search.search(readings, contour: QueryContour(track: track), fusion: fusion, in: collection, topK: 10, contourOnly: true)
+                            let alone = search.search(readings, contour: QueryContour(track: track, voicedFloor: Float(contourVoicedFloor)), fusion: fusion, in: collection, topK: 10, contourOnly: true)
                             outcome.rankContour = alone.firstIndex { $0.key == tune.key }.map { $0 + 1 }
                         }
                         outcome.f0Seconds = Double(t1 - t0) / 1e9
@@ -328,7 +329,7 @@ struct HummingBenchCommand: ParsableCommand {
                         let t0 = DispatchTime.now().uptimeNanoseconds
                         guard let track = try? search.track(of: query.samples, sampleRate: query.sampleRate),
                               let readings = try? search.readings(of: track) else { continue }
-                        let hits = contourCandidates > 0 ? search.search(readings, contour: QueryContour(track: track), fusion: fusion, in: big, topK: 10)
+                        let hits = contourCandidates > 0 ? search.search(readings, contour: QueryContour(track: track, voicedFloor: Float(contourVoicedFloor)), fusion: fusion, in: big, topK: 10)
                             : search.search(readings, in: big, topK: 10)
                         times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
                         ranks.append(hits.firstIndex { $0.key == tune.key }.map { $0 + 1 })
