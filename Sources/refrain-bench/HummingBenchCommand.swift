@@ -33,6 +33,7 @@ struct HummingBenchCommand: ParsableCommand {
     @Option(help: "Print sung and heard notes and the f0 agreement of the first N queries.") var debug: Int = 0
     @Option(help: "Write the indexed melodies and every query's pYIN track as JSON lines into this folder (for prototyping).") var dump: String?
     @Flag(help: "Spans of fused hits from the contour path instead of the note alignment.") var contourSpans = false
+    @Option(help: "Contour stage: align the contour only with the notes within this many span lengths (at least 2 s) of the note stage's span (0: whole melodies).") var contourWindow: Double = 0
     @Option(help: "Least voiced probability of a frame the contour keeps (the engine uses QueryContour.voicedFloor).") var contourVoicedFloor: Double = Double(QueryContour.voicedFloor)
     @Option(help: "Contour stage: the note stage's best N melodies re-scored by contour alignment and fused (0: note stage alone).") var contourCandidates: Int = 100
     @Option(help: "Weight of the contour stage's standardised cost in the fused score.") var contourWeight: Double = 1
@@ -140,6 +141,7 @@ struct HummingBenchCommand: ParsableCommand {
             fusion.candidates = contourCandidates
             fusion.weight = contourWeight
             fusion.contourSpans = contourSpans
+            fusion.window = contourWindow
             let exhaustive = HummingSearch(filterLimit: filterLimit == 0 ? 150 : 0)  // the other option, for --compare
             var outcomes: [Outcome] = []
             var logLines: [String] = []

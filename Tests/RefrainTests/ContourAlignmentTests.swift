@@ -1,5 +1,5 @@
 import Foundation
-import Refrain
+@testable import Refrain
 import RefrainFeatures
 import RefrainMath
 import XCTest
@@ -134,6 +134,16 @@ final class ContourAlignmentTests: XCTestCase {
             XCTAssertEqual(found[0].cost, Double(match.cost), accuracy: 1e-6)
             XCTAssertGreaterThan(found[1].cost, found[0].cost)
             XCTAssertEqual(found[2].cost, .infinity, "no lines")
+            // Aligned only around the notes the hum covers (a window), the match names the same notes of the whole line.
+            var windowed = ContourFusion()
+            windowed.window = 0.2
+            let span = (start: melody.onsets[first], end: melody.ends[last])
+            let near = windowed.matches(contour, lines: [[melody]], threads: 1, around: [span])
+            XCTAssertEqual(near[0].first, first, "hum from note \(from), windowed")
+            XCTAssertEqual(near[0].last, last, "hum from note \(from), windowed")
+            let notes = melody.notes(around: span.start, span.end, pad: 0.2)
+            XCTAssertLessThan(notes.count, melody.noteCount, "the window leaves notes out")
+            XCTAssertEqual(melody.slice(notes).intervals.count, notes.count - 1)
         }
     }
 

@@ -30,7 +30,8 @@ public struct ContourFusionStage: SearchStage {
         let wanted = Set(chosen.map(\.itemID))
         for (m, id) in table.itemIDs.enumerated() where wanted.contains(id) { linesOf[id, default: []].append(m) }
         let lines = chosen.map { (linesOf[$0.itemID] ?? []).map { table.melodies[$0].shape } }
-        let found = fusion.matches(contour, lines: lines, threads: query.threads)
+        let found = fusion.matches(contour, lines: lines, threads: query.threads,
+                                   around: chosen.map { c in c.start.flatMap { s in c.end.map { (start: s, end: $0) } } })
         // The note stage's cost is minus its score: fused costs are minus the fused scores.
         let fused = fusion.fused(noteScores: chosen.map { -$0.score }, contourCosts: found.map(\.cost))
         var out = chosen.indices.map { c in
