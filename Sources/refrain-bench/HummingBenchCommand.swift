@@ -32,6 +32,9 @@ struct HummingBenchCommand: ParsableCommand {
     @Flag(help: "Grid-search the alignment costs on the tuning half (exhaustive alignment) and print each setting's MRR.") var tune = false
     @Option(help: "Print sung and heard notes and the f0 agreement of the first N queries.") var debug: Int = 0
     @Option(help: "Write the indexed melodies and every query's pYIN track as JSON lines into this folder (for prototyping).") var dump: String?
+    @Flag(help: "Spans of fused hits from the contour path instead of the note alignment.") var contourSpans = false
+    @Option(help: "Contour stage: align the contour only with the notes within this many span lengths (at least 2 s) of the note stage's span (0: whole melodies).") var contourWindow: Double = 0
+    @Option(help: "Least voiced probability of a frame the contour keeps (the engine uses QueryContour.voicedFloor).") var contourVoicedFloor: Double = Double(QueryContour.voicedFloor)
     @Option(help: "Contour stage: the note stage's best N melodies re-scored by contour alignment and fused (0: note stage alone).") var contourCandidates: Int = 100
     @Option(help: "Weight of the contour stage's standardised cost in the fused score.") var contourWeight: Double = 1
     @Option(help: "Also index the same scores through the Engine (melody encoder only) in this folder and run the report half through `Engine.query` with the humming task (ranks and latency of the product's road).") var engineIndex: String?
@@ -64,6 +67,8 @@ struct HummingBenchCommand: ParsableCommand {
         var rankNotes: Int?  // note stage alone (when the contour stage is on)
         var rankContour: Int?  // contour cost alone over the note stage's candidates
         var noteSeconds = 0.0  // the note stage alone (when the contour stage is on)
+        var spanNotes: Bool?  // the note stage's rank-1 hit is right and its span starts within 0.5 s of the hum's first note
+        var spanFused: Bool?  // the same for the fused hit (its span the contour path's when ContourFusion.contourSpans)
     }
 
     var segmentationSettings: (Double, Int, Int) {
@@ -135,6 +140,8 @@ struct HummingBenchCommand: ParsableCommand {
             var fusion = ContourFusion()
             fusion.candidates = contourCandidates
             fusion.weight = contourWeight
+            fusion.contourSpans = contourSpans
+            fusion.window = contourWindow
             let exhaustive = HummingSearch(filterLimit: filterLimit == 0 ? 150 : 0)  // the other option, for --compare
             var outcomes: [Outcome] = []
             var logLines: [String] = []
@@ -174,14 +181,16 @@ struct HummingBenchCommand: ParsableCommand {
                             }
                         }
                         let fused = contourCandidates > 0 && !oracleNotes
-                        let hits = fused ? search.search(readings, contour: QueryContour(track: track), fusion: fusion, in: collection, topK: 10)
+                        let hits = fused ? search.search(readings, contour: QueryContour(track: track, voicedFloor: Float(contourVoicedFloor)), fusion: fusion, in: collection, topK: 10)
                             : search.search(readings, in: collection, topK: 10)
                         let t3 = DispatchTime.now().uptimeNanoseconds
                         if fused {
                             let notesOnly = search.search(readings, in: collection, topK: 10)
                             outcome.noteSeconds = Double(DispatchTime.now().uptimeNanoseconds - t3) / 1e9
                             outcome.rankNotes = notesOnly.firstIndex { $0.key == tune.key }.map { $0 + 1 }
-                            let alone = search.search(readings, contour: QueryContour(track: track), fusion: fusion, in: collection, topK: 10, contourOnly: true)
+                            if let top = notesOnly.first, top.key == tune.key { outcome.spanNotes = abs(top.start - query.info.scoreStart) <= 0.5 }
+                            if let top = hits.first, top.key == tune.key { outcome.spanFused = abs(top.start - query.info.scoreStart) <= 0.5 }
+                            let alone = search.search(readings, contour: QueryContour(track: track, voicedFloor: Float(contourVoicedFloor)), fusion: fusion, in: collection, topK: 10, contourOnly: true)
                             outcome.rankContour = alone.firstIndex { $0.key == tune.key }.map { $0 + 1 }
                         }
                         outcome.f0Seconds = Double(t1 - t0) / 1e9
@@ -243,6 +252,14 @@ struct HummingBenchCommand: ParsableCommand {
             print("half     queries   MRR     P@1     R@10   (goals on the report half: MRR >= 0.92, P@1 >= 0.88, R@10 >= 0.97)")
             for (name, half) in [("tuning", 0), ("report", 1)] {
                 print(Self.row(name, outcomes.filter { $0.half == half }))
+            }
+            print("spans: right rank-1 hits whose span starts within 0.5 s of the hum's first note (note stage; fused, contour spans \(fusion.contourSpans ? "on" : "off"))")
+            for (name, half) in [("tuning", 0), ("report", 1)] {
+                for (start, label) in [(HumQueryInfo.Start.songStart, "song start"), (.phrase, "phrase")] {
+                    let group = outcomes.filter { $0.half == half && $0.info.start == start }
+                    let notes = group.compactMap(\.spanNotes), fused = group.compactMap(\.spanFused)
+                    print("\(name) \(label): notes \(notes.filter { $0 }.count) of \(notes.count); fused \(fused.filter { $0 }.count) of \(fused.count)")
+                }
             }
             print("same, counting an item with the same tune as right:")
             for (name, half) in [("tuning", 0), ("report", 1)] {
@@ -314,7 +331,7 @@ struct HummingBenchCommand: ParsableCommand {
                         let t0 = DispatchTime.now().uptimeNanoseconds
                         guard let track = try? search.track(of: query.samples, sampleRate: query.sampleRate),
                               let readings = try? search.readings(of: track) else { continue }
-                        let hits = contourCandidates > 0 ? search.search(readings, contour: QueryContour(track: track), fusion: fusion, in: big, topK: 10)
+                        let hits = contourCandidates > 0 ? search.search(readings, contour: QueryContour(track: track, voicedFloor: Float(contourVoicedFloor)), fusion: fusion, in: big, topK: 10)
                             : search.search(readings, in: big, topK: 10)
                         times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
                         ranks.append(hits.firstIndex { $0.key == tune.key }.map { $0 + 1 })

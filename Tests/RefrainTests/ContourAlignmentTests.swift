@@ -1,5 +1,5 @@
 import Foundation
-import Refrain
+@testable import Refrain
 import RefrainFeatures
 import RefrainMath
 import XCTest
@@ -55,6 +55,47 @@ final class ContourAlignmentTests: XCTestCase {
         XCTAssert(zip(contour.times.dropFirst(), contour.times).allSatisfy { $0 > $1 })
     }
 
+    /// Frames pYIN calls voiced with a voiced probability under `QueryContour.voicedFloor` (room noise read as
+    /// pitch) are left out of the contour, unless too few frames would remain.
+    func testContourLeavesOutFramesPYINDoubts() {
+        var track = Self.track(Self.ode, transpose: 0, tempo: 1, vibrato: 0)
+        let noisy = track.times.indices.filter { track.times[$0] >= 2.0 && track.times[$0] < 2.5 }
+        for t in noisy {
+            track.f0[t] = Float(440 * pow(2, (71.0 - 69) / 12))
+            track.voiced[t] = true
+            track.voicedProbability[t] = 0.05
+        }
+        let gated = QueryContour(track: track)
+        XCTAssert(gated.pitches.allSatisfy { $0 < 70 }, "the doubted frames at MIDI 71 are left out")
+        XCTAssertFalse(gated.times.contains { $0 >= 2.0 && $0 < 2.5 })
+        let ungated = QueryContour(track: track, voicedFloor: 0)
+        XCTAssertEqual(ungated.times.filter { $0 >= 2.0 && $0 < 2.5 }.count, 5, "without the gate they make five bins")
+        XCTAssert(ungated.pitches.contains { $0 > 70 })
+        var doubted = track
+        for t in doubted.times.indices { doubted.voicedProbability[t] = 0.05 }
+        XCTAssertEqual(QueryContour(track: doubted), ungated, "a track pYIN doubts throughout keeps its voiced frames")
+    }
+
+    /// A note's pitch is the voiced-probability-weighted median of its inner frames: frames pYIN doubts (here two
+    /// thirds of the note's inner frames, half a semitone sharp) do not pull it; trusted, the same frames decide it.
+    func testNotePitchWeighsFramesByVoicedProbability() {
+        var track = Self.track(Array(Self.ode.prefix(3)), transpose: 0, tempo: 2, vibrato: 0)
+        let first = track.times.indices.filter { track.voiced[$0] && track.times[$0] < 0.86 }
+        let trim = first.count / 5
+        let inner = Array(first[trim..<(first.count - trim)])
+        let sharp = inner.enumerated().filter { $0.offset % 3 != 0 }.map(\.element)
+        for t in sharp {
+            track.f0[t] = Float(440 * pow(2, (64.5 - 69) / 12))
+            track.voicedProbability[t] = 0.05
+        }
+        let notes = QueryMelody.notes(from: track)
+        XCTAssertEqual(notes.count, 3)
+        XCTAssertEqual(notes[0].pitch, 64, accuracy: 0.01)
+        var trusted = track
+        for t in sharp { trusted.voicedProbability[t] = 0.9 }
+        XCTAssertEqual(QueryMelody.notes(from: trusted).first!.pitch, 64.5, accuracy: 0.01, "the same frames trusted are the majority")
+    }
+
     /// A hum in another key, at another tempo and with vibrato, started mid-melody, costs little against its
     /// melody and far more against a melody with other intervals.
     func testAHumMatchesItsMelodyInAnyKeyAndTempo() {
@@ -70,6 +111,40 @@ final class ContourAlignmentTests: XCTestCase {
             XCTAssertGreaterThan(wrong, 4 * own + 0.3, "transpose \(transpose), tempo \(tempo), from note \(from)")
         }
         XCTAssertEqual(alignment.cost(QueryContour(pitches: [], times: []), reference: melody, scratch: &scratch), .infinity)
+    }
+
+    /// The match names the melody's notes its path covers: a hum of fourteen notes from the ninth (a repeated note
+    /// merged in the shape), in another key and tempo, spans from the shape's note of its first sung note to that of
+    /// its last; over several lines, `ContourFusion.matches` keeps the cheapest line and says which.
+    func testMatchNamesTheNotesItSpans() {
+        let melody = MelodyShape(notes: Self.ode)
+        let other = MelodyShape(notes: Self.ode.enumerated().map { ($0.element.onset, $0.element.duration, 60 + Double(($0.offset * 5) % 12)) })
+        var scratch = ContourAlignment.Scratch()
+        for (from, transpose, tempo) in [(8, -4.3, 1.4), (0, 2.0, 0.7), (15, 0.0, 1.0)] {
+            let contour = QueryContour(track: Self.track(Self.ode, from: from, count: 14, transpose: transpose, tempo: tempo))
+            let first = melody.onsets.lastIndex { $0 <= Self.ode[from].onset + 1e-9 }!
+            let last = melody.onsets.lastIndex { $0 <= Self.ode[min(Self.ode.count - 1, from + 13)].onset + 1e-9 }!
+            let match = ContourAlignment().match(contour, reference: melody, scratch: &scratch)
+            XCTAssertEqual(match.first, first, "hum from note \(from)")
+            XCTAssertEqual(match.last, last, "hum from note \(from)")
+            XCTAssertEqual(match.cost, ContourAlignment().cost(contour, reference: melody, scratch: &scratch))
+            let found = ContourFusion().matches(contour, lines: [[other, melody], [other], []], threads: 2)
+            XCTAssertEqual(found[0].line, 1)
+            XCTAssertEqual(found[0].first, first)
+            XCTAssertEqual(found[0].cost, Double(match.cost), accuracy: 1e-6)
+            XCTAssertGreaterThan(found[1].cost, found[0].cost)
+            XCTAssertEqual(found[2].cost, .infinity, "no lines")
+            // Aligned only around the notes the hum covers (a window), the match names the same notes of the whole line.
+            var windowed = ContourFusion()
+            windowed.window = 0.2
+            let span = (start: melody.onsets[first], end: melody.ends[last])
+            let near = windowed.matches(contour, lines: [[melody]], threads: 1, around: [span])
+            XCTAssertEqual(near[0].first, first, "hum from note \(from), windowed")
+            XCTAssertEqual(near[0].last, last, "hum from note \(from), windowed")
+            let notes = melody.notes(around: span.start, span.end, pad: 0.2)
+            XCTAssertLessThan(notes.count, melody.noteCount, "the window leaves notes out")
+            XCTAssertEqual(melody.slice(notes).intervals.count, notes.count - 1)
+        }
     }
 
     /// Fusion standardises both opinions: a melody second by notes but far first by contour comes first; equal

@@ -1,8 +1,8 @@
 import Foundation
 import RefrainFeatures
 
-/// A hum's pitch contour at a fixed frame rate: the voiced pYIN frames, octave errors folded, median-pooled into
-/// bins of `1 / rate` seconds (unvoiced bins left out; `times` keep the gaps).
+/// A hum's pitch contour at a fixed frame rate: the voiced pYIN frames (those pYIN doubts left out), octave errors
+/// folded, median-pooled into bins of `1 / rate` seconds (unvoiced bins left out; `times` keep the gaps).
 public struct QueryContour: Equatable, Sendable {
     /// Fractional MIDI pitch per kept bin.
     public var pitches: [Float]
@@ -17,13 +17,26 @@ public struct QueryContour: Equatable, Sendable {
         self.rate = rate
     }
 
-    /// The contour of a pYIN track at `rate` bins per second. A voiced frame more than `octaveThreshold`
-    /// semitones from the median of the voiced frames within `octaveWindow` seconds either side is moved by whole
-    /// octaves towards it (pYIN's octave errors).
-    public init(track: PitchTrack, rate: Double = 10, octaveWindow: Double = 1, octaveThreshold: Float = 7) {
+    /// Least voiced probability of a frame the contour keeps (pYIN's voiced frames under it are left out unless
+    /// fewer than `minimumGatedFrames` would remain). Chosen on the tuning half of the development set
+    /// (scripts/prototype/humming_notes.py, fused MRR with the notes of `QueryMelody.notes`: 0.878 ungated, 0.883
+    /// at 0.2, 0.884 at 0.4, 0.879 at 0.6; 0.2 is within 0.001 of the best for each of the four ways of reading note
+    /// pitches tried); it drops the frames of room noise that pYIN calls voiced without conviction.
+    public static let voicedFloor: Float = 0.2
+    /// Fewest gated frames for the gate to apply.
+    public static let minimumGatedFrames = 10
+
+    /// The contour of a pYIN track at `rate` bins per second: its voiced frames whose voiced probability reaches
+    /// `voicedFloor`. A kept frame more than `octaveThreshold` semitones from the median of the kept frames within
+    /// `octaveWindow` seconds either side is moved by whole octaves towards it (pYIN's octave errors).
+    public init(track: PitchTrack, rate: Double = 10, octaveWindow: Double = 1, octaveThreshold: Float = 7,
+                voicedFloor: Float = QueryContour.voicedFloor) {
         let raw = track.midiPitch
         var frames: [Int] = []
-        for t in 0..<track.frameCount where track.voiced[t] && raw[t].isFinite { frames.append(t) }
+        for t in 0..<track.frameCount where track.voiced[t] && raw[t].isFinite && track.voicedProbability[t] >= voicedFloor { frames.append(t) }
+        if frames.count < Self.minimumGatedFrames {
+            frames = (0..<track.frameCount).filter { track.voiced[$0] && raw[$0].isFinite }
+        }
         var values = frames.map { raw[$0] }
         if track.frameCount > 1, !values.isEmpty {
             let step = track.times[1] - track.times[0]
@@ -87,7 +100,7 @@ public struct ContourAlignment: Sendable {
 
     @inline(__always) func local(_ x: Float) -> Float { min(cap, max(0, abs(x) - tolerance)) }
 
-    /// Scratch rows reused between calls (four state rows, twice, and the log of each note's time so far).
+    /// Scratch rows reused between calls (five state rows, twice, and the log of each note's time so far).
     public struct Scratch {
         var now = [Float](), next = [Float](), logSpent = [Float]()
         public init() {}
@@ -96,8 +109,15 @@ public struct ContourAlignment: Sendable {
     /// The best match's cost per sung frame (lower is better; 0 for a contour that follows the notes within
     /// `tolerance` at a steady tempo), or +inf for an empty contour or melody.
     public func cost(_ query: QueryContour, reference: MelodyShape, scratch: inout Scratch) -> Float {
+        match(query, reference: reference, scratch: &scratch).cost
+    }
+
+    /// The best match: its cost per sung frame (as `cost`) and the reference notes it spans (`reference`'s note
+    /// indices: the note the first sung frame sits on, and the note of the last); +inf and (0, 0) for an empty
+    /// contour or melody.
+    public func match(_ query: QueryContour, reference: MelodyShape, scratch: inout Scratch) -> (cost: Float, first: Int, last: Int) {
         let n = query.pitches.count, m = reference.noteCount
-        guard n > 0, m > 0 else { return .infinity }
+        guard n > 0, m > 0 else { return (.infinity, 0, 0) }
         // Each note's score time: its inter-onset interval (the last: its duration), at least 50 ms.
         var held = [Float](repeating: 0, count: m)
         for j in 0..<m {
@@ -106,14 +126,15 @@ public struct ContourAlignment: Sendable {
         }
         let p = reference.pitches.map(Float.init)
         let logHeld = held.map { log($0) }
-        // Rows: cost, transposition, log tempo (`unknown` until the first note is left), entry time; four blocks of m.
-        if scratch.now.count < 4 * m { scratch.now = [Float](repeating: 0, count: 4 * m); scratch.next = scratch.now }
+        // Rows: cost, transposition, log tempo (`unknown` until the first note is left), entry time, the path's first
+        // note; five blocks of m.
+        if scratch.now.count < 5 * m { scratch.now = [Float](repeating: 0, count: 5 * m); scratch.next = scratch.now }
         if scratch.logSpent.count < m { scratch.logSpent = [Float](repeating: 0, count: m) }
         let q = query.pitches, t = query.times
         let logMin = log(tempoRange.lowerBound), logMax = log(tempoRange.upperBound)
         let unknown = Float.greatestFiniteMagnitude
         scratch.now.withUnsafeMutableBufferPointer { a in
-            for j in 0..<m { a[j] = 0; a[m + j] = q[0] - p[j]; a[2 * m + j] = unknown; a[3 * m + j] = t[0] }
+            for j in 0..<m { a[j] = 0; a[m + j] = q[0] - p[j]; a[2 * m + j] = unknown; a[3 * m + j] = t[0]; a[4 * m + j] = Float(j) }
         }
         for i in 1..<max(n, 1) {
             let qi = q[i], ti = t[i]
@@ -123,7 +144,7 @@ public struct ContourAlignment: Sendable {
                 scratch.next.withUnsafeMutableBufferPointer { b in
                     for j in 0..<m {
                         var bestCost = a[j] + local(qi - p[j] - a[m + j])
-                        var bestKey = a[m + j], bestTempo = a[2 * m + j], bestEntry = a[3 * m + j]
+                        var bestKey = a[m + j], bestTempo = a[2 * m + j], bestEntry = a[3 * m + j], bestStart = a[4 * m + j]
                         for back in 1...2 {
                             let k = j - back
                             guard k >= 0 else { break }
@@ -141,19 +162,20 @@ public struct ContourAlignment: Sendable {
                                 newTempo = logTempo + tempoFollow * r
                             }
                             c += local(qi - p[j] - a[m + k])
-                            if c < bestCost { bestCost = c; bestKey = a[m + k]; bestTempo = newTempo; bestEntry = ti }
+                            if c < bestCost { bestCost = c; bestKey = a[m + k]; bestTempo = newTempo; bestEntry = ti; bestStart = a[4 * m + k] }
                         }
                         b[j] = bestCost
                         b[m + j] = bestKey + keyFollow * (qi - p[j] - bestKey)
                         b[2 * m + j] = bestTempo
                         b[3 * m + j] = bestEntry
+                        b[4 * m + j] = bestStart
                     }
                 }
             }
             swap(&scratch.now, &scratch.next)
         }
-        var best = Float.infinity
-        for j in 0..<m where scratch.now[j] < best { best = scratch.now[j] }
-        return best / Float(n)
+        var best = Float.infinity, last = 0
+        for j in 0..<m where scratch.now[j] < best { best = scratch.now[j]; last = j }
+        return (best / Float(n), Int(scratch.now[4 * m + last]), last)
     }
 }

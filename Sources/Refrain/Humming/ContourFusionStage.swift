@@ -5,8 +5,8 @@ import RefrainMath
 /// `contour-fusion`: the second opinion of query by humming, after `note-alignment`. The hummed query's pitch
 /// contour (stored with its notes by the `melody` encoder) against the melody lines of the best `candidates` items
 /// by `ContourAlignment` (an item's cost is its best line's), fused with the note stage's score as
-/// `ContourFusion` says; the spans stay the note stage's. Items past the candidates follow in their order. A query
-/// without a contour (notes given, a score) passes through unchanged. Options: `candidates`, `weight`.
+/// `ContourFusion` says; an item's span is its contour path's where `ContourFusion.contourSpans` says so. Items
+/// past the candidates follow in their order. A query without a contour (notes given, a score) passes through unchanged. Options: `candidates`, `weight`.
 public struct ContourFusionStage: SearchStage {
     public let name = "contour-fusion"
     public var fusion = ContourFusion()
@@ -29,26 +29,22 @@ public struct ContourFusionStage: SearchStage {
         var linesOf: [Int64: [Int]] = [:]
         let wanted = Set(chosen.map(\.itemID))
         for (m, id) in table.itemIDs.enumerated() where wanted.contains(id) { linesOf[id, default: []].append(m) }
-        var costs = [Double](repeating: .infinity, count: chosen.count)
-        let alignment = fusion.alignment
-        try costs.withUnsafeMutableBufferPointer { out in
-            let shared = UncheckedSendable(out)
-            let workers = min(query.threads, max(1, chosen.count / 8))
-            let chunk = (chosen.count + workers - 1) / max(workers, 1)
-            try concurrentForEach(workers, threads: workers) { w in
-                var scratch = ContourAlignment.Scratch()
-                for c in (w * chunk)..<min(chosen.count, (w + 1) * chunk) {
-                    for m in linesOf[chosen[c].itemID] ?? [] {
-                        let cost = Double(alignment.cost(contour, reference: table.melodies[m].shape, scratch: &scratch))
-                        if cost < shared.value[c] { shared.value[c] = cost }
-                    }
-                }
-            }
-        }
+        let lines = chosen.map { (linesOf[$0.itemID] ?? []).map { table.melodies[$0].shape } }
+        let found = fusion.matches(contour, lines: lines, threads: query.threads,
+                                   around: chosen.map { c in c.start.flatMap { s in c.end.map { (start: s, end: $0) } } })
         // The note stage's cost is minus its score: fused costs are minus the fused scores.
-        let fused = fusion.fused(noteScores: chosen.map { -$0.score }, contourCosts: costs)
-        var out = zip(chosen, fused).map { c, f in var c = c; c.score = -f; return c }
-            .sorted { $0.score != $1.score ? $0.score < $1.score : $0.itemID < $1.itemID }
+        let fused = fusion.fused(noteScores: chosen.map { -$0.score }, contourCosts: found.map(\.cost))
+        var out = chosen.indices.map { c in
+            var candidate = chosen[c]
+            candidate.score = -fused[c]
+            if fusion.contourSpans, found[c].cost.isFinite {
+                let shape = lines[c][found[c].line]
+                candidate.start = shape.onsets[found[c].first]
+                candidate.end = shape.ends[found[c].last]
+            }
+            return candidate
+        }
+        out = out.sorted { $0.score != $1.score ? $0.score < $1.score : $0.itemID < $1.itemID }
         let ceiling = (out.map(\.score).max() ?? 0) + 1
         if let next = candidates.dropFirst(chosen.count).first?.score {
             out += candidates.dropFirst(chosen.count).map { c in var c = c; c.score = ceiling + (c.score - next); return c }
