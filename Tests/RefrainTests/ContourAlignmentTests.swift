@@ -65,7 +65,7 @@ final class ContourAlignmentTests: XCTestCase {
             track.voiced[t] = true
             track.voicedProbability[t] = 0.05
         }
-        let gated = QueryContour(track: track)
+        let gated = QueryContour(track: track, voicedFloor: 0.2)
         XCTAssert(gated.pitches.allSatisfy { $0 < 70 }, "the doubted frames at MIDI 71 are left out")
         XCTAssertFalse(gated.times.contains { $0 >= 2.0 && $0 < 2.5 })
         let ungated = QueryContour(track: track, voicedFloor: 0)
@@ -73,7 +73,8 @@ final class ContourAlignmentTests: XCTestCase {
         XCTAssert(ungated.pitches.contains { $0 > 70 })
         var doubted = track
         for t in doubted.times.indices { doubted.voicedProbability[t] = 0.05 }
-        XCTAssertEqual(QueryContour(track: doubted), ungated, "a track pYIN doubts throughout keeps its voiced frames")
+        XCTAssertEqual(QueryContour(track: doubted, voicedFloor: 0.2), ungated, "a track pYIN doubts throughout keeps its voiced frames")
+        XCTAssertEqual(QueryContour(track: track), ungated, "the default keeps every voiced frame")
     }
 
     /// A note's pitch is the voiced-probability-weighted median of its inner frames: frames pYIN doubts (here two

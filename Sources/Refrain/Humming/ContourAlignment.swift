@@ -18,11 +18,12 @@ public struct QueryContour: Equatable, Sendable {
     }
 
     /// Least voiced probability of a frame the contour keeps (pYIN's voiced frames under it are left out unless
-    /// fewer than `minimumGatedFrames` would remain). Chosen on the tuning half of the development set
-    /// (scripts/prototype/humming_notes.py, fused MRR with the notes of `QueryMelody.notes`: 0.878 ungated, 0.883
-    /// at 0.2, 0.884 at 0.4, 0.879 at 0.6; 0.2 is within 0.001 of the best for each of the four ways of reading note
-    /// pitches tried); it drops the frames of room noise that pYIN calls voiced without conviction.
-    public static let voicedFloor: Float = 0.2
+    /// fewer than `minimumGatedFrames` would remain). Off (0) by default: on the tuning half of the development set
+    /// a floor of 0.2 raised the fused MRR by 1-2 queries of 152 (0.885 -> 0.893; prototype
+    /// scripts/prototype/humming_notes.py 0.878 -> 0.883) but lowered the contour alone (0.788 -> 0.765), and on the
+    /// report half it lowered the fused MRR (0.856 -> 0.825), so the gate stays an option (`voicedFloor:`,
+    /// `refrain-bench humming --contour-voiced-floor`) until a gain shows beyond that noise.
+    public static let voicedFloor: Float = 0
     /// Fewest gated frames for the gate to apply.
     public static let minimumGatedFrames = 10
 
