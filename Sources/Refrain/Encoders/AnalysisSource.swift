@@ -41,6 +41,7 @@ public final class AnalysisSource {
     private var signals: [Double: AudioSignal] = [:]
     private var decodedInfo: AudioInfo?
     private var trackedBeats: [Double: BeatTrack] = [:]
+    private var sharedFeatures: [String: FeatureSequence] = [:]
 
     /// Audio file extensions Refrain decodes (libsndfile: WAV, FLAC, Ogg Vorbis/Opus, MP3, AIFF).
     public static let audioExtensions: Set<String> = ["wav", "wave", "flac", "ogg", "oga", "opus", "mp3", "aif", "aiff"]
@@ -149,6 +150,16 @@ public final class AnalysisSource {
         }
         signals[sampleRate] = signal
         return signal
+    }
+
+    /// A feature several encoders derive from, computed by `make` on the first call for `key` and returned
+    /// from then on (e.g. the chroma that `cens` and `cens_fine` smooth differently). `key` must name
+    /// everything `make` depends on besides the input (the feature, its rate and hop).
+    public func sharedFeature(_ key: String, _ make: () throws -> FeatureSequence) rethrows -> FeatureSequence {
+        if let cached = sharedFeatures[key] { return cached }
+        let feature = try make()
+        sharedFeatures[key] = feature
+        return feature
     }
 
     /// The file's own format, rate and channels, once its audio was decoded (nil for other inputs).

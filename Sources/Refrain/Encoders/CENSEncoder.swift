@@ -73,7 +73,10 @@ public struct CENSEncoder: MusicEncoder {
         guard signal.samples.count >= settings.chromaHop else {
             throw RefrainError.invalidArgument(String(format: "%@: audio of %.2f s is too short to analyse", source.name, signal.duration))
         }
-        return .features(try chroma.cens(signal, smoothingLength: settings.smoothing, downsampling: settings.downsampling,
-                                         threads: source.threads))
+        // The unnormalised chroma is shared with other CENS encoders of the same source (`cens_fine`).
+        let raw = try source.sharedFeature("chroma_cqt sr=\(settings.sampleRate) hop=\(settings.chromaHop)") {
+            try chroma.chroma(signal, norm: nil, threads: source.threads)
+        }
+        return .features(cens(fromChroma: raw, smoothingLength: settings.smoothing, downsampling: settings.downsampling))
     }
 }

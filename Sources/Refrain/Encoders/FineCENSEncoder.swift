@@ -4,7 +4,8 @@ import RefrainIndex
 import RefrainMath
 
 /// `cens_fine`: CENS (Müller, Kurth & Clausen 2005) at a finer time scale than `cens`, for short audio
-/// queries: the same chroma (librosa's `chroma_cqt` at 22050 Hz, hop 2048, ≈ 10.8 frames/s), quantised,
+/// queries: the same chroma (librosa's `chroma_cqt` at 22050 Hz, hop 2048, ≈ 10.8 frames/s; computed once per
+/// input for both, `AnalysisSource.sharedFeature`), quantised,
 /// smoothed over 9 frames (≈ 0.84 s instead of ≈ 2 s) and downsampled by 2, giving ≈ 5.4 frames/s.
 /// `cens` smooths over about as long as a 5-10 s excerpt lasts, which leaves such a query only a few
 /// distinct frames; this array keeps its chord changes. Read by the `fine-rescore` stage of audio matching
