@@ -149,6 +149,7 @@ final class EngineTests: XCTestCase {
         let reopened = try Engine.open(at: engine.directory, configuration: upgraded)
         XCTAssertEqual(try reopened.query(.file(query.url), options: QueryOptions(top: 3)).result.ranking, before)
         XCTAssertEqual(try reopened.stats().encoders.map(\.identity), ["cens/2", "cens_fine/1", "cqt_beats/1", "melody/1"])
+        XCTAssertEqual(try reopened.stats().missingEncoders, [], "a re-encoded index has every default encoder")
         XCTAssertThrowsError(try Engine.open(at: engine.directory), "the old program now refuses the re-encoded index")
         // The first engine notices that another process re-encoded its index.
         XCTAssertThrowsError(try engine.query(.file(query.url)))
@@ -164,6 +165,10 @@ final class EngineTests: XCTestCase {
         try store.replaceSettings(settings)
         let legacy = try Engine.open(at: engine.directory)
         XCTAssertEqual(try legacy.encoderRecords.map(\.identity), ["cqt_beats/1", "cens/1"])
+        // `refrain stats` names the encoders a reindex would add.
+        let stats = try legacy.stats()
+        XCTAssertEqual(stats.missingEncoders, ["cens_fine", "melody"])
+        XCTAssertTrue(stats.summary.contains("missing        cens_fine, melody") && stats.summary.contains("refrain reindex"), stats.summary)
         let query = try demo.midiQuery(tunes["ode-to-joy"]!)
         XCTAssertEqual(try legacy.query(.file(query.url), options: QueryOptions(top: 1)).result.ranking.first?.key, "ode-to-joy")
     }

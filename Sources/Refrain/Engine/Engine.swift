@@ -244,8 +244,13 @@ public final class Engine: @unchecked Sendable {
     /// Size and content of the index, with its encoders.
     public func stats() throws -> CollectionStats {
         let state = try state()
-        return CollectionStats(stats: try IndexStats(store: state.store), encoders: try encoderRecords,
-                               tasks: try tasks.map(\.name))
+        let records = try encoderRecords
+        let recorded = Set(records.map(\.name))
+        let missing = state.isMusic
+            ? configuration.encoders.names.filter { configuration.encoders.entry($0)?.isDefault == true && !recorded.contains($0) }
+            : []
+        return CollectionStats(stats: try IndexStats(store: state.store), encoders: records,
+                               tasks: try tasks.map(\.name), missingEncoders: missing, directory: directory.path)
     }
 
     /// Runs `body` with the index opened for writing (the writer lock held for the duration). Queries see what
@@ -261,10 +266,15 @@ public struct CollectionStats: Sendable, Encodable {
     public var stats: IndexStats
     public var encoders: [EncoderRecord]
     public var tasks: [String]
+    /// Default encoders of this Refrain that the index lacks (it was made by an older one): `refrain reindex`
+    /// adds them. Queries still run without them (an optional stage such as `fine-rescore` passes).
+    public var missingEncoders: [String]
+    /// The index directory, for the hint.
+    public var directory: String
 
     enum CodingKeys: String, CodingKey {
         case items, itemsByKind = "items_by_kind", seconds, bytes, bytesPerItem = "bytes_per_item", shinglePoints = "shingle_points"
-        case format, encoders, tasks, settings
+        case format, encoders, tasks, missingEncoders = "missing_encoders", settings
     }
 
     struct EncoderJSON: Encodable {
@@ -289,6 +299,7 @@ public struct CollectionStats: Sendable, Encodable {
                         weightsSHA256: $0.weightsSHA256, settings: $0.settings)
         }, forKey: .encoders)
         try c.encode(tasks, forKey: .tasks)
+        try c.encode(missingEncoders, forKey: .missingEncoders)
         try c.encode(stats.settingsJSON, forKey: .settings)
     }
 
@@ -300,6 +311,10 @@ public struct CollectionStats: Sendable, Encodable {
                          + (record.weightsSHA256.map { ", weights sha256 \($0)" } ?? ""))
         }
         lines.append("tasks          \(tasks.isEmpty ? "-" : tasks.joined(separator: ", "))")
+        if !missingEncoders.isEmpty {
+            lines.append("missing        \(missingEncoders.joined(separator: ", ")) (this Refrain's default encoders; "
+                         + "`refrain reindex \(directory)` adds them)")
+        }
         return lines.joined(separator: "\n")
     }
 }
