@@ -31,11 +31,7 @@ struct TrainHasherCommand: ParsableCommand {
     @Option(help: "Hashing-loss margin on the squared distance of non-matching pairs.") var margin: Float = 16
 
     func run() throws {
-        var run = HasherTrainingRun(corpus: material.corpusURL, out: material.outURL)
-        run.trainPieces = material.trainPieces
-        run.validationPieces = material.validationPieces
-        run.pairs = material.pairsURL
-        run.material = material.options
+        var run = HasherTrainingRun(source: material.source, out: material.outURL)
         run.training.maxSteps = steps
         run.training.width = width
         run.training.batch = batch

@@ -26,11 +26,7 @@ struct TrainEmbedderCommand: ParsableCommand {
     @Option(help: "A hasher model file whose front end starts the networks (none: He initialisation).") var initHasher: String?
 
     func run() throws {
-        var run = EmbedderTrainingRun(corpus: material.corpusURL, out: material.outURL)
-        run.trainPieces = material.trainPieces
-        run.validationPieces = material.validationPieces
-        run.pairs = material.pairsURL
-        run.material = material.options
+        var run = EmbedderTrainingRun(source: material.source, out: material.outURL)
         run.training.maxSteps = steps
         run.training.width = width
         run.training.dimensions = dimensions

@@ -15,9 +15,13 @@ struct TrainingCorpusOptions: ParsableArguments {
     @Option(help: "Seed of the split, the material and the weights.") var seed: UInt64 = 20
     @Option(help: "Threads (rendering and training).") var threads = 1
 
-    var corpusURL: URL { URL(fileURLWithPath: corpus) }
     var outURL: URL { URL(fileURLWithPath: out) }
-    var pairsURL: URL? { pairs.map { URL(fileURLWithPath: $0) } }
+
+    /// The corpus, piece counts, pairs and material settings of a training run.
+    var source: TrainingRunMaterial {
+        TrainingRunMaterial(corpus: URL(fileURLWithPath: corpus), trainPieces: trainPieces, validationPieces: validationPieces,
+                            pairs: pairs.map { URL(fileURLWithPath: $0) }, material: options)
+    }
 
     /// The training material's settings: this many renditions of each piece, the seed and threads, this cache.
     var options: TrainingMaterialOptions {

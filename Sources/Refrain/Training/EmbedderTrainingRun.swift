@@ -5,28 +5,22 @@ import RefrainMath
 /// `scripts/train/embedder.sh` run it: the hasher's material (same split, pieces and renditions, cached),
 /// training with early stopping on the validation mean reciprocal rank, then the model, split and curve written.
 public struct EmbedderTrainingRun: Sendable {
-    public var corpus: URL
+    /// The corpus, the pieces used and how they are rendered (as for the hasher).
+    public var source: TrainingRunMaterial
+    /// The model file to write.
     public var out: URL
-    public var trainPieces: Int?
-    public var validationPieces: Int?
-    /// Real recordings with their scores (`audio,midi` CSV, aligned by DTW) trained on too.
-    public var pairs: URL?
-    public var material = TrainingMaterialOptions()
     public var training = EmbedderTrainingOptions()
 
-    public init(corpus: URL, out: URL) {
-        self.corpus = corpus
+    public init(source: TrainingRunMaterial, out: URL) {
+        self.source = source
         self.out = out
     }
 
     /// Runs it; `log` gets one line per step of the way and per validation. Returns the result.
     public func run(log: @escaping @Sendable (String) -> Void) throws -> EmbedderTrainingResult {
-        let prepared = try TrainingRunMaterial(corpus: corpus, trainPieces: trainPieces, validationPieces: validationPieces,
-                                               pairs: pairs, material: material).prepare(log: log)
+        let prepared = try source.prepare(log: log)
         let result = try EmbedderTraining.train(train: prepared.train, validation: prepared.validation, options: training,
-                                                metadata: ["corpus": corpus.lastPathComponent,
-                                                           "renditions_per_piece": "\(material.renditionsPerPiece)",
-                                                           "material_seed": "\(material.seed)"]) { point in
+                                                metadata: source.metadata) { point in
             log(String(format: "step %5d  loss %7.4f  validation MRR %.4f  top-1 %.3f  distance: matching %.3f, non-matching %.3f  %6.0f s",
                        point.step, point.loss, point.validationMRR, point.validationTop1, point.matchingDistance,
                        point.nonMatchingDistance, point.seconds))

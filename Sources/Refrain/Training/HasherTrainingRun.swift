@@ -5,18 +5,14 @@ import RefrainMath
 /// `scripts/train/hasher.sh` run it: split the pieces (seeded, by piece), render the training and validation
 /// pieces (cached), train with early stopping, write the model, the split and the curve.
 public struct HasherTrainingRun: Sendable {
-    public var corpus: URL
+    /// The corpus, the pieces used and how they are rendered.
+    public var source: TrainingRunMaterial
+    /// The model file to write.
     public var out: URL
-    /// Pieces of the training part used (a seeded choice of them; all when nil), and of the validation part.
-    public var trainPieces: Int?
-    public var validationPieces: Int?
-    /// Real recordings with their scores (`audio,midi` CSV, aligned by DTW) trained on too.
-    public var pairs: URL?
-    public var material = TrainingMaterialOptions()
     public var training = HasherTrainingOptions()
 
-    public init(corpus: URL, out: URL) {
-        self.corpus = corpus
+    public init(source: TrainingRunMaterial, out: URL) {
+        self.source = source
         self.out = out
     }
 
@@ -32,15 +28,12 @@ public struct HasherTrainingRun: Sendable {
 
     /// Runs it; `log` gets one line per step of the way and per validation.
     public func run(log: @escaping @Sendable (String) -> Void) throws -> Report {
-        let prepared = try TrainingRunMaterial(corpus: corpus, trainPieces: trainPieces, validationPieces: validationPieces,
-                                               pairs: pairs, material: material).prepare(log: log)
+        let prepared = try source.prepare(log: log)
         let (split, train, validation, skipped, materialSeconds) = (prepared.split, prepared.train, prepared.validation,
                                                                    prepared.skipped, prepared.seconds)
         let options = training
         let result = try HasherTraining.train(train: train, validation: validation, options: options,
-                                              metadata: ["corpus": corpus.lastPathComponent,
-                                                         "renditions_per_piece": "\(material.renditionsPerPiece)",
-                                                         "material_seed": "\(material.seed)"]) { point in
+                                              metadata: source.metadata) { point in
             log(String(format: "step %5d  loss %8.4f  validation BC %.4f  bits apart: matching %.2f, non-matching %.2f  %6.0f s",
                        point.step, point.loss, point.validationBC, point.matchingBits, point.nonMatchingBits, point.seconds))
         }

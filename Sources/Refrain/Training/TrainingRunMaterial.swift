@@ -4,12 +4,30 @@ import RefrainMath
 /// The material of a training run from a folder of MIDI files, shared by `refrain train hasher` and
 /// `refrain train embedder`: the pieces split by piece (seeded), a seeded choice of the training and validation
 /// parts rendered (cached, `TrainingMaterial`), and real pairs aligned by DTW when given.
-struct TrainingRunMaterial {
-    var corpus: URL
-    var trainPieces: Int?
-    var validationPieces: Int?
-    var pairs: URL?
-    var material: TrainingMaterialOptions
+public struct TrainingRunMaterial: Sendable {
+    /// Folder of MIDI files.
+    public var corpus: URL
+    /// Pieces of the training part used (a seeded choice of them; all when nil), and of the validation part.
+    public var trainPieces: Int?
+    public var validationPieces: Int?
+    /// Real recordings with their scores (`audio,midi` CSV, aligned by DTW) trained on too.
+    public var pairs: URL?
+    public var material: TrainingMaterialOptions
+
+    public init(corpus: URL, trainPieces: Int? = nil, validationPieces: Int? = nil, pairs: URL? = nil,
+                material: TrainingMaterialOptions = TrainingMaterialOptions()) {
+        self.corpus = corpus
+        self.trainPieces = trainPieces
+        self.validationPieces = validationPieces
+        self.pairs = pairs
+        self.material = material
+    }
+
+    /// What a model trained on this material records about it.
+    var metadata: [String: String] {
+        ["corpus": corpus.lastPathComponent, "renditions_per_piece": "\(material.renditionsPerPiece)",
+         "material_seed": "\(material.seed)"]
+    }
 
     struct Prepared {
         var split: CorpusSplit
