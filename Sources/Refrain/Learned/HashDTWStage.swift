@@ -108,25 +108,29 @@ final class HashDatabases: @unchecked Sendable {
     private var entries: [String: Entry] = [:]
     private let lock = NSLock()
 
+    /// Forgets what was loaded from the index in `directory` (the next search reads it again).
+    func forget(_ directory: URL) {
+        lock.lock()
+        entries = entries.filter { !$0.key.hasPrefix(directory.path + "#") }
+        lock.unlock()
+    }
+
     func database(_ array: String, of store: IndexStore) throws -> Entry {
         let state = try store.arraySetState(named: array)
         let key = store.directory.path + "#" + array
         lock.lock()
         if let cached = entries[key], cached.state == state { lock.unlock(); return cached }
         lock.unlock()
-        let infos = try store.arrays(named: array).sorted { $0.itemID < $1.itemID }
+        // One packed file for the whole array kind (`IndexStore.packedArrays`), not one `.npy` per item.
+        let pack = try store.packedArrays(named: array)
+        guard pack.count == 0 || (pack.dtype == .uint16 && pack.dims == 1) else {
+            throw RefrainError(.index, "'\(array)' is \(pack.dims) \(pack.dtype.rawValue) values per frame, hash-dtw reads one uint16 code per frame")
+        }
         var sequences: [[UInt16]] = [], position: [Int64: Int] = [:]
-        for info in infos {
-            guard info.dtype == .uint16, info.dims == 1 else {
-                throw RefrainError(.index, "\(info.file): '\(array)' is \(info.frames)x\(info.dims) \(info.dtype.rawValue), hash-dtw reads one uint16 code per frame")
-            }
-            // Read, not memory-mapped through the index's cache (see `EmbeddingDatabases`: the mapping limit).
-            let npy = try NPY.read(store.directory.appendingPathComponent(info.file))
-            guard npy.shape == [info.frames, info.dims], let codes = npy.values(as: UInt16.self) else {
-                throw RefrainError(.index, "\(info.file): not the catalog's \(info.frames)x1 uint16 codes")
-            }
-            guard !codes.isEmpty else { continue }
-            position[info.itemID] = sequences.count
+        sequences.reserveCapacity(pack.count)
+        for k in 0..<pack.count {
+            guard pack.frames(at: k) >= 1, let codes = pack.values(at: k, as: UInt16.self) else { continue }
+            position[pack.ids[k]] = sequences.count
             sequences.append(codes)
         }
         let entry = Entry(batch: try HashBatchDatabase(sequences: sequences), position: position, lengths: sequences.map(\.count),
