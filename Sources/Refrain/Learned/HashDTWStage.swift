@@ -47,7 +47,7 @@ public struct HashDTWStage: SearchStage {
         let batch: HashBatchDatabase
         if byPosition.count * 2 >= database.lengths.count {
             positions = nil
-            batch = database.batch
+            batch = try database.batch()
         } else {
             let chosen = byPosition.keys.sorted()
             positions = chosen
@@ -93,16 +93,36 @@ public final class HashDTWCells: @unchecked Sendable {
 final class HashDatabases: @unchecked Sendable {
     static let shared = HashDatabases()
 
-    struct Entry {
-        var batch: HashBatchDatabase
-        /// Position in `batch` of each item id.
-        var position: [Int64: Int]
+    final class Entry: @unchecked Sendable {
+        /// Position of each item id (in `sequences`).
+        let position: [Int64: Int]
         /// Codes per item, by position.
-        var lengths: [Int]
+        let lengths: [Int]
         /// The codes of each item, by position.
-        var sequences: [[UInt16]]
+        let sequences: [[UInt16]]
         /// `IndexStore.arraySetState` when it was built (identifies the item set).
-        var state: String
+        let state: String
+        private var built: HashBatchDatabase?
+        private let lock = NSLock()
+
+        init(position: [Int64: Int], sequences: [[UInt16]], state: String) {
+            self.position = position
+            self.sequences = sequences
+            self.lengths = sequences.map(\.count)
+            self.state = state
+        }
+
+        /// Every item laid out for the batch kernel, by position: built on first use, since a search after
+        /// `embedding-nn` lays out only its candidates (a CLI query at 100,000 items would otherwise spend its
+        /// time laying out items it never searches).
+        func batch() throws -> HashBatchDatabase {
+            lock.lock()
+            defer { lock.unlock() }
+            if let built { return built }
+            let layout = try HashBatchDatabase(sequences: sequences)
+            built = layout
+            return layout
+        }
     }
 
     private var entries: [String: Entry] = [:]
@@ -133,8 +153,7 @@ final class HashDatabases: @unchecked Sendable {
             position[pack.ids[k]] = sequences.count
             sequences.append(codes)
         }
-        let entry = Entry(batch: try HashBatchDatabase(sequences: sequences), position: position, lengths: sequences.map(\.count),
-                          sequences: sequences, state: state)
+        let entry = Entry(position: position, sequences: sequences, state: state)
         lock.lock()
         entries[key] = entry
         lock.unlock()
