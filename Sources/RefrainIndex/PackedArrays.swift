@@ -28,12 +28,8 @@ public struct PackedArrays: Sendable, Equatable {
               bytes.count == offsets[ids.count] * dims * dtype.size else {
             throw RefrainError(.index, "packed arrays: ids, offsets and \(bytes.count) bytes of \(dims)-value \(dtype.rawValue) frames do not agree")
         }
-        self.dtype = dtype
-        self.dims = dims
-        self.ids = ids
-        self.fileKeys = fileKeys
-        self.offsets = offsets
-        self.bytes = bytes
+        (self.dtype, self.dims, self.bytes) = (dtype, dims, bytes)
+        (self.ids, self.fileKeys, self.offsets) = (ids, fileKeys, offsets)
     }
 
     /// Items held.

@@ -9,17 +9,10 @@ import XCTest
 /// pack never changes what they keep.
 final class LearnedPackedArraysTests: XCTestCase {
     private let dims = 8
-    private var dir: URL!
 
-    override func setUpWithError() throws { dir = try Fixtures.temporaryDirectory() }
-    override func tearDownWithError() throws {
-        EmbeddingDatabases.shared.forget(dir)
-        HashDatabases.shared.forget(dir)
-        try? FileManager.default.removeItem(at: dir)
-    }
-
-    /// 30 audio items, each with a unit embedding and a hash sequence of 20-39 codes (seeded), and a query.
-    private func makeStore() throws -> (IndexStore, SearchQuery) {
+    /// 30 audio items in a new index in `dir`, each with a unit embedding and a hash sequence of 20-39 codes
+    /// (seeded), and a query.
+    private func makeStore(in dir: URL) throws -> (IndexStore, SearchQuery) {
         let store = try IndexStore.create(at: dir, settings: IndexSettings(analyzer: "features-npy/1", features: ["frame_rate": "5", "array": "cens"],
                                                                          shingles: nil))
         var random = SplitMix64(seed: 5)
@@ -47,7 +40,16 @@ final class LearnedPackedArraysTests: XCTestCase {
     }
 
     func testDamagedPacksNeverChangeWhatTheStagesKeep() throws {
-        let (store, query) = try makeStore()
+        let dir = try Fixtures.temporaryDirectory()
+        func forget() {
+            EmbeddingDatabases.shared.forget(dir)
+            HashDatabases.shared.forget(dir)
+        }
+        defer {
+            forget()
+            try? FileManager.default.removeItem(at: dir)
+        }
+        let (store, query) = try makeStore(in: dir)
         let expected = try run(store, query)
         XCTAssertEqual(expected.map(\.count), [12, 5, 5])
         let folder = dir.appendingPathComponent(PackedArrayFile.folder)
@@ -59,8 +61,7 @@ final class LearnedPackedArraysTests: XCTestCase {
             bytes[bytes.count - 2] ^= 0xff  // an element of the last item
             try bytes.write(to: url)
         }
-        EmbeddingDatabases.shared.forget(dir)
-        HashDatabases.shared.forget(dir)
+        forget()
         XCTAssertEqual(try run(store, query), expected)
     }
 }
