@@ -99,6 +99,7 @@ extension IndexStore {
 
     func stageFile(_ data: Data, as file: String, into staged: inout StagedItem) throws {
         let url = directory.appendingPathComponent(file)
+        session.staged(url)
         try DurableFile.write(data, to: url, sync: false)
         staged.files.append(url)
         staged.bytes += Int64(data.count)
@@ -110,17 +111,24 @@ extension IndexStore {
     public func commit(_ batch: [StagedItem]) throws -> [Result<AddOutcome, RefrainError>] {
         try requireWritable()
         guard !batch.isEmpty else { return [] }
-        try DurableFile.syncFiles(batch.flatMap(\.files), under: directory)
         let now = Date().timeIntervalSince1970
-        let outcomes = try Self.wrap {
-            try database.write { db -> [Result<AddOutcome, RefrainError>] in
-                try batch.map { try Self.insert($0, at: now, into: db) }
+        let outcomes: [Result<AddOutcome, RefrainError>]
+        do {
+            try DurableFile.syncFiles(batch.flatMap(\.files), under: directory)
+            outcomes = try Self.wrap {
+                try database.write { db -> [Result<AddOutcome, RefrainError>] in
+                    try batch.map { try Self.insert($0, at: now, into: db) }
+                }
             }
+        } catch {
+            session.markUnclean()
+            throw error
         }
         for (staged, outcome) in zip(batch, outcomes) {
             if case .success(.added) = outcome { continue }
             for file in staged.files { unlink(file.path) }
         }
+        session.settled(batch.flatMap(\.files))
         return outcomes
     }
 

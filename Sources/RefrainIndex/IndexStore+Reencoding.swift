@@ -45,8 +45,10 @@ extension IndexStore {
             }
         } catch {
             for file in batch.flatMap(\.files) { unlink(file.path) }
+            session.markUnclean()
             throw error
         }
+        session.settled(batch.flatMap(\.files))
         clearArrayCache()
         for file in obsolete { unlink(directory.appendingPathComponent(file).path) }
     }

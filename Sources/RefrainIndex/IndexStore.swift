@@ -8,7 +8,8 @@ import RefrainMath
 ///
 /// Writes are atomic per item: array files are written under temporary names, flushed, renamed into place
 /// and their directory flushed before the catalog transaction that references them commits; a crash
-/// leaves at most unreferenced files, which the next writer sweeps when it opens the index. One writer at a
+/// leaves at most unreferenced files, which the next writer sweeps when it opens the index (unless the last
+/// writer closed cleanly and left the `writer.clean` marker: `WriterSession`). One writer at a
 /// time (an advisory lock on `writer.lock`); any number of readers.
 public final class IndexStore: @unchecked Sendable {
     /// Version of the on-disk layout; an index with a larger one was made by a newer Refrain. Format 2 added
@@ -26,6 +27,8 @@ public final class IndexStore: @unchecked Sendable {
     /// The shingle index searches use (`ShingleIndex.current(in:)`).
     let shingleIndexCache = ShingleIndexCache()
     private let cache = MappedArrayCache()
+    /// Files a writer has staged but not committed, for the clean-close marker (`WriterSession`).
+    let session = WriterSession()
 
     // MARK: Opening
 
@@ -115,10 +118,13 @@ public final class IndexStore: @unchecked Sendable {
                 throw RefrainError(.index, "\(catalog): unreadable settings")
             }
         }
-        if writable { try sweepOrphans() }
+        // The last writer left no unreferenced files when it left the clean-close marker (taken away now, so
+        // that a writer killed from here on leaves none and the next one sweeps).
+        if writable && !creating, try !WriterSession.takeMarker(in: directory) { try sweepOrphans() }
     }
 
     deinit {
+        if isWritable && lockDescriptor >= 0 { session.close(in: directory) }
         if lockDescriptor >= 0 { close(lockDescriptor) }
     }
 

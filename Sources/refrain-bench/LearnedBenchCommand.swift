@@ -110,8 +110,10 @@ struct LearnedBenchCommand: ParsableCommand {
             if !onlySizes { try measure(engine, queries: queries, items: stats.itemCount, peers: false) }
         }
         for size in try sizeList() where size >= (try engine.stats().stats.itemCount) {
+            let opening = Date()
             let store = try IndexStore.open(at: indexURL, writable: true)
             let current = try store.itemCount
+            print("open         writable in \(fmt(Date().timeIntervalSince(opening), 2)) s (a sweep of unreferenced files unless the last writer closed cleanly)")
             if size > current {
                 clock = Date()
                 // Made from no query's recording, of either half (so one index serves both halves).

@@ -101,7 +101,7 @@ final class EmbeddingGraphFileTests: XCTestCase {
     func testGraphStateCoversWeightsAndItems() {
         func state(_ sha: String?, ids: [Int64] = [1, 2], files: [String] = ["a", "b"]) -> String {
             EmbeddingDatabases.Entry(array: "embedding", ids: ids, vectors: [Float](repeating: 0.5, count: 2 * dims),
-                                     dimension: dims, signature: files, weightsSHA256: sha).graphState
+                                     dimension: dims, signature: files.map(PackedArrays.fileKey), weightsSHA256: sha).graphState
         }
         XCTAssertEqual(state("e0c9"), state("e0c9"))
         XCTAssertNotEqual(state("e0c9"), state("ffff"))

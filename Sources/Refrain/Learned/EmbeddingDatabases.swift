@@ -19,8 +19,9 @@ final class EmbeddingDatabases: @unchecked Sendable {
         /// `ids.count x dimension`, row-major.
         let vectors: [Float]
         let dimension: Int
-        /// The files of every array named `array` in the index, by item id (identifies the item set).
-        let signature: [String]
+        /// The keys of the array files of every item with the array, by item id (`PackedArrays.fileKey`;
+        /// identifies the item set).
+        let signature: [UInt64]
         /// SHA-256 (hex) of the weights of the encoder that wrote the array, from the index's settings.
         let weightsSHA256: String?
         /// `IndexStore.arraySetState` when it was built.
@@ -28,7 +29,7 @@ final class EmbeddingDatabases: @unchecked Sendable {
         private var built: HNSWGraph?
         private let lock = NSLock()
 
-        init(array: String, ids: [Int64], vectors: [Float], dimension: Int, signature: [String], weightsSHA256: String?,
+        init(array: String, ids: [Int64], vectors: [Float], dimension: Int, signature: [UInt64], weightsSHA256: String?,
              state: String = "") {
             self.array = array
             self.state = state
@@ -68,7 +69,7 @@ final class EmbeddingDatabases: @unchecked Sendable {
             var text = "\(EmbeddingGraphFile.format)\n\(array)\n\(weightsSHA256 ?? "-")\n\(dimension)\n"
                 + "\(EmbeddingGraphFile.m) \(EmbeddingGraphFile.efConstruction)\n"
             for id in ids { text += "\(id)\n" }
-            for file in signature { text += "\(file)\n" }
+            for key in signature { text += "\(String(key, radix: 16))\n" }
             return SHA256.hex(of: Data(text.utf8))
         }
 
@@ -110,21 +111,19 @@ final class EmbeddingDatabases: @unchecked Sendable {
         lock.lock()
         if let cached = entries[key], cached.state == state, cached.dimension == dimension { lock.unlock(); return cached }
         lock.unlock()
-        let infos = try store.arrays(named: array).sorted { $0.itemID < $1.itemID }
-        let signature = infos.map(\.file)
-        var ids: [Int64] = [], vectors: [Float] = []
-        vectors.reserveCapacity(infos.count * dimension)
-        for info in infos {
-            guard info.dims == dimension, !info.dtype.isInteger else {
-                throw RefrainError(.index, "\(info.file): '\(array)' is \(info.frames)x\(info.dims) \(info.dtype.rawValue), the query's embedding has \(dimension) values")
-            }
-            // Read, not memory-mapped through the index's cache: one mapping per item would run into the
-            // kernel's limit on mappings (vm.max_map_count, 65,530) at tens of thousands of items.
-            let npy = try NPY.read(store.directory.appendingPathComponent(info.file))
-            guard npy.shape == [info.frames, info.dims] else { throw RefrainError(.index, "\(info.file): shape differs from the catalog") }
-            guard info.frames >= 1 else { continue }
-            ids.append(info.itemID)
-            vectors += npy.floats()[0..<dimension]
+        // One packed file for the whole array kind (`IndexStore.packedArrays`), not one `.npy` per item.
+        let pack = try store.packedArrays(named: array)
+        guard pack.count == 0 || (pack.dims == dimension && !pack.dtype.isInteger) else {
+            throw RefrainError(.index, "'\(array)' is \(pack.dims) \(pack.dtype.rawValue) values per item, the query's embedding has \(dimension) values")
+        }
+        var ids: [Int64] = [], vectors: [Float] = [], signature: [UInt64] = []
+        ids.reserveCapacity(pack.count)
+        vectors.reserveCapacity(pack.count * dimension)
+        for k in 0..<pack.count {
+            signature.append(pack.fileKeys[k])
+            guard let row = pack.firstFrame(at: k) else { continue }
+            ids.append(pack.ids[k])
+            vectors += row
         }
         let weights = store.settings.encoders?.first { $0.name == array }?.weightsSHA256
         let entry = Entry(array: array, ids: ids, vectors: vectors, dimension: dimension, signature: signature, weightsSHA256: weights, state: state)

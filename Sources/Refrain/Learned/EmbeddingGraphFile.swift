@@ -5,13 +5,13 @@ import RefrainMath
 /// Where `embedding-nn` keeps its HNSW graph (Malkov & Yashunin 2018) inside an index:
 /// `learned-ann/<array>-<state>.hnsw`, where `<state>` is the first 16 hex digits of a SHA-256 over the file
 /// format, the array, the embedder's weights SHA-256, the dimension, the build settings and every item and
-/// array file (`EmbeddingDatabases.Entry.graphState`). A graph made for other weights or another item set
+/// the key of its array file (`EmbeddingDatabases.Entry.graphState`). A graph made for other weights or another item set
 /// therefore has another name and is never read; it is rebuilt and the old files are removed. Written to a
 /// temporary name, flushed and renamed into place, so a reader sees a whole graph or none. The folder is the
 /// stage's own (the index's sweep of unreferenced files covers `arrays/` and `ann/` only).
 struct EmbeddingGraphFile {
     /// Version of the saved graph's layout (part of the state hash).
-    static let format = 1
+    static let format = 2
     static let folder = "learned-ann"
     /// HNSW out-degree and build breadth.
     static let m = 16

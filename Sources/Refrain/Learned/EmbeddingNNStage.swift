@@ -9,19 +9,21 @@ import RefrainMath
 /// Yashunin 2018, `HNSWGraph`) is searched with breadth `ef` for the nearest `keep` plus as many as the
 /// candidates leave out, and the exact scan answers when the graph gives too few candidates.
 ///
-/// Options: `keep` (default 1000: on the tuning half at 10,000 items it keeps 30 of 32 true matches, and with
-/// hash-dtw keeping 200 after it the most survive of 500, 1,000, 2,000 and 4,000, since more items here crowd
-/// hash-dtw's 200: docs/learned-models.md),
+/// Options: `keep` (default: 1,000 or a tenth of the items with embeddings, whichever is more, `autoKeep`;
+/// on the tuning half at 10,000 items 1,000 keeps 30 of 32 true matches, and with hash-dtw keeping 200 after it
+/// the most survive of 500, 1,000, 2,000 and 4,000, since more items here crowd hash-dtw's 200; at 100,000 items
+/// 1,000 / 4,000 / 10,000 let 9 / 11 / 13 of 16 survive the cascade: docs/learned-models.md),
 /// `exact-below` (items, default 50,000), `ef` (default 2 x keep), `array` (default `embedding`).
 /// Scores are distances (0...2 for unit vectors).
 public struct EmbeddingNNStage: SearchStage {
     public let name = "embedding-nn"
-    public var keep: Int
+    /// Items kept; nil: `autoKeep` of the collection.
+    public var keep: Int?
     public var exactBelow: Int
     public var ef: Int?
     public var array: String
 
-    public init(keep: Int = 1000, exactBelow: Int = 50_000, ef: Int? = nil, array: String = EmbeddingEncoder.name) {
+    public init(keep: Int? = nil, exactBelow: Int = 50_000, ef: Int? = nil, array: String = EmbeddingEncoder.name) {
         self.keep = keep
         self.exactBelow = exactBelow
         self.ef = ef
@@ -29,12 +31,17 @@ public struct EmbeddingNNStage: SearchStage {
     }
 
     public init(spec: StageSpec) throws {
-        let keep = try spec.int("keep", default: 1000), exactBelow = try spec.int("exact-below", default: 50_000)
-        guard keep >= 1, exactBelow >= 0 else { throw RefrainError.invalidArgument("embedding-nn: keep must be at least 1 and exact-below at least 0") }
+        let keep = try spec.options["keep"].map { _ in try spec.int("keep", default: 0) }
+        let exactBelow = try spec.int("exact-below", default: 50_000)
+        guard (keep ?? 1) >= 1, exactBelow >= 0 else { throw RefrainError.invalidArgument("embedding-nn: keep must be at least 1 and exact-below at least 0") }
         let ef = try spec.options["ef"].map { _ in try spec.int("ef", default: 0) }
         if let ef, ef < 1 { throw RefrainError.invalidArgument("embedding-nn: ef must be at least 1") }
         self.init(keep: keep, exactBelow: exactBelow, ef: ef, array: spec.options["array"] ?? EmbeddingEncoder.name)
     }
+
+    /// The default keep for a collection of `items` with embeddings: 1,000, or a tenth of them from 10,000 on
+    /// (chosen on the tuning half, see the type's comment).
+    public static func autoKeep(items: Int) -> Int { max(1000, items / 10) }
 
     public func run(_ query: SearchQuery, candidates: [Candidate], store: IndexStore) throws -> [Candidate] {
         guard let sequence = query.analysis.features[array], sequence.frameCount >= 1 else {
@@ -42,6 +49,7 @@ public struct EmbeddingNNStage: SearchStage {
         }
         let q = Array(sequence.values.storage[0..<sequence.dimension])
         let database = try EmbeddingDatabases.shared.database(array, of: store, dimension: q.count)
+        let keep = self.keep ?? Self.autoKeep(items: database.ids.count)
         // The candidate at each row of the database (-1: not a candidate), through the precomputed position map.
         var slot = [Int32](repeating: -1, count: database.ids.count)
         var given = 0

@@ -47,7 +47,7 @@ public struct HashDTWStage: SearchStage {
         let batch: HashBatchDatabase
         if byPosition.count * 2 >= database.lengths.count {
             positions = nil
-            batch = database.batch
+            batch = try database.batch()
         } else {
             let chosen = byPosition.keys.sorted()
             positions = chosen
@@ -93,20 +93,47 @@ public final class HashDTWCells: @unchecked Sendable {
 final class HashDatabases: @unchecked Sendable {
     static let shared = HashDatabases()
 
-    struct Entry {
-        var batch: HashBatchDatabase
-        /// Position in `batch` of each item id.
-        var position: [Int64: Int]
+    final class Entry: @unchecked Sendable {
+        /// Position of each item id (in `sequences`).
+        let position: [Int64: Int]
         /// Codes per item, by position.
-        var lengths: [Int]
+        let lengths: [Int]
         /// The codes of each item, by position.
-        var sequences: [[UInt16]]
+        let sequences: [[UInt16]]
         /// `IndexStore.arraySetState` when it was built (identifies the item set).
-        var state: String
+        let state: String
+        private var built: HashBatchDatabase?
+        private let lock = NSLock()
+
+        init(position: [Int64: Int], sequences: [[UInt16]], state: String) {
+            self.position = position
+            self.sequences = sequences
+            self.lengths = sequences.map(\.count)
+            self.state = state
+        }
+
+        /// Every item laid out for the batch kernel, by position: built on first use, since a search after
+        /// `embedding-nn` lays out only its candidates (a CLI query at 100,000 items would otherwise spend its
+        /// time laying out items it never searches).
+        func batch() throws -> HashBatchDatabase {
+            lock.lock()
+            defer { lock.unlock() }
+            if let built { return built }
+            let layout = try HashBatchDatabase(sequences: sequences)
+            built = layout
+            return layout
+        }
     }
 
     private var entries: [String: Entry] = [:]
     private let lock = NSLock()
+
+    /// Forgets what was loaded from the index in `directory` (the next search reads it again).
+    func forget(_ directory: URL) {
+        lock.lock()
+        entries = entries.filter { !$0.key.hasPrefix(directory.path + "#") }
+        lock.unlock()
+    }
 
     func database(_ array: String, of store: IndexStore) throws -> Entry {
         let state = try store.arraySetState(named: array)
@@ -114,23 +141,19 @@ final class HashDatabases: @unchecked Sendable {
         lock.lock()
         if let cached = entries[key], cached.state == state { lock.unlock(); return cached }
         lock.unlock()
-        let infos = try store.arrays(named: array).sorted { $0.itemID < $1.itemID }
+        // One packed file for the whole array kind (`IndexStore.packedArrays`), not one `.npy` per item.
+        let pack = try store.packedArrays(named: array)
+        guard pack.count == 0 || (pack.dtype == .uint16 && pack.dims == 1) else {
+            throw RefrainError(.index, "'\(array)' is \(pack.dims) \(pack.dtype.rawValue) values per frame, hash-dtw reads one uint16 code per frame")
+        }
         var sequences: [[UInt16]] = [], position: [Int64: Int] = [:]
-        for info in infos {
-            guard info.dtype == .uint16, info.dims == 1 else {
-                throw RefrainError(.index, "\(info.file): '\(array)' is \(info.frames)x\(info.dims) \(info.dtype.rawValue), hash-dtw reads one uint16 code per frame")
-            }
-            // Read, not memory-mapped through the index's cache (see `EmbeddingDatabases`: the mapping limit).
-            let npy = try NPY.read(store.directory.appendingPathComponent(info.file))
-            guard npy.shape == [info.frames, info.dims], let codes = npy.values(as: UInt16.self) else {
-                throw RefrainError(.index, "\(info.file): not the catalog's \(info.frames)x1 uint16 codes")
-            }
-            guard !codes.isEmpty else { continue }
-            position[info.itemID] = sequences.count
+        sequences.reserveCapacity(pack.count)
+        for k in 0..<pack.count {
+            guard pack.frames(at: k) >= 1, let codes = pack.values(at: k, as: UInt16.self) else { continue }
+            position[pack.ids[k]] = sequences.count
             sequences.append(codes)
         }
-        let entry = Entry(batch: try HashBatchDatabase(sequences: sequences), position: position, lengths: sequences.map(\.count),
-                          sequences: sequences, state: state)
+        let entry = Entry(position: position, sequences: sequences, state: state)
         lock.lock()
         entries[key] = entry
         lock.unlock()

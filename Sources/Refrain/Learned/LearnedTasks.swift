@@ -3,7 +3,7 @@ import RefrainIndex
 import RefrainMath
 
 /// Which recording is this score, through the learned cascade (Raffel & Ellis 2015, 2016): audio items only,
-/// then the nearest learned embeddings (`embedding-nn.keep`, default 1000), then Hamming DTW over learned hash
+/// then the nearest learned embeddings (`embedding-nn.keep`, default 1,000 or a tenth of the items), then Hamming DTW over learned hash
 /// sequences keeps the `hash-dtw.keep` best (default 200), then the exact Raffel-Ellis CQT DTW ranks them.
 /// With pruning off (`QueryOptions.prune` false) both pruning stages are skipped and the exact stage sees
 /// every audio item: exhaustive search. The exact stage is key invariant like
