@@ -26,7 +26,8 @@ public struct PredominantMelody: Sendable {
 /// 2. its peaks per frame, grouped into pitch contours by continuity in pitch and time (`pitchContours`);
 /// 3. melody selection (`selectMelodyContours`): voicing by the contours' mean salience (vibrato contours
 ///    kept), octave duplicates and pitch outliers removed against a 5 s pitch trend;
-/// 4. per frame, the pitch of the most salient remaining contour (total salience), NaN where none.
+/// 4. per frame, the pitch of the most salient remaining contour (total salience), NaN where none (or, with
+///    `topVoiceRatio`, of the highest of the contours nearly as salient as the best).
 /// See `PredominantMelodyParameters` for the differences from the paper. Output: `frames` values, frame `t`
 /// at `t * hopLength / sampleRate` seconds. Runs the CQT on up to `threads` threads.
 /// - Throws: `RefrainError.invalidArgument` for bad settings or input (empty, non-finite, too short).
@@ -41,13 +42,25 @@ public func predominantMelody(_ samples: [Float], parameters: PredominantMelodyP
     var f0 = [Float](repeating: .nan, count: peaks.frameCount)
     var salience = [Float](repeating: 0, count: peaks.frameCount)
     var strength = [Float](repeating: -1, count: peaks.frameCount)
-    for c in chosen {
-        let total = c.totalSalience
-        for (k, cents) in c.cents.enumerated() where total > strength[c.start + k] {
-            strength[c.start + k] = total
-            f0[c.start + k] = Float(parameters.fmin) * pow(2, cents / 1200)
-            salience[c.start + k] = c.salience[k]
+    var pick = [Int](repeating: -1, count: peaks.frameCount)
+    let ratio = parameters.topVoiceRatio
+    for (i, c) in chosen.enumerated() {
+        let value = ratio > 0 ? c.meanSalience : c.totalSalience
+        for k in c.cents.indices where value > strength[c.start + k] { strength[c.start + k] = value }
+        if ratio == 0 { for k in c.cents.indices where strength[c.start + k] == value { pick[c.start + k] = i } }
+    }
+    if ratio > 0 {
+        for (i, c) in chosen.enumerated() where c.meanSalience > 0 {
+            for k in c.cents.indices where c.meanSalience >= ratio * strength[c.start + k] {
+                let t = c.start + k
+                if pick[t] < 0 || c.cents[k] > chosen[pick[t]].cents[t - chosen[pick[t]].start] { pick[t] = i }
+            }
         }
+    }
+    for t in 0..<peaks.frameCount where pick[t] >= 0 {
+        let c = chosen[pick[t]]
+        f0[t] = Float(parameters.fmin) * pow(2, c.cents[t - c.start] / 1200)
+        salience[t] = c.salience[t - c.start]
     }
     return PredominantMelody(times: peaks.times, f0: f0, salience: salience, contourCount: contours.count,
                              selectedCount: chosen.count)

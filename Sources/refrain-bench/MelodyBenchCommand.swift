@@ -29,6 +29,7 @@ struct MelodyBenchCommand: ParsableCommand {
     @Option(help: "Override: harmonics summed.") var harmonics: Int?
     @Option(help: "Override: shortest contour, seconds.") var minimumContour: Double?
     @Option(help: "Override: peak deviation τσ.") var peakDeviation: Float?
+    @Option(help: "Override: top-voice ratio (0: the most salient contour per frame).") var topVoiceRatio: Float?
     @Flag(help: "Octave duplicates by salience where they overlap instead of distance to the pitch trend (the paper's rule).") var octaveBySalience = false
 
     var parameters: PredominantMelodyParameters {
@@ -39,6 +40,7 @@ struct MelodyBenchCommand: ParsableCommand {
         if let minimumContour { p.minimumContour = minimumContour }
         if let peakDeviation { p.peakDeviation = peakDeviation }
         if octaveBySalience { p.octaveBySalience = true }
+        if let topVoiceRatio { p.topVoiceRatio = topVoiceRatio }
         return p
     }
 
@@ -58,7 +60,7 @@ struct MelodyBenchCommand: ParsableCommand {
             let fonts = soundfonts.split(separator: ",").map(String.init)
             print("refrain-bench melody: \(pieces.count) melodic corpus pieces (first \(fmt(seconds, 0)) s each), " +
                   "\(fonts.count) soundfonts; hop \(parameters.hopLength) at \(Int(parameters.sampleRate)) Hz, \(parameters.harmonics) harmonics, " +
-                  "τ+ \(parameters.framePeakRatio), τσ \(parameters.peakDeviation), ν \(parameters.voicingDeviation), shortest contour \(parameters.minimumContour) s, octaves by \(parameters.octaveBySalience ? "salience" : "trend")")
+                  "τ+ \(parameters.framePeakRatio), τσ \(parameters.peakDeviation), ν \(parameters.voicingDeviation), shortest contour \(parameters.minimumContour) s, octaves by \(parameters.octaveBySalience ? "salience" : "trend"), top-voice ratio \(parameters.topVoiceRatio)")
             print("reference: the skyline of the score's melody part (MIDIScore.melodyPart), voiced while a note sounds, 10 ms grid")
             var rows: [(font: String, half: Int, group: String, accuracy: MelodyAccuracy)] = []
             var audioSeconds = 0.0, wallSeconds = 0.0, cpuSeconds = 0.0
