@@ -39,6 +39,8 @@ struct HummingBenchCommand: ParsableCommand {
     @Option(help: "Weight of the contour stage's standardised cost in the fused score.") var contourWeight: Double = 1
     @Option(help: "Also index the same scores through the Engine (melody encoder only) in this folder and run the report half through `Engine.query` with the humming task (ranks and latency of the product's road).") var engineIndex: String?
 
+    @Option(help: "Index the corpus pieces as recordings rendered with this soundfont (the notes of their predominant melody, as the melody encoder reads an indexed recording) instead of their scores.") var recordings: String?
+
     struct Entry { var key: String; var file: URL; var melodic: Bool; var category: String }
 
     static func manifest(_ folder: URL) throws -> [Entry] {
@@ -85,9 +87,18 @@ struct HummingBenchCommand: ParsableCommand {
             let started = Date()
             var collection = MelodyCollection()
             var tunes: [(key: String, melody: [MelodyNote])] = []
+            let renderer = try recordings.map { try MIDIRenderer(soundfont: $0, sampleRate: PredominantMelodyParameters().sampleRate) }
+            var renderedSeconds = 0.0
             for entry in try Self.manifest(corpusURL) {
                 let score = try MIDIScore(contentsOf: entry.file)
-                for m in indexMelodies(of: score, key: entry.key) { collection.add(m) }
+                if let renderer {
+                    let samples = try renderer.render(score)
+                    renderedSeconds += Double(samples.count) / renderer.sampleRate
+                    let line = try MelodyEncoder.recordingLine(samples, threads: ComputeBudget.machine.threads)
+                    if line.count >= 2 { collection.add(IndexedMelody(key: entry.key, shape: MelodyShape(notes: line))) }
+                } else {
+                    for m in indexMelodies(of: score, key: entry.key) { collection.add(m) }
+                }
                 if entry.melodic, let first = score.instruments.indices.first(where: { !score.instruments[$0].isDrum && !score.instruments[$0].notes.isEmpty }) {
                     tunes.append((entry.key, try score.melody(instrument: first)))
                 }
@@ -129,6 +140,10 @@ struct HummingBenchCommand: ParsableCommand {
                     "{\"key\":\"\(t.key)\",\"onsets\":\(t.melody.map(\.onset)),\"durations\":\(t.melody.map(\.duration)),\"pitches\":\(t.melody.map(\.pitch))}"
                 }
                 try tuneLines.joined(separator: "\n").write(toFile: dump + "/tunes.jsonl", atomically: true, encoding: .utf8)
+            }
+            if let recordings {
+                print("corpus pieces indexed as recordings rendered with \(recordings) (\(fmt(renderedSeconds, 0)) s of audio), no scores: " +
+                      "their predominant-melody notes")
             }
             let duplicated = sameTune.values.filter { $0.count > 1 }.count
             print("\(duplicated) of \(tunes.count) queried tunes also appear whole in another item (the same chorale melody harmonized again)")

@@ -18,6 +18,7 @@ struct RefrainBenchCommand: ParsableCommand {
             BenchRetrievalCommand.self,
             F0BenchCommand.self,
             HummingBenchCommand.self,
+            MelodyBenchCommand.self,
             LearnBenchCommand.self,
             BenchServeCommand.self,
             LearnedBenchCommand.self,

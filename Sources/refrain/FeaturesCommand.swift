@@ -11,7 +11,7 @@ extension FrequencyAggregate: ExpressibleByArgument {}
 struct FeaturesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "features",
-        abstract: "Compute an audio feature (CQT, chroma, CENS, beat-synchronous CQT, onset strength, beats, f0) of a file; save it as .npy or .png.",
+        abstract: "Compute an audio feature (CQT, chroma, CENS, beat-synchronous CQT, onset strength, beats, f0, melody f0) of a file; save it as .npy or .png.",
         discussion: """
         The features an index stores (cens, cqt_beats) are computed by the index's own encoders, and the others \
         (cqt, chroma, onset, beats) by the code those encoders are built on, with the same settings unless \
@@ -114,7 +114,7 @@ struct FeaturesCommand: ParsableCommand {
         }
         lines.append("feature     \(kind.rawValue)\(beatSync ? " (beat-synchronous, \(aggregate.rawValue))" : ""): \(features.frameCount) \(unit) x \(features.dimension) dims, \(pooled ? "on beats found at " : "")\(fmt(result.frameRate)) frames/s (hop \(hop) at \(Int(sr)) Hz\(kept))")
         if let settings = result.settingsNote { lines.append("settings    \(settings)") }
-        if kind == .f0 {
+        if kind == .f0 || kind == .melodyF0 {
             let hz = (0..<features.frameCount).map { features.values[$0, 0] }.filter(\.isFinite).sorted()
             let voiced = features.frameCount == 0 ? 0 : 100 * hz.count / features.frameCount
             lines.append("f0          \(voiced)% of frames voiced" + (hz.isEmpty ? "" : ", median \(fmt(Double(hz[hz.count / 2]), 1)) Hz, range \(fmt(Double(hz[0]), 1))-\(fmt(Double(hz[hz.count - 1]), 1)) Hz"))

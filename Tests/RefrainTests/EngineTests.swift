@@ -144,11 +144,11 @@ final class EngineTests: XCTestCase {
         let report = try maintenance.reindex()
         XCTAssertTrue(report.finished)
         XCTAssertEqual(report.reencoded, 3)
-        XCTAssertEqual(report.to.map(\.identity), ["cens/2", "cens_fine/1", "cqt_beats/1", "melody/1"])
+        XCTAssertEqual(report.to.map(\.identity), ["cens/2", "cens_fine/1", "cqt_beats/1", "melody/2"])
         XCTAssertEqual(try maintenance.reindex().reencoded, 0, "a second run finds everything current")
         let reopened = try Engine.open(at: engine.directory, configuration: upgraded)
         XCTAssertEqual(try reopened.query(.file(query.url), options: QueryOptions(top: 3)).result.ranking, before)
-        XCTAssertEqual(try reopened.stats().encoders.map(\.identity), ["cens/2", "cens_fine/1", "cqt_beats/1", "melody/1"])
+        XCTAssertEqual(try reopened.stats().encoders.map(\.identity), ["cens/2", "cens_fine/1", "cqt_beats/1", "melody/2"])
         XCTAssertEqual(try reopened.stats().missingEncoders, [], "a re-encoded index has every default encoder")
         XCTAssertThrowsError(try Engine.open(at: engine.directory), "the old program now refuses the re-encoded index")
         // The first engine notices that another process re-encoded its index.

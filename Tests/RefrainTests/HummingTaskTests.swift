@@ -48,7 +48,7 @@ final class HummingTaskTests: XCTestCase {
         XCTAssert(try engine.tasks.map(\.name).contains("humming"))
         let recording = try XCTUnwrap(try engine.item(key: "greensleeves-recording"))
         let stored = try IndexStore.open(at: engine.directory).feature(MelodyEncoder.name, of: recording.id)
-        XCTAssertEqual(stored.info.frames, 0, "a recording gets no melody in version 1")
+        XCTAssertGreaterThan(stored.info.frames, 0, "version 2: a recording gets the notes of its predominant melody")
         var spansOnTheOpening = 0
         for (k, key) in Self.tuneKeys.enumerated() {
             let query = try hum(key, seed: UInt64(100 + k))

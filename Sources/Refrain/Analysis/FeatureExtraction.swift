@@ -24,6 +24,10 @@ public enum FeatureKind: String, CaseIterable, Sendable {
     /// voice range C2-C6), as the `melody` encoder tracks a hum: `frames x 2` (f0 in Hz, NaN where unvoiced;
     /// voiced probability).
     case f0
+    /// The predominant melody of polyphonic audio (`predominantMelody`, after Salamon & Gómez 2012; hop 256,
+    /// f0 candidates 55-1760 Hz), as the `melody` encoder reads an indexed recording: `frames x 2` (melody f0 in
+    /// Hz, NaN where no melody sounds; the chosen contour's salience, 0 there).
+    case melodyF0 = "melody_f0"
 
     /// The hop (samples at 22050 Hz) the feature has in the index, or for features the index does not
     /// store, in the encoder built on them.
@@ -32,6 +36,7 @@ public enum FeatureKind: String, CaseIterable, Sendable {
         case .chroma, .cens: return CENSEncoder.Settings().chromaHop
         case .cqt, .cqtBeats, .onset, .beats: return CQTBeatsEncoder.Settings().hop
         case .f0: return YINParameters().hopLength
+        case .melodyF0: return PredominantMelodyParameters().hopLength
         }
     }
 
@@ -43,6 +48,7 @@ public enum FeatureKind: String, CaseIterable, Sendable {
         case .onset: return "onset strength"
         case .beats: return "beat time (s)"
         case .f0: return d == 0 ? "f0 (Hz)" : "voiced probability"
+        case .melodyF0: return d == 0 ? "melody f0 (Hz)" : "salience"
         }
     }
 
@@ -60,7 +66,7 @@ public enum FeatureKind: String, CaseIterable, Sendable {
         case .cens: return .cens
         case .onset: return .onset
         case .beats: return .beats
-        case .cqtBeats, .f0: return nil
+        case .cqtBeats, .f0, .melodyF0: return nil
         }
     }
 }
@@ -156,6 +162,22 @@ public enum FeatureExtraction {
                                  audioInfo: source.audioInfo, inputKind: source.kind, duration: signal.duration,
                                  frameRate: sr / Double(hop), onsetCurve: nil,
                                  settingsNote: "pYIN as the melody encoder tracks a hum (frame \(yin.frameLength), voice range C2-C6)",
+                                 pitch: PitchAnalysis(track: track, samples: signal.samples, parameters: yin))
+        case .melodyF0:
+            var parameters = PredominantMelodyParameters()
+            parameters.sampleRate = sr
+            parameters.hopLength = hop
+            let signal = try source.audio(at: sr)
+            let melody = try predominantMelody(signal.samples, parameters: parameters, threads: request.threads)
+            let values = Matrix(rows: melody.frameCount, cols: 2) { t, c in c == 0 ? melody.f0[t] : melody.salience[t] }
+            let top = max(melody.salience.max() ?? 0, .leastNormalMagnitude)
+            let track = PitchTrack(times: melody.times, f0: melody.f0, voiced: melody.f0.map(\.isFinite),
+                                   voicedProbability: melody.salience.map { $0 / top })
+            let yin = YINParameters(sampleRate: sr, frameLength: max(2 * hop, Int((2048 * sr / 22050).rounded())), hopLength: hop)
+            return FeatureResult(request: request, features: FeatureSequence(values: values, times: melody.times), beats: nil,
+                                 audioInfo: source.audioInfo, inputKind: source.kind, duration: signal.duration,
+                                 frameRate: sr / Double(hop), onsetCurve: nil,
+                                 settingsNote: "predominant melody as the melody encoder reads a recording (\(melody.selectedCount) of \(melody.contourCount) pitch contours kept)",
                                  pitch: PitchAnalysis(track: track, samples: signal.samples, parameters: yin))
         case .cqtBeats:
             var settings = CQTBeatsEncoder.Settings()

@@ -13,7 +13,7 @@ public enum FeaturePicture {
             return try curveImage(curve.values.storage, ticks: result.beats?.frames ?? [])
         case .cqt:
             return heatmap(amplitudeToDB(result.features.values, reference: .maximum))
-        case .f0:
+        case .f0, .melodyF0:
             guard let pitch = result.pitch else { throw RefrainError.invalidArgument("no pitch track to draw") }
             return try pitchPicture(pitch.samples, track: pitch.track, parameters: pitch.parameters)
         default:

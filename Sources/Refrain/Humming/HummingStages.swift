@@ -87,8 +87,9 @@ public struct NoteAlignmentStage: SearchStage {
 }
 
 /// `work-members`: after each ranked item, the other items of its work (the manifest's `work` column) that
-/// the ranking does not hold yet — the recordings of a score whose melody matched — at the same cost and
-/// without a span (their own timing is unknown). Ranked by work, the work comes once; ranked by item, a
+/// the ranking does not hold higher — the recordings of a score whose melody matched — at the same cost and
+/// without a span (their own timing is unknown); a member the ranking holds lower (a recording matched by its
+/// own, rougher predominant melody) moves up to there. Ranked by work, the work comes once; ranked by item, a
 /// hummed tune names its score and then its recordings.
 public struct WorkMembersStage: SearchStage {
     public let name = "work-members"
@@ -100,10 +101,10 @@ public struct WorkMembersStage: SearchStage {
 
     public func run(_ query: SearchQuery, candidates: [Candidate], store: IndexStore) throws -> [Candidate] {
         let table = try MelodyTable.current(in: store, arrayName: array)
-        var listed = Set(candidates.map(\.itemID))
+        var listed = Set<Int64>()
         var out: [Candidate] = []
         out.reserveCapacity(candidates.count)
-        for candidate in candidates {
+        for candidate in candidates where listed.insert(candidate.itemID).inserted {
             out.append(candidate)
             guard let work = table.workOf[candidate.itemID], let members = table.members[work], members.count > 1 else { continue }
             for member in members where listed.insert(member.id).inserted {

@@ -14,8 +14,8 @@ import RefrainSymbolic
 ///   (`QueryMelody.readings`), one line per usable reading; a recording with no usable tune (silence, noise, drums,
 ///   under 2 s of voiced sound, pitch that never settles) is refused with a one-sentence `RefrainError`.
 /// - A melody given as notes: those notes, one line.
-/// - A recording added to the index: no notes (version 1 has no predominant-melody estimate for polyphonic
-///   audio; the item is found through a score of its work, `--by work`).
+/// - A recording added to the index: its predominant melody (`predominantMelody`, after Salamon & Gómez 2012)
+///   read into notes (`PredominantMelody.notes`), one line; none when fewer than two notes are found.
 ///
 /// Output: `notes x 4` float32 rows of (onset seconds, duration seconds, MIDI pitch — fractional for a sung
 /// query, line number), lines one after the other, each in time order; frame times are the onsets. A hummed
@@ -24,7 +24,8 @@ import RefrainSymbolic
 public struct MelodyEncoder: MusicEncoder {
     public static let name = "melody"
     /// 1: melody part and runner-up skylines for scores, pYIN readings for hums, none for recordings.
-    public static let version = 1
+    /// 2: as 1, and indexed recordings get the notes of their predominant melody.
+    public static let version = 2
     /// Values per row: onset, duration, pitch, line.
     public static let dims = 4
 
@@ -81,6 +82,19 @@ public struct MelodyEncoder: MusicEncoder {
         return (try QueryMelody.usableReadings(from: track).map { notes in notes.map { ($0.onset, $0.duration, $0.pitch) } }, track)
     }
 
+    /// An indexed recording's predominant melody as notes (one line, or none under two notes).
+    func recorded(_ source: AnalysisSource) throws -> [[(onset: Double, duration: Double, pitch: Double)]] {
+        let signal = try source.audio(at: PredominantMelodyParameters().sampleRate)
+        let line = try Self.recordingLine(signal.samples, threads: source.threads)
+        return line.count >= 2 ? [line] : []
+    }
+
+    /// The notes of a recording's predominant melody (`predominantMelody` with its default settings, then
+    /// `PredominantMelody.notes`): `samples` mono at `PredominantMelodyParameters().sampleRate` (22050 Hz).
+    public static func recordingLine(_ samples: [Float], threads: Int) throws -> [(onset: Double, duration: Double, pitch: Double)] {
+        try predominantMelody(samples, threads: threads).notes().map { ($0.onset, $0.duration, $0.pitch) }
+    }
+
     /// The lines of `source` (see the type's description).
     public func lines(_ source: AnalysisSource) throws -> [[(onset: Double, duration: Double, pitch: Double)]] {
         switch source.kind {
@@ -99,7 +113,7 @@ public struct MelodyEncoder: MusicEncoder {
             }
             return [notes.map { ($0.onset, $0.duration, Double($0.pitch)) }]
         case .audio:
-            if source.isIndexedItem { return [] }
+            if source.isIndexedItem { return try recorded(source) }
             return try hummed(source).lines
         }
     }
