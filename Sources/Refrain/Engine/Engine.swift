@@ -31,13 +31,17 @@ public final class Engine: @unchecked Sendable {
         /// by default: the score's chroma and CQT barely change, and rendering is most of a MIDI query's
         /// analysis (issue 18, round 4).
         public var renderInterpolation: MIDIRenderer.Interpolation
+        /// Hz: when set below the rate an encoder asks for, the engine renders a score at this rate and
+        /// resamples it up (`RendererPool.renderRate`); nil renders at the encoder's rate.
+        public var renderSampleRate: Double?
 
         public init(budget: ComputeBudget = .machine, soundfont: String? = nil, encoders: EncoderRegistry = .standard,
                     tasks: TaskRegistry = .standard, stages: StageRegistry = .refrain,
-                    renderInterpolation: MIDIRenderer.Interpolation = .linear) {
+                    renderInterpolation: MIDIRenderer.Interpolation = .linear, renderSampleRate: Double? = nil) {
             self.budget = budget
             self.soundfont = soundfont
             self.renderInterpolation = renderInterpolation
+            self.renderSampleRate = renderSampleRate
             self.encoders = encoders
             self.tasks = tasks
             self.stages = stages
@@ -79,7 +83,7 @@ public final class Engine: @unchecked Sendable {
         self.directory = directory
         self.configuration = configuration
         renderers = RendererPool(soundfont: configuration.soundfont, size: configuration.budget.threads,
-                                 interpolation: configuration.renderInterpolation)
+                                 interpolation: configuration.renderInterpolation, renderRate: configuration.renderSampleRate)
         current = try Self.load(directory, configuration: configuration, renderers: renderers)
     }
 
