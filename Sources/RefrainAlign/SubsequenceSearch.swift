@@ -44,4 +44,23 @@ public struct SubsequenceSearch: Sendable {
         }
         return SubsequenceDTW.bestMatches(acc, cost: cost, count: count, weights: weights, abandonAbove: abandonAbove)
     }
+
+    /// The accumulated cost of the best match of rows `rows` of `queries`, the cost of
+    /// `bestMatches(queries, rows: rows, count: 1, ...)`'s match, or nil when it exceeds `abandonAbove`;
+    /// without keeping the cost or accumulated matrices and without tracing the path (two stripes of
+    /// memory instead of two `N x M` matrices), for searches that only rank versions by cost.
+    public func bestCost(_ queries: Matrix, rows: Range<Int>, weights: StepWeights = .standard,
+                         abandonAbove: Float = .infinity) throws -> Float? {
+        guard queries.cols == maker.dims else {
+            throw RefrainError.invalidArgument("feature dimensions differ: \(queries.cols) and \(maker.dims)")
+        }
+        guard !rows.isEmpty, rows.upperBound <= queries.rows else { return nil }
+        try DTW.validate(weights)
+        let acc = StripedAccumulation.compute(rows: rows.count, cols: maker.cols, weights: weights, window: nil, subsequence: true,
+                                              keepAll: false, abandonAbove: weights.neverDiscounts ? abandonAbove : .infinity) { r0, h, dst, stride in
+            maker.rows(queries, (rows.lowerBound + r0)..<(rows.lowerBound + r0 + h), into: dst, stride: stride)
+        }
+        guard !acc.abandoned, let best = acc.lastRow().min(), best.isFinite, best <= abandonAbove else { return nil }
+        return best
+    }
 }

@@ -58,12 +58,13 @@ public struct ExactStage: SearchStage {
         let board = Leaderboard(size: max(query.topK, 1))
         let results = Results(count: candidates.count)
         let next = Counter()
+        let catalog = try store.arrays(of: candidates.map(\.itemID))
         DispatchQueue.concurrentPerform(iterations: min(query.threads, max(candidates.count, 1))) { _ in
             while let i = next.take(below: candidates.count) {
                 let candidate = candidates[i]
                 do {
                     var features: [String: StoredFeature] = [:]
-                    let infos = try store.arrays(of: candidate.itemID)
+                    let infos = catalog[candidate.itemID] ?? []
                     for name in matcher.arrays {
                         guard let info = infos.first(where: { $0.name == name }) else { continue }
                         features[name] = try store.feature(info)

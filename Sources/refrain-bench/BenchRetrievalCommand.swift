@@ -47,6 +47,8 @@ struct BenchRetrievalCommand: ParsableCommand {
     @Option(help: "Key invariance: estimate (default) or off (the query's key only).") var key = "estimate"
     @Option(help: "Realistic: FluidSynth interpolation of the engine's score renderings (none, linear, fourth-order, seventh-order; default: the engine's).")
     var renderInterpolation: String?
+    @Option(help: "Realistic: render the engine's scores at this rate (Hz) and resample them up to the encoders' rate (default: the engine's).")
+    var renderRate: Double?
 
     func run() throws {
         let overrides = try QueryOptions.overrides(settings)
@@ -59,7 +61,8 @@ struct BenchRetrievalCommand: ParsableCommand {
                                         exhaustive: exhaustive, reuseIndex: reuseIndex, results: results,
                                         shingleTransform: shingleTransform, pruningOnly: pruningOnly,
                                         transpositions: allTranspositions, keyInvariance: key != "off",
-                                        renderInterpolation: try renderInterpolation.map(RealisticRetrievalBench.interpolation)).run()
+                                        renderInterpolation: try renderInterpolation.map(RealisticRetrievalBench.interpolation),
+                                        renderRate: renderRate).run()
             return
         }
         let workURL = URL(fileURLWithPath: work)

@@ -34,6 +34,8 @@ struct RealisticRetrievalBench {
     var keyInvariance = true
     /// FluidSynth's interpolation for the engine's renderings of scores (nil: the engine's default).
     var renderInterpolation: MIDIRenderer.Interpolation? = nil
+    /// Rate of the engine's score renderings before resampling (nil: the engine's default).
+    var renderRate: Double? = nil
 
     /// `none`, `linear`, `fourth-order` or `seventh-order`.
     static func interpolation(_ name: String) throws -> MIDIRenderer.Interpolation {
@@ -91,8 +93,10 @@ struct RealisticRetrievalBench {
         } else {
             var configuration = Engine.Configuration()
             if let renderInterpolation { configuration.renderInterpolation = renderInterpolation }
+            if let renderRate { configuration.renderSampleRate = renderRate }
             engine = try Engine.open(at: indexURL, configuration: configuration)
-            print("index        reusing \(indexURL.path); scores rendered with \(configuration.renderInterpolation) interpolation")
+            print("index        reusing \(indexURL.path); scores rendered with \(configuration.renderInterpolation) interpolation"
+                  + (configuration.renderSampleRate.map { " at \(Int($0)) Hz" } ?? ""))
         }
         let stats = try engine.stats().stats
         print("index        \(stats.itemCount) items, \(fmt(stats.totalDuration / 3600, 1)) h, shingle transform \(transform.rawValue)")

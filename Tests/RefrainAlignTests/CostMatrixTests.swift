@@ -82,6 +82,16 @@ final class CostMatrixTests: XCTestCase {
         }
     }
 
+    /// Below the BLAS limit the direct pass runs; cosine takes its blocked kernel (four query frames by
+    /// eight item frames at a time): 37 rows leave a group of one, 53 columns a block of five.
+    func testDirectCostsMatchNaiveLoopAt12Dimensions() throws {
+        try checkAgainstNaive(dims: 12, seed: 12)
+    }
+
+    func testDirectCostsMatchNaiveLoopAt5Dimensions() throws {
+        try checkAgainstNaive(dims: 5, seed: 5)
+    }
+
     func testBLASCostsMatchNaiveLoopAt48Dimensions() throws {
         try checkAgainstNaive(dims: 48, seed: 48)
     }

@@ -137,6 +137,18 @@ final class DTWPropertyTests: XCTestCase {
             }
         }
         XCTAssertThrowsError(try search.bestMatches(Matrix(rows: 5, cols: 7), rows: 0..<5))
+        // `bestCost`: the best match's cost without its path, nil past the limit.
+        for limit in [Float.infinity, (excerptBest + otherBest) / 2, excerptBest * 0.5] {
+            for (v, rows) in versions.enumerated() {
+                let cost = try search.bestCost(stacked, rows: rows, weights: weights, abandonAbove: limit)
+                if full[v][0].cost <= limit {
+                    XCTAssertEqual(try XCTUnwrap(cost, "version \(v), limit \(limit)"), full[v][0].cost, accuracy: 1e-4 * max(1, full[v][0].cost))
+                } else {
+                    XCTAssertNil(cost, "version \(v), limit \(limit)")
+                }
+            }
+        }
+        XCTAssertThrowsError(try search.bestCost(Matrix(rows: 5, cols: 7), rows: 0..<5))
     }
 
     func testSoftDTWTendsToDTWAsGammaVanishes() throws {

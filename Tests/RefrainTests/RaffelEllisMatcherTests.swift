@@ -48,7 +48,7 @@ final class RaffelEllisMatcherTests: XCTestCase {
         for c in 0..<48 { a[1, c] = 0; b[4, c] = 0 }
         let plain = try CostMatrix.compute(a, b, metric: .cosine)
         var cost = plain
-        RaffelEllisMatcher.neutralizeSilence(&cost, query: a, item: b)
+        let returned = RaffelEllisMatcher.neutralizeSilence(&cost, query: a, item: b)
         var sounding: [Float] = []
         for i in 0..<5 where i != 1 { for j in 0..<6 where j != 4 { sounding.append(plain[i, j]) } }
         sounding.sort()
@@ -58,9 +58,12 @@ final class RaffelEllisMatcherTests: XCTestCase {
                 XCTAssertEqual(cost[i, j], i == 1 || j == 4 ? median : plain[i, j], "(\(i), \(j))")
             }
         }
+        // The returned median is the penalty the alignment uses: the median of the whole changed matrix.
+        XCTAssertEqual(returned, median)
+        XCTAssertEqual(CostMatrix.median(of: cost), median)
         var untouched = try CostMatrix.compute(randomUnitFrames(5, dims: 48, seed: 2), b.rows(0..<4), metric: .cosine)
         let before = untouched
-        RaffelEllisMatcher.neutralizeSilence(&untouched, query: randomUnitFrames(5, dims: 48, seed: 2), item: b.rows(0..<4))
+        XCTAssertNil(RaffelEllisMatcher.neutralizeSilence(&untouched, query: randomUnitFrames(5, dims: 48, seed: 2), item: b.rows(0..<4)))
         XCTAssertEqual(untouched.storage, before.storage, "no silence, no change")
     }
 

@@ -116,6 +116,37 @@ final class RobustStagesTests: XCTestCase {
         XCTAssertThrowsError(try CoarseToFineAudioMatcher(spec: StageSpec(stage: "audio-match", options: ["key": "maybe"])))
     }
 
+    /// The coarse pass abandons a version once it cannot beat the `refine`-th best so far; the versions it
+    /// keeps must be those a full coarse ranking keeps: the matches equal a full-rate search of exactly the
+    /// two tempo versions whose half-rate costs per step are lowest (computed here without the matcher).
+    func testBoundedCoarsePassRefinesTheTwoBestCoarseVersions() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let database = randomUnitFrames(240, dims: 12, seed: 8)
+        let (_, stored) = try store([database], in: dir)
+        var excerpt = timeScaled(database.rows(90..<130), by: 1.15)
+        let noise = randomUnitFrames(excerpt.rows, dims: 12, seed: 9)
+        for r in 0..<excerpt.rows { for c in 0..<12 { excerpt[r, c] += 0.6 * noise[r, c] } }
+        let q = query(excerpt)
+        let base = AudioMatchMatcher()
+        let coarseSearch = try SubsequenceSearch(database: CoarseToFineAudioMatcher.halved(database), metric: .cosine)
+        let weights = StepWeights.nonDiagonalPenalty(base.penalty)
+        let perStep = try base.tempoFactors.map { factor -> Double in
+            let version = CoarseToFineAudioMatcher.halved(timeScaled(excerpt, by: factor))
+            let best = try XCTUnwrap(coarseSearch.bestMatches(version, rows: 0..<version.rows, count: 1, weights: weights).first)
+            return Double(best.cost) / Double(version.rows)
+        }
+        let two = perStep.indices.sorted { perStep[$0] < perStep[$1] }.prefix(2)
+        var reference = base
+        reference.tempoFactors = two.map { base.tempoFactors[$0] }
+        let expected = try reference.prepared(for: q).matches(q, item: [CENSEncoder.name: stored[0]], abandonAbove: .infinity)
+        let got = try CoarseToFineAudioMatcher(base: base, keyShifts: 0, refine: 2).prepared(for: q)
+            .matches(q, item: [CENSEncoder.name: stored[0]], abandonAbove: .infinity)
+        XCTAssertFalse(got.isEmpty)
+        XCTAssertEqual(got.map(\.score), expected.map(\.score))
+        XCTAssertEqual(got.map(\.start), expected.map(\.start))
+    }
+
     /// A whole sequence played 15 % faster and 3 semitones higher is its source's version, not another piece's.
     func testVersionMatcherRanksTheSourceFirstInAnyKey() throws {
         let dir = try Fixtures.temporaryDirectory()

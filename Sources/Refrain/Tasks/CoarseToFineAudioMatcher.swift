@@ -126,17 +126,23 @@ public struct CoarseToFineAudioMatcher: SequenceMatcher {
             var candidates: [(shift: Int, version: Int, cost: Double)] = []
             let versions = matcher.base.tempoFactors.count
             if shifts.count * versions > matcher.refine {
+                // Only the `refine` best versions go on, so a version is abandoned as soon as it cannot beat the
+                // `refine`-th best so far (per step; the slack keeps exact ties). Tempo 1 first, then outwards:
+                // the likeliest versions set a tight bound early. The versions kept are those of a full pass.
                 let coarseSearch = try SubsequenceSearch(database: CoarseToFineAudioMatcher.halved(database), metric: .cosine)
+                let order = (0..<versions).sorted { abs(log(matcher.base.tempoFactors[$0])) < abs(log(matcher.base.tempoFactors[$1])) }
                 for shift in shifts {
-                    for v in 0..<versions {
+                    for v in order {
                         let rows = coarseRanges[shift][v]
-                        if let best = try coarseSearch.bestMatches(coarse[shift], rows: rows, count: 1, weights: weights).first {
-                            candidates.append((shift, v, Double(best.cost) / Double(rows.count)))
+                        let bound = candidates.count < matcher.refine ? Float.infinity
+                            : Float(candidates[matcher.refine - 1].cost * Double(rows.count) * (1 + 1e-5))
+                        if let cost = try coarseSearch.bestCost(coarse[shift], rows: rows, weights: weights, abandonAbove: bound) {
+                            let entry = (shift: shift, version: v, cost: Double(cost) / Double(rows.count))
+                            candidates.insert(entry, at: candidates.firstIndex { $0.cost > entry.cost } ?? candidates.count)
+                            if candidates.count > matcher.refine { candidates.removeLast() }
                         }
                     }
                 }
-                candidates.sort { $0.cost < $1.cost }
-                candidates = Array(candidates.prefix(matcher.refine))
             } else {
                 candidates = shifts.flatMap { s in (0..<versions).map { (s, $0, 0.0) } }
             }

@@ -52,8 +52,9 @@ public struct RaffelEllisMatcher: SequenceMatcher {
         let values = stored.values.matrix()
         let query = fitLength ? Self.fitted(sequence.values, to: values.rows) : sequence.values
         var cost = try CostMatrix.compute(query, values, metric: .cosine)
-        Self.neutralizeSilence(&cost, query: query, item: values)
-        let alignment = try RaffelEllis.align(cost: cost, gully: gully)
+        // The median is unchanged by the entries set to it, so it is also the matrix's median: the penalty.
+        let median = Self.neutralizeSilence(&cost, query: query, item: values)
+        let alignment = try RaffelEllis.align(cost: cost, penalty: median, gully: gully)
         guard let first = alignment.path.first, let last = alignment.path.last else { return [] }
         let times = stored.times
         let end = last.j + 1 < times.count ? times[last.j + 1] : (times.last ?? 0) + Self.lastBeatLength(times)
@@ -90,9 +91,13 @@ public struct RaffelEllisMatcher: SequenceMatcher {
     /// rendering is silent for a while (a General MIDI program with no samples in a part's range, long
     /// rests) then loses against its own recording and wins against any item with a short silence, onto
     /// which the DTW folds all its silent frames for a few penalties.
-    static func neutralizeSilence(_ cost: inout Matrix, query: Matrix, item: Matrix) {
+    ///
+    /// - Returns: the median it used (nil when nothing is silent), which is also the median of the whole
+    ///   changed matrix: entries equal to a set's median leave its median where it was.
+    @discardableResult
+    static func neutralizeSilence(_ cost: inout Matrix, query: Matrix, item: Matrix) -> Float? {
         let silentRows = query.rowSquaredNorms().map { $0 == 0 }, silentCols = item.rowSquaredNorms().map { $0 == 0 }
-        guard silentRows.contains(true) || silentCols.contains(true) else { return }
+        guard silentRows.contains(true) || silentCols.contains(true) else { return nil }
         let m = cost.cols
         cost.storage.withUnsafeMutableBufferPointer { c in
             for i in 0..<cost.rows {
@@ -103,6 +108,7 @@ public struct RaffelEllisMatcher: SequenceMatcher {
         cost.storage.withUnsafeMutableBufferPointer { c in
             for k in c.indices where c[k].isNaN { c[k] = neutral }
         }
+        return neutral
     }
 
     /// The largest resampling factor (and the inverse of the smallest) `fitted` applies.
