@@ -143,7 +143,8 @@ public enum QueryMelody {
     }
 
     /// The note model whose reading comes first, before `readings` (chosen on the tuning half of the development
-    /// set, scripts/prototype/humming_notehmm.py: fused MRR 0.897 against 0.878 for `readings` alone).
+    /// set: fused MRR 0.897 against 0.878 for `readings` alone in scripts/prototype/humming_notehmm.py, 0.892 against
+    /// 0.885 in `refrain-bench humming`).
     public static let noteModel: NoteHMM? = NoteHMM()
 
     /// The query's notes under `model` (when given) and then under each of `readings`, those that are usable. The
