@@ -28,6 +28,10 @@ struct HummingBenchCommand: ParsableCommand {
     @Option(help: "Write each query's result as a JSON line here.") var log: String?
     @Option(help: "Note segmentation: split threshold (semitones), hold frames, smoothing frames.") var segmentation: String = "0.6,2,1"
     @Option(help: "Further segmentations whose readings are also searched (each item keeps its best score), separated by ';'; empty for none.") var secondSegmentation: String = "0.7,1,3;0.5,3,5"
+    @Option(help: "Experiment: pre-emphasis coefficient a of y[n] = x[n] - a x[n-1] applied to the hum before pYIN (0: none).") var preEmphasis: Double = 0
+    @Option(help: "Experiment: pYIN's beta prior over thresholds for the hums, 'a,b' (librosa: 2,18).") var pyinBeta: String?
+    @Option(help: "Experiment: pYIN's probability for the global minimum when no trough is under a threshold (librosa: 0.01).") var pyinNoTrough: Double?
+    @Option(help: "Note model whose reading is searched first, before the segmentations: 'hmm' (NoteHMM, the product's QueryMelody.noteModel) or 'none'.") var noteModel: String = "hmm"
     @Flag(help: "Diagnostics: search with the notes as sung (before synthesis) instead of those heard by pYIN.") var oracleNotes = false
     @Flag(help: "Grid-search the alignment costs on the tuning half (exhaustive alignment) and print each setting's MRR.") var tune = false
     @Option(help: "Print sung and heard notes and the f0 agreement of the first N queries.") var debug: Int = 0
@@ -151,7 +155,10 @@ struct HummingBenchCommand: ParsableCommand {
                   "indexed in \(fmt(Date().timeIntervalSince(started), 1)) s")
             if limit > 0 { tunes = Array(tunes.prefix(limit)) }
             let generator = HumQueryGenerator()
-            let search = HummingSearch(filterLimit: filterLimit)
+            var pitch = PYINParameters()
+            if let beta = pyinBeta?.split(separator: ",").compactMap({ Double($0) }), beta.count == 2 { pitch.betaParameters = (beta[0], beta[1]) }
+            if let pyinNoTrough { pitch.noTroughProbability = pyinNoTrough }
+            let search = HummingSearch(filterLimit: filterLimit, pitch: pitch)
             var fusion = ContourFusion()
             fusion.candidates = contourCandidates
             fusion.weight = contourWeight
@@ -173,7 +180,9 @@ struct HummingBenchCommand: ParsableCommand {
                                           audioSeconds: Double(query.samples.count) / query.sampleRate, f0Seconds: 0, error: nil,
                                           half: k % 2, rankExhaustive: nil, rankVotes: nil, exhaustiveSeconds: 0)
                     do {
-                        let track = try search.track(of: query.samples, sampleRate: query.sampleRate)
+                        var samples = query.samples
+                        if preEmphasis > 0 { for i in stride(from: samples.count - 1, to: 0, by: -1) { samples[i] -= Float(preEmphasis) * samples[i - 1] } }
+                        let track = try search.track(of: samples, sampleRate: query.sampleRate)
                         let t1 = DispatchTime.now().uptimeNanoseconds
                         if outcomes.count < debug { Self.explain(query, track: track, tune: tune.melody) }
                         if dump != nil {
@@ -194,6 +203,9 @@ struct HummingBenchCommand: ParsableCommand {
                                let other = try? QueryMelody.usableNotes(from: track, segmentation: (a, b, c)) {
                                 readings.append(MelodyShape(other))
                             }
+                        }
+                        if noteModel == "hmm", !oracleNotes, let heard = try? QueryMelody.usable(NoteHMM().notes(from: track), of: track) {
+                            readings.insert(MelodyShape(heard), at: 0)
                         }
                         let fused = contourCandidates > 0 && !oracleNotes
                         let hits = fused ? search.search(readings, contour: QueryContour(track: track, voicedFloor: Float(contourVoicedFloor)), fusion: fusion, in: collection, topK: 10)
@@ -232,7 +244,7 @@ struct HummingBenchCommand: ParsableCommand {
                             outcome.rankVotes = keys.firstIndex(of: tune.key).map { $0 + 1 }
                         }
                         if log != nil {
-                            logLines.append("{\"key\":\"\(tune.key)\",\"rank\":\(outcome.rank ?? 0),\"notes\":\(shape.noteCount),\"info\":\(String(decoding: try JSONEncoder().encode(query.info), as: UTF8.self)),\"top\":\"\(hits.first?.key ?? "")\"}")
+                            logLines.append("{\"key\":\"\(tune.key)\",\"half\":\(k % 2),\"rankNotes\":\(outcome.rankNotes ?? 0),\"rank\":\(outcome.rank ?? 0),\"notes\":\(shape.noteCount),\"info\":\(String(decoding: try JSONEncoder().encode(query.info), as: UTF8.self)),\"top\":\"\(hits.first?.key ?? "")\"}")
                         }
                     } catch let error as RefrainError {
                         outcome.error = error.message

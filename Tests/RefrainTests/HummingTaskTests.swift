@@ -75,8 +75,10 @@ final class HummingTaskTests: XCTestCase {
             if first + 4 <= melody.intervals.count, Array(melody.intervals[first..<first + 4]) == Array(melody.intervals[0..<4]) {
                 spansOnTheOpening += 1
             }
+            print("\(key): span \(start)-\(end) s, from note \(first)")
             XCTAssertGreaterThan(end, start + 2, "\(key): the span covers the hummed notes")
         }
+        print("spans that start on the hummed opening: \(spansOnTheOpening) of \(Self.tuneKeys.count)")
         XCTAssertGreaterThanOrEqual(spansOnTheOpening, 3, "spans that start on the hummed opening")
         let query = try hum("greensleeves", seed: 7)
         let byItem = try engine.query(.audio(AudioSignal(samples: query.samples, sampleRate: query.sampleRate)),

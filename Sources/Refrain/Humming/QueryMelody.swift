@@ -111,15 +111,7 @@ public enum QueryMelody {
             let trim = range.count / 5
             inner.removeAll(keepingCapacity: true)
             for t in (range.lowerBound + trim)..<(range.upperBound - trim) { inner.append((raw[t], track.voicedProbability[t] + 1e-3)) }
-            inner.sort { $0.pitch < $1.pitch }
-            let half = 0.5 * inner.reduce(0) { $0 + $1.weight }
-            var sum: Float = 0
-            var pitch = inner[inner.count - 1].pitch
-            for frame in inner {
-                sum += frame.weight
-                if sum >= half { pitch = frame.pitch; break }
-            }
-            out.append(HeardNote(onset: track.times[range.lowerBound], duration: Double(range.count) * step, pitch: Double(pitch)))
+            out.append(HeardNote(onset: track.times[range.lowerBound], duration: Double(range.count) * step, pitch: Double(notePitch(&inner))))
         }
         let half = smoothingFrames / 2
         for run in runs {
@@ -150,27 +142,60 @@ public enum QueryMelody {
         return out
     }
 
-    /// The query's notes under each of `readings` that is usable; the first reading's one-sentence `RefrainError`
-    /// when none is.
-    public static func usableReadings(from track: PitchTrack) throws -> [[HeardNote]] {
+    /// The note model whose reading comes first, before `readings` (chosen on the tuning half of the development
+    /// set: fused MRR 0.897 against 0.878 for `readings` alone in scripts/prototype/humming_notehmm.py, 0.892 against
+    /// 0.885 in `refrain-bench humming`).
+    public static let noteModel: NoteHMM? = NoteHMM()
+
+    /// The query's notes under `model` (when given) and then under each of `readings`, those that are usable. The
+    /// threshold readings decide whether the query holds a tune at all (the model finds notes even in speech): when
+    /// none of them is usable, the first one-sentence `RefrainError` is thrown and the model is not asked.
+    public static func usableReadings(from track: PitchTrack, model: NoteHMM? = noteModel) throws -> [[HeardNote]] {
         var out: [[HeardNote]] = []
         var firstError: Error?
         for reading in readings {
             do { out.append(try usableNotes(from: track, segmentation: reading)) } catch { firstError = firstError ?? error }
         }
         if out.isEmpty, let firstError { throw firstError }
+        if let model, let heard = try? usable(model.notes(from: track), of: track) { out.insert(heard, at: 0) }
         return out
     }
 
     /// The query's notes, or a one-sentence `RefrainError` when the recording holds no usable tune: too little
     /// voiced sound (silence, noise, a drum loop), too few notes, or pitch that never holds still (speech).
     public static func usableNotes(from track: PitchTrack, segmentation: (split: Double, hold: Int, smoothing: Int) = (0.6, 2, 1)) throws -> [HeardNote] {
+        try checkVoiced(track)
+        return try usable(notes(from: track, splitSemitones: segmentation.split, holdFrames: segmentation.hold, smoothingFrames: segmentation.smoothing), of: track)
+    }
+
+    /// The pitch of a note from its inner frames (all but the first and last fifth, which may still glide): the
+    /// median of their pitches weighted by pYIN's voiced probability, so that a frame pYIN doubts counts less.
+    /// Sorts `frames`, which must not be empty.
+    static func notePitch(_ frames: inout [(pitch: Float, weight: Float)]) -> Float {
+        frames.sort { $0.pitch < $1.pitch }
+        let half = 0.5 * frames.reduce(0) { $0 + $1.weight }
+        var sum: Float = 0
+        for frame in frames {
+            sum += frame.weight
+            if sum >= half { return frame.pitch }
+        }
+        return frames[frames.count - 1].pitch
+    }
+
+    /// A one-sentence `RefrainError` unless the track holds `minimumVoicedSeconds` of voiced sound.
+    static func checkVoiced(_ track: PitchTrack) throws {
         let voiced = track.voicedSeconds
         guard voiced >= minimumVoicedSeconds else {
             throw RefrainError(.invalidArgument, "the query holds \(String(format: "%.1f", voiced)) s of sung or hummed pitch; " +
                                "at least \(Int(minimumVoicedSeconds)) s are needed to search by melody (silence, noise or drums have none)")
         }
-        let heard = notes(from: track, splitSemitones: segmentation.split, holdFrames: segmentation.hold, smoothingFrames: segmentation.smoothing)
+    }
+
+    /// `heard` when it is a usable tune: enough voiced sound, most of it held on notes, enough distinct notes;
+    /// otherwise the one-sentence `RefrainError` that says which is missing.
+    public static func usable(_ heard: [HeardNote], of track: PitchTrack) throws -> [HeardNote] {
+        try checkVoiced(track)
+        let voiced = track.voicedSeconds
         let held = heard.reduce(0) { $0 + $1.duration }
         guard held >= 0.5 * voiced else {
             throw RefrainError(.invalidArgument, "the query's pitch does not settle on notes (\(Int(100 * held / voiced)) % of its voiced sound " +

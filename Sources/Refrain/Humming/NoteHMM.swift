@@ -1,0 +1,141 @@
+import Foundation
+import RefrainFeatures
+
+/// Notes from a pYIN track by a note-level hidden Markov model, in the manner of the note tracker of pYIN and Tony
+/// (Mauch, Cannam, Bittner, Fazekas, Salamon, Dai, Bello & Dixon 2015, "Computer-aided melody note transcription
+/// using the Tony software: accuracy and efficiency"), decoded by Viterbi.
+///
+/// The hidden states are a pitch grid of `binsPerSemitone` bins a semitone over the query's sung range (plus a
+/// semitone each side), with three states per bin: *attack* (a note's first frames, which may still glide),
+/// *stable* (the held note) and *silent* (after the note, remembering its pitch). An attack stays with probability
+/// `attackStay` and otherwise becomes its bin's stable state; a stable state stays (`stableStay`), ends into its
+/// silent state (`endProbability`), or moves straight to another bin's attack (`changeProbability`, legato: a hum
+/// rarely stops between notes; never to its own or a neighbouring bin, which is the same note drifting); a silent
+/// state stays (`silenceStay`) or starts a note. A new note's interval from the last is drawn from a Gaussian of
+/// `intervalSpread` semitones. Observations are pYIN's frames: a voiced frame at pitch x has log-likelihood
+/// `log N(x; bin pitch, spread)` under a note state (`stableSpread` or `attackSpread` semitones) and
+/// `voicedSilenceLogLikelihood` under silence; an unvoiced frame has `unvoicedNoteLogLikelihood` under a note
+/// state (a short dropout inside a note, e.g. a consonant) and 0 under silence. Each run of one bin's
+/// attack-then-stable states is a note; its pitch is the voiced-probability-weighted median of its inner voiced
+/// frames (`QueryMelody.notePitch`), so the grid only decides where notes begin and end.
+///
+/// The values were chosen on the tuning half of the development set (scripts/prototype/humming_notehmm.py): as the
+/// first reading before `QueryMelody.readings`, the fused MRR rose from 0.878 to 0.897 there; in `refrain-bench
+/// humming` (tuning half) the note stage rose from 0.872 to 0.884 and the fused search from 0.885 to 0.892.
+public struct NoteHMM: Equatable, Sendable {
+    public var binsPerSemitone: Int = 3
+    /// Standard deviation of a held note's frames around its pitch, semitones.
+    public var stableSpread: Double = 0.25
+    /// Standard deviation of an attack's frames around its pitch, semitones.
+    public var attackSpread: Double = 1.5
+    public var attackStay: Double = 0.5
+    public var stableStay: Double = 0.97
+    public var endProbability: Double = 0.015
+    public var changeProbability: Double = 0.015
+    public var silenceStay: Double = 0.9
+    /// Standard deviation of the interval between consecutive notes, semitones.
+    public var intervalSpread: Double = 6
+    /// Log-likelihood of a voiced frame under a silent state (nats; note states score `log N`).
+    public var voicedSilenceLogLikelihood: Double = -2
+    /// Log-likelihood of an unvoiced frame under a note state (nats; silent states score 0).
+    public var unvoicedNoteLogLikelihood: Double = -1.5
+    /// Notes with fewer voiced seconds are dropped.
+    public var minimumSeconds: Double = 0.07
+
+    public init() {}
+
+    /// The track's notes: onsets and durations in seconds, pitch in fractional MIDI. Empty with fewer than two
+    /// voiced frames.
+    public func notes(from track: PitchTrack) -> [HeardNote] {
+        let pitch = track.midiPitch
+        let count = track.frameCount
+        let voiced = (0..<count).map { track.voiced[$0] && pitch[$0].isFinite }
+        let sung = (0..<count).filter { voiced[$0] }.map { pitch[$0] }
+        guard count > 1, sung.count >= 2, let low = sung.min(), let high = sung.max() else { return [] }
+        let base = Double(low.rounded(.down)) - 1
+        let per = max(1, binsPerSemitone)
+        let bins = Int((Double(high.rounded(.up)) + 1 - base) * Double(per)) + 1
+        let path = viterbi(pitch: pitch, voiced: voiced, base: base, bins: bins)
+        let step = track.times[1] - track.times[0]
+        var out: [HeardNote] = []
+        var inner: [(pitch: Float, weight: Float)] = []
+        var t = 0
+        while t < count {
+            let kind = path[t] / bins, bin = path[t] % bins
+            guard kind != 2 else { t += 1; continue }
+            let a = t
+            t += 1
+            while t < count, path[t] % bins == bin, path[t] / bins == 1 || (path[t] / bins == 0 && path[t - 1] / bins == 0) { t += 1 }
+            let frames = (a..<t).filter { voiced[$0] }
+            guard Double(frames.count) * step >= minimumSeconds else { continue }
+            let trim = frames.count / 5
+            inner.removeAll(keepingCapacity: true)
+            for k in frames[trim..<(frames.count - trim)] { inner.append((pitch[k], track.voicedProbability[k] + 1e-3)) }
+            out.append(HeardNote(onset: track.times[a], duration: Double(t - a) * step, pitch: Double(QueryMelody.notePitch(&inner))))
+        }
+        return out
+    }
+
+    /// The most likely state per frame: `kind * bins + bin`, kind 0 attack, 1 stable, 2 silent.
+    func viterbi(pitch: [Float], voiced: [Bool], base: Double, bins n: Int) -> [Int] {
+        let count = pitch.count, states = 3 * n
+        let impossible = -Double.greatestFiniteMagnitude / 4
+        let attackSelf = log(attackStay), attackOn = log(1 - attackStay)
+        let stableSelf = log(stableStay), end = log(endProbability), change = log(changeProbability)
+        let silentSelf = log(silenceStay), silentOn = log(1 - silenceStay)
+        // Interval prior over bin differences d = to - from (index d + n - 1), normalized over the grid.
+        var interval = (0..<(2 * n - 1)).map { k -> Double in
+            let d = Double(k - (n - 1)) / Double(binsPerSemitone) / intervalSpread
+            return -0.5 * d * d
+        }
+        let total = log(interval.reduce(0) { $0 + exp($1) })
+        for k in interval.indices { interval[k] -= total }
+        var legato = interval
+        for d in -1...1 { legato[d + n - 1] = impossible }
+        let mu = (0..<n).map { base + Double($0) / Double(binsPerSemitone) }
+        let logStable = log(stableSpread), logAttack = log(attackSpread)
+        var value = [Double](repeating: impossible, count: states), next = value
+        var back = [Int32](repeating: 0, count: count * states)
+        for t in 0..<count {
+            let x = Double(pitch[t])
+            func emission(_ s: Int) -> Double {
+                let kind = s / n
+                guard voiced[t] else { return kind == 2 ? 0 : unvoicedNoteLogLikelihood }
+                if kind == 2 { return voicedSilenceLogLikelihood }
+                let d = x - mu[s % n], spread = kind == 0 ? attackSpread : stableSpread
+                return -0.5 * (d / spread) * (d / spread) - (kind == 0 ? logAttack : logStable)
+            }
+            if t == 0 {
+                for s in 0..<states { value[s] = s / n == 1 ? impossible : emission(s); back[s] = Int32(s) }
+                continue
+            }
+            let row = t * states
+            for b in 0..<n {
+                var best = value[b] + attackSelf, from = b
+                for i in 0..<n {
+                    let legatoCost = value[n + i] + change + legato[b - i + n - 1]
+                    if legatoCost > best { best = legatoCost; from = n + i }
+                    let onset = value[2 * n + i] + silentOn + interval[b - i + n - 1]
+                    if onset > best { best = onset; from = 2 * n + i }
+                }
+                next[b] = best + emission(b)
+                back[row + b] = Int32(from)
+                let fromAttack = value[b] + attackOn, stay = value[n + b] + stableSelf
+                next[n + b] = max(fromAttack, stay) + emission(n + b)
+                back[row + n + b] = Int32(fromAttack > stay ? b : n + b)
+                let ending = value[n + b] + end, rest = value[2 * n + b] + silentSelf
+                next[2 * n + b] = max(ending, rest) + emission(2 * n + b)
+                back[row + 2 * n + b] = Int32(ending > rest ? n + b : 2 * n + b)
+            }
+            let top = next.max() ?? 0
+            for s in 0..<states { value[s] = next[s] - top }
+        }
+        var path = [Int](repeating: 0, count: count)
+        var s = value.indices.max { value[$0] < value[$1] } ?? 0
+        for t in stride(from: count - 1, through: 0, by: -1) {
+            path[t] = s
+            s = Int(back[t * states + s])
+        }
+        return path
+    }
+}
