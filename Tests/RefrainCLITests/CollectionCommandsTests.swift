@@ -61,8 +61,9 @@ final class CollectionCommandsTests: XCTestCase {
         XCTAssertEqual(parsed["items"] as? Int, 4)
         let encoders = try XCTUnwrap(parsed["encoders"] as? [[String: Any]])
         XCTAssertEqual(encoders.compactMap { $0["name"] as? String }.sorted(), ["cens", "cens_fine", "cqt_beats", "melody"])
+        let versions = ["cens": 1, "cens_fine": 1, "cqt_beats": 1, "melody": 2]
         for encoder in encoders {
-            XCTAssertEqual(encoder["version"] as? Int, 1)
+            XCTAssertEqual(encoder["version"] as? Int, versions[encoder["name"] as? String ?? ""], "\(encoder)")
             XCTAssertEqual(encoder["dtype"] as? String, "float32")
             XCTAssertNotNil(encoder["dims"] as? Int)
             XCTAssertTrue(encoder.keys.contains("weights_sha256") || encoder["weights_sha256"] == nil)
