@@ -73,8 +73,10 @@ public enum PackedArrayFile {
             let code = Int(get(12, UInt32.self)), dims = get(16, Int64.self), count = get(24, Int64.self), frames = get(32, Int64.self)
             guard code < StoredDType.allCases.count, dims >= 1, dims < 1 << 20, count >= 0, count < 1 << 40, frames >= 0, frames < 1 << 40 else { throw damaged }
             let dtype = StoredDType.allCases[code]
-            let n = Int(count), valueBytes = Int(frames) * Int(dims) * dtype.size
-            guard file.count == headerSize + 8 * (3 * n + 1) + valueBytes else { throw damaged }
+            let n = Int(count)
+            guard let valueBytes = PackedArrays.byteCount(frames: Int(frames), dims: Int(dims), size: dtype.size),
+                  valueBytes <= file.count, 8 * (3 * n + 1) <= file.count,
+                  file.count == headerSize + 8 * (3 * n + 1) + valueBytes else { throw damaged }
             let body = UnsafeRawBufferPointer(rebasing: raw[headerSize...])
             guard checksum(body) == get(40, UInt64.self) else { throw damaged }
             guard Array(file[48..<64]) == stateBytes(state) else {

@@ -25,11 +25,20 @@ public struct PackedArrays: Sendable, Equatable {
         guard dims >= 1, ids.count == fileKeys.count, offsets.count == ids.count + 1, offsets.first == 0,
               zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }),
               zip(ids, ids.dropFirst()).allSatisfy({ $0 < $1 }),
-              bytes.count == offsets[ids.count] * dims * dtype.size else {
+              Self.byteCount(frames: offsets[ids.count], dims: dims, size: dtype.size) == bytes.count else {
             throw RefrainError(.index, "packed arrays: ids, offsets and \(bytes.count) bytes of \(dims)-value \(dtype.rawValue) frames do not agree")
         }
         (self.dtype, self.dims, self.bytes) = (dtype, dims, bytes)
         (self.ids, self.fileKeys, self.offsets) = (ids, fileKeys, offsets)
+    }
+
+    /// Bytes of `frames x dims` elements of `size` bytes, or nil when the product overflows (a damaged or hostile
+    /// count must give an error, never a trap).
+    public static func byteCount(frames: Int, dims: Int, size: Int) -> Int? {
+        guard frames >= 0, dims >= 0, size >= 0 else { return nil }
+        let (row, rowOverflow) = dims.multipliedReportingOverflow(by: size)
+        let (total, totalOverflow) = frames.multipliedReportingOverflow(by: row)
+        return rowOverflow || totalOverflow ? nil : total
     }
 
     /// Items held.

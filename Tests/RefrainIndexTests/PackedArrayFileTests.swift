@@ -68,4 +68,26 @@ final class PackedArrayFileTests: XCTestCase {
         XCTAssertTrue(refusal(good, state: SHA256.hex(of: Data("other".utf8)))?.contains("another set of items") ?? false)
         XCTAssertNil(refusal(good))
     }
+
+    /// Counts that would overflow a size computation (a damaged or hostile header, or offsets past any real
+    /// file) are refused with one sentence instead of trapping.
+    func testHugeCountsAreRefusedWithoutATrap() throws {
+        var header = Array("RFRNPACK".utf8)
+        func put<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { header += $0 } }
+        put(PackedArrayFile.format)
+        put(UInt32(StoredDType.allCases.firstIndex(of: .uint64)!))
+        put(Int64((1 << 20) - 1))  // dims
+        put(Int64((1 << 40) - 1))  // items
+        put(Int64((1 << 40) - 1))  // frames
+        put(UInt64(0))  // checksum
+        header += [UInt8](repeating: 0, count: 16)
+        XCTAssertEqual(header.count, 64)
+        XCTAssertThrowsError(try PackedArrayFile.decode(header, state: state, name: "huge.pack")) { error in
+            XCTAssertTrue("\(error)".contains("huge.pack is cut or damaged"), "\(error)")
+        }
+        XCTAssertThrowsError(try PackedArrays(dtype: .float32, dims: 1, ids: [1], fileKeys: [0], offsets: [0, 1 << 62],
+                                              bytes: [0, 0, 0, 0]))
+        XCTAssertNil(PackedArrays.byteCount(frames: 1 << 62, dims: 2, size: 4))
+        XCTAssertEqual(PackedArrays.byteCount(frames: 3, dims: 2, size: 2), 12)
+    }
 }
