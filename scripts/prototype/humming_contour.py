@@ -153,41 +153,70 @@ def z(x, kind):
     return (x - x.mean()) / (x.std() + 1e-6)
 
 
+# Note-alignment settings (tolerance, slope, rhythm weight, merge cost, gap cost), as in NoteAlignment.swift.
+ALIGN = (0.35, 1.2, 0.5, 0.5, 1.0)
+
+
+def load_queries(dump, half):
+    """The dump's hums of one half; pitch None where unvoiced, voiced probability 0 where missing."""
+    queries = [json.loads(l) for l in open(f"{dump}/queries.jsonl")]
+    queries = [q for q in queries if q["half"] == half]
+    for q in queries:
+        q["prob"] = [float(p) if p is not None else 0.0 for p in q["prob"]]
+        q["pitch"] = [None if v is None or not voiced else float(v) for v, voiced in zip(q["pitch"], q["voiced"])]
+    return queries
+
+
+class Collection:
+    """The dump's melodies as the prototypes search them: note shapes for the note stage, (pitches, held seconds)
+    for the contour stage, and work keys for ranking."""
+
+    def __init__(self, dump):
+        melodies = [json.loads(l) for l in open(f"{dump}/melodies.jsonl")]
+        self.keys = np.array([m["key"] for m in melodies])
+        self.refs, self.notes = [], []
+        for m in melodies:
+            self.refs.append(shape([(o, e - o, p) for o, e, p in zip(m["onsets"], m["ends"], m["pitches"])]))
+            on = np.array(m["onsets"])
+            held = np.append(np.diff(on), m["ends"][-1] - on[-1]) if len(on) else on
+            self.notes.append((np.array(m["pitches"], dtype=np.float32), np.maximum(held, 0.05).astype(np.float32)))
+
+    def note_scores(self, readings, only=None):
+        """Each melody's best note-alignment score over the readings (shapes) of 4 or more intervals; -1e9 for
+        melodies outside `only`."""
+        best = np.full(len(self.refs), -1e9)
+        for iv, r in readings:
+            if len(iv) < 4:
+                continue
+            for k in (range(len(self.refs)) if only is None else only):
+                best[k] = max(best[k], align(iv, r, self.refs[k][0], self.refs[k][1], *ALIGN))
+        return best
+
+    def rank(self, score, key):
+        """Rank (1-10) of work `key` when works are ranked by their best melody's score; None beyond 10."""
+        per = {}
+        for k, s in zip(self.keys, score):
+            per[k] = max(per.get(k, -np.inf), s)
+        top = sorted(per.items(), key=lambda x: (-x[1], x[0]))[:10]
+        return next((i + 1 for i, (k, _) in enumerate(top) if k == key), None)
+
+    def fused(self, na, cq, ct, n=100):
+        """Note scores `na` fused with the contour cost of the hum's contour (cq, ct) on the best `n` melodies."""
+        top = np.argsort(-na)[:n]
+        cost = np.array([contour_cost(cq, ct, *self.notes[k]) for k in top])
+        s = np.full(len(na), -1e9)
+        s[top] = z(na[top], "std") - z(cost, "std") + 1e6
+        return s
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("dump")
     ap.add_argument("--half", type=int, default=0)
     args = ap.parse_args()
-    melodies = [json.loads(l) for l in open(f"{args.dump}/melodies.jsonl")]
-    queries = [json.loads(l) for l in open(f"{args.dump}/queries.jsonl")]
-    queries = [q for q in queries if q["half"] == args.half]
-    keys = np.array([m["key"] for m in melodies])
-    refs, notes = [], []
-    for m in melodies:
-        refs.append(shape([(o, e - o, p) for o, e, p in zip(m["onsets"], m["ends"], m["pitches"])]))
-        on = np.array(m["onsets"])
-        held = np.append(np.diff(on), m["ends"][-1] - on[-1]) if len(on) else on
-        notes.append((np.array(m["pitches"], dtype=np.float32), np.maximum(held, 0.05).astype(np.float32)))
-    base = (0.35, 1.2, 0.5, 0.5, 1.0)
-
-    def note_scores(readings):
-        best = np.full(len(refs), -1e9)
-        for iv, r in readings:
-            if len(iv) < 4:
-                continue
-            for k, (riv, rr) in enumerate(refs):
-                best[k] = max(best[k], align(iv, r, riv, rr, *base))
-        return best
-
-    def rank(score, key):
-        per = {}
-        for k, s in zip(keys, score):
-            per[k] = max(per.get(k, -np.inf), s)
-        top = sorted(per.items(), key=lambda x: (-x[1], x[0]))[:10]
-        return next((i + 1 for i, (k, _) in enumerate(top) if k == key), None)
-
-    for q in queries:
-        q["pitch"] = [None if v is None or not voiced else float(v) for v, voiced in zip(q["pitch"], q["voiced"])]
+    queries = load_queries(args.dump, args.half)
+    collection = Collection(args.dump)
+    note_scores, rank, notes = collection.note_scores, collection.rank, collection.notes
     current, pruned, dp, stored = [], [], [], []
     for q in queries:
         cur = [shape(segment(q["pitch"], q["step"], *s)) for s in ((0.6, 2, 1), (0.7, 1, 3), (0.5, 3, 5))]

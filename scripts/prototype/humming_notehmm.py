@@ -16,7 +16,6 @@ inner frames (as QueryMelody does).
     /work/venvs/hum/bin/python scripts/prototype/humming_notehmm.py .cache/humdump3 [--half 0]
 """
 import argparse
-import json
 import math
 import os
 import sys
@@ -25,7 +24,7 @@ import numpy as np
 from numba import njit
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from humming_contour import contour, contour_cost, z  # noqa: E402
+from humming_contour import ALIGN, Collection, contour, load_queries  # noqa: E402
 from humming_notes import READINGS, segment, weighted_median  # noqa: E402
 from humming_tune import align, metrics, shape  # noqa: E402
 
@@ -165,12 +164,7 @@ def main():
     ap.add_argument("--grid", default="")
     ap.add_argument("--combos", action="store_true", help="score the grid's readings together instead of one by one")
     args = ap.parse_args()
-    queries = [json.loads(l) for l in open(f"{args.dump}/queries.jsonl")]
-    queries = [q for q in queries if q["half"] == args.half]
-    for q in queries:
-        q["prob"] = [float(p) if p is not None else 0.0 for p in q["prob"]]
-        q["pitch"] = [None if v is None or not voiced else float(v) for v, voiced in zip(q["pitch"], q["voiced"])]
-    base = (0.35, 1.2, 0.5, 0.5, 1.0)
+    queries = load_queries(args.dump, args.half)
 
     def proxy(make):
         """Mean note-alignment score of the heard shape against the sung shape (1 = every interval right)."""
@@ -178,7 +172,7 @@ def main():
         for q in queries:
             sung = shape([tuple(n) for n in q["sung"]])
             heard = shape(make(q))
-            s.append(align(heard[0], heard[1], sung[0], sung[1], *base) if len(heard[0]) >= 2 else -1.0)
+            s.append(align(heard[0], heard[1], sung[0], sung[1], *ALIGN) if len(heard[0]) >= 2 else -1.0)
         return float(np.mean(s))
 
     cur = lambda q: segment(q["pitch"], q["prob"], q["step"], *READINGS[0], mode="stable", slope=9.0)
@@ -198,37 +192,8 @@ def main():
     if args.proxy_only:
         return
 
-    melodies = [json.loads(l) for l in open(f"{args.dump}/melodies.jsonl")]
-    keys = np.array([m["key"] for m in melodies])
-    refs, notes = [], []
-    for m in melodies:
-        refs.append(shape([(o, e - o, p) for o, e, p in zip(m["onsets"], m["ends"], m["pitches"])]))
-        on = np.array(m["onsets"])
-        held = np.append(np.diff(on), m["ends"][-1] - on[-1]) if len(on) else on
-        notes.append((np.array(m["pitches"], dtype=np.float32), np.maximum(held, 0.05).astype(np.float32)))
-
-    def note_scores(readings, only=None):
-        best = np.full(len(refs), -1e9)
-        for iv, r in readings:
-            if len(iv) < 4:
-                continue
-            for k in (range(len(refs)) if only is None else only):
-                best[k] = max(best[k], align(iv, r, refs[k][0], refs[k][1], *base))
-        return best
-
-    def rank(score, key):
-        per = {}
-        for k, s in zip(keys, score):
-            per[k] = max(per.get(k, -np.inf), s)
-        top = sorted(per.items(), key=lambda x: (-x[1], x[0]))[:10]
-        return next((i + 1 for i, (k, _) in enumerate(top) if k == key), None)
-
-    def fused(na, cq, ct, n=100):
-        top = np.argsort(-na)[:n]
-        cost = np.array([contour_cost(cq, ct, *notes[k]) for k in top])
-        s = np.full(len(na), -1e9)
-        s[top] = z(na[top], "std") - z(cost, "std") + 1e6
-        return s
+    collection = Collection(args.dump)
+    note_scores, rank, fused = collection.note_scores, collection.rank, collection.fused
 
     def readings_scores(readings):
         first = note_scores(readings[:1])

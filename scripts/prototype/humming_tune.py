@@ -78,8 +78,9 @@ def align(q, qr, r, rr, tol, slope, rw, merge, gap):
     return best / m
 
 
-def segment(pitch, step, split=0.6, hold=2, smooth=1, minimum=0.07):
-    """QueryMelody.notes: voiced runs split where the smoothed pitch leaves the note's median."""
+def segment(pitch, step, split=0.6, hold=2, smooth=1, minimum=0.07, pitch_of=None):
+    """QueryMelody.notes: voiced runs split where the smoothed pitch leaves the note's median. A note's pitch is
+    `pitch_of(a, b)` for its frames a..<b, by default the median of its inner frames (a fifth trimmed each side)."""
     out = []
     n = len(pitch)
     t = 0
@@ -95,6 +96,9 @@ def segment(pitch, step, split=0.6, hold=2, smooth=1, minimum=0.07):
 
     def emit(a, b):
         if (b - a) * step < minimum:
+            return
+        if pitch_of is not None:
+            out.append((a * step, (b - a) * step, pitch_of(a, b)))
             return
         trim = (b - a) // 5
         vals = sorted(pitch[a + trim:b - trim])
