@@ -26,7 +26,7 @@ struct LearnedBenchCommand: ParsableCommand {
     @Option(help: "Cache folder for recordings and queries (shared with `retrieval`).") var work = ".cache/bench-retrieval"
     @Option(help: "A hasher model file (default: the shipped model).") var model: String?
     @Option(help: "An embedder model file (default: the shipped model).") var embeddingModel: String?
-    @Option(help: "Items the hash stage passes to the exact stage.") var keep = 200
+    @Option(help: "Items the hash stage passes on (to the version stage).") var keep = 1000
     @Option(help: "Items the embedding stage passes to the hash stage; a comma-separated list measures the cascade at each.") var embeddingKeep = "1000"
     @Option(help: "Items the hash stage passes to the exact stage, as a comma-separated list (default: --keep).") var hashKeeps: String?
     @Flag(help: "Keep an existing --work index (its base set, realistic and feature-level distractors) instead of building it again.") var reuseIndex = false
@@ -40,6 +40,8 @@ struct LearnedBenchCommand: ParsableCommand {
     @Option(help: "Which queries: report (odd positions), tuning (even) or all.") var half = "report"
     @Option(help: "Run at most this many queries of the half, spread evenly over it.") var queries = Int.max
     @Flag(help: "Only render the development set into --work, then stop.") var prepareOnly = false
+    @Option(help: "Items the version stage (banded CENS DTW) passes to the exact stage after hash-dtw, comma-separated; 0: the version stage off.") var versionKeeps = "25"
+    @Flag(help: "Print each query's ranks per stage with what might explain a loss (category, tempo ratio, share of notes kept).") var perQuery = false
 
     func run() throws {
         let workURL = URL(fileURLWithPath: work)

@@ -139,7 +139,8 @@ final class LearnedHasherTests: XCTestCase {
     func testHashedCascadeWithoutPruningIsExhaustiveSearch() throws {
         let task = HashedMIDIToAudioTask()
         XCTAssertEqual(task.stages(QueryOptions(prune: false)).filter(\.enabled).map(\.stage), ["kind-filter", "raffel-ellis"])
-        XCTAssertEqual(task.stages(QueryOptions(prune: true)).filter(\.enabled).map(\.stage), ["kind-filter", "embedding-nn", "hash-dtw", "raffel-ellis"])
+        XCTAssertEqual(task.stages(QueryOptions(prune: true)).filter(\.enabled).map(\.stage),
+                       ["kind-filter", "embedding-nn", "hash-dtw", "version", "raffel-ellis"])
 
         let dir = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -158,6 +159,22 @@ final class LearnedHasherTests: XCTestCase {
         // The hash stage alone ranks every audio item (on these one-line toy tunes it is not reliable on its own:
         // it put "twinkle" before "ode-to-joy" when this test was written).
         XCTAssertEqual(Set(hashOnly.ranking.map(\.key)), Set(tunes.map(\.key)))
+    }
+
+    /// After hash-dtw the hashed cascade ends as the default MIDI-to-audio cascade does: the `version` stage
+    /// (banded CENS DTW at half rate) keeps 25 for the exact Raffel-Ellis stage, same stage settings in and out
+    /// of key invariance (the exact stage over hash-dtw's 200 took 0.25 s p50 on the tune half at 10,000 items,
+    /// over version's 25 0.03 s, with the same ranks: docs/learned-models.md, sixth round).
+    func testHashedCascadeEndsWithTheDefaultCascadesVersionAndExactStages() {
+        for keyInvariance in [true, false] {
+            let options = QueryOptions(keyInvariance: keyInvariance)
+            XCTAssertEqual(Array(HashedMIDIToAudioTask().stages(options).suffix(2)), Array(MIDIToAudioTask().stages(options).suffix(2)))
+        }
+        let version = HashedMIDIToAudioTask().stages(QueryOptions()).first { $0.stage == "version" }
+        XCTAssertEqual(version?.options["keep"], "25")
+        // hash-dtw passes 1,000 to it by default (200 before the version stage made a larger keep cheap).
+        XCTAssertEqual(try HashDTWStage(spec: StageSpec(stage: "hash-dtw")).keep, 1000)
+        XCTAssertEqual(HashedMIDIToAudioTask().stages(QueryOptions(prune: false)).first { $0.stage == "version" }?.enabled, false)
     }
 
     // MARK: Training
