@@ -24,15 +24,11 @@ final class EmbeddingDatabases: @unchecked Sendable {
         let signature: [UInt64]
         /// SHA-256 (hex) of the weights of the encoder that wrote the array, from the index's settings.
         let weightsSHA256: String?
-        /// `IndexStore.arraySetState` when it was built.
-        let state: String
         private var built: HNSWGraph?
         private let lock = NSLock()
 
-        init(array: String, ids: [Int64], vectors: [Float], dimension: Int, signature: [UInt64], weightsSHA256: String?,
-             state: String = "") {
+        init(array: String, ids: [Int64], vectors: [Float], dimension: Int, signature: [UInt64], weightsSHA256: String?) {
             self.array = array
-            self.state = state
             self.ids = ids
             var position: [Int64: Int] = [:]
             position.reserveCapacity(ids.count)
@@ -95,22 +91,18 @@ final class EmbeddingDatabases: @unchecked Sendable {
         }
     }
 
-    private var entries: [String: Entry] = [:]
-    private let lock = NSLock()
+    private let cache = IndexArrayCache<Entry>()
 
     /// Forgets what was loaded from the index in `directory` (the next search reads it again).
-    func forget(_ directory: URL) {
-        lock.lock()
-        entries = entries.filter { !$0.key.hasPrefix(directory.path + "#") }
-        lock.unlock()
-    }
+    func forget(_ directory: URL) { cache.forget(directory) }
 
     func database(_ array: String, of store: IndexStore, dimension: Int) throws -> Entry {
-        let state = try store.arraySetState(named: array)
-        let key = store.directory.path + "#" + array
-        lock.lock()
-        if let cached = entries[key], cached.state == state, cached.dimension == dimension { lock.unlock(); return cached }
-        lock.unlock()
+        try cache.entry(array, of: store, isUsable: { $0.dimension == dimension }) {
+            try Self.read(array, of: store, dimension: dimension)
+        }
+    }
+
+    private static func read(_ array: String, of store: IndexStore, dimension: Int) throws -> Entry {
         // One packed file for the whole array kind (`IndexStore.packedArrays`), not one `.npy` per item.
         let pack = try store.packedArrays(named: array)
         guard pack.count == 0 || (pack.dims == dimension && !pack.dtype.isInteger) else {
@@ -126,10 +118,6 @@ final class EmbeddingDatabases: @unchecked Sendable {
             vectors += row
         }
         let weights = store.settings.encoders?.first { $0.name == array }?.weightsSHA256
-        let entry = Entry(array: array, ids: ids, vectors: vectors, dimension: dimension, signature: signature, weightsSHA256: weights, state: state)
-        lock.lock()
-        entries[key] = entry
-        lock.unlock()
-        return entry
+        return Entry(array: array, ids: ids, vectors: vectors, dimension: dimension, signature: signature, weightsSHA256: weights)
     }
 }

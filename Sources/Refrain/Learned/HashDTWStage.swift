@@ -100,16 +100,13 @@ final class HashDatabases: @unchecked Sendable {
         let lengths: [Int]
         /// The codes of each item, by position.
         let sequences: [[UInt16]]
-        /// `IndexStore.arraySetState` when it was built (identifies the item set).
-        let state: String
         private var built: HashBatchDatabase?
         private let lock = NSLock()
 
-        init(position: [Int64: Int], sequences: [[UInt16]], state: String) {
+        init(position: [Int64: Int], sequences: [[UInt16]]) {
             self.position = position
             self.sequences = sequences
             self.lengths = sequences.map(\.count)
-            self.state = state
         }
 
         /// Every item laid out for the batch kernel, by position: built on first use, since a search after
@@ -125,22 +122,16 @@ final class HashDatabases: @unchecked Sendable {
         }
     }
 
-    private var entries: [String: Entry] = [:]
-    private let lock = NSLock()
+    private let cache = IndexArrayCache<Entry>()
 
     /// Forgets what was loaded from the index in `directory` (the next search reads it again).
-    func forget(_ directory: URL) {
-        lock.lock()
-        entries = entries.filter { !$0.key.hasPrefix(directory.path + "#") }
-        lock.unlock()
-    }
+    func forget(_ directory: URL) { cache.forget(directory) }
 
     func database(_ array: String, of store: IndexStore) throws -> Entry {
-        let state = try store.arraySetState(named: array)
-        let key = store.directory.path + "#" + array
-        lock.lock()
-        if let cached = entries[key], cached.state == state { lock.unlock(); return cached }
-        lock.unlock()
+        try cache.entry(array, of: store) { try Self.read(array, of: store) }
+    }
+
+    private static func read(_ array: String, of store: IndexStore) throws -> Entry {
         // One packed file for the whole array kind (`IndexStore.packedArrays`), not one `.npy` per item.
         let pack = try store.packedArrays(named: array)
         guard pack.count == 0 || (pack.dtype == .uint16 && pack.dims == 1) else {
@@ -153,10 +144,6 @@ final class HashDatabases: @unchecked Sendable {
             position[pack.ids[k]] = sequences.count
             sequences.append(codes)
         }
-        let entry = Entry(position: position, sequences: sequences, state: state)
-        lock.lock()
-        entries[key] = entry
-        lock.unlock()
-        return entry
+        return Entry(position: position, sequences: sequences)
     }
 }
