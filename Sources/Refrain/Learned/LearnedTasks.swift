@@ -56,8 +56,7 @@ public struct EmbeddingOnlyMIDIToAudioTask: SearchTask {
     public var encoders: [String] { [EmbeddingEncoder.name] }
 
     public func stages(_ options: QueryOptions) -> [StageSpec] {
-        let key = options.keyInvariance ? "estimate" : "off"
-        return [StageSpec(stage: "kind-filter", options: ["kinds": "audio"]),
+        [StageSpec(stage: "kind-filter", options: ["kinds": "audio"]),
          StageSpec(stage: "embedding-nn", options: ["keep": "\(Int(Int32.max))", "exact-below": "\(Int(Int32.max))"])]
     }
 }
