@@ -89,12 +89,15 @@ public struct PitchTrack: Equatable, Sendable {
     public var voiced: [Bool]
     /// Probability that the frame is voiced (the summed candidate probabilities, clipped to [0, 1]).
     public var voicedProbability: [Float]
+    /// pYIN's pitch candidates per frame before the Viterbi smoothing (nil for tracks made otherwise).
+    public var candidates: PitchCandidates?
 
-    public init(times: [Double], f0: [Float], voiced: [Bool], voicedProbability: [Float]) {
+    public init(times: [Double], f0: [Float], voiced: [Bool], voicedProbability: [Float], candidates: PitchCandidates? = nil) {
         self.times = times
         self.f0 = f0
         self.voiced = voiced
         self.voicedProbability = voicedProbability
+        self.candidates = candidates
     }
 
     public var frameCount: Int { times.count }
@@ -116,7 +119,7 @@ public struct PitchTrack: Equatable, Sendable {
 /// threshold distributions") with `librosa.pyin` semantics: YIN's troughs under a beta-distributed threshold
 /// give per-frame pitch candidates with probabilities; a hidden Markov model over `pitchBinCount` pitch bins
 /// (0.1 semitone) times {voiced, unvoiced}, with triangular local transitions and a small voicing switch
-/// probability, is decoded by Viterbi.
+/// probability, is decoded by Viterbi. The track also keeps the candidates themselves (`PitchTrack.candidates`).
 ///
 /// The difference functions are computed on every core; the Viterbi pass exploits the banded transition
 /// matrix (only `transitionWidth` neighbours per state) with SIMD, and reproduces librosa's `log(p + tiny)`
@@ -135,7 +138,8 @@ public func pyin(_ samples: [Float], parameters: PYINParameters = PYINParameters
         f0[t] = Float(parameters.frequency(ofBin: states[t]))
     }
     let times = (0..<framed.frameCount).map { Double($0 * framed.hop) / parameters.yin.sampleRate }
-    return PitchTrack(times: times, f0: f0, voiced: voiced, voicedProbability: observations.voicedProbability)
+    return PitchTrack(times: times, f0: f0, voiced: voiced, voicedProbability: observations.voicedProbability,
+                      candidates: PitchCandidates(observations, parameters: parameters))
 }
 
 /// The pYIN observation model of every frame: a few (pitch bin, probability) candidates and the voiced probability.

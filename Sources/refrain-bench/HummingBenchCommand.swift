@@ -32,6 +32,9 @@ struct HummingBenchCommand: ParsableCommand {
     @Option(help: "Experiment: pYIN's beta prior over thresholds for the hums, 'a,b' (librosa: 2,18).") var pyinBeta: String?
     @Option(help: "Experiment: pYIN's probability for the global minimum when no trough is under a threshold (librosa: 0.01).") var pyinNoTrough: Double?
     @Option(help: "Note model whose reading is searched first, before the segmentations: 'hmm' (NoteHMM, the product's QueryMelody.noteModel) or 'none'.") var noteModel: String = "hmm"
+    @Option(help: "What the note model observes: 'decoded' (pYIN's decoded f0) or 'candidates' (every pYIN candidate, Tony's observation model) or 'unvoiced-candidates' (candidates where pYIN decoded unvoiced); default: the product's.") var noteObservation: String?
+    @Option(help: "Candidate observation: voicing prior weight and probability 'w,pi' (default: the product's).") var voicingPrior: String?
+    @Option(help: "Candidate observation: semitones the pitch grid reaches beyond the decoded f0's range (default: the product's).") var candidateMargin: Double?
     @Flag(help: "Diagnostics: search with the notes as sung (before synthesis) instead of those heard by pYIN.") var oracleNotes = false
     @Flag(help: "Grid-search the alignment costs on the tuning half (exhaustive alignment) and print each setting's MRR.") var tune = false
     @Option(help: "Print sung and heard notes and the f0 agreement of the first N queries.") var debug: Int = 0
@@ -159,6 +162,14 @@ struct HummingBenchCommand: ParsableCommand {
             if let beta = pyinBeta?.split(separator: ",").compactMap({ Double($0) }), beta.count == 2 { pitch.betaParameters = (beta[0], beta[1]) }
             if let pyinNoTrough { pitch.noTroughProbability = pyinNoTrough }
             let search = HummingSearch(filterLimit: filterLimit, pitch: pitch)
+            var hmm = QueryMelody.noteModel ?? NoteHMM()
+            if let noteObservation {
+                guard let o = NoteHMM.Observation(rawValue: noteObservation) else { throw RefrainError.invalidArgument("--note-observation is 'decoded', 'candidates' or 'unvoiced-candidates', got '\(noteObservation)'") }
+                hmm.observation = o
+            }
+            if let prior = voicingPrior?.split(separator: ",").compactMap({ Double($0) }), prior.count == 2 { (hmm.voicingPriorWeight, hmm.voicingPrior) = (prior[0], prior[1]) }
+            if let candidateMargin { hmm.candidateMargin = candidateMargin }
+            print("note model: \(noteModel == "hmm" ? "\(hmm)" : "none")")
             var fusion = ContourFusion()
             fusion.candidates = contourCandidates
             fusion.weight = contourWeight
@@ -204,7 +215,7 @@ struct HummingBenchCommand: ParsableCommand {
                                 readings.append(MelodyShape(other))
                             }
                         }
-                        if noteModel == "hmm", !oracleNotes, let heard = try? QueryMelody.usable(NoteHMM().notes(from: track), of: track) {
+                        if noteModel == "hmm", !oracleNotes, let heard = try? QueryMelody.usable(hmm.notes(from: track), of: track) {
                             readings.insert(MelodyShape(heard), at: 0)
                         }
                         let fused = contourCandidates > 0 && !oracleNotes
@@ -437,6 +448,11 @@ struct HummingBenchCommand: ParsableCommand {
         let heard = QueryMelody.notes(from: track)
         print("  heard: " + heard.prefix(24).map { fmt($0.pitch, 1) }.joined(separator: " "))
         print("  shape: " + MelodyShape(heard).intervals.prefix(24).map { fmt(Double($0), 1) }.joined(separator: " "))
+        for observation in [NoteHMM.Observation.decoded, .candidates, .unvoicedCandidates] {
+            var model = NoteHMM()
+            model.observation = observation
+            print("  hmm \(observation.rawValue): " + model.notes(from: track).prefix(24).map { fmt($0.pitch, 1) }.joined(separator: " "))
+        }
         let start = tune.firstIndex { $0.onset >= query.info.scoreStart - 1e-6 } ?? 0
         print("  score: " + MelodyShape(Array(tune[start...].prefix(30))).intervals.prefix(24).map { fmt(Double($0), 0) }.joined(separator: " "))
     }

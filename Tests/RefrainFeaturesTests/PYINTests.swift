@@ -101,6 +101,30 @@ final class PYINTests: XCTestCase {
         return Double(hit) / Double(total)
     }
 
+    /// The track's candidates (pYIN's observations before Viterbi) carry its voiced probability (their sum, clipped
+    /// to 1) and, where pYIN is sure, the decoded f0 is among them (within half a semitone).
+    func testCandidatesCarryTheVoicedProbability() throws {
+        for name in Self.signals {
+            let track = try pyin(try f0Signal(name))
+            let c = try XCTUnwrap(track.candidates, name)
+            XCTAssertEqual(c.frameCount, track.frameCount, name)
+            let midi = track.midiPitch
+            var sure = 0, found = 0
+            for t in 0..<track.frameCount {
+                let range = c.range(ofFrame: t)
+                let sum = range.reduce(Float(0)) { $0 + c.probability[$1] }
+                XCTAssertEqual(min(sum, 1), track.voicedProbability[t], accuracy: 1e-4, "\(name) frame \(t)")
+                XCTAssertTrue(range.allSatisfy { c.probability[$0] > 0 && c.pitch[$0] >= 35.9 && c.pitch[$0] <= 84.1 }, "\(name) frame \(t)")
+                guard track.voiced[t], track.voicedProbability[t] >= 0.5 else { continue }
+                sure += 1
+                if range.contains(where: { abs(c.pitch[$0] - midi[t]) <= 0.5 }) { found += 1 }
+            }
+            print("pyin \(name): decoded f0 among the candidates in \(found) of \(sure) sure voiced frames")
+            XCTAssertGreaterThanOrEqual(sure, 25, name)  // measured: 134, 71 and 31 sure voiced frames
+            XCTAssertGreaterThanOrEqual(Double(found), 0.95 * Double(sure), name)
+        }
+    }
+
     func testRawPitchAccuracyOnKnownF0() throws {
         let clean = try rawPitchAccuracy(snrDB: nil), noisy = try rawPitchAccuracy(snrDB: 10)
         print("pyin raw pitch accuracy (50 cents): clean \(clean), 10 dB SNR \(noisy)")

@@ -49,7 +49,7 @@ final class HummingTaskTests: XCTestCase {
         let recording = try XCTUnwrap(try engine.item(key: "greensleeves-recording"))
         let stored = try IndexStore.open(at: engine.directory).feature(MelodyEncoder.name, of: recording.id)
         XCTAssertGreaterThan(stored.info.frames, 0, "version 2: a recording gets the notes of its predominant melody")
-        var spansOnTheOpening = 0
+        var spansOnTheOpening: [String] = []
         for (k, key) in Self.tuneKeys.enumerated() {
             let query = try hum(key, seed: UInt64(100 + k))
             XCTAssertGreaterThan(abs(query.info.transposition), 0.4, "another key")
@@ -73,13 +73,17 @@ final class HummingTaskTests: XCTestCase {
             let first = try XCTUnwrap(melody.onsets.indices.min { abs(melody.onsets[$0] - start) < abs(melody.onsets[$1] - start) })
             XCTAssertLessThan(abs(melody.onsets[first] - start), 0.3, "\(key): the span starts on a note")
             if first + 4 <= melody.intervals.count, Array(melody.intervals[first..<first + 4]) == Array(melody.intervals[0..<4]) {
-                spansOnTheOpening += 1
+                spansOnTheOpening.append(key)
             }
             print("\(key): span \(start)-\(end) s, from note \(first)")
+            XCTAssertLessThanOrEqual(first, 6, "\(key): the span starts within the hummed opening's first phrase (measured: 0 to 6)")
             XCTAssertGreaterThan(end, start + 2, "\(key): the span covers the hummed notes")
         }
-        print("spans that start on the hummed opening: \(spansOnTheOpening) of \(Self.tuneKeys.count)")
-        XCTAssertGreaterThanOrEqual(spansOnTheOpening, 3, "spans that start on the hummed opening")
+        print("spans that start on the hummed opening: \(spansOnTheOpening.count) of \(Self.tuneKeys.count): \(spansOnTheOpening)")
+        // Measured (issue 21 round 6): greensleeves, amazing-grace and frere-jacques, the three heard as their opening.
+        for key in ["greensleeves", "amazing-grace", "frere-jacques"] {
+            XCTAssertTrue(spansOnTheOpening.contains(key), "\(key): its span starts on the hummed opening")
+        }
         let query = try hum("greensleeves", seed: 7)
         let byItem = try engine.query(.audio(AudioSignal(samples: query.samples, sampleRate: query.sampleRate)),
                                       options: QueryOptions(task: "humming", top: 4)).result

@@ -70,4 +70,44 @@ final class NoteHMMTests: XCTestCase {
         let short = Self.track(seconds: 1.5) { t in t < 0.1 ? .nan : 60 + Double(Int(t / 0.25)) }
         XCTAssertThrowsError(try QueryMelody.usableReadings(from: short)) { XCTAssertTrue("\($0)".contains("at least 2 s")) }
     }
+    /// Tony's observation model (every pYIN candidate with its probability) hears a note whose frames pYIN's own
+    /// Viterbi called unvoiced, when its candidates hold the note's pitch with little probability (a high hum in
+    /// noise); the decoded observation cannot. A weak noise candidate in every frame, far below, is not a note.
+    func testCandidatesHearANoteThatPYINCalledUnvoiced() {
+        let sung: [Double] = [60, 62, 64, 67, 64, 62]
+        let lost = 3
+        func note(_ t: Double) -> Int? {
+            guard t >= 0.1 else { return nil }
+            let k = Int((t - 0.1) / 0.4)
+            return k < sung.count ? k : nil
+        }
+        var track = Self.track(seconds: Double(sung.count) * 0.4 + 0.3) { t in
+            guard let k = note(t), k != lost, (t - 0.1).truncatingRemainder(dividingBy: 0.4) < 0.34 else { return .nan }
+            return sung[k] + 0.2 * sin(2 * Double.pi * 5 * t)
+        }
+        var offsets: [Int32] = [0], pitch: [Float] = [], probability: [Float] = []
+        for (t, time) in track.times.enumerated() {
+            if let k = note(time), (time - 0.1).truncatingRemainder(dividingBy: 0.4) < 0.34 {
+                let p = Float(sung[k] + 0.2 * sin(2 * Double.pi * 5 * time))
+                pitch.append(p); probability.append(k == lost ? 0.12 : 0.6)
+                if k == lost { track.voicedProbability[t] = 0.12 }
+            }
+            pitch.append(45); probability.append(0.03)
+            offsets.append(Int32(pitch.count))
+        }
+        track.candidates = PitchCandidates(offsets: offsets, pitch: pitch, probability: probability)
+        let decoded = NoteHMM().notes(from: track)
+        XCTAssertEqual(decoded.count, sung.count - 1, "\(decoded)")
+        var model = NoteHMM()
+        model.observation = .candidates
+        let heard = model.notes(from: track)
+        XCTAssertEqual(heard.count, sung.count, "\(heard)")
+        for (k, n) in heard.enumerated() where k < sung.count {
+            XCTAssertEqual(n.pitch, sung[k], accuracy: 0.3, "note \(k)")
+            XCTAssertEqual(n.onset, 0.1 + Double(k) * 0.4, accuracy: 0.1, "note \(k)")
+        }
+        // Without candidates the candidate model reads the decoded track.
+        track.candidates = nil
+        XCTAssertEqual(model.notes(from: track), decoded)
+    }
 }

@@ -78,11 +78,12 @@ public struct HumQueryGenerator: Sendable {
         let style = style ?? (uniform() < 0.5 ? .hummed : .syllables)
         let register = register ?? (uniform() < 0.5 ? .female : .male)
         let noise = noise ?? [HumQueryInfo.Noise.clean, .room, .telephone][Int(uniform() * 3)]
-        // Where to start: the first note, or a phrase start (a note after a rest or after a long note).
+        // Where to start: the first note, or a phrase start (a note after a rest or after a long note) that leaves
+        // `minimumNotes` notes to sing when the melody has them (a later start could not cover them).
         var first = 0
         if start == .phrase {
             let median = notes.map(\.duration).sorted()[notes.count / 2]
-            let phraseStarts = (1..<max(1, notes.count - 6)).filter { i in
+            let phraseStarts = (1..<max(1, notes.count - max(6, minimumNotes - 1))).filter { i in
                 let gap = notes[i].onset - (notes[i - 1].onset + notes[i - 1].duration)
                 return gap > 0.1 || notes[i - 1].duration >= 1.8 * median
             }

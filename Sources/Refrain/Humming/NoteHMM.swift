@@ -42,6 +42,36 @@ public struct NoteHMM: Equatable, Sendable {
     /// Notes with fewer voiced seconds are dropped.
     public var minimumSeconds: Double = 0.07
 
+    /// What the model observes in each frame.
+    public enum Observation: String, Equatable, Sendable {
+        /// pYIN's decoded f0 and voicing decision: one pitch per voiced frame.
+        case decoded
+        /// Every pYIN candidate with its probability (`PitchTrack.candidates`), as Tony's note tracker observes them
+        /// (Mauch et al. 2015); tracks without candidates fall back to `decoded`.
+        case candidates
+        /// `decoded` in the frames pYIN's Viterbi calls voiced, `candidates` in the others (where a weak note may
+        /// still be heard); tracks without candidates fall back to `decoded`.
+        case unvoicedCandidates = "unvoiced-candidates"
+    }
+    /// `decoded` by default: on the tuning half of the development set (`refrain-bench humming --note-observation`,
+    /// issue 21 round 6) the fused MRR was 0.892 with `decoded`, 0.862 with `candidates` (0.842 with w = 0) and
+    /// 0.895 with `unvoicedCandidates`, a gain of one query, under the 0.01 the project adopts changes for. pYIN's
+    /// own Viterbi already voices most weak high notes, whose candidates carry 0.01 to 0.05 probability a frame,
+    /// often less than a noise trough's, so the per-frame candidate model loses them where pYIN's smoothing keeps them.
+    public var observation: Observation = .decoded
+    /// `candidates` observation: a frame's voicing is `v = (1 - w) P + w π`, pYIN's voiced probability `P` drawn
+    /// towards the prior `π` (`voicingPrior`) with weight `w` (`voicingPriorWeight`), so that a frame with little
+    /// pitch probability (a high hum in noise) is not silence by default (the weighting the pYIN/Tony note tracker
+    /// uses; w = 0.5, π = 0.7 there). A note state at pitch μ then scores
+    /// `log(v q(μ) + (1 - v) e^unvoicedNoteLogLikelihood)`, with `q(μ) = Σ p_i N(x_i; μ, spread) / P` over the
+    /// candidates (x_i, p_i) (N without its 1/√(2π), as in `decoded`), and a silent state
+    /// `log(v e^voicedSilenceLogLikelihood + 1 - v)`; with one candidate and `w = 0` this is `decoded`'s score.
+    public var voicingPriorWeight: Double = 0.5
+    public var voicingPrior: Double = 0.7
+    /// `candidates` observation: the pitch grid spans the decoded f0's range widened by this many semitones each
+    /// side (candidates outside it count towards voicing only).
+    public var candidateMargin: Double = 4
+
     public init() {}
 
     /// The track's notes: onsets and durations in seconds, pitch in fractional MIDI. Empty with fewer than two
@@ -52,10 +82,24 @@ public struct NoteHMM: Equatable, Sendable {
         let voiced = (0..<count).map { track.voiced[$0] && pitch[$0].isFinite }
         let sung = (0..<count).filter { voiced[$0] }.map { pitch[$0] }
         guard count > 1, sung.count >= 2, let low = sung.min(), let high = sung.max() else { return [] }
-        let base = Double(low.rounded(.down)) - 1
+        let candidates = observation != .decoded ? track.candidates.flatMap { $0.frameCount == count ? $0 : nil } : nil
+        let everyFrame = observation == .candidates
+        let margin = candidates == nil ? 1 : max(1, candidateMargin)
+        let base = Double(low.rounded(.down)) - margin
         let per = max(1, binsPerSemitone)
-        let bins = Int((Double(high.rounded(.up)) + 1 - base) * Double(per)) + 1
-        let path = viterbi(pitch: pitch, voiced: voiced, base: base, bins: bins)
+        let bins = Int((Double(high.rounded(.up)) + margin - base) * Double(per)) + 1
+        let path: [Int]
+        if let candidates {
+            path = viterbi(count: count, bins: bins, base: base) { t, mu, row in
+                if everyFrame || !voiced[t] {
+                    self.candidateEmissions(candidates, frame: t, mu: mu, into: &row)
+                } else {
+                    self.decodedEmissions(pitch[t], voiced: true, mu: mu, into: &row)
+                }
+            }
+        } else {
+            path = viterbi(count: count, bins: bins, base: base) { t, mu, row in self.decodedEmissions(pitch[t], voiced: voiced[t], mu: mu, into: &row) }
+        }
         let step = track.times[1] - track.times[0]
         var out: [HeardNote] = []
         var inner: [(pitch: Float, weight: Float)] = []
@@ -66,19 +110,79 @@ public struct NoteHMM: Equatable, Sendable {
             let a = t
             t += 1
             while t < count, path[t] % bins == bin, path[t] / bins == 1 || (path[t] / bins == 0 && path[t - 1] / bins == 0) { t += 1 }
-            let frames = (a..<t).filter { voiced[$0] }
+            // The note's frames with a pitch: the decoded f0, or (candidates) the candidate nearest the note's bin
+            // within a semitone, weighted by its probability.
+            var frames: [(pitch: Float, weight: Float)] = []
+            if let candidates {
+                let mu = Float(base + Double(bin) / Double(per))
+                for k in a..<t {
+                    if !everyFrame && voiced[k] { frames.append((pitch[k], track.voicedProbability[k] + 1e-3)); continue }
+                    var best: (pitch: Float, weight: Float)?
+                    for i in candidates.range(ofFrame: k) where abs(candidates.pitch[i] - mu) <= 1 {
+                        if best == nil || abs(candidates.pitch[i] - mu) < abs(best!.pitch - mu) { best = (candidates.pitch[i], candidates.probability[i] + 1e-3) }
+                    }
+                    if let best { frames.append(best) }
+                }
+            } else {
+                for k in a..<t where voiced[k] { frames.append((pitch[k], track.voicedProbability[k] + 1e-3)) }
+            }
             guard Double(frames.count) * step >= minimumSeconds else { continue }
             let trim = frames.count / 5
             inner.removeAll(keepingCapacity: true)
-            for k in frames[trim..<(frames.count - trim)] { inner.append((pitch[k], track.voicedProbability[k] + 1e-3)) }
+            inner.append(contentsOf: frames[trim..<(frames.count - trim)])
             out.append(HeardNote(onset: track.times[a], duration: Double(t - a) * step, pitch: Double(QueryMelody.notePitch(&inner))))
         }
         return out
     }
 
-    /// The most likely state per frame: `kind * bins + bin`, kind 0 attack, 1 stable, 2 silent.
-    func viterbi(pitch: [Float], voiced: [Bool], base: Double, bins n: Int) -> [Int] {
-        let count = pitch.count, states = 3 * n
+    /// `decoded` observation of one frame: log-likelihoods of the attack, stable and silent states of every bin
+    /// (pitches `mu`, semitones), written into `row` (`3 * mu.count`, kind-major).
+    func decodedEmissions(_ x: Float, voiced: Bool, mu: [Double], into row: inout [Double]) {
+        let n = mu.count
+        guard voiced else {
+            for s in 0..<(2 * n) { row[s] = unvoicedNoteLogLikelihood }
+            for s in (2 * n)..<(3 * n) { row[s] = 0 }
+            return
+        }
+        let logStable = log(stableSpread), logAttack = log(attackSpread)
+        for b in 0..<n {
+            let d = Double(x) - mu[b]
+            row[b] = -0.5 * (d / attackSpread) * (d / attackSpread) - logAttack
+            row[n + b] = -0.5 * (d / stableSpread) * (d / stableSpread) - logStable
+            row[2 * n + b] = voicedSilenceLogLikelihood
+        }
+    }
+
+    /// `candidates` observation of frame `t` (see `voicingPriorWeight`), written into `row` as `decodedEmissions` does.
+    func candidateEmissions(_ c: PitchCandidates, frame t: Int, mu: [Double], into row: inout [Double]) {
+        let n = mu.count
+        let range = c.range(ofFrame: t)
+        var total = 0.0
+        for i in range { total += Double(c.probability[i]) }
+        let v = (1 - voicingPriorWeight) * min(total, 1) + voicingPriorWeight * voicingPrior
+        let unvoiced = (1 - v) * exp(unvoicedNoteLogLikelihood)
+        row[2 * n] = log(v * exp(voicedSilenceLogLikelihood) + 1 - v)
+        for b in 1..<n { row[2 * n + b] = row[2 * n] }
+        let lowest = mu[0] - 4 * attackSpread, highest = mu[n - 1] + 4 * attackSpread
+        for b in 0..<(2 * n) { row[b] = 0 }
+        if total > 0 {
+            for i in range {
+                let x = Double(c.pitch[i]), p = Double(c.probability[i]) / total
+                guard x >= lowest, x <= highest else { continue }
+                for b in 0..<n {
+                    let d = x - mu[b]
+                    row[b] += p * exp(-0.5 * (d / attackSpread) * (d / attackSpread)) / attackSpread
+                    if abs(d) < 5 * stableSpread { row[n + b] += p * exp(-0.5 * (d / stableSpread) * (d / stableSpread)) / stableSpread }
+                }
+            }
+        }
+        for b in 0..<(2 * n) { row[b] = log(v * row[b] + unvoiced) }
+    }
+
+    /// The most likely state per frame: `kind * bins + bin`, kind 0 attack, 1 stable, 2 silent. `emissions(t, mu,
+    /// row)` writes frame `t`'s log-likelihoods of the `3 * n` states for bin pitches `mu` into `row`.
+    func viterbi(count: Int, bins n: Int, base: Double, emissions: (Int, [Double], inout [Double]) -> Void) -> [Int] {
+        let states = 3 * n
         let impossible = -Double.greatestFiniteMagnitude / 4
         let attackSelf = log(attackStay), attackOn = log(1 - attackStay)
         let stableSelf = log(stableStay), end = log(endProbability), change = log(changeProbability)
@@ -93,23 +197,17 @@ public struct NoteHMM: Equatable, Sendable {
         var legato = interval
         for d in -1...1 { legato[d + n - 1] = impossible }
         let mu = (0..<n).map { base + Double($0) / Double(binsPerSemitone) }
-        let logStable = log(stableSpread), logAttack = log(attackSpread)
         var value = [Double](repeating: impossible, count: states), next = value
+        var row = [Double](repeating: 0, count: states)
         var back = [Int32](repeating: 0, count: count * states)
         for t in 0..<count {
-            let x = Double(pitch[t])
-            func emission(_ s: Int) -> Double {
-                let kind = s / n
-                guard voiced[t] else { return kind == 2 ? 0 : unvoicedNoteLogLikelihood }
-                if kind == 2 { return voicedSilenceLogLikelihood }
-                let d = x - mu[s % n], spread = kind == 0 ? attackSpread : stableSpread
-                return -0.5 * (d / spread) * (d / spread) - (kind == 0 ? logAttack : logStable)
-            }
+            emissions(t, mu, &row)
+            func emission(_ s: Int) -> Double { row[s] }
             if t == 0 {
                 for s in 0..<states { value[s] = s / n == 1 ? impossible : emission(s); back[s] = Int32(s) }
                 continue
             }
-            let row = t * states
+            let offset = t * states
             for b in 0..<n {
                 var best = value[b] + attackSelf, from = b
                 for i in 0..<n {
@@ -119,13 +217,13 @@ public struct NoteHMM: Equatable, Sendable {
                     if onset > best { best = onset; from = 2 * n + i }
                 }
                 next[b] = best + emission(b)
-                back[row + b] = Int32(from)
+                back[offset + b] = Int32(from)
                 let fromAttack = value[b] + attackOn, stay = value[n + b] + stableSelf
                 next[n + b] = max(fromAttack, stay) + emission(n + b)
-                back[row + n + b] = Int32(fromAttack > stay ? b : n + b)
+                back[offset + n + b] = Int32(fromAttack > stay ? b : n + b)
                 let ending = value[n + b] + end, rest = value[2 * n + b] + silentSelf
                 next[2 * n + b] = max(ending, rest) + emission(2 * n + b)
-                back[row + 2 * n + b] = Int32(ending > rest ? n + b : 2 * n + b)
+                back[offset + 2 * n + b] = Int32(ending > rest ? n + b : 2 * n + b)
             }
             let top = next.max() ?? 0
             for s in 0..<states { value[s] = next[s] - top }
