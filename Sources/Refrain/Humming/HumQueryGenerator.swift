@@ -69,7 +69,7 @@ public struct HumQueryGenerator: Sendable {
     /// A query of `melody` (score seconds, MIDI pitch), seeded. The melody needs at least 6 notes.
     public func query(_ melody: [MelodyNote], seed: UInt64, start: HumQueryInfo.Start? = nil, style: HumQueryInfo.Style? = nil,
                       register: HumQueryInfo.Register? = nil, noise: HumQueryInfo.Noise? = nil) throws -> HumQuery {
-        let notes = HumQueryGenerator.mergeRepeats(melody)
+        let notes = melody
         guard notes.count >= 6 else { throw RefrainError.invalidArgument("a melody of \(notes.count) notes is too short to hum") }
         var random = SplitMix64(seed: seed)
         func uniform() -> Double { Double(random.next() >> 11) / 9_007_199_254_740_992 }
@@ -156,10 +156,6 @@ public struct HumQueryGenerator: Sendable {
                                 skipped: skipped, repeated: repeated, wrong: wrong)
         return HumQuery(samples: samples, sampleRate: sampleRate, info: info, sung: sung, intendedF0: audio.f0, f0Hop: audio.f0Hop)
     }
-
-    /// Consecutive notes of one pitch with no rest between them merge (a hum does not re-articulate them
-    /// reliably); others are kept as they are.
-    static func mergeRepeats(_ melody: [MelodyNote]) -> [MelodyNote] { melody }
 
     /// Room noise: pink-ish (one-pole low-passed white noise mixed with white) at `snrDB` below the voice.
     static func addRoomNoise(_ samples: inout [Float], snrDB: Double, seed: UInt64) {
