@@ -37,14 +37,7 @@ final class QueryLengthSwitchStageTests: XCTestCase {
     func testTheVoteStageKeepsMoreItemsForShortQueries() throws {
         let dir = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let store = try IndexStore.create(at: dir, settings: IndexSettings(
-            analyzer: "features-npy/1", features: ["frame_rate": "2", "array": "cens"],
-            shingles: ShingleSettings(array: "cens", length: 10, hop: 1, dimensions: 8)))
-        for k in 0..<12 {
-            try store.add(key: "item\(k)", path: "/item\(k)", title: nil, sha256: String(repeating: String(k % 10), count: 63) + String(k / 10),
-                          analysis: ItemAnalysis(kind: .audio, duration: 30, features: [
-                              "cens": FeatureSequence(values: randomUnitFrames(60, dims: 12, seed: UInt64(200 + k)), hopLength: 1, sampleRate: 2)]))
-        }
+        let (store, _) = try shingledTestStore(at: dir, count: 12, frames: 60, seed: 200)
         try ShingleIndex.rebuild(store)
         let candidates = try store.items().map { Candidate(itemID: $0.id, key: $0.key) }
         let spec = StageSpec(stage: "shingle-vote", options: ["keep": "2", "neighbours": "400", "ef": "400", "consistency": "0",
