@@ -27,14 +27,7 @@ final class DistractorsTests: XCTestCase {
     func testAddsDistractorsInBatchesAndUpdatesTheShingleGraph() throws {
         let dir = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let store = try IndexStore.create(at: dir, settings: IndexSettings(
-            analyzer: "features-npy/1", features: ["frame_rate": "2", "array": "cens"],
-            shingles: ShingleSettings(array: "cens", length: 10, hop: 3, dimensions: 8)))
-        for k in 0..<3 {
-            let sequence = FeatureSequence(values: randomUnitFrames(60, dims: 12, seed: UInt64(k)), hopLength: 1, sampleRate: 2)
-            try store.add(key: "item\(k)", path: "/item\(k)", title: nil, sha256: String(repeating: "\(k)", count: 64),
-                          analysis: ItemAnalysis(kind: .audio, duration: 30, features: ["cens": sequence]))
-        }
+        let (store, _) = try shingledTestStore(at: dir, count: 3, frames: 60, seed: 0, hop: 3)
         var reported: [Int] = []
         _ = try Distractors.add(5, to: store, batch: 2) { reported.append($0) }
         XCTAssertEqual(reported, [2, 4, 5])

@@ -14,16 +14,7 @@ final class ShingleVoteClosenessTests: XCTestCase {
     func testTiedVotesKeepTheItemWhoseShingleWasNearest() throws {
         let dir = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let store = try IndexStore.create(at: dir, settings: IndexSettings(
-            analyzer: "features-npy/1", features: ["frame_rate": "2", "array": "cens"],
-            shingles: ShingleSettings(array: "cens", length: 10, hop: 1, dimensions: 8)))
-        var sequences: [Matrix] = []
-        for k in 0..<12 {
-            let values = randomUnitFrames(40, dims: 12, seed: UInt64(100 + k))
-            sequences.append(values)
-            try store.add(key: "item\(k)", path: "/item\(k)", title: nil, sha256: String(repeating: String(k % 10), count: 63) + String(k / 10),
-                          analysis: ItemAnalysis(kind: .audio, duration: 20, features: ["cens": FeatureSequence(values: values, hopLength: 1, sampleRate: 2)]))
-        }
+        let (store, sequences) = try shingledTestStore(at: dir, count: 12, frames: 40, seed: 100)
         try ShingleIndex.rebuild(store)
         let index = try XCTUnwrap(try ShingleIndex.current(in: store))
         var excerpt = sequences[11].rows(15..<25)

@@ -10,8 +10,10 @@ extension StageRegistry {
     /// audio), `audio-match` (CENS subsequence matching) and `version` (whole-sequence CENS DTW; with
     /// `keep`, a pruning stage that passes on its best items); `shingle-vote` gains the options
     /// `transpositions` (12: vote with every cyclic shift of the query's chroma) and `tempi`
-    /// (comma-separated factors: vote with the query resampled in time by each, e.g. `0.8,1,1.25`), and
-    /// queries shorter than one shingle vote played slower. The DTW stages are key-invariant unless their
+    /// (comma-separated factors: vote with the query resampled in time by each, e.g. `0.8,1,1.25`) and
+    /// `short_frames`, `short_rotations`, `short_keep` (queries shorter than `short_frames` frames vote with
+    /// those rotations and keep that many items; `QueryLengthSwitchStage`), and queries shorter than one
+    /// shingle vote played slower. The DTW stages are key-invariant unless their
     /// option `key` is `off`.
     public static var refrain: StageRegistry {
         var registry = StageRegistry.standard
@@ -21,9 +23,21 @@ extension StageRegistry {
             guard tempi.allSatisfy({ $0 > 0 && $0.isFinite }) else {
                 throw RefrainError.invalidArgument("shingle-vote: tempi must be positive factors")
             }
-            let voting: any SearchStage = shifts > 1 || tempi != [1] ? QueryVariantsStage(stage, shifts: shifts, tempi: tempi, keep: stage.keep) : stage
-            // Queries shorter than one shingle vote played slower (ShortQueryStage).
-            return stage.index.map { ShortQueryStage(voting, array: $0.settings.array, minimumFrames: $0.settings.length, keep: stage.keep) } ?? voting
+            func voting(_ stage: ShingleVoteStage) -> any SearchStage {
+                let variants: any SearchStage = shifts > 1 || tempi != [1] ? QueryVariantsStage(stage, shifts: shifts, tempi: tempi, keep: stage.keep) : stage
+                // Queries shorter than one shingle vote played slower (ShortQueryStage).
+                return stage.index.map { ShortQueryStage(variants, array: $0.settings.array, minimumFrames: $0.settings.length, keep: stage.keep) } ?? variants
+            }
+            // Queries shorter than `short_frames` frames vote with `short_rotations` and keep `short_keep`.
+            let shortFrames = try spec.int("short_frames", default: 0)
+            guard shortFrames > 0, let index = stage.index else { return voting(stage) }
+            var wide = stage
+            wide.rotations = try spec.int("short_rotations", default: stage.rotations)
+            wide.keep = try spec.int("short_keep", default: stage.keep)
+            guard wide.rotations > 0, wide.keep > 0 else {
+                throw RefrainError.invalidArgument("shingle-vote: short_rotations and short_keep must be positive")
+            }
+            return QueryLengthSwitchStage(short: voting(wide), long: voting(stage), array: index.settings.array, frames: shortFrames)
         }
         registry.register("kind-filter") { spec, _ in try KindFilterStage(spec: spec) }
         registry.register("hash-dtw") { spec, _ in try HashDTWStage(spec: spec) }
