@@ -46,6 +46,9 @@ struct HummingBenchCommand: ParsableCommand {
     @Option(help: "Weight of the contour stage's standardised cost in the fused score.") var contourWeight: Double = 1
     @Option(help: "Also index the same scores through the Engine (melody encoder only) in this folder and run the report half through `Engine.query` with the humming task (ranks and latency of the product's road).") var engineIndex: String?
 
+    @Flag(help: "With --engine-index: query the index already in that folder (made by an earlier run with the same corpus and distractors) instead of rebuilding it.") var engineReuse = false
+    @Option(help: "With --engine-index: write each engine query's top 10 (key and score) as one line into this file (to compare rankings between builds).") var engineRankings: String?
+
     @Option(help: "Index the corpus pieces as recordings rendered with this soundfont (the notes of their predominant melody, as the melody encoder reads an indexed recording) instead of their scores.") var recordings: String?
 
     struct Entry { var key: String; var file: URL; var melodic: Bool; var category: String }
@@ -386,6 +389,9 @@ struct HummingBenchCommand: ParsableCommand {
     /// needed by the humming task), then `Engine.query` with the humming task on each query's samples.
     func runThroughEngine(_ url: URL, corpus: URL, train: URL, tunes: [(key: String, melody: [MelodyNote])],
                           generator: HumQueryGenerator) throws {
+        if engineReuse, FileManager.default.fileExists(atPath: url.appendingPathComponent("catalog.sqlite").path) {
+            return try queryThroughEngine(try Engine.open(at: url), tunes: tunes, generator: generator)
+        }
         try? FileManager.default.removeItem(at: url)
         let standard = EncoderRegistry.standard
         var registry = standard
@@ -402,6 +408,13 @@ struct HummingBenchCommand: ParsableCommand {
         let t0 = Date()
         let added = try engine.add(jobs)
         print("engine index: \(try engine.itemCount) items added in \(fmt(Date().timeIntervalSince(t0), 1)) s (\(added.failed.count) unreadable)")
+        try queryThroughEngine(engine, tunes: tunes, generator: generator)
+    }
+
+    /// The report half through `Engine.query` on `engine`: ranks, p50 latency, and the p50 of each step (analysis
+    /// and every stage of the cascade), milliseconds.
+    func queryThroughEngine(_ engine: Engine, tunes: [(key: String, melody: [MelodyNote])], generator: HumQueryGenerator) throws {
+        var steps: [String: [Double]] = [:], order: [String] = ["analysis"], lines: [String] = []
         var times: [Double] = [], ranks: [Int?] = [], refused = 0
         for (p, tune) in tunes.enumerated() {
             for k in 0..<perPiece where k % 2 == 1 {
@@ -409,8 +422,15 @@ struct HummingBenchCommand: ParsableCommand {
                 let signal = AudioSignal(samples: query.samples, sampleRate: query.sampleRate)
                 let q0 = DispatchTime.now().uptimeNanoseconds
                 do {
-                    let result = try engine.query(.audio(signal), options: QueryOptions(task: "humming", top: 10)).result
+                    let answer = try engine.query(.audio(signal), options: QueryOptions(task: "humming", top: 10))
+                    let result = answer.result
                     times.append(Double(DispatchTime.now().uptimeNanoseconds - q0) / 1e9)
+                    steps["analysis", default: []].append(answer.analysisSeconds)
+                    for step in answer.trace {
+                        if steps[step.stage] == nil { order.append(step.stage) }
+                        steps[step.stage, default: []].append(step.seconds)
+                    }
+                    lines.append("\(tune.key) \(k): " + result.ranking.map { "\($0.key) \($0.score)" }.joined(separator: ", "))
                     ranks.append(result.ranking.firstIndex { $0.key == tune.key }.map { $0 + 1 })
                 } catch {
                     refused += 1
@@ -421,6 +441,13 @@ struct HummingBenchCommand: ParsableCommand {
         let p50 = times.isEmpty ? 0 : times.sorted()[times.count / 2]
         print("through Engine.query (humming task, \(try engine.itemCount) items): report half \(ranks.count) queries, \(refused) refused: "
               + Self.metrics(ranks) + "; p50 \(fmt(p50 * 1000, 1)) ms end to end (f0, notes, search)")
+        print("  p50 per step: " + order.map { name in
+            let xs = (steps[name] ?? []).sorted()
+            return "\(name) \(fmt((xs.isEmpty ? 0 : xs[xs.count / 2]) * 1000, 2)) ms"
+        }.joined(separator: ", "))
+        if let engineRankings {
+            try (lines.joined(separator: "\n") + "\n").write(toFile: engineRankings, atomically: true, encoding: .utf8)
+        }
     }
 
     /// A distractor: the first part of `a` and the second of `b`, with a tenth of the pitches moved by 1 or 2 semitones.

@@ -148,6 +148,59 @@ final class ContourAlignmentTests: XCTestCase {
         }
     }
 
+    /// The logs of the time between frames are tabled once per query in the scratch: a match through the table is
+    /// the match without it, bit for bit, and a scratch reused for another query (other frame times) retables them.
+    func testTabledFrameGapsGiveTheSameMatch() {
+        let melody = MelodyShape(notes: Self.ode)
+        let alignment = ContourAlignment()
+        var reused = ContourAlignment.Scratch()
+        for (from, transpose, tempo) in [(8, -4.3, 1.4), (0, 2.0, 0.7), (15, 0.0, 1.0), (3, 1.1, 2.2)] {
+            let contour = QueryContour(track: Self.track(Self.ode, from: from, count: 14, transpose: transpose, tempo: tempo))
+            var fresh = ContourAlignment.Scratch()
+            let direct = alignment.match(contour, reference: melody, scratch: &fresh, abandonAt: .infinity, tableFrames: 0)
+            XCTAssert(fresh.logGaps.isEmpty, "no table when the query is longer than tableFrames")
+            let tabled = alignment.match(contour, reference: melody, scratch: &reused)
+            XCTAssertEqual(reused.logGaps.count, contour.times.count * contour.times.count, "hum from note \(from)")
+            XCTAssertEqual(tabled.cost.bitPattern, direct.cost.bitPattern, "hum from note \(from)")
+            XCTAssertEqual(tabled.first, direct.first)
+            XCTAssertEqual(tabled.last, direct.last)
+        }
+    }
+
+    /// A line that cannot beat the line before it gives up: under its own cost as the bound it returns +inf, at or
+    /// above it the full match; over a candidate's lines, `ContourFusion.matches` keeps what matching every line
+    /// whole keeps (cost bit for bit, line and notes).
+    func testALineThatCannotWinGivesUp() {
+        let melody = MelodyShape(notes: Self.ode)
+        let other = MelodyShape(notes: Self.ode.enumerated().map { ($0.element.onset, $0.element.duration, 60 + Double(($0.offset * 5) % 12)) })
+        let alignment = ContourAlignment()
+        var scratch = ContourAlignment.Scratch()
+        for (from, transpose, tempo) in [(8, -4.3, 1.4), (0, 2.0, 0.7), (15, 0.0, 1.0)] {
+            let contour = QueryContour(track: Self.track(Self.ode, from: from, count: 14, transpose: transpose, tempo: tempo))
+            let own = alignment.match(contour, reference: melody, scratch: &scratch)
+            let wrong = alignment.match(contour, reference: other, scratch: &scratch)
+            XCTAssertGreaterThan(wrong.cost, own.cost)
+            let given = alignment.match(contour, reference: other, scratch: &scratch, abandonAt: own.cost, tableFrames: ContourAlignment.gapTableFrames)
+            XCTAssertEqual(given.cost, .infinity, "hum from note \(from): the wrong melody cannot beat its own")
+            let kept = alignment.match(contour, reference: other, scratch: &scratch, abandonAt: wrong.cost.nextUp, tableFrames: ContourAlignment.gapTableFrames)
+            XCTAssertEqual(kept.cost.bitPattern, wrong.cost.bitPattern, "hum from note \(from): a bound above its cost keeps the match")
+            XCTAssertEqual(kept.first, wrong.first)
+            XCTAssertEqual(kept.last, wrong.last)
+            for lines in [[melody, other], [other, melody], [other, melody, melody, other]] {
+                let found = ContourFusion().matches(contour, lines: [lines], threads: 1)[0]
+                var best = (cost: Double.infinity, line: 0, first: 0, last: 0)
+                for (l, line) in lines.enumerated() {
+                    let m = alignment.match(contour, reference: line, scratch: &scratch)
+                    if Double(m.cost) < best.cost { best = (Double(m.cost), l, m.first, m.last) }
+                }
+                XCTAssertEqual(found.cost.bitPattern, best.cost.bitPattern)
+                XCTAssertEqual(found.line, best.line)
+                XCTAssertEqual(found.first, best.first)
+                XCTAssertEqual(found.last, best.last)
+            }
+        }
+    }
+
     /// Fusion standardises both opinions: a melody second by notes but far first by contour comes first; equal
     /// contour costs leave the note order; too few candidates (a small index) keep the note order.
     func testFusionWeighsBothOpinions() {

@@ -101,10 +101,30 @@ public struct ContourAlignment: Sendable {
 
     @inline(__always) func local(_ x: Float) -> Float { min(cap, max(0, abs(x) - tolerance)) }
 
-    /// Scratch rows reused between calls (five state rows, twice, and the log of each note's time so far).
+    /// Longest query (frames; 1,024 is 102 s at 10 frames a second) whose frame-gap logs are tabled in `Scratch`
+    /// (4 bytes times its square); a longer one takes the logs as it goes. Both give the same values.
+    static let gapTableFrames = 1024
+
+    /// Scratch rows reused between calls (five state rows, twice, and the log of each note's time so far), and the
+    /// logs of the time between every two frames of the last query (`logGaps`), which every melody matched with
+    /// that query shares.
     public struct Scratch {
         var now = [Float](), next = [Float](), logSpent = [Float]()
+        /// log(times[i] - times[e]), seconds, at `i * times.count + e` for every frame i and earlier frame e of the
+        /// query whose frame times are `gapTimes`.
+        var logGaps = [Float](), gapTimes = [Float]()
         public init() {}
+
+        /// Fills `logGaps` for a query with frame times `times` (seconds), unless they are the last query's.
+        mutating func prepareGaps(_ times: [Float]) {
+            guard times != gapTimes || logGaps.count != times.count * times.count else { return }
+            let n = times.count
+            logGaps = [Float](repeating: 0, count: n * n)
+            for i in 0..<n {
+                for e in 0..<i { logGaps[i * n + e] = log(times[i] - times[e]) }
+            }
+            gapTimes = times
+        }
     }
 
     /// The best match's cost per sung frame (lower is better; 0 for a contour that follows the notes within
@@ -117,6 +137,15 @@ public struct ContourAlignment: Sendable {
     /// indices: the note the first sung frame sits on, and the note of the last); +inf and (0, 0) for an empty
     /// contour or melody.
     public func match(_ query: QueryContour, reference: MelodyShape, scratch: inout Scratch) -> (cost: Float, first: Int, last: Int) {
+        match(query, reference: reference, scratch: &scratch, abandonAt: .infinity, tableFrames: Self.gapTableFrames)
+    }
+
+    /// As `match`, but it gives up, returning +inf and (0, 0), once the cost per sung frame cannot come under `bound`
+    /// (a melody line that cannot beat a line already matched): every move adds a cost of at least 0 (when `cap`,
+    /// `skipCost`, `tempoWeight` and `tempoCap` are not negative), so the final cost is at least any frame's least
+    /// cost so far. A match that does not give up is `match`'s, bit for bit. `tableFrames`: `gapTableFrames` (for tests).
+    func match(_ query: QueryContour, reference: MelodyShape, scratch: inout Scratch, abandonAt bound: Float,
+               tableFrames: Int) -> (cost: Float, first: Int, last: Int) {
         let n = query.pitches.count, m = reference.noteCount
         guard n > 0, m > 0 else { return (.infinity, 0, 0) }
         // Each note's score time: its inter-onset interval (the last: its duration), at least 50 ms.
@@ -127,21 +156,31 @@ public struct ContourAlignment: Sendable {
         }
         let p = reference.pitches.map(Float.init)
         let logHeld = held.map { log($0) }
-        // Rows: cost, transposition, log tempo (`unknown` until the first note is left), entry time, the path's first
-        // note; five blocks of m.
+        // Rows: cost, transposition, log tempo (`unknown` until the first note is left), entry frame (the index of the
+        // frame that entered the note: the log of the time spent on it is then a lookup in `logGaps`), the path's
+        // first note; five blocks of m.
         if scratch.now.count < 5 * m { scratch.now = [Float](repeating: 0, count: 5 * m); scratch.next = scratch.now }
         if scratch.logSpent.count < m { scratch.logSpent = [Float](repeating: 0, count: m) }
         let q = query.pitches, t = query.times
+        let tabled = n <= tableFrames
+        let canAbandon = bound < .infinity && cap >= 0 && skipCost >= 0 && tempoWeight >= 0 && tempoCap >= 0
+        if tabled { scratch.prepareGaps(t) }
         let logMin = log(tempoRange.lowerBound), logMax = log(tempoRange.upperBound)
         let unknown = Float.greatestFiniteMagnitude
         scratch.now.withUnsafeMutableBufferPointer { a in
-            for j in 0..<m { a[j] = 0; a[m + j] = q[0] - p[j]; a[2 * m + j] = unknown; a[3 * m + j] = t[0]; a[4 * m + j] = Float(j) }
+            for j in 0..<m { a[j] = 0; a[m + j] = q[0] - p[j]; a[2 * m + j] = unknown; a[3 * m + j] = 0; a[4 * m + j] = Float(j) }
         }
         for i in 1..<max(n, 1) {
-            let qi = q[i], ti = t[i]
+            let qi = q[i], entered = Float(i)
+            var least = Float.infinity
             scratch.now.withUnsafeBufferPointer { a in
                 // log of the time spent on each note so far (shared by the moves out of it).
-                for k in 0..<m { scratch.logSpent[k] = log(ti - a[3 * m + k]) }
+                if tabled {
+                    let row = i * n
+                    for k in 0..<m { scratch.logSpent[k] = scratch.logGaps[row + Int(a[3 * m + k])] }
+                } else {
+                    for k in 0..<m { scratch.logSpent[k] = log(t[i] - t[Int(a[3 * m + k])]) }
+                }
                 scratch.next.withUnsafeMutableBufferPointer { b in
                     for j in 0..<m {
                         var bestCost = a[j] + local(qi - p[j] - a[m + j])
@@ -163,9 +202,10 @@ public struct ContourAlignment: Sendable {
                                 newTempo = logTempo + tempoFollow * r
                             }
                             c += local(qi - p[j] - a[m + k])
-                            if c < bestCost { bestCost = c; bestKey = a[m + k]; bestTempo = newTempo; bestEntry = ti; bestStart = a[4 * m + k] }
+                            if c < bestCost { bestCost = c; bestKey = a[m + k]; bestTempo = newTempo; bestEntry = entered; bestStart = a[4 * m + k] }
                         }
                         b[j] = bestCost
+                        least = min(least, bestCost)
                         b[m + j] = bestKey + keyFollow * (qi - p[j] - bestKey)
                         b[2 * m + j] = bestTempo
                         b[3 * m + j] = bestEntry
@@ -174,6 +214,7 @@ public struct ContourAlignment: Sendable {
                 }
             }
             swap(&scratch.now, &scratch.next)
+            if canAbandon && least / Float(n) >= bound { return (.infinity, 0, 0) }
         }
         var best = Float.infinity, last = 0
         for j in 0..<m where scratch.now[j] < best { best = scratch.now[j]; last = j }

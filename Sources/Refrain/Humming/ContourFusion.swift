@@ -40,7 +40,8 @@ public struct ContourFusion: Sendable {
     /// but lost accuracy (fused MRR 0.886 against 0.893, R@10 0.908 against 0.928).
     public var window: Double = 0
 
-    /// The contour's best match (`alignment.match`) against each candidate, the lowest cost over its melody lines:
+    /// The contour's best match (`alignment.match`) against each candidate, the lowest cost over its melody lines
+    /// (a line after the first gives up as soon as it cannot beat the lines before it; the result is the same):
     /// the cost per sung frame (+inf for a candidate without lines), which line (an index into its `lines`) and the
     /// notes of that line it spans; in the order of `lines`, on up to `threads` threads.
     public func matches(_ contour: QueryContour, lines: [[MelodyShape]], threads: Int,
@@ -61,7 +62,9 @@ public struct ContourFusion: Sendable {
                             shape = whole.slice(notes)
                             offset = notes.lowerBound
                         }
-                        let m = alignment.match(contour, reference: shape, scratch: &scratch)
+                        // A later line only counts when it beats the best so far: its match gives up once it cannot.
+                        let m = alignment.match(contour, reference: shape, scratch: &scratch, abandonAt: Float(shared.value[c].cost),
+                                                tableFrames: ContourAlignment.gapTableFrames)
                         if Double(m.cost) < shared.value[c].cost { shared.value[c] = (Double(m.cost), l, m.first + offset, m.last + offset) }
                     }
                 }
