@@ -236,9 +236,11 @@ public final class IndexStore: @unchecked Sendable {
         return try feature(info)
     }
 
-    /// The stored sequence described by `info`, memory-mapped (mappings are cached per file).
+    /// The stored sequence described by `info`, memory-mapped (mappings are cached per file, looked up by
+    /// the catalog's relative name: an exact stage asks for every candidate's arrays on every query, and
+    /// building a URL and its path for each lookup cost more than the lookup).
     public func feature(_ info: StoredArrayInfo) throws -> StoredFeature {
-        let values = try cache.array(directory.appendingPathComponent(info.file))
+        let values = try cache.array(info.file, in: directory)
         guard values.frames == info.frames, values.dims == info.dims, values.dtype == info.dtype else {
             throw RefrainError(.index, "\(info.file): \(values.frames)x\(values.dims) \(values.dtype.rawValue) differs from the catalog")
         }
@@ -373,16 +375,18 @@ public struct StoredFeature: Sendable {
 
 /// Memory mappings of array files, kept while the store is open.
 final class MappedArrayCache: @unchecked Sendable {
+    /// By the file's path relative to the index directory.
     private var arrays: [String: MappedArray] = [:]
     private let lock = NSLock()
 
-    func array(_ url: URL) throws -> MappedArray {
+    /// The mapping of `file` (relative to `directory`), mapped on first use.
+    func array(_ file: String, in directory: URL) throws -> MappedArray {
         lock.lock()
-        if let cached = arrays[url.path] { lock.unlock(); return cached }
+        if let cached = arrays[file] { lock.unlock(); return cached }
         lock.unlock()
-        let mapped = try MappedArray(url: url)
+        let mapped = try MappedArray(url: directory.appendingPathComponent(file))
         lock.lock()
-        arrays[url.path] = mapped
+        arrays[file] = mapped
         lock.unlock()
         return mapped
     }

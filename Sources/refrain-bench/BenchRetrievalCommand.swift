@@ -40,7 +40,7 @@ struct BenchRetrievalCommand: ParsableCommand {
     @Option(help: "Realistic: task the version queries run under (version, or audio-match for a baseline).") var versionTask = "version"
     @Option(help: "Realistic: folder of MIDI files rendered as distractor recordings.") var trainCorpus = "../shared/train-corpus"
     @Option(help: "Realistic: render this many train-corpus pieces as distractors.") var trainDistractors = 0
-    @Flag(help: "Realistic: reuse the index of an earlier run when it exists.") var reuseIndex = false
+    @Flag(help: "Reuse the index of an earlier run when it exists (narrow: as that run left it, distractors included; --distractors is then ignored).") var reuseIndex = false
     @Option(help: "Realistic: shingle transform of the index (none, 2dftm, canonical-key; default: the music index's).") var shingleTransform: String?
     @Flag(help: "Realistic: leave out each cascade's last (exact) stage, to measure the recall of the pruning stages.") var pruningOnly = false
     @Flag(help: "Realistic: audio matching tries all twelve transpositions (instead of the OTI-estimated ones).") var allTranspositions = false
@@ -75,13 +75,21 @@ struct BenchRetrievalCommand: ParsableCommand {
 
         clock = Date()
         let indexURL = workURL.appendingPathComponent("index-\(set.recordings.count)")
-        try? FileManager.default.removeItem(at: indexURL)
-        let encoderSettings = cqtBlockSeconds == 0 ? [:] : [CQTBeatsEncoder.name: ["cqt_block_seconds": String(cqtBlockSeconds)]]
-        let engine = try Engine.create(at: indexURL, layout: .music(settings: encoderSettings))
-        let jobs = try engine.jobs(for: set.recordings).jobs
-        let report = try engine.add(jobs, progress: ProgressReporter(total: jobs.count, label: "indexing"))
-        var stats = try engine.stats().stats
-        print("add          \(report.added.count) items in \(fmt(Date().timeIntervalSince(clock), 1)) s: \(Int(report.realTimeFactor))x real time (decode + features, 2 threads), \(Int(stats.bytesPerItem / 1024)) KiB per item")
+        let reusing = reuseIndex && FileManager.default.fileExists(atPath: indexURL.appendingPathComponent(IndexStore.catalogName).path)
+        let engine: Engine
+        if reusing {
+            engine = try Engine.open(at: indexURL)
+            let stats = try engine.stats().stats
+            print("index        reusing \(indexURL.path): \(stats.itemCount) items, \(fmt(stats.totalDuration / 3600, 1)) h")
+        } else {
+            try? FileManager.default.removeItem(at: indexURL)
+            let encoderSettings = cqtBlockSeconds == 0 ? [:] : [CQTBeatsEncoder.name: ["cqt_block_seconds": String(cqtBlockSeconds)]]
+            engine = try Engine.create(at: indexURL, layout: .music(settings: encoderSettings))
+            let jobs = try engine.jobs(for: set.recordings).jobs
+            let report = try engine.add(jobs, progress: ProgressReporter(total: jobs.count, label: "indexing"))
+            let stats = try engine.stats().stats
+            print("add          \(report.added.count) items in \(fmt(Date().timeIntervalSince(clock), 1)) s: \(Int(report.realTimeFactor))x real time (decode + features, 2 threads), \(Int(stats.bytesPerItem / 1024)) KiB per item")
+        }
 
         func selection(_ queries: [EvalQuery]) -> [EvalQuery] {
             guard queriesPerTask < queries.count else { return queries }
@@ -89,12 +97,12 @@ struct BenchRetrievalCommand: ParsableCommand {
             return Array(stride(from: 0, to: queries.count, by: step).map { queries[$0] }.prefix(queriesPerTask))
         }
         let selected = selection(set.midiQueries) + selection(set.audioQueries)
-        if distractors > 0 {
+        if distractors > 0 && !reusing {
             let store = try IndexStore.open(at: indexURL, writable: true)
             let (adding, graph) = try Distractors.add(distractors, to: store, excluding: Set(selected.flatMap(\.relevant))) { done in
                 FileHandle.standardError.write(Data("\rdistractors \(done)/\(distractors)      ".utf8))
             }
-            stats = try engine.stats().stats
+            let stats = try engine.stats().stats
             print("")
             print("distractors  \(distractors) added in \(fmt(adding, 1)) s, shingle graph updated in \(fmt(graph, 1)) s; \(stats.itemCount) items, \(fmt(stats.totalDuration / 3600, 1)) h, \(Int(stats.bytesPerItem / 1024)) KiB per item")
         }
@@ -132,11 +140,11 @@ struct BenchRetrievalCommand: ParsableCommand {
             print("\(name), pruned (shingle votes -> exact):")
             print(RetrievalMetrics(queries: queries, results: pruned).summary)
             print("pruned query time by step, median: \(stageTimes.summary)")
+            all += pruned
             guard self.exhaustive else { continue }
             print("\(name), exhaustive (exact stage on every item):")
             print(RetrievalMetrics(queries: queries, results: everything).summary)
             print("pruned search keeps the exhaustive top-1 for \(agree) of \(queries.count) queries (\(fmt(100 * Double(agree) / Double(max(queries.count, 1)), 1)) %)")
-            all += pruned
         }
         if let results {
             let encoder = JSONEncoder()

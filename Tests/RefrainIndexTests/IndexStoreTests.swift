@@ -64,6 +64,30 @@ final class IndexStoreTests: XCTestCase {
         XCTAssertEqual(try store.itemIDs(kinds: []), [])
     }
 
+    /// The exact stages read every candidate's arrays on every query: the store maps each file once and
+    /// hands the same mapping back, with the values a store opened afresh reads.
+    func testFeaturesAreMappedOncePerFileWithTheValuesOfAFreshStore() throws {
+        let index = dir.appendingPathComponent("idx")
+        let files = dir.appendingPathComponent("files")
+        let matrices = try TestChroma.writeItems(3, to: files)
+        let store = try IndexStore.create(at: index, settings: TestChroma.settings())
+        _ = try IndexAdder.add(IndexAdder.jobs(for: [files], analyzer: TestChroma.analyzer).jobs, to: store, analyzer: TestChroma.analyzer)
+        let fresh = try IndexStore.open(at: index)
+        for item in try store.items() {
+            let info = try XCTUnwrap(try store.arrays(of: item.id).first { $0.name == "cens" })
+            let first = try store.feature(info), again = try store.feature(info)
+            XCTAssertTrue(first.values === again.values, "\(item.key): mapped once")
+            XCTAssertTrue(again.values.matrix() == matrices[Int(item.key.dropFirst(4))!])
+            XCTAssertTrue(try fresh.feature(info).values.matrix() == again.values.matrix())
+            XCTAssertEqual(try fresh.feature(info).times, again.times)
+        }
+        // A removed item's mapping is forgotten with its file.
+        let removed = try XCTUnwrap(try store.item(key: "item001"))
+        let info = try XCTUnwrap(try store.arrays(of: removed.id).first)
+        XCTAssertEqual(try store.remove(keys: ["item001"]), [])
+        XCTAssertThrowsError(try store.feature(info))
+    }
+
     func testBlobsAndIrregularTimes() throws {
         let store = try IndexStore.create(at: dir, settings: TestChroma.settings(shingles: nil))
         let values = Matrix(rows: 3, cols: 2, storage: [1, 2, 3, 4, 5, 6])
