@@ -7,7 +7,8 @@ import RefrainMath
 import RefrainSymbolic
 
 /// `refrain-bench humming`: query by humming on the development set of issue 21. Melodies of every corpus
-/// piece plus `--distractors` train-corpus pieces are indexed; seeded synthetic hums (HumQueryGenerator) of the
+/// piece plus `--distractors` train-corpus pieces are indexed (in manifest order, leaving out the pieces that carry
+/// a queried tune by `SharedTune`, as MIREX's distractors hold none of the queried songs); seeded synthetic hums (HumQueryGenerator) of the
 /// corpus's melodic pieces (their first part, the manifest's tune) are searched; queries alternate between a
 /// tuning half and a report half. Prints MRR, P@1, recall@10 with breakdowns, latency p50 at the given size and
 /// at `--large` melodies (the rest made by splicing and mutating train-corpus melodies), and the f0 speed.
