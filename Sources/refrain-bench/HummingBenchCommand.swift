@@ -7,7 +7,8 @@ import RefrainMath
 import RefrainSymbolic
 
 /// `refrain-bench humming`: query by humming on the development set of issue 21. Melodies of every corpus
-/// piece plus `--distractors` train-corpus pieces are indexed; seeded synthetic hums (HumQueryGenerator) of the
+/// piece plus `--distractors` train-corpus pieces are indexed (in manifest order, leaving out the pieces that carry
+/// a queried tune by `SharedTune`, as MIREX's distractors hold none of the queried songs); seeded synthetic hums (HumQueryGenerator) of the
 /// corpus's melodic pieces (their first part, the manifest's tune) are searched; queries alternate between a
 /// tuning half and a report half. Prints MRR, P@1, recall@10 with breakdowns, latency p50 at the given size and
 /// at `--large` melodies (the rest made by splicing and mutating train-corpus melodies), and the f0 speed.
@@ -44,14 +45,34 @@ struct HummingBenchCommand: ParsableCommand {
     @Option(help: "Least voiced probability of a frame the contour keeps (the engine uses QueryContour.voicedFloor).") var contourVoicedFloor: Double = Double(QueryContour.voicedFloor)
     @Option(help: "Contour stage: the note stage's best N melodies re-scored by contour alignment and fused (0: note stage alone).") var contourCandidates: Int = 100
     @Option(help: "Weight of the contour stage's standardised cost in the fused score.") var contourWeight: Double = 1
+    @Option(help: "Contour weight for queries whose first reading has fewer than N notes, 'weight,N' (default: the product's).") var shortContourWeight: String?
     @Option(help: "Also index the same scores through the Engine (melody encoder only) in this folder and run the report half through `Engine.query` with the humming task (ranks and latency of the product's road).") var engineIndex: String?
 
     @Flag(help: "With --engine-index: query the index already in that folder (made by an earlier run with the same corpus and distractors) instead of rebuilding it.") var engineReuse = false
     @Option(help: "With --engine-index: write each engine query's top 10 (key and score) as one line into this file (to compare rankings between builds).") var engineRankings: String?
 
+    @Flag(help: "Keep train-corpus pieces that carry a queried tune in the distractor set (the pre-round-7 set).") var keepSharedDistractors = false
+    @Option(help: "Least SharedTune alignment score for a distractor to carry a queried tune.") var sharedTuneScore: Int = SharedTune().leastScore
+    @Option(help: "Write every (queried tune, train piece) pair scoring at least --shared-tune-listed into this file.") var sharedTunePairs: String?
+    @Option(help: "Least alignment score of the pairs written to --shared-tune-pairs.") var sharedTuneListed: Int = 12
+
     @Option(help: "Index the corpus pieces as recordings rendered with this soundfont (the notes of their predominant melody, as the melody encoder reads an indexed recording) instead of their scores.") var recordings: String?
 
-    struct Entry { var key: String; var file: URL; var melodic: Bool; var category: String }
+    struct Entry { var key: String; var file: URL; var melodic: Bool; var category: String; var source: String }
+
+    /// For each tune that some line carries at a positive score: the tune's index and the best alignment over the lines.
+    static func sharedTunes(_ lines: [[Int]], tunes: [[Int]], rule: SharedTune) -> [(Int, (score: Int, identical: Int))] {
+        var best = [(score: Int, identical: Int)](repeating: (0, 0), count: tunes.count)
+        best.withUnsafeMutableBufferPointer { out in
+            try? concurrentForEach(tunes.count) { t in
+                for line in lines {
+                    let a = rule.alignment(of: tunes[t], in: line)
+                    if a.score > out[t].score { out[t] = a }
+                }
+            }
+        }
+        return best.enumerated().filter { $0.element.score > 0 }.map { ($0.offset, $0.element) }
+    }
 
     static func manifest(_ folder: URL) throws -> [Entry] {
         let text = try String(contentsOf: folder.appendingPathComponent("manifest.csv"), encoding: .utf8)
@@ -59,7 +80,7 @@ struct HummingBenchCommand: ParsableCommand {
             let f = line.split(separator: ",", omittingEmptySubsequences: false)
             guard f.count >= 7 else { return nil }
             return Entry(key: String(f[0]), file: folder.appendingPathComponent(String(f[1])), melodic: f[f.count - 1] == "True",
-                         category: String(f[2]))
+                         category: String(f[2]), source: String(f[3]))
         }
     }
 
@@ -113,29 +134,37 @@ struct HummingBenchCommand: ParsableCommand {
                     tunes.append((entry.key, try score.melody(instrument: first)))
                 }
             }
+            // Distractors: train-corpus pieces in manifest order, leaving out those that carry a queried tune
+            // (SharedTune; as MIREX's distractors hold none of the queried songs) unless --keep-shared-distractors.
+            let rule = SharedTune(leastScore: sharedTuneScore)
+            let tuneIntervals = tunes.map { SharedTune.intervals($0.melody.map { Double($0.pitch) }) }
             var trainMelodies: [[MelodyNote]] = []
+            var kept: [Entry] = [], pairs: [String] = [], excluded = 0
             if FileManager.default.fileExists(atPath: trainURL.appendingPathComponent("manifest.csv").path) {
-                for entry in try Self.manifest(trainURL).prefix(distractors) {
+                for entry in try Self.manifest(trainURL) where kept.count < distractors {
                     guard let score = try? MIDIScore(contentsOf: entry.file) else { continue }
-                    for m in indexMelodies(of: score, key: "train/" + entry.key) { collection.add(m) }
+                    let lines = indexMelodies(of: score, key: "train/" + entry.key)
+                    let carried = Self.sharedTunes(lines.map { SharedTune.intervals($0.shape.pitches) }, tunes: tuneIntervals, rule: rule)
+                    for (t, a) in carried where a.score >= sharedTuneListed {
+                        pairs.append("\(tunes[t].key) \(tuneIntervals[t].count) train/\(entry.key) \(entry.source) score \(a.score) identical \(a.identical)")
+                    }
+                    if !keepSharedDistractors, carried.contains(where: { $0.1.score >= rule.leastScore }) { excluded += 1; continue }
+                    kept.append(entry)
+                    for m in lines { collection.add(m) }
                     if let part = score.melodyPart(), let line = try? score.melody(instrument: part) { trainMelodies.append(line) }
                 }
             }
+            if let sharedTunePairs { try (pairs.joined(separator: "\n") + "\n").write(toFile: sharedTunePairs, atomically: true, encoding: .utf8) }
+            print("distractors: \(kept.count) train-corpus pieces; \(excluded) left out as carrying a queried tune (alignment score >= \(rule.leastScore))" +
+                  (keepSharedDistractors ? " (none: --keep-shared-distractors)" : ""))
             let items = Set(collection.melodies.map(\.key)).count
-            // Items whose indexed melodies hold the whole interval sequence of a queried tune are the same tune
-            // (a chorale melody harmonized twice): listed so that the figures can count them as right too.
+            // Items that carry a queried tune by the same rule (a chorale melody harmonized twice in the corpus, or
+            // a kept distractor with --keep-shared-distractors): listed so that the figures can count them as right too.
             var sameTune: [String: Set<String>] = [:]
-            for tune in tunes {
-                let intervals = MelodyShape(tune.melody).intervals.map { Int($0.rounded()) }
-                var keys: Set<String> = [tune.key]
-                for m in collection.melodies where m.key != tune.key {
-                    let other = m.shape.intervals.map { Int($0.rounded()) }
-                    if other.count >= intervals.count, intervals.count >= 8,
-                       (0...(other.count - intervals.count)).contains(where: { Array(other[$0..<($0 + intervals.count)]) == intervals }) {
-                        keys.insert(m.key)
-                    }
-                }
-                sameTune[tune.key] = keys
+            var linesByKey: [String: [[Int]]] = [:]
+            for m in collection.melodies { linesByKey[m.key, default: []].append(SharedTune.intervals(m.shape.pitches)) }
+            for (t, tune) in tunes.enumerated() {
+                sameTune[tune.key] = Set(linesByKey.filter { $0.key == tune.key || rule.carries(tuneIntervals[t], in: $0.value) }.map(\.key))
             }
             var dumpQueries: [String] = []
             if let dump {
@@ -156,7 +185,7 @@ struct HummingBenchCommand: ParsableCommand {
                       "their predominant-melody notes")
             }
             let duplicated = sameTune.values.filter { $0.count > 1 }.count
-            print("\(duplicated) of \(tunes.count) queried tunes also appear whole in another item (the same chorale melody harmonized again)")
+            print("\(duplicated) of \(tunes.count) queried tunes are carried by another indexed item too (SharedTune; the same hymn tune or song)")
             print("refrain-bench humming: \(items) items (\(collection.count) melodies: corpus + \(min(distractors, trainMelodies.count)) train-corpus distractor pieces), " +
                   "indexed in \(fmt(Date().timeIntervalSince(started), 1)) s")
             if limit > 0 { tunes = Array(tunes.prefix(limit)) }
@@ -176,6 +205,8 @@ struct HummingBenchCommand: ParsableCommand {
             var fusion = ContourFusion()
             fusion.candidates = contourCandidates
             fusion.weight = contourWeight
+            if let f = shortContourWeight?.split(separator: ",").compactMap({ Double($0) }), f.count == 2 { (fusion.shortWeight, fusion.shortNotes) = (f[0], Int(f[1])) }
+            print("contour fusion: weight \(fusion.weight), short queries (< \(fusion.shortNotes) notes) \(fusion.shortWeight.map { "\($0)" } ?? "the same")")
             fusion.contourSpans = contourSpans
             fusion.window = contourWindow
             let exhaustive = HummingSearch(filterLimit: filterLimit == 0 ? 150 : 0)  // the other option, for --compare
@@ -258,7 +289,7 @@ struct HummingBenchCommand: ParsableCommand {
                             outcome.rankVotes = keys.firstIndex(of: tune.key).map { $0 + 1 }
                         }
                         if log != nil {
-                            logLines.append("{\"key\":\"\(tune.key)\",\"half\":\(k % 2),\"rankNotes\":\(outcome.rankNotes ?? 0),\"rank\":\(outcome.rank ?? 0),\"notes\":\(shape.noteCount),\"info\":\(String(decoding: try JSONEncoder().encode(query.info), as: UTF8.self)),\"top\":\"\(hits.first?.key ?? "")\"}")
+                            logLines.append("{\"key\":\"\(tune.key)\",\"half\":\(k % 2),\"rankNotes\":\(outcome.rankNotes ?? 0),\"rank\":\(outcome.rank ?? 0),\"notes\":\(shape.noteCount),\"info\":\(String(decoding: try JSONEncoder().encode(query.info), as: UTF8.self)),\"top\":\"\(hits.first?.key ?? "")\",\"top10\":[\(hits.map { "\"\($0.key)\"" }.joined(separator: ","))]}")
                         }
                     } catch let error as RefrainError {
                         outcome.error = error.message
@@ -353,7 +384,7 @@ struct HummingBenchCommand: ParsableCommand {
                   "(f0 \(fmt(p50(ok.map(\.f0Seconds)) * 1000, 1)) ms, search \(fmt(p50(ok.map(\.searchSeconds)) * 1000, 2)) ms); " +
                   "queries average \(fmt(audio / Double(max(ok.count, 1)), 1)) s; f0 at \(fmt(audio / max(f0Time, 1e-9), 0))x real time")
             if let engineIndex {
-                try runThroughEngine(URL(fileURLWithPath: engineIndex), corpus: corpusURL, train: trainURL, tunes: tunes, generator: generator)
+                try runThroughEngine(URL(fileURLWithPath: engineIndex), corpus: corpusURL, distractors: kept, tunes: tunes, generator: generator)
             }
             if large > collection.count, !trainMelodies.isEmpty {
                 var big = collection
@@ -387,7 +418,7 @@ struct HummingBenchCommand: ParsableCommand {
     /// The report half through the product's road: an index of the corpus and distractor scores made by
     /// `Engine.add` with the `melody` encoder alone (the CQT and CENS encoders, which render every score, are not
     /// needed by the humming task), then `Engine.query` with the humming task on each query's samples.
-    func runThroughEngine(_ url: URL, corpus: URL, train: URL, tunes: [(key: String, melody: [MelodyNote])],
+    func runThroughEngine(_ url: URL, corpus: URL, distractors: [Entry], tunes: [(key: String, melody: [MelodyNote])],
                           generator: HumQueryGenerator) throws {
         if engineReuse, FileManager.default.fileExists(atPath: url.appendingPathComponent("catalog.sqlite").path) {
             return try queryThroughEngine(try Engine.open(at: url), tunes: tunes, generator: generator)
@@ -402,9 +433,7 @@ struct HummingBenchCommand: ParsableCommand {
         let configuration = Engine.Configuration(encoders: registry)
         let engine = try Engine.create(at: url, layout: .music(shingles: false), configuration: configuration)
         var jobs = try Self.manifest(corpus).map { AddJob(key: $0.key, url: $0.file) }
-        if FileManager.default.fileExists(atPath: train.appendingPathComponent("manifest.csv").path) {
-            jobs += try Self.manifest(train).prefix(distractors).map { AddJob(key: "train/" + $0.key, url: $0.file) }
-        }
+        jobs += distractors.map { AddJob(key: "train/" + $0.key, url: $0.file) }
         let t0 = Date()
         let added = try engine.add(jobs)
         print("engine index: \(try engine.itemCount) items added in \(fmt(Date().timeIntervalSince(t0), 1)) s (\(added.failed.count) unreadable)")

@@ -218,6 +218,24 @@ final class ContourAlignmentTests: XCTestCase {
         XCTAssertGreaterThan(missing[1], missing[0])
     }
 
+    /// A query with fewer than `shortNotes` notes fuses with `shortWeight`: here the contour's favourite (second by
+    /// notes) wins only at the larger weight (it needs a weight above about 0.62).
+    func testShortQueriesUseTheirOwnContourWeight() {
+        let notes = [1.0, 0.9, 0.5, 0.4], costs = [0.5, 0.2, 1.3, 1.25]
+        var fusion = ContourFusion()
+        fusion.minimumCandidates = 2
+        fusion.weight = 0.5
+        let top = { (f: [Double]) in f.indices.max { f[$0] < f[$1] } }
+        XCTAssertEqual(top(fusion.fused(noteScores: notes, contourCosts: costs, queryNotes: 8)), 0, "no short weight: 0.5 for all")
+        fusion.shortWeight = 2
+        fusion.shortNotes = 12
+        XCTAssertEqual(fusion.weight(notes: 11), 2)
+        XCTAssertEqual(fusion.weight(notes: 12), 0.5)
+        XCTAssertEqual(top(fusion.fused(noteScores: notes, contourCosts: costs, queryNotes: 8)), 1)
+        XCTAssertEqual(top(fusion.fused(noteScores: notes, contourCosts: costs, queryNotes: 12)), 0)
+        XCTAssertEqual(top(fusion.fused(noteScores: notes, contourCosts: costs)), 0, "without a note count: the weight")
+    }
+
     /// A hummed query's array holds its readings and its contour (line -1); the lines read back without it.
     func testEncoderArrayCarriesTheContour() {
         let contour = QueryContour(pitches: [60.2, 62.1, 64.0], times: [0, 0.1, 0.3])

@@ -55,6 +55,23 @@ final class HummingTests: XCTestCase {
         XCTAssertThrowsError(try HumQueryGenerator().query(Array(Self.ode.prefix(3)), seed: 1))
     }
 
+    /// A melody without rests or long notes has no phrase starts; the generator's fallback (every fourth note)
+    /// must still leave `minimumNotes` notes to sing. Before round 7 it drew from 4, 8, 12 for 20 notes, and a
+    /// start at 12 leaves 8.
+    func testFallbackPhraseStartsLeaveTheLeastNotes() throws {
+        let even = (0..<20).map { MelodyNote(onset: Double($0) * 0.5, duration: 0.5, pitch: 60 + [0, 2, 4, 5, 7, 5, 4, 2][$0 % 8]) }
+        let generator = HumQueryGenerator()
+        var starts = Set<Int>()
+        for seed in 0..<12 {
+            let info = try generator.query(even, seed: UInt64(seed), start: .phrase, style: .hummed, register: .female, noise: .clean).info
+            let first = try XCTUnwrap(even.firstIndex { abs($0.onset - info.scoreStart) < 1e-9 })
+            starts.insert(first)
+            XCTAssertLessThanOrEqual(first, even.count - generator.minimumNotes, "seed \(seed) starts at note \(first)")
+            XCTAssertGreaterThan(first, 0, "a phrase start is not the song's start")
+        }
+        XCTAssertEqual(starts, [4, 8], "every fourth note within the bound")
+    }
+
     /// Queries with no usable tune get one sentence, not a ranking.
     func testQueriesWithoutATuneAreRefused() throws {
         let sr = 22050

@@ -6,7 +6,7 @@ import RefrainMath
 /// contour (stored with its notes by the `melody` encoder) against the melody lines of the best `candidates` items
 /// by `ContourAlignment` (an item's cost is its best line's), fused with the note stage's score as
 /// `ContourFusion` says; an item's span is its contour path's where `ContourFusion.contourSpans` says so. Items
-/// past the candidates follow in their order. A query without a contour (notes given, a score) passes through unchanged. Options: `candidates`, `weight`.
+/// past the candidates follow in their order. A query without a contour (notes given, a score) passes through unchanged. Options: `candidates`, `weight`, `short-weight`, `short-notes`.
 public struct ContourFusionStage: SearchStage {
     public let name = "contour-fusion"
     public var fusion = ContourFusion()
@@ -15,7 +15,9 @@ public struct ContourFusionStage: SearchStage {
     public init(spec: StageSpec) throws {
         fusion.candidates = try spec.int("candidates", default: fusion.candidates)
         fusion.weight = try spec.double("weight", default: fusion.weight)
-        guard fusion.candidates >= 1, fusion.weight >= 0 else {
+        if spec.options["short-weight"] != nil { fusion.shortWeight = try spec.double("short-weight", default: fusion.weight) }
+        fusion.shortNotes = try spec.int("short-notes", default: fusion.shortNotes)
+        guard fusion.candidates >= 1, fusion.weight >= 0, (fusion.shortWeight ?? 0) >= 0 else {
             throw RefrainError.invalidArgument("contour-fusion: candidates must be at least 1 and weight not negative")
         }
         array = spec.options["array"] ?? MelodyEncoder.name
@@ -33,7 +35,8 @@ public struct ContourFusionStage: SearchStage {
         let found = fusion.matches(contour, lines: lines, threads: query.threads,
                                    around: chosen.map { c in c.start.flatMap { s in c.end.map { (start: s, end: $0) } } })
         // The note stage's cost is minus its score: fused costs are minus the fused scores.
-        let fused = fusion.fused(noteScores: chosen.map { -$0.score }, contourCosts: found.map(\.cost))
+        let fused = fusion.fused(noteScores: chosen.map { -$0.score }, contourCosts: found.map(\.cost),
+                                 queryNotes: fusion.shortWeight == nil ? nil : try queryShapes(query, array: array, stage: name).first?.noteCount)
         var out = chosen.indices.map { c in
             var candidate = chosen[c]
             candidate.score = -fused[c]

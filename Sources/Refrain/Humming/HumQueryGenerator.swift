@@ -83,11 +83,14 @@ public struct HumQueryGenerator: Sendable {
         var first = 0
         if start == .phrase {
             let median = notes.map(\.duration).sorted()[notes.count / 2]
-            let phraseStarts = (1..<max(1, notes.count - max(6, minimumNotes - 1))).filter { i in
+            // Starts before `bound` leave `minimumNotes` notes (or 7, the least a query may cover, for short melodies).
+            let bound = max(2, notes.count - max(6, minimumNotes - 1))
+            let phraseStarts = (1..<bound).filter { i in
                 let gap = notes[i].onset - (notes[i - 1].onset + notes[i - 1].duration)
                 return gap > 0.1 || notes[i - 1].duration >= 1.8 * median
             }
-            let choices = phraseStarts.isEmpty ? Array(stride(from: 4, to: max(5, notes.count - 6), by: 4)) : phraseStarts
+            // Without rests or long notes: every fourth note, within the same bound.
+            let choices = phraseStarts.isEmpty ? Array(stride(from: min(4, bound - 1), to: bound, by: 4)) : phraseStarts
             first = choices[Int(uniform() * Double(choices.count)) % choices.count]
         }
         // Tempo far from the score's (0.5x - 0.8x or 1.25x - 2x), drifting by up to +-15 % over the query.
