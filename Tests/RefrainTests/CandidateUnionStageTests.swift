@@ -18,6 +18,16 @@ final class CandidateUnionStageTests: XCTestCase {
         }
     }
 
+    /// Twelve random CENS items with their shingle graph, every item as a candidate, and item 4 as the query.
+    func votingFixture(at dir: URL) throws -> (IndexStore, [Candidate], SearchQuery) {
+        let (store, sequences) = try shingledTestStore(at: dir, count: 12, frames: 60, seed: 300)
+        try ShingleIndex.rebuild(store)
+        let items = try store.items()
+        let query = FeatureSequence(values: sequences[4], hopLength: 1, sampleRate: 2)
+        return (store, items.map { Candidate(itemID: $0.id, key: $0.key) },
+                SearchQuery(analysis: ItemAnalysis(kind: .audio, duration: 20, features: ["cens": query])))
+    }
+
     func emptyStore(at dir: URL) throws -> IndexStore {
         try IndexStore.create(at: dir, settings: IndexSettings(analyzer: "features-npy/1", features: ["frame_rate": "2", "array": "cens"], shingles: nil))
     }
@@ -43,11 +53,7 @@ final class CandidateUnionStageTests: XCTestCase {
     func testRegistryMakesEachSourceWithItsOwnOptions() throws {
         let dir = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let (store, sequences) = try shingledTestStore(at: dir, count: 12, frames: 60, seed: 300)
-        try ShingleIndex.rebuild(store)
-        let candidates = try store.items().map { Candidate(itemID: $0.id, key: $0.key) }
-        let query = SearchQuery(analysis: ItemAnalysis(kind: .audio, duration: 20, features: [
-            "cens": FeatureSequence(values: sequences[4], hopLength: 1, sampleRate: 2)]))
+        let (store, candidates, query) = try votingFixture(at: dir)
         for keep in [2, 5] {
             let spec = StageSpec(stage: "candidate-union", options: ["sources": "shingle-vote", "shingle-vote.keep": "\(keep)",
                                                                      "shingle-vote.neighbours": "400", "shingle-vote.ef": "400", "keep": "1"])

@@ -34,7 +34,7 @@ public struct HashedMIDIToAudioTask: SearchTask {
 extension HashedMIDIToAudioTask {
     /// Items the shingle vote passes to the hash stage beside the embedding's (`candidate-union`). Seventh round,
     /// tune half at 10,000 items (embedding 4,000, hash-dtw 1,000, version 25): with the vote keeping 0 / 250 /
-    /// 1,000, 97 / 98 / 98 of 98 true matches survive the cascade, query p50 268 / 311 / 305 ms (load 3.5-3.9,
+    /// 1,000, 97 / 98 / 98 of 98 true matches survive the cascade, query p50 268 / 311 / 305 ms (load 3.5-4.4,
     /// docs/learned/bench-learned-round7-tuning-10000-union.txt).
     public static let shingleKeep = 250
 
