@@ -23,6 +23,9 @@ public final class Convolution: Layer {
     private var input = Tensor(shape: [0])
     private var geometry: ConvGeometry?
     private var columns: [Float] = []
+    /// `W · columns` (outC x batch*positions), kept between calls like `columns` so that inference over a long
+    /// sequence in chunks neither allocates nor clears it each time.
+    private var product: [Float] = []
 
     public init(name: String, dimensions: Int, inputChannels: Int, outputChannels: Int, kernel: [Int],
                 stride: [Int], padding: [Int], random: inout SeededRandom) throws {
@@ -80,8 +83,9 @@ public final class Convolution: Layer {
         // The batch's column matrices side by side (k x batch*p), so that each core's share of the batch is one
         // product W (outC x k) · cols (k x its positions) into a channel-major scratch, then copied per item.
         if columns.count != k * all { columns = [Float](repeating: 0, count: k * all) }
-        var product = [Float](repeating: 0, count: outC * all)
-        var out = [Float](repeating: 0, count: batch * outC * p)
+        if product.count != outC * all { product = [Float](repeating: 0, count: outC * all) }
+        // Every element is written below (sgemm with beta 0 into `product`, then bias added into `out`).
+        var out = [Float](unsafeUninitializedCapacity: batch * outC * p) { _, count in count = batch * outC * p }
         x.data.withUnsafeBufferPointer { xp in
             columns.withUnsafeMutableBufferPointer { cp in
                 product.withUnsafeMutableBufferPointer { pp in

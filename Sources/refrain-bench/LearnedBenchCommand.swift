@@ -41,6 +41,8 @@ struct LearnedBenchCommand: ParsableCommand {
     @Option(help: "Run at most this many queries of the half, spread evenly over it.") var queries = Int.max
     @Flag(help: "Only render the development set into --work, then stop.") var prepareOnly = false
     @Option(help: "Items the version stage (banded CENS DTW) passes to the exact stage after hash-dtw, comma-separated; 0: the version stage off.") var versionKeeps = "25"
+    @Option(help: "Items the shingle vote adds to the embedding's before the hash stage (candidate-union), comma-separated; 0: the embedding alone.") var shingleKeeps = "0"
+    @Option(help: "Frames between the shingles the score votes with in candidate-union (default: the task's).") var shingleHop: Int?
     @Flag(help: "Print each query's ranks per stage with what might explain a loss (category, tempo ratio, share of notes kept).") var perQuery = false
 
     func run() throws {

@@ -6,13 +6,15 @@ import RefrainSymbolic
 /// One setting of the learned cascade's keep counts and what the queries gave under it.
 struct LearnedCascadeRun {
     let embeddingKeep: Int
+    /// Items the shingle vote adds beside the embedding's (0: the embedding alone).
+    var shingleKeep = 0
     let hashKeep: Int
     /// Items the version stage passes to the exact stage (0: the version stage off).
     let versionKeep: Int
     /// Rank of the true recording per query (nil: pruned).
     var ranks: [Int?] = []
     /// Seconds per query (analysis included) and per stage.
-    var times: [Double] = [], embeddingTimes: [Double] = [], hashTimes: [Double] = [], versionTimes: [Double] = [], exactTimes: [Double] = []
+    var times: [Double] = [], analysisTimes: [Double] = [], embeddingTimes: [Double] = [], hashTimes: [Double] = [], versionTimes: [Double] = [], exactTimes: [Double] = []
     /// Hash-stage DTW cells computed, and those full runs would have computed.
     var cells = 0, fullCells = 0
 }
@@ -28,20 +30,32 @@ extension LearnedBenchCommand {
         }
     }
 
-    /// Non-negative counts (`--version-keeps`: 0 switches the version stage off).
-    static func versionKeepList(_ text: String) throws -> [Int] {
+    /// Non-negative counts (`--version-keeps`, `--shingle-keeps`: 0 switches the stage off).
+    static func versionKeepList(_ text: String, option: String = "--version-keeps") throws -> [Int] {
         try text.split(separator: ",").map { part in
             guard let n = Int(part.trimmingCharacters(in: .whitespaces)), n >= 0 else {
-                throw RefrainError.invalidArgument("--version-keeps takes counts (0: off), not '\(part)'")
+                throw RefrainError.invalidArgument("\(option) takes counts (0: off), not '\(part)'")
             }
             return n
         }
     }
 
-    /// The stage settings of one cascade run.
-    func overrides(embedding: Int, hash: Int, version: Int) -> [String: [String: String]] {
-        ["embedding-nn": ["keep": "\(embedding)", "exact-below": "\(exactBelow)"], "hash-dtw": ["keep": "\(hash)"],
-         "version": version > 0 ? ["keep": "\(version)"] : ["enabled": "false"]]
+    /// The stage settings of one cascade run (`shingle` 0: the embedding alone in `candidate-union`).
+    func overrides(embedding: Int, shingle: Int = 0, hash: Int, version: Int) -> [String: [String: String]] {
+        var union = ["embedding-nn.keep": "\(embedding)", "embedding-nn.exact-below": "\(exactBelow)",
+                     "sources": shingle > 0 ? "embedding-nn,shingle-vote" : "embedding-nn", "shingle-vote.keep": "\(max(shingle, 1))"]
+        if let shingleHop { union["shingle-vote.query_hop"] = "\(shingleHop)" }
+        return ["candidate-union": union, "hash-dtw": ["keep": "\(hash)"], "version": version > 0 ? ["keep": "\(version)"] : ["enabled": "false"]]
+    }
+
+    /// The shingle vote alone as the learned cascade's union runs it (`MIDIToAudioTask`'s vote, every voted item
+    /// kept, the stages after it off): the true recording's rank and the stage's seconds.
+    func shingleAlone(_ engine: Engine, _ input: QueryInput, _ query: EvalQuery) throws -> (rank: Int?, seconds: Double) {
+        var vote = ["keep": "100000"]
+        if let shingleHop { vote["query_hop"] = "\(shingleHop)" }
+        let overrides = ["shingle-vote": vote, "version": ["enabled": "false"], "raffel-ellis": ["enabled": "false"]]
+        let result = try engine.query(input, options: QueryOptions(task: MIDIToAudioTask().name, top: 100_000, overrides: overrides, id: query.id))
+        return (Self.rank(query, result.result.ranking), result.trace.first { $0.stage == "shingle-vote" }?.seconds ?? 0)
     }
 
     /// Runs one cascade query (first keep setting) and prints its time: the first query at a size loads the
@@ -49,7 +63,8 @@ extension LearnedBenchCommand {
     func warmUp(_ engine: Engine, query: EvalQuery) throws {
         let e = try Self.counts(embeddingKeep, option: "--embedding-keep")[0]
         let h = try hashKeeps.map { try Self.counts($0, option: "--hash-keeps")[0] } ?? keep
-        let overrides = overrides(embedding: e, hash: h, version: try Self.versionKeepList(versionKeeps)[0])
+        let overrides = overrides(embedding: e, shingle: try Self.versionKeepList(shingleKeeps, option: "--shingle-keeps")[0], hash: h,
+                                  version: try Self.versionKeepList(versionKeeps)[0])
         let started = Date()
         let result = try engine.query(QueryInput.file(URL(fileURLWithPath: query.path)),
                                       options: QueryOptions(task: HashedMIDIToAudioTask().name, top: 10, overrides: overrides, id: query.id))
@@ -64,9 +79,12 @@ extension LearnedBenchCommand {
         let embeddingKeeps = try Self.counts(embeddingKeep, option: "--embedding-keep")
         let hashKeepList = try hashKeeps.map { try Self.counts($0, option: "--hash-keeps") } ?? [keep]
         let versionKeepList = try Self.versionKeepList(versionKeeps)
-        var runs = embeddingKeeps.flatMap { e in
-            hashKeepList.flatMap { h in versionKeepList.map { LearnedCascadeRun(embeddingKeep: e, hashKeep: h, versionKeep: $0) } }
-        }
+        let shingleKeepList = try Self.versionKeepList(shingleKeeps, option: "--shingle-keeps")
+        var runs = embeddingKeeps.flatMap { e in shingleKeepList.flatMap { s in
+            hashKeepList.flatMap { h in versionKeepList.map { LearnedCascadeRun(embeddingKeep: e, shingleKeep: s, hashKeep: h, versionKeep: $0) } }
+        } }
+        let voting = shingleKeepList.contains { $0 > 0 }
+        var shingleAloneRanks: [Int?] = [], shingleAloneTimes: [Double] = []
         var embeddingRanks: [Int?] = [], hashRanks: [Int?] = [], exhaustiveRanks: [Int?] = [], shingleRanks: [Int?] = []
         var embeddingTimes: [Double] = [], hashTimes: [Double] = [], shingleTimes: [Double] = [], exhaustiveTimes: [Double] = []
         var agree = 0, shingleAgree = 0, hashFullCells = 0, hashCells = 0
@@ -86,9 +104,14 @@ extension LearnedBenchCommand {
             hashFullCells += counted.fullCells
             hashRanks.append(Self.rank(query, hashOnly.result.ranking))
             hashTimes.append(hashOnly.trace.first { $0.stage == "hash-dtw" }?.seconds ?? 0)
+            if voting {
+                let alone = try shingleAlone(engine, input, query)
+                shingleAloneRanks.append(alone.rank)
+                shingleAloneTimes.append(alone.seconds)
+            }
             var firstTop: String?
             for r in runs.indices {
-                let overrides = overrides(embedding: runs[r].embeddingKeep, hash: runs[r].hashKeep, version: runs[r].versionKeep)
+                let overrides = overrides(embedding: runs[r].embeddingKeep, shingle: runs[r].shingleKeep, hash: runs[r].hashKeep, version: runs[r].versionKeep)
                 let cascade = try engine.query(input, options: QueryOptions(task: HashedMIDIToAudioTask().name, top: 1000,
                                                                            overrides: overrides, id: query.id))
                 let counted = HashDTWCells.shared.take()
@@ -96,7 +119,8 @@ extension LearnedBenchCommand {
                 runs[r].fullCells += counted.fullCells
                 runs[r].ranks.append(Self.rank(query, cascade.result.ranking))
                 runs[r].times.append(cascade.result.seconds)
-                runs[r].embeddingTimes.append(cascade.trace.first { $0.stage == "embedding-nn" }?.seconds ?? 0)
+                runs[r].analysisTimes.append(cascade.analysisSeconds)
+                runs[r].embeddingTimes.append(cascade.trace.first { $0.stage == "candidate-union" }?.seconds ?? 0)
                 runs[r].hashTimes.append(cascade.trace.first { $0.stage == "hash-dtw" }?.seconds ?? 0)
                 runs[r].versionTimes.append(cascade.trace.first { $0.stage == "version" }?.seconds ?? 0)
                 runs[r].exactTimes.append(cascade.trace.first { $0.stage == "raffel-ellis" }?.seconds ?? 0)
@@ -113,8 +137,9 @@ extension LearnedBenchCommand {
                 if exhaustive.result.ranking.first?.key == shingles.result.ranking.first?.key { shingleAgree += 1 }
             }
             if self.perQuery {
-                let cascades = runs.map { "\($0.embeddingKeep)/\($0.hashKeep)/\($0.versionKeep) " + Self.rankText($0.ranks.last ?? nil) }
-                print("\nquery \(query.id): embedding \(Self.rankText(embeddingRanks.last ?? nil)), hash \(Self.rankText(hashRanks.last ?? nil)), cascade "
+                let cascades = runs.map { "\($0.embeddingKeep)/\($0.shingleKeep)/\($0.hashKeep)/\($0.versionKeep) " + Self.rankText($0.ranks.last ?? nil) }
+                let shingleText = voting ? ", shingle vote \(Self.rankText(shingleAloneRanks.last ?? nil))" : ""
+                print("\nquery \(query.id): embedding \(Self.rankText(embeddingRanks.last ?? nil)), hash \(Self.rankText(hashRanks.last ?? nil))\(shingleText), cascade (embedding/shingle/hash/version keeps) "
                       + cascades.joined(separator: ", ") + "; " + Self.describe(query, corpus: corpus)
                       + "; ahead by embedding: \(blendedAhead) of \(blended) feature-level (blended) distractors, "
                       + "\(ahead.count - blendedAhead) of \(embeddingOnly.result.ranking.count - blended - 1) other items")
@@ -127,21 +152,28 @@ extension LearnedBenchCommand {
         print("")
         print("at \(items) items, \(n) queries: share of queries whose true recording ranks at or above k")
         print("  embedding stage alone   " + Self.table(embeddingRanks) + "   (stage " + Self.percentiles(embeddingTimes) + ", exact scan)")
+        if voting {
+            print("  shingle vote alone      " + Self.table(shingleAloneRanks) + "   (stage " + Self.percentiles(shingleAloneTimes) + ", items without a vote unranked)")
+        }
         print("  hash stage alone        " + Self.table(hashRanks) + "   (stage " + Self.percentiles(hashTimes) + "; cells \(perQuery(hashCells)) M per query of \(perQuery(hashFullCells)) M without abandoning)")
         for run in runs {
-            let afterEmbedding = embeddingRanks.filter { ($0 ?? .max) <= run.embeddingKeep }.count
+            // True matches the first stage keeps: the embedding's, or (with the vote) the union's.
+            let afterEmbedding = embeddingRanks.indices.filter { q in
+                (embeddingRanks[q] ?? .max) <= run.embeddingKeep || (run.shingleKeep > 0 && (shingleAloneRanks[q] ?? .max) <= run.shingleKeep)
+            }.count
             let survived = run.ranks.filter { $0 != nil }.count
             let e = min(run.embeddingKeep, audio), h = min(run.hashKeep, audio)
-            print("  learned cascade (embedding keep \(run.embeddingKeep), hash keep \(run.hashKeep), version keep \(run.versionKeep)) " + Self.table(run.ranks)
+            print("  learned cascade (embedding keep \(run.embeddingKeep), shingle keep \(run.shingleKeep), hash keep \(run.hashKeep), version keep \(run.versionKeep)) " + Self.table(run.ranks)
                   + "   (query " + Self.percentiles(run.times) + ", analysis included)")
-            print("    stages: embedding-nn " + Self.percentiles(run.embeddingTimes) + "; hash-dtw " + Self.percentiles(run.hashTimes)
+            print("    stages: analysis " + Self.percentiles(run.analysisTimes) + "; candidate-union " + Self.percentiles(run.embeddingTimes) + "; hash-dtw " + Self.percentiles(run.hashTimes)
                   + "; version " + Self.percentiles(run.versionTimes) + "; exact " + Self.percentiles(run.exactTimes) + "; hash-dtw cells \(perQuery(run.cells)) M of \(perQuery(run.fullCells)) M per query")
-            print("    pruning: embedding-nn keeps \(e) of \(audio) (discards \(fmt(100 * (1 - Double(e) / Double(audio)), 2)) %), true matches kept \(share(afterEmbedding, of: n)); "
+            print("    pruning: candidate-union keeps at most \(e + run.shingleKeep) of \(audio) (discards at least \(fmt(100 * (1 - Double(min(e + run.shingleKeep, audio)) / Double(audio)), 2)) %), true matches kept \(share(afterEmbedding, of: n)); "
                   + "then hash-dtw keeps \(h) (discards \(fmt(100 * (1 - Double(h) / Double(audio)), 2)) % of all), true matches kept \(share(survived, of: n))")
         }
         for k in [10, 25, 50, 100, 250, 500, 1000, 2000, 4000, 5000, 10_000, 20_000] where k < audio {
             let e = embeddingRanks.filter { ($0 ?? .max) <= k }.count, h = hashRanks.filter { ($0 ?? .max) <= k }.count
-            print("    keep \(k): true matches kept by the embedding stage alone \(e) of \(n), by the hash stage alone \(h) of \(n)")
+            let s = voting ? ", by the shingle vote alone \(shingleAloneRanks.filter { ($0 ?? .max) <= k }.count) of \(n)" : ""
+            print("    keep \(k): true matches kept by the embedding stage alone \(e) of \(n), by the hash stage alone \(h) of \(n)\(s)")
         }
         if peers {
             print("  exhaustive exact stage  " + Self.table(exhaustiveRanks) + "   (query " + Self.percentiles(exhaustiveTimes) + ")")

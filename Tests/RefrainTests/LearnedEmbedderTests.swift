@@ -1,5 +1,6 @@
 import Foundation
 @testable import Refrain
+import RefrainAudio
 import RefrainIndex
 import RefrainLearn
 import RefrainMath
@@ -32,6 +33,26 @@ final class LearnedEmbedderTests: XCTestCase {
             XCTAssertLessThan(worst, 1e-4, "\(role): largest difference from NumPy")
             XCTAssertEqual(Double(ours.reduce(0) { $0 + $1 * $1 }), 1, accuracy: 1e-5, "\(role): unit norm")
         }
+    }
+
+    /// The hasher and the embedder read one set of learned-input frames per analysis source (round 7: each
+    /// computed its own CQT of the same audio, twice per query): frames already in the source's shared features
+    /// are the ones both encode, and a fresh source's frames are the CQT of its audio.
+    func testHasherAndEmbedderShareTheSourcesFrames() throws {
+        let embedder = try EmbeddingEncoder.shipped(), hasher = try HashEncoder.shipped()
+        let signal = AudioSignal(samples: (0..<44_100).map { Float(0.5 * sin(Double($0) * 0.06)) }, sampleRate: LearnedInput.sampleRate)
+        let planted = Matrix(rows: 64, cols: LearnedInput.bins, storage: (0..<(64 * LearnedInput.bins)).map { Float(($0 * 7) % 13) / 13 })
+        let source = AnalysisSource(signal: signal, name: "tone", threads: 1)
+        _ = source.sharedFeature(LearnedInput.sharedName) {
+            FeatureSequence(values: planted, hopLength: LearnedInput.hop, sampleRate: LearnedInput.sampleRate)
+        }
+        guard case .features(let vector) = try embedder.encode(source) else { return XCTFail("the embedder gives features") }
+        XCTAssertEqual(vector.values.storage, try embedder.embedding(frames: planted, role: "audio"))
+        guard case .codes(let hashes) = try hasher.encode(source) else { return XCTFail("the hasher gives codes") }
+        let expected = try hasher.codes(frames: planted, role: "audio")
+        XCTAssertEqual(hashes.array, NPYArray(expected, shape: [expected.count, 1]))
+        let fresh = AnalysisSource(signal: signal, name: "tone", threads: 1)
+        XCTAssertEqual(try LearnedInput().audioFrames(of: fresh).storage, try LearnedInput().audioFrames(signal, threads: 1).storage)
     }
 
     /// A cut embedder file, a hasher given as an embedder and an embedder given as a hasher are refused with

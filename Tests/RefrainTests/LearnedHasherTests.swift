@@ -140,7 +140,7 @@ final class LearnedHasherTests: XCTestCase {
         let task = HashedMIDIToAudioTask()
         XCTAssertEqual(task.stages(QueryOptions(prune: false)).filter(\.enabled).map(\.stage), ["kind-filter", "raffel-ellis"])
         XCTAssertEqual(task.stages(QueryOptions(prune: true)).filter(\.enabled).map(\.stage),
-                       ["kind-filter", "embedding-nn", "hash-dtw", "version", "raffel-ellis"])
+                       ["kind-filter", "candidate-union", "hash-dtw", "version", "raffel-ellis"])
 
         let dir = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

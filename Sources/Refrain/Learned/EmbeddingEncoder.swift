@@ -98,7 +98,7 @@ public struct EmbeddingEncoder: MusicEncoder {
     }
 
     public func encode(_ source: AnalysisSource) throws -> EncodedArray {
-        let frames = try input.audioFrames(try source.audio(at: LearnedInput.sampleRate), threads: source.threads)
+        let frames = try input.audioFrames(of: source)
         guard frames.rows >= LearnedInference.minimumFrames else {
             throw RefrainError.invalidArgument("\(source.name): too short for the embedder (under 0.4 s)")
         }

@@ -73,9 +73,10 @@ public struct HashEncoder: MusicEncoder {
 
     public var inputs: Set<InputKind> { [.audio, .midi] }
 
-    /// The learned-input frames of `source` (`frames x 48`): its audio, or its score synthesized.
+    /// The learned-input frames of `source` (`frames x 48`): its audio, or its score synthesized (shared with
+    /// the embedder, `LearnedInput.audioFrames(of:)`).
     func frames(_ source: AnalysisSource) throws -> Matrix {
-        try input.audioFrames(try source.audio(at: LearnedInput.sampleRate), threads: source.threads)
+        try input.audioFrames(of: source)
     }
 
     /// The tanh outputs of the `role` network ("audio" or "synth") for learned-input frames (`frames x 48`,

@@ -45,6 +45,18 @@ public struct LearnedInput: Sendable {
         return Self.scaledDecibels(magnitude)
     }
 
+    /// The name of the learned-input frames among an analysis source's shared features.
+    static let sharedName = "learned_cqt sr=22050 hop=1024 bins=48"
+
+    /// The scaled log-CQT of `source`'s audio (its score rendered, for MIDI), `frames x 48`, computed once per
+    /// source and shared by the learned encoders (the hasher and the embedder read the same frames).
+    public func audioFrames(of source: AnalysisSource) throws -> Matrix {
+        try source.sharedFeature(Self.sharedName) {
+            FeatureSequence(values: try audioFrames(try source.audio(at: Self.sampleRate), threads: source.threads), hopLength: Self.hop,
+                            sampleRate: Self.sampleRate)
+        }.values
+    }
+
     /// `(dB + 80) / 80` of a magnitude matrix, dB relative to its maximum, floored at -80 (silence: all zeros).
     static func scaledDecibels(_ magnitude: Matrix) -> Matrix {
         guard (magnitude.storage.max() ?? 0) > 0 else { return Matrix(rows: magnitude.rows, cols: magnitude.cols) }

@@ -3,7 +3,9 @@ import RefrainIndex
 import RefrainMath
 
 /// Which recording is this score, through the learned cascade (Raffel & Ellis 2015, 2016): audio items only,
-/// then the nearest learned embeddings (`embedding-nn.keep`, default 4,000 or a fifth of the items), then Hamming DTW over learned hash
+/// then the union (`candidate-union`) of the nearest learned embeddings (`candidate-union.embedding-nn.keep`, default
+/// 4,000 or a fifth of the items) and the best 250 items by CENS shingle votes (Zalkow & Müller 2020;
+/// `candidate-union.shingle-vote.keep`), then Hamming DTW over learned hash
 /// sequences keeps the `hash-dtw.keep` best (default 1,000), then the default cascade's `version` stage (banded
 /// CENS DTW at half rate, `MIDIToAudioTask`) keeps 25 and the exact Raffel-Ellis CQT DTW ranks them (on the tune
 /// half at 10,000 items the version stage cut the exact stage's p50 from 0.25 to 0.03 s with the same ranks).
@@ -22,10 +24,31 @@ public struct HashedMIDIToAudioTask: SearchTask {
     public func stages(_ options: QueryOptions) -> [StageSpec] {
         let key = options.keyInvariance ? "estimate" : "off"
         return [StageSpec(stage: "kind-filter", options: ["kinds": "audio"]),
-         StageSpec(stage: "embedding-nn", enabled: options.prune),
+         StageSpec(stage: "candidate-union", enabled: options.prune, options: Self.firstStage(options)),
          StageSpec(stage: "hash-dtw", enabled: options.prune),
          StageSpec(stage: "version", enabled: options.prune, options: ["keep": "25", "key": key]),
          StageSpec(stage: "raffel-ellis", options: ["key": key])]
+    }
+}
+
+extension HashedMIDIToAudioTask {
+    /// Items the shingle vote passes to the hash stage beside the embedding's (`candidate-union`). Seventh round,
+    /// tune half at 10,000 items (embedding 4,000, hash-dtw 1,000, version 25): with the vote keeping 0 / 250 /
+    /// 1,000, 97 / 98 / 98 of 98 true matches survive the cascade, query p50 268 / 311 / 305 ms (load 3.5-4.4,
+    /// docs/learned/bench-learned-round7-tuning-10000-union.txt).
+    public static let shingleKeep = 250
+
+    /// The options of the first pruning stage, `candidate-union`: the embedding's nearest items (its own
+    /// default keep) and the shingle vote's `shingleKeep` best, voting as `MIDIToAudioTask`'s does (every second
+    /// shingle of the score, its own tempo). An index without a shingle graph passes every item on from the
+    /// vote (`ShingleVoteStage`), so the hash stage then ranks them all: slower, never a lost match.
+    static func firstStage(_ options: QueryOptions) -> [String: String] {
+        var union = ["sources": "embedding-nn,shingle-vote"]
+        var vote = options.voteStage.options
+        vote["query_hop"] = "2"
+        vote["keep"] = "\(shingleKeep)"
+        for (key, value) in vote { union["shingle-vote." + key] = value }
+        return union
     }
 }
 

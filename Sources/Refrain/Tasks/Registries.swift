@@ -42,6 +42,7 @@ extension StageRegistry {
         registry.register("kind-filter") { spec, _ in try KindFilterStage(spec: spec) }
         registry.register("hash-dtw") { spec, _ in try HashDTWStage(spec: spec) }
         registry.register("embedding-nn") { spec, _ in try EmbeddingNNStage(spec: spec) }
+        registry.register("candidate-union") { spec, store in try CandidateUnionStage(spec: spec, store: store, registry: .refrain) }
         // Key invariance by default (KeyInvariantMatcher; option key=off for the query's key only).
         registry.register("raffel-ellis") { spec, _ in
             ExactStage(name: "raffel-ellis", matcher: try KeyInvariantMatcher.wrapping(try RaffelEllisMatcher(spec: spec), spec: spec, window: .whole))
