@@ -373,11 +373,31 @@ public struct StoredFeature: Sendable {
     public func sequence() -> FeatureSequence { FeatureSequence(values: values.matrix(), times: times) }
 }
 
-/// Memory mappings of array files, kept while the store is open.
+/// Memory mappings of array files, kept while the store is open, at most `capacity` of them (the oldest go
+/// first). Linux lets a process hold 65,530 mappings (`vm.max_map_count`) and an index holds several arrays
+/// per item, so a pass over every item of a 100,000-item index (a shingle rebuild) must not keep them all.
 final class MappedArrayCache: @unchecked Sendable {
+    /// Mappings kept by default: a query's candidates fit many times over, a quarter of the system's limit.
+    static let defaultCapacity = 16_384
+
+    let capacity: Int
     /// By the file's path relative to the index directory.
     private var arrays: [String: MappedArray] = [:]
+    /// Cached files in the order they were mapped, a ring once full; `oldest` is the next to go.
+    private var order: [String] = []
+    private var oldest = 0
     private let lock = NSLock()
+
+    init(capacity: Int = MappedArrayCache.defaultCapacity) {
+        precondition(capacity > 0, "a mapping cache keeps at least one mapping")
+        self.capacity = capacity
+    }
+
+    /// Mappings held now.
+    var count: Int {
+        lock.lock(); defer { lock.unlock() }
+        return arrays.count
+    }
 
     /// The mapping of `file` (relative to `directory`), mapped on first use.
     func array(_ file: String, in directory: URL) throws -> MappedArray {
@@ -386,14 +406,24 @@ final class MappedArrayCache: @unchecked Sendable {
         lock.unlock()
         let mapped = try MappedArray(url: directory.appendingPathComponent(file))
         lock.lock()
+        defer { lock.unlock() }
+        if let raced = arrays[file] { return raced }
+        if order.count < capacity {
+            order.append(file)
+        } else {
+            arrays[order[oldest]] = nil
+            order[oldest] = file
+            oldest = (oldest + 1) % capacity
+        }
         arrays[file] = mapped
-        lock.unlock()
         return mapped
     }
 
     func removeAll() {
         lock.lock()
         arrays.removeAll()
+        order.removeAll()
+        oldest = 0
         lock.unlock()
     }
 }

@@ -62,23 +62,27 @@ public final class ShingleIndex: @unchecked Sendable {
 
     /// The current graph of `store`, or nil when none has been built yet.
     public static func load(from store: IndexStore) throws -> ShingleIndex? {
-        guard let settings = store.settings.shingles, let json = try store.meta(ANNFiles.stateKey) else { return nil }
-        let state: State
-        do { state = try JSONDecoder().decode(State.self, from: Data(json.utf8)) } catch {
-            throw RefrainError(.index, "\(store.directory.path): unreadable shingle-index state")
-        }
+        guard let settings = store.settings.shingles, let state = try storedState(of: store) else { return nil }
         let pca = try PCA(packed: NPY.readMatrix(store.directory.appendingPathComponent(state.pcaFile)))
         let graph = try HNSWGraph(contentsOf: store.directory.appendingPathComponent(state.graphFile),
                                   dimension: state.dimension, space: .l2)
         return ShingleIndex(settings: settings, state: state, pca: pca, graph: graph)
     }
 
-    /// Relearns the PCA and rebuilds the graph from scratch (the old files are swept by the next writer).
+    /// The catalog's record of the current graph (nil when none has been built).
+    static func storedState(of store: IndexStore) throws -> State? {
+        guard let json = try store.meta(ANNFiles.stateKey) else { return nil }
+        do { return try JSONDecoder().decode(State.self, from: Data(json.utf8)) } catch {
+            throw RefrainError(.index, "\(store.directory.path): unreadable shingle-index state")
+        }
+    }
+
+    /// Relearns the PCA and rebuilds the graph from scratch. The old graph stays the catalog's until the new
+    /// one is written and committed, so a rebuild that fails or is killed leaves the index as it was.
     @discardableResult
     public static func rebuild(_ store: IndexStore, threads: Int = ComputeBudget.machine.threads,
                                progress: ((String) -> Void)? = nil) throws -> ShingleIndex? {
-        try store.setMeta(ANNFiles.stateKey, nil)
-        return try update(store, threads: threads, progress: progress)
+        try update(store, threads: threads, fromScratch: true, progress: progress)
     }
 
     /// Brings the graph up to date with the catalog: adds the items added since the last update, or
@@ -87,12 +91,16 @@ public final class ShingleIndex: @unchecked Sendable {
     /// index (nil when the index has no shingle settings or no item is long enough for one shingle).
     /// Runs on up to `threads` threads.
     @discardableResult
+    /// With `fromScratch`, the current graph is not read (its settings may be stale, as after a reindex) but
+    /// stays in place until the new one is committed.
     public static func update(_ store: IndexStore, threads: Int = ComputeBudget.machine.threads,
+                              fromScratch: Bool = false,
                               progress: ((String) -> Void)? = nil) throws -> ShingleIndex? {
         try store.requireWritable()
         guard let settings = store.settings.shingles else { return nil }
         let arrays = try store.arrays(named: settings.array)
-        let current = try load(from: store)
+        let previous = fromScratch ? try? storedState(of: store) : nil
+        let current = fromScratch ? nil : try load(from: store)
         let livePoints = arrays.reduce(0) { $0 + Shingles.starts(frames: $1.frames, length: settings.length, hop: settings.hop).count }
         var rebuild = current == nil
         if let current {
@@ -102,13 +110,18 @@ public final class ShingleIndex: @unchecked Sendable {
             if current.state.pointCount - coveredPoints > current.state.pointCount / 4 { rebuild = true }
             if !rebuild && arrays.allSatisfy({ $0.itemID <= current.state.coveredThroughItemID }) { return current }
         }
-        guard livePoints > 0 else { return current }
+        guard livePoints > 0 else {
+            // Nothing long enough for a shingle: a rebuild leaves no graph (as an index that never had one).
+            if fromScratch { try store.setMeta(ANNFiles.stateKey, nil) }
+            return current
+        }
 
         let pca: PCA
         let graph: HNSWGraph
         let pending: [StoredArrayInfo]
         var itemsAtPCA = arrays.count
-        let generation = (current?.state.generation ?? 0) + 1
+        let replaced = current?.state ?? previous
+        let generation = (replaced?.generation ?? 0) + 1
         if rebuild {
             progress?("learning PCA from the shingles of \(arrays.count) items")
             pca = try learnPCA(store, arrays: arrays, settings: settings, totalPoints: livePoints)
@@ -157,7 +170,7 @@ public final class ShingleIndex: @unchecked Sendable {
                 try Catalog.setMeta(db, ANNFiles.pcaKey, pcaFile)
             }
         }
-        if let old = current?.state {
+        if let old = replaced {
             unlink(store.directory.appendingPathComponent(old.graphFile).path)
             unlink(store.directory.appendingPathComponent(old.pcaFile).path)
         }
