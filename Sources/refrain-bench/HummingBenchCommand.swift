@@ -137,14 +137,14 @@ struct HummingBenchCommand: ParsableCommand {
             // Distractors: train-corpus pieces in manifest order, leaving out those that carry a queried tune
             // (SharedTune; as MIREX's distractors hold none of the queried songs) unless --keep-shared-distractors.
             let rule = SharedTune(leastScore: sharedTuneScore)
-            let tuneIntervals = tunes.map { SharedTune.intervals($0.melody.map { Double($0.pitch) }) }
+            let tuneIntervals = tunes.map { SharedTune.intervals(MelodyShape($0.melody)) }
             var trainMelodies: [[MelodyNote]] = []
             var kept: [Entry] = [], pairs: [String] = [], excluded = 0
             if FileManager.default.fileExists(atPath: trainURL.appendingPathComponent("manifest.csv").path) {
                 for entry in try Self.manifest(trainURL) where kept.count < distractors {
                     guard let score = try? MIDIScore(contentsOf: entry.file) else { continue }
                     let lines = indexMelodies(of: score, key: "train/" + entry.key)
-                    let carried = Self.sharedTunes(lines.map { SharedTune.intervals($0.shape.pitches) }, tunes: tuneIntervals, rule: rule)
+                    let carried = Self.sharedTunes(lines.map { SharedTune.intervals($0.shape) }, tunes: tuneIntervals, rule: rule)
                     for (t, a) in carried where a.score >= sharedTuneListed {
                         pairs.append("\(tunes[t].key) \(tuneIntervals[t].count) train/\(entry.key) \(entry.source) score \(a.score) identical \(a.identical)")
                     }
@@ -162,7 +162,7 @@ struct HummingBenchCommand: ParsableCommand {
             // a kept distractor with --keep-shared-distractors): listed so that the figures can count them as right too.
             var sameTune: [String: Set<String>] = [:]
             var linesByKey: [String: [[Int]]] = [:]
-            for m in collection.melodies { linesByKey[m.key, default: []].append(SharedTune.intervals(m.shape.pitches)) }
+            for m in collection.melodies { linesByKey[m.key, default: []].append(SharedTune.intervals(m.shape)) }
             for (t, tune) in tunes.enumerated() {
                 sameTune[tune.key] = Set(linesByKey.filter { $0.key == tune.key || rule.carries(tuneIntervals[t], in: $0.value) }.map(\.key))
             }

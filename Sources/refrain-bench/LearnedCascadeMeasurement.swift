@@ -31,7 +31,7 @@ extension LearnedBenchCommand {
     }
 
     /// Non-negative counts (`--version-keeps`, `--shingle-keeps`: 0 switches the stage off).
-    static func versionKeepList(_ text: String, option: String = "--version-keeps") throws -> [Int] {
+    static func keepsOrOff(_ text: String, option: String) throws -> [Int] {
         try text.split(separator: ",").map { part in
             guard let n = Int(part.trimmingCharacters(in: .whitespaces)), n >= 0 else {
                 throw RefrainError.invalidArgument("\(option) takes counts (0: off), not '\(part)'")
@@ -63,8 +63,8 @@ extension LearnedBenchCommand {
     func warmUp(_ engine: Engine, query: EvalQuery) throws {
         let e = try Self.counts(embeddingKeep, option: "--embedding-keep")[0]
         let h = try hashKeeps.map { try Self.counts($0, option: "--hash-keeps")[0] } ?? keep
-        let overrides = overrides(embedding: e, shingle: try Self.versionKeepList(shingleKeeps, option: "--shingle-keeps")[0], hash: h,
-                                  version: try Self.versionKeepList(versionKeeps)[0])
+        let overrides = overrides(embedding: e, shingle: try Self.keepsOrOff(shingleKeeps, option: "--shingle-keeps")[0], hash: h,
+                                  version: try Self.keepsOrOff(versionKeeps, option: "--version-keeps")[0])
         let started = Date()
         let result = try engine.query(QueryInput.file(URL(fileURLWithPath: query.path)),
                                       options: QueryOptions(task: HashedMIDIToAudioTask().name, top: 10, overrides: overrides, id: query.id))
@@ -78,8 +78,8 @@ extension LearnedBenchCommand {
     func measure(_ engine: Engine, queries: [EvalQuery], items: Int, peers: Bool) throws {
         let embeddingKeeps = try Self.counts(embeddingKeep, option: "--embedding-keep")
         let hashKeepList = try hashKeeps.map { try Self.counts($0, option: "--hash-keeps") } ?? [keep]
-        let versionKeepList = try Self.versionKeepList(versionKeeps)
-        let shingleKeepList = try Self.versionKeepList(shingleKeeps, option: "--shingle-keeps")
+        let versionKeepList = try Self.keepsOrOff(versionKeeps, option: "--version-keeps")
+        let shingleKeepList = try Self.keepsOrOff(shingleKeeps, option: "--shingle-keeps")
         var runs = embeddingKeeps.flatMap { e in shingleKeepList.flatMap { s in
             hashKeepList.flatMap { h in versionKeepList.map { LearnedCascadeRun(embeddingKeep: e, shingleKeep: s, hashKeep: h, versionKeep: $0) } }
         } }

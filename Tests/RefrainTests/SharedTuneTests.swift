@@ -22,8 +22,11 @@ final class SharedTuneTests: XCTestCase {
     }
 
     func testIntervalsMergeRepeatsAndRound() {
-        XCTAssertEqual(SharedTune.intervals([60, 60, 62, 62.2, 64, 59.6]), [2, 2, -4])
-        XCTAssertEqual(SharedTune.intervals([67]), [])
+        func shape(_ pitches: [Double]) -> MelodyShape {
+            MelodyShape(notes: pitches.enumerated().map { (onset: Double($0.offset), duration: 1, pitch: $0.element) })
+        }
+        XCTAssertEqual(SharedTune.intervals(shape([60, 60, 62, 62.2, 64, 59.6])), [2, 2, -4])
+        XCTAssertEqual(SharedTune.intervals(shape([67])), [])
     }
 
     func testAnIdenticalStretchScoresItsLength() {

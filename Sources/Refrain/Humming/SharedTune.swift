@@ -27,16 +27,11 @@ public struct SharedTune: Sendable, Equatable {
         self.leastScore = leastScore
     }
 
-    /// Interval sequence of a melody's pitches (MIDI, any order of magnitude), rounded to semitones, with
-    /// consecutive repeats (under half a semitone apart) merged first.
-    public static func intervals(_ pitches: [Double]) -> [Int] {
-        var merged: [Int] = []
-        var last = -Double.infinity
-        for p in pitches where abs(p - last) >= 0.5 {
-            merged.append(Int(p.rounded()))
-            last = p
-        }
-        return zip(merged.dropFirst(), merged).map { $0 - $1 }
+    /// Interval sequence of a melody as the matchers see it (`MelodyShape`: consecutive repeats already merged),
+    /// between its pitches rounded to whole semitones.
+    public static func intervals(_ shape: MelodyShape) -> [Int] {
+        let rounded = shape.pitches.map { Int($0.rounded()) }
+        return zip(rounded.dropFirst(), rounded).map { $0 - $1 }
     }
 
     /// The best local alignment of `tune` within `other`: its score (m − editCost·e, 0 when nothing aligns) and
