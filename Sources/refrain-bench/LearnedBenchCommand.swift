@@ -26,6 +26,9 @@ struct LearnedBenchCommand: ParsableCommand {
     @Option(help: "Cache folder for recordings and queries (shared with `retrieval`).") var work = ".cache/bench-retrieval"
     @Option(help: "A hasher model file (default: the shipped model).") var model: String?
     @Option(help: "An embedder model file (default: the shipped model).") var embeddingModel: String?
+    @Flag(help: "Measure only the hash stage alone with scores hashed two ways, from their synthesized CQT and from their piano roll (same index, same queries), then stop.")
+    var compareMidiHashes = false
+    @Option(help: "With --compare-midi-hashes: a piano-roll hasher model file (default: the shipped model).") var pianorollModel: String?
     @Option(help: "Items the hash stage passes on (to the version stage).") var keep = 1000
     @Option(help: "Items the embedding stage passes to the hash stage; a comma-separated list measures the cascade at each.") var embeddingKeep = "1000"
     @Option(help: "Items the hash stage passes to the exact stage, as a comma-separated list (default: --keep).") var hashKeeps: String?
@@ -54,6 +57,7 @@ struct LearnedBenchCommand: ParsableCommand {
         FileHandle.standardError.write(Data("\n".utf8))
         print("set          \(set.recordings.count) recordings (\(fmt(set.recordingSeconds / 60, 1)) min), \(set.midiQueries.count) MIDI queries; prepared in \(fmt(Date().timeIntervalSince(clock), 1)) s")
         if prepareOnly { return }
+        if compareMidiHashes { return try compareMIDIHashes(set, work: workURL) }
 
         let configuration = Engine.Configuration.learned()
         let indexURL = workURL.appendingPathComponent("learned-index-\(set.recordings.count)")
@@ -82,17 +86,7 @@ struct LearnedBenchCommand: ParsableCommand {
             print("model        \(encoder.record.identity) (weights SHA-256 \(encoder.record.weightsSHA256 ?? "-"))")
         }
 
-        var queries: [EvalQuery]
-        switch half {
-        case "report": queries = set.midiQueries.enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
-        case "tuning": queries = set.midiQueries.enumerated().filter { $0.offset % 2 == 0 }.map(\.element)
-        case "all": queries = set.midiQueries
-        default: throw RefrainError.invalidArgument("--half is report, tuning or all, not '\(half)'")
-        }
-        if self.queries < queries.count {
-            let stride = Double(queries.count) / Double(max(self.queries, 1))
-            queries = (0..<max(self.queries, 1)).map { queries[Int(Double($0) * stride)] }
-        }
+        let queries = try chosenQueries(set)
         print("queries      \(queries.count) MIDI queries (\(half) half)")
 
         let audioItems = try engine.stats().stats.itemCount
@@ -136,6 +130,22 @@ struct LearnedBenchCommand: ParsableCommand {
             try measure(engine, queries: size <= 20_000 ? queries : timed, items: stats.itemCount, peers: false)
             print("memory       \(Self.residentMiB()) MiB resident in this process after the queries")
         }
+    }
+
+    /// The MIDI queries of `--half`, at most `--queries` of them spread evenly over it.
+    func chosenQueries(_ set: DevelopmentSet) throws -> [EvalQuery] {
+        var queries: [EvalQuery]
+        switch half {
+        case "report": queries = set.midiQueries.enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
+        case "tuning": queries = set.midiQueries.enumerated().filter { $0.offset % 2 == 0 }.map(\.element)
+        case "all": queries = set.midiQueries
+        default: throw RefrainError.invalidArgument("--half is report, tuning or all, not '\(half)'")
+        }
+        if self.queries < queries.count {
+            let stride = Double(queries.count) / Double(max(self.queries, 1))
+            queries = (0..<max(self.queries, 1)).map { queries[Int(Double($0) * stride)] }
+        }
+        return queries
     }
 
     func sizeList() throws -> [Int] {

@@ -20,6 +20,8 @@ struct CreateIndexCommand: ParsableCommand {
     @Flag(help: "Build no shingle/HNSW pruning graph.") var noShingles = false
     @Flag(help: "music: also store the learned hash sequences and embeddings (encoders 'hashes', 'embedding') for the learned cascade (--task midi-to-audio-hashed).")
     var learned = false
+    @Option(help: "music, with --learned: how the hasher reads scores: synth (rendered, the default) or pianoroll (the piano-roll network, no synthesizer for the hash stage).")
+    var midiHashes: HashEncoder.MIDIModality = .synth
     @Option(help: "features: name of the stored feature array.") var array = "cens"
     @Option(help: "features: frames per second of the .npy matrices.") var frameRate = 2.0
     @Option(help: "features: frames per shingle.") var shingleLength = 20
@@ -30,7 +32,9 @@ struct CreateIndexCommand: ParsableCommand {
         let url = URL(fileURLWithPath: directory)
         switch analyzer {
         case "music":
-            let engine = try Engine.create(at: url, layout: .music(shingles: !noShingles),
+            guard learned || midiHashes == .synth else { throw RefrainError.invalidArgument("--midi-hashes needs --learned (the hashes encoder)") }
+            let settings: [String: [String: String]] = midiHashes == .synth ? [:] : [HashEncoder.name: ["midi": midiHashes.rawValue]]
+            let engine = try Engine.create(at: url, layout: .music(settings: settings, shingles: !noShingles),
                                            configuration: learned ? .learned() : Engine.Configuration())
             print("created index \(directory) for audio and MIDI (encoders \(try engine.encoderRecords.map(\.identity).joined(separator: ", ")))")
         case "features":

@@ -212,11 +212,9 @@ final class LearnedHasherTests: XCTestCase {
         }
     }
 
-    /// A hasher trained from a fixed seed on 12 synthetic pieces separates matching from non-matching hash
-    /// pairs of 6 held-out pieces: Bhattacharyya coefficient at most 0.6 (1 means no separation; the untrained
-    /// networks give more than 0.9), and the same seed gives the same model bit for bit.
-    func testSeededTrainingSeparatesHeldOutPairs() throws {
-        let train = Self.syntheticPieces(12, seed: 1), validation = Self.syntheticPieces(4, seed: 2), test = Self.syntheticPieces(6, seed: 3)
+    /// The seeded training tests' options: 32-unit layers, 32-frame windows, batches of 16, 300 steps validated every 50
+    /// on 64 windows.
+    static func smallOptions(seed: UInt64) -> HasherTrainingOptions {
         var options = HasherTrainingOptions()
         options.width = 32
         options.windowFrames = 32
@@ -224,7 +222,30 @@ final class LearnedHasherTests: XCTestCase {
         options.maxSteps = 300
         options.validateEvery = 50
         options.validationWindows = 64
-        options.seed = 5
+        options.seed = seed
+        return options
+    }
+
+    /// Hamming distances of matching step pairs (step `i` of `audio[k]` and of `score[k]`) and of non-matching ones
+    /// (step `i` of `audio[k]` and a step of the next piece's `score[k + 1]`), over held-out pieces.
+    static func heldOutDistances(_ audio: [[UInt16]], _ score: [[UInt16]]) -> (matching: [Int], nonMatching: [Int]) {
+        var matching: [Int] = [], nonMatching: [Int] = []
+        for (k, (a, s)) in zip(audio, score).enumerated() {
+            let other = score[(k + 1) % score.count]
+            for i in 0..<min(a.count, s.count) {
+                matching.append((a[i] ^ s[i]).nonzeroBitCount)
+                nonMatching.append((a[i] ^ other[i % other.count]).nonzeroBitCount)
+            }
+        }
+        return (matching, nonMatching)
+    }
+
+    /// A hasher trained from a fixed seed on 12 synthetic pieces separates matching from non-matching hash
+    /// pairs of 6 held-out pieces: Bhattacharyya coefficient at most 0.6 (1 means no separation; the untrained
+    /// networks give more than 0.9), and the same seed gives the same model bit for bit.
+    func testSeededTrainingSeparatesHeldOutPairs() throws {
+        let train = Self.syntheticPieces(12, seed: 1), validation = Self.syntheticPieces(4, seed: 2), test = Self.syntheticPieces(6, seed: 3)
+        let options = Self.smallOptions(seed: 5)
         let result = try HasherTraining.train(train: train, validation: validation, options: options)
         let again = try HasherTraining.train(train: train, validation: validation, options: options)
         XCTAssertEqual(result.model.sha256, again.model.sha256, "same seed, same model")
@@ -232,7 +253,6 @@ final class LearnedHasherTests: XCTestCase {
         XCTAssertGreaterThan(untrained, 0.9)
 
         let encoder = try HashEncoder(model: result.model, source: "test")
-        var matching: [Int] = [], nonMatching: [Int] = []
         var audioCodes: [[UInt16]] = [], synthCodes: [[UInt16]] = []
         for piece in test {
             let rendition = piece.renditions[0]
@@ -246,13 +266,7 @@ final class LearnedHasherTests: XCTestCase {
             audioCodes.append(try encoder.codes(frames: rendition.audio, role: "audio"))
             synthCodes.append(try encoder.codes(frames: warped, role: "synth"))
         }
-        for (k, (a, s)) in zip(audioCodes, synthCodes).enumerated() {
-            let other = synthCodes[(k + 1) % synthCodes.count]
-            for i in 0..<min(a.count, s.count) {
-                matching.append((a[i] ^ s[i]).nonzeroBitCount)
-                nonMatching.append((a[i] ^ other[i % other.count]).nonzeroBitCount)
-            }
-        }
+        let (matching, nonMatching) = Self.heldOutDistances(audioCodes, synthCodes)
         let bc = HasherTraining.bhattacharyya(matching: matching, nonMatching: nonMatching, bits: 16)
         XCTAssertLessThan(bc, 0.6, "held-out Bhattacharyya coefficient (validation best \(result.bestBC))")
     }

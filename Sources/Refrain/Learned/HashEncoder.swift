@@ -7,7 +7,9 @@ import RefrainMath
 /// Audio Files", ISMIR 2015): one 16-bit code per 4 learned-input frames (≈ 186 ms, 5.4 codes per second),
 /// compared by Hamming DTW. A recording is read by the model's `audio` network; a score is synthesized with
 /// the engine's soundfont and read by its `synth` network, so that a score's codes and its recording's codes
-/// agree bit for bit where the music does.
+/// agree bit for bit where the music does. With the setting `midi=pianoroll` a score is instead read from its
+/// piano roll by the piano-roll hasher (`PianoRollHasher`, the NIPS 2015 workshop paper's third modality), which
+/// needs no synthesizer; recordings are hashed alike either way, so an index's audio codes serve both.
 ///
 /// Output: `steps x 1` uint16, times at the centre of each step's 4 frames, seconds. The record's version is
 /// the encoder's code version; its weights hash is the model file's SHA-256, so an index built with other
@@ -27,10 +29,25 @@ public struct HashEncoder: MusicEncoder {
     let synth: NetworkPool
     let input: LearnedInput
     let standardization: [String: InputStandardization]
+    /// Reads scores when set (`midi=pianoroll`); nil: scores are synthesized and read by `synth`.
+    let pianoRoll: PianoRollHasher?
 
-    /// The encoder with `model` (a hasher with `audio` and `synth` networks of at most 16 bits).
-    /// - Throws: `RefrainError.invalidFile` when the model is not such a hasher.
-    public init(model: LearnedModel, source: String = "shipped") throws {
+    /// How a score (MIDI) is hashed.
+    public enum MIDIModality: String, Sendable, CaseIterable {
+        /// Synthesized with the engine's soundfont, its CQT read by the `synth` network.
+        case synth
+        /// Its piano roll read by the piano-roll hasher (no synthesizer).
+        case pianoroll
+    }
+
+    /// How scores are hashed.
+    public var midiModality: MIDIModality { pianoRoll == nil ? .synth : .pianoroll }
+
+    /// The encoder with `model` (a hasher with `audio` and `synth` networks of at most 16 bits), reading scores
+    /// with `pianoRoll` when given (it must have been trained against `model`: `PianoRollHasher.init`).
+    /// - Throws: `RefrainError.invalidFile` when the model is not such a hasher, or the piano-roll hasher gives
+    ///   another number of bits.
+    public init(model: LearnedModel, source: String = "shipped", pianoRoll: PianoRollHasher? = nil) throws {
         guard model.kind == "hasher" else { throw RefrainError.invalidFile(source, "holds a \(model.kind) model, not a hasher") }
         self.model = model
         self.source = source
@@ -41,6 +58,10 @@ public struct HashEncoder: MusicEncoder {
             throw RefrainError.invalidFile(source, "its hasher networks give \(outputs) bits per step; Refrain stores 1 to 16")
         }
         bits = outputs
+        if let pianoRoll, pianoRoll.bits != outputs {
+            throw RefrainError.invalidFile(pianoRoll.source, "gives \(pianoRoll.bits) bits per step where the hasher gives \(outputs)")
+        }
+        self.pianoRoll = pianoRoll
         input = try LearnedInput()
         var standardization: [String: InputStandardization] = [:]
         for role in ["audio", "synth"] {
@@ -54,21 +75,40 @@ public struct HashEncoder: MusicEncoder {
         try HashEncoder(model: try LearnedModel.shipped(shippedModel, kind: "hasher"))
     }
 
-    /// The encoder an index recorded (`settings["model"]`: "shipped" or a model file's path).
+    /// The encoder an index recorded: `model` ("shipped" or a hasher file's path), `midi` ("synth", the
+    /// default, or "pianoroll"), and with piano rolls `pianoroll_model` ("shipped" or a file's path) and
+    /// `pianoroll_sha256` (the piano-roll model the index's scores were hashed with; another is refused).
     public init(settings: [String: String]) throws {
         var reader = SettingsReader(encoder: Self.name, settings)
         let source = try reader.value("model", default: "shipped")
+        let midi = try reader.value("midi", default: MIDIModality.synth.rawValue)
+        let rollSource = try reader.value("pianoroll_model", default: "shipped")
+        let rollSHA = try reader.value("pianoroll_sha256", default: "")
         try reader.finish()
-        if source == "shipped" {
-            try self.init(model: try LearnedModel.shipped(Self.shippedModel, kind: "hasher"))
-        } else {
-            try self.init(model: try LearnedModel.read(URL(fileURLWithPath: source), expecting: "hasher"), source: source)
+        guard let modality = MIDIModality(rawValue: midi) else {
+            throw RefrainError.invalidArgument("encoder hashes: midi is synth or pianoroll, not '\(midi)'")
         }
+        let model = try source == "shipped" ? LearnedModel.shipped(Self.shippedModel, kind: "hasher")
+            : LearnedModel.read(URL(fileURLWithPath: source), expecting: "hasher")
+        var pianoRoll: PianoRollHasher?
+        if modality == .pianoroll {
+            let loaded = try PianoRollHasher.load(rollSource, audioHasher: model)
+            guard rollSHA.isEmpty || rollSHA == loaded.model.sha256 else {
+                throw RefrainError.invalidArgument("scores were hashed with the piano-roll model \(rollSHA.prefix(12)), this one is \(loaded.model.sha256.prefix(12))")
+            }
+            pianoRoll = loaded
+        }
+        try self.init(model: model, source: source, pianoRoll: pianoRoll)
     }
 
     public var record: EncoderRecord {
-        EncoderRecord(name: Self.name, version: Self.version, settings: ["model": source], weightsSHA256: model.sha256,
-                      dims: 1, dtype: .uint16)
+        var settings = ["model": source]
+        if let pianoRoll {
+            settings["midi"] = MIDIModality.pianoroll.rawValue
+            settings["pianoroll_model"] = pianoRoll.source
+            settings["pianoroll_sha256"] = pianoRoll.model.sha256
+        }
+        return EncoderRecord(name: Self.name, version: Self.version, settings: settings, weightsSHA256: model.sha256, dims: 1, dtype: .uint16)
     }
 
     public var inputs: Set<InputKind> { [.audio, .midi] }
@@ -79,13 +119,17 @@ public struct HashEncoder: MusicEncoder {
         try input.audioFrames(of: source)
     }
 
-    /// The tanh outputs of the `role` network ("audio" or "synth") for learned-input frames (`frames x 48`,
-    /// standardised here with the model's per-bin statistics): `(frames / 4) x bits`, values in [-1, 1].
+    /// The tanh outputs of the `role` network ("audio", "synth", or "pianoroll" with a piano-roll hasher) for
+    /// learned-input or piano-roll frames (`frames x 48`, standardised here with the network's per-bin
+    /// statistics): `(frames / 4) x bits`, values in [-1, 1].
     public func outputs(frames: Matrix, role: String, threads: Int = 1) throws -> Matrix {
         guard frames.rows >= LearnedInference.minimumFrames, frames.cols == LearnedInput.bins else {
             throw RefrainError.invalidArgument("the hasher needs at least \(LearnedInference.minimumFrames) frames of \(LearnedInput.bins) bins")
         }
-        guard role == "audio" || role == "synth" else { throw RefrainError.invalidArgument("the hasher's networks are audio and synth, not \(role)") }
+        if role == PianoRollHasherTraining.role, let pianoRoll { return try pianoRoll.outputs(frames: frames, threads: threads) }
+        guard role == "audio" || role == "synth" else {
+            throw RefrainError.invalidArgument("the hasher's networks are audio, synth and (with midi=pianoroll) pianoroll, not \(role)")
+        }
         let pool = role == "synth" ? synth : audio
         let prepared = standardization[role].map { $0.applied(frames) } ?? frames
         return try pool.with { net in LearnedInference.perStep(net.layers[...], frames: prepared, threads: threads) }
@@ -98,11 +142,13 @@ public struct HashEncoder: MusicEncoder {
     }
 
     public func encode(_ source: AnalysisSource) throws -> EncodedArray {
-        let values = try frames(source)
+        let score = pianoRoll == nil ? nil : source.score
+        let values = try score.map { LearnedInput.rollFrames($0) } ?? frames(source)
         guard values.rows >= LearnedInference.minimumFrames else {
             throw RefrainError.invalidArgument("\(source.name): too short for the hasher (under 0.4 s)")
         }
-        let codes = try self.codes(frames: values, role: source.kind == .midi ? "synth" : "audio", threads: source.threads)
+        let role = score != nil ? PianoRollHasherTraining.role : source.kind == .midi ? "synth" : "audio"
+        let codes = try self.codes(frames: values, role: role, threads: source.threads)
         let times = LearnedInference.stepTimes(codes.count)
         return .codes(try CodeSequence(array: NPYArray(codes, shape: [codes.count, 1]), times: times))
     }

@@ -2,13 +2,13 @@ import Foundation
 import RefrainLearn
 import RefrainMath
 
-/// The model of a learned encoder: one or more networks by role (a hasher has `audio`, `roll` and `synth`; an
-/// embedder `audio` and `roll`; a shingle reducer `chroma`) in one Refrain model file (docs/model-format.md,
+/// The model of a learned encoder: one or more networks by role (a hasher has `audio` and `synth`; a piano-roll
+/// hasher `pianoroll`; an embedder `audio` and `synth`; a shingle reducer `chroma`) in one Refrain model file (docs/model-format.md,
 /// `kind` "learned-encoder"), whose tensors are named `<role>.<layer>.<weight|bias>` and whose metadata holds
 /// the model's kind (`model`), each network's architecture (`networks`, JSON) and training facts. The SHA-256
 /// of the file's bytes is the model's identity: an index records it for every array the model encoded.
 public struct LearnedModel: @unchecked Sendable {
-    /// "hasher", "embedder" or "shingles".
+    /// "hasher", "pianoroll-hasher", "embedder" or "shingles".
     public let kind: String
     /// Architectures by role.
     public let architectures: [String: Architecture]

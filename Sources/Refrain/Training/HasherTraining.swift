@@ -67,15 +67,26 @@ public struct HasherTrainingResult: @unchecked Sendable {
 /// and the reference frames aligned to them (the synthesized score warped onto the rendition's clock by the
 /// known alignment), so output step `s` of one network and step `s` of the other hash the same music.
 public enum HasherTraining {
-    /// A batch of aligned windows: `[batch, 1, frames, 48]` each.
+    /// A batch of aligned windows: `[batch, 1, frames, 48]` each. `synth` holds the score side: the synthesized
+    /// score's CQT, or its piano roll (`ScoreSide`).
     struct Batch {
         var audio: Tensor
         var synth: Tensor
     }
 
-    /// Windows of `pieces` whose every frame is aligned, drawn with `random`.
+    /// What a window's score side is made of.
+    enum ScoreSide {
+        /// The score synthesized with the reference soundfont, its CQT frames warped onto the rendition's clock.
+        case synth
+        /// The score's piano roll on the rendition's clock (`TrainingPiece.PieceRendition.rollFrames`).
+        case roll
+    }
+
+    /// Windows of `pieces` whose every frame is aligned, drawn with `random` (the draws do not depend on `side`:
+    /// the same seed gives the same windows of either side).
     static func batch(_ pieces: [TrainingPiece], count: Int, frames: Int, random: inout SplitMix64,
-                      standardization: (audio: InputStandardization, synth: InputStandardization)? = nil) -> Batch? {
+                      standardization: (audio: InputStandardization, synth: InputStandardization)? = nil,
+                      side: ScoreSide = .synth) -> Batch? {
         let d = LearnedInput.bins
         var audio = [Float](), synth = [Float]()
         audio.reserveCapacity(count * frames * d)
@@ -91,9 +102,14 @@ public enum HasherTraining {
             let reference = rendition.referenceFrames(count: piece.synth.rows)
             guard (start..<(start + frames)).allSatisfy({ reference[$0] >= 0 }) else { continue }
             audio.append(contentsOf: rendition.audio.storage[(start * d)..<((start + frames) * d)])
-            for t in start..<(start + frames) {
-                let r = Int(reference[t])
-                synth.append(contentsOf: piece.synth.storage[(r * d)..<((r + 1) * d)])
+            if side == .roll, let roll = rendition.roll {
+                synth.append(contentsOf: roll.storage[(start * d)..<((start + frames) * d)])
+            } else {
+                let source = side == .roll ? piece.roll : piece.synth
+                for t in start..<(start + frames) {
+                    let r = min(Int(reference[t]), source.rows - 1)
+                    synth.append(contentsOf: source.storage[(r * d)..<((r + 1) * d)])
+                }
             }
             made += 1
         }
@@ -158,6 +174,15 @@ public enum HasherTraining {
         let (m, n) = try distances(audio: audio, synth: synth, batch: batch, bits: bits, threads: threads, seed: 99)
         func mean(_ v: [Int]) -> Double { Double(v.reduce(0, +)) / Double(max(v.count, 1)) }
         return (bhattacharyya(matching: m, nonMatching: n, bits: bits), mean(m), mean(n))
+    }
+
+    /// The facts a hasher model's metadata records about its run: bits, width, window, seed, best and last step,
+    /// best validation BC and piece counts.
+    static func runFacts(_ options: HasherTrainingOptions, bits: Int, bestStep: Int, steps: Int, bestBC: Double, train: Int,
+                         validation: Int) -> [String: String] {
+        ["bits": "\(bits)", "width": "\(options.width)", "window_frames": "\(options.windowFrames)", "seed": "\(options.seed)",
+         "best_step": "\(bestStep)", "steps": "\(steps)", "validation_bc": String(format: "%.4f", bestBC), "train_pieces": "\(train)",
+         "validation_pieces": "\(validation)"]
     }
 
     /// Trains a hasher on `train` pieces with early stopping on `validation` pieces.
@@ -251,15 +276,8 @@ public enum HasherTraining {
         var meta = metadata
         meta.merge(standardization.audio.metadata(role: "audio")) { _, new in new }
         meta.merge(standardization.synth.metadata(role: "synth")) { _, new in new }
-        meta["bits"] = "\(options.bits)"
-        meta["width"] = "\(options.width)"
-        meta["window_frames"] = "\(options.windowFrames)"
-        meta["seed"] = "\(options.seed)"
-        meta["best_step"] = "\(bestStep)"
-        meta["steps"] = "\(step)"
-        meta["validation_bc"] = String(format: "%.4f", best)
-        meta["train_pieces"] = "\(train.count)"
-        meta["validation_pieces"] = "\(validation.count)"
+        meta.merge(runFacts(options, bits: options.bits, bestStep: bestStep, steps: step, bestBC: best, train: train.count,
+                            validation: validation.count)) { _, new in new }
         let model = try LearnedModel(kind: "hasher", networks: ["audio": try restored(bestWeights.0), "synth": try restored(bestWeights.1)],
                                      metadata: meta)
         return HasherTrainingResult(model: model, curve: curve, bestStep: bestStep, bestBC: best, steps: step,

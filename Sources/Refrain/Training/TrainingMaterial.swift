@@ -55,12 +55,13 @@ public enum TrainingMaterial {
             let key = keys[k]
             defer { progress?(done.increment()) }
             let cached = options.cache?.appendingPathComponent("\(key).npz")
-            if let cached, let data = try? Data(contentsOf: cached), let piece = try? TrainingPiece.decode(data, name: cached.path) {
-                slots.set(k, piece)
-                return
-            }
             do {
                 let score = try MIDIScore(contentsOf: files[key]!)
+                if let cached, let data = try? Data(contentsOf: cached), let piece = try? TrainingPiece.decode(data, name: cached.path) {
+                    // The renditions' piano rolls are not cached: read again from the score (no rendering).
+                    slots.set(k, try piece.withRenditionRolls(reference: score.transposed(by: piece.semitones)))
+                    return
+                }
                 var random = SplitMix64(seed: options.seed ^ fnv1a(key))
                 let semitones = random.chance(2.0 / 3) ? Int(random.next() % UInt64(2 * options.maxSemitones + 1)) - options.maxSemitones : 0
                 let reference = score.transposed(by: semitones)

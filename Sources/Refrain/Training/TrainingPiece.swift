@@ -27,6 +27,11 @@ public struct TrainingPiece: Sendable {
         public var referenceTimes: [Float]
         /// How it was made (nil for a real recording aligned by DTW).
         public var plan: RenditionPlan?
+        /// The reference score's piano roll on this rendition's clock (`audio.rows x 48`, `LearnedInput.rollFrames`
+        /// of the reference's notes retimed by the performance's tempo map: exact, since a rendition keeps the
+        /// reference's ticks); nil for a real recording, and for material not yet given its score
+        /// (`TrainingPiece.withRenditionRolls`). Not cached: it is read again from the MIDI file.
+        public var roll: Matrix? = nil
 
         /// The reference frame matched to each frame (-1 where unaligned), clamped to `referenceFrames`.
         public func referenceFrames(count referenceFrames: Int) -> [Int32] {
@@ -35,6 +40,43 @@ public struct TrainingPiece: Sendable {
                 return Int32(max(0, min(referenceFrames - 1, Int((Double(t) * LearnedInput.frameRate).rounded()))))
             }
         }
+
+        /// The reference's piano roll on this rendition's clock, `audio.rows x 48`: `roll` where known, else
+        /// `referenceRoll` (the reference's roll on its own clock) read at each frame's aligned reference frame,
+        /// zero where a frame is unaligned (a real recording aligned by DTW).
+        public func rollFrames(referenceRoll: Matrix) -> Matrix {
+            if let roll { return roll }
+            let d = referenceRoll.cols
+            var out = Matrix(rows: audio.rows, cols: d)
+            guard referenceRoll.rows > 0 else { return out }
+            for (i, r) in referenceFrames(count: referenceRoll.rows).enumerated() where r >= 0 {
+                out.storage.replaceSubrange((i * d)..<((i + 1) * d), with: referenceRoll.storage[(Int(r) * d)..<((Int(r) + 1) * d)])
+            }
+            return out
+        }
+    }
+
+    /// The piano roll of `reference`'s notes on the clock of `performance` (a score with the same ticks and
+    /// another tempo map, as `RenditionPlan.performance` makes it), `frames x 48`: the notes keep their ticks and
+    /// take the performance's seconds, so frame `t` of the roll and frame `t` of the rendered performance hear
+    /// the same tick.
+    public static func roll(of reference: MIDIScore, onClockOf performance: MIDIScore, frames: Int) -> Matrix {
+        var clocked = reference
+        clocked.tempoMap = performance.tempoMap
+        clocked.retime()
+        return LearnedInput.rollFrames(clocked, frames: frames)
+    }
+
+    /// The piece with every planned rendition's `roll` set from `reference` (the source score transposed by
+    /// `semitones`): each plan's performance is made again (no rendering) for its tempo map.
+    public func withRenditionRolls(reference: MIDIScore) throws -> TrainingPiece {
+        var piece = self
+        for k in piece.renditions.indices {
+            guard let plan = piece.renditions[k].plan else { continue }
+            let performance = try plan.performance(of: reference)
+            piece.renditions[k].roll = Self.roll(of: reference, onClockOf: performance, frames: piece.renditions[k].audio.rows)
+        }
+        return piece
     }
 
     public init(key: String, semitones: Int, roll: Matrix, synth: Matrix, renditions: [PieceRendition]) {
@@ -73,7 +115,8 @@ public struct TrainingPiece: Sendable {
                 let seconds = reference.tempoMap.seconds(atFractionalTick: tick)
                 return seconds <= end ? Float(seconds) : .nan
             }
-            renditions.append(PieceRendition(audio: audio, referenceTimes: times, plan: plan))
+            renditions.append(PieceRendition(audio: audio, referenceTimes: times, plan: plan,
+                                             roll: Self.roll(of: reference, onClockOf: performance, frames: audio.rows)))
         }
         return TrainingPiece(key: key, semitones: semitones, roll: roll, synth: synth, renditions: renditions)
     }
