@@ -61,8 +61,10 @@ public final class ShingleIndex: @unchecked Sendable {
     /// generation (a 10,000-item graph takes about 0.3 s to load, far more than a query's search in it).
     /// Searches only read it; `update` works on its own copy.
     public static func current(in store: IndexStore) throws -> ShingleIndex? {
-        guard store.settings.shingles != nil, let json = try store.meta(ANNFiles.stateKey) else { return nil }
-        return try store.shingleIndexCache.value(for: json) { try load(from: store) }
+        guard let settings = store.settings.shingles, let json = try store.meta(ANNFiles.stateKey) else { return nil }
+        // A learned graph is kept per program weights too: other weights must be refused, not served from the cache.
+        let weights = settings.effectiveReducer == .learned ? (try? ShingleReducerRegistry.shared.current().sha256) ?? "" : ""
+        return try store.shingleIndexCache.value(for: json + weights) { try load(from: store) }
     }
 
     /// The current graph of `store`, or nil when none has been built yet.

@@ -35,7 +35,7 @@ final class ShingleReducerTests: XCTestCase {
         let matrices = try TestChroma.writeItems(12, to: files, seed: 9)
         let shingles = ShingleSettings(array: "cens", length: 10, hop: 3, dimensions: 16).learned(weights: first.sha256, dimensions: 8)
         let index = dir.appendingPathComponent("idx")
-        var store = try IndexStore.create(at: index, settings: TestChroma.settings(shingles: shingles))
+        let store = try IndexStore.create(at: index, settings: TestChroma.settings(shingles: shingles))
         try IndexAdder.add(IndexAdder.jobs(for: [files], analyzer: TestChroma.analyzer).jobs, to: store, analyzer: TestChroma.analyzer)
         let built = try XCTUnwrap(try ShingleIndex.load(from: store))
         XCTAssertEqual(built.state.reducerSHA256, first.sha256)
@@ -55,16 +55,16 @@ final class ShingleReducerTests: XCTestCase {
         // The program's weights change: shingle searches are refused, naming the rebuild.
         let second = try reducer(seed: 2)
         install(second)
-        store = try IndexStore.open(at: index, writable: true)
         XCTAssertThrowsError(try votes()) { error in
             XCTAssertTrue((error as? RefrainError)?.message.contains("refrain index rebuild") ?? false, "\(error)")
         }
         // A rebuild takes the new weights and records them in the settings.
         let rebuilt = try XCTUnwrap(try ShingleIndex.rebuild(store))
         XCTAssertEqual(rebuilt.state.reducerSHA256, second.sha256)
-        store = try IndexStore.open(at: index, writable: true)
-        XCTAssertEqual(store.settings.shingles?.reducerWeights, second.sha256)
-        XCTAssertEqual(try votes().first?.key, "item004")
+        XCTAssertEqual(try IndexStore.open(at: index).settings.shingles?.reducerWeights, second.sha256)
+        let kept = try votes()
+        XCTAssertEqual(kept.count, 3)
+        XCTAssertTrue(kept.contains { $0.key == "item004" }, "the rebuilt graph keeps the excerpt's item among 3 of 12: \(kept.map(\.key))")
     }
 
     func testTheLearnedReducerScalesItsInputAndRefusesOtherWidths() throws {
