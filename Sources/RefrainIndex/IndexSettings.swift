@@ -36,7 +36,7 @@ public struct IndexSettings: Codable, Equatable, Sendable {
 /// efficient cross-version music retrieval"; Zalkow & Müller 2020, "Using weakly aligned score-audio pairs to
 /// train deep chroma models for cross-modal music retrieval"): windows of `length` consecutive frames of the
 /// array `array`, taken every `hop` frames, flattened to one vector (`length * dims` values), reduced by PCA
-/// to `dimensions` and searched in an HNSW graph.
+/// (or the learned shingle reducer, `reducer`) to `dimensions` and searched in an HNSW graph.
 public struct ShingleSettings: Codable, Equatable, Sendable {
     /// Name of the stored array the shingles are cut from (a chroma-like `frames x 12` sequence, e.g. "cens").
     public var array: String = "cens"
@@ -44,7 +44,8 @@ public struct ShingleSettings: Codable, Equatable, Sendable {
     public var length: Int = 20
     /// Frames between the starts of consecutive shingles of an indexed item.
     public var hop: Int = 5
-    /// PCA output dimensions (Zalkow & Müller 2020 found 30 or fewer enough for 240-dimensional shingles).
+    /// Reduced dimensions (Zalkow & Müller 2020 found 30 or fewer enough for 240-dimensional shingles); with the
+    /// learned reducer, its network's output dimension.
     public var dimensions: Int = 30
     /// HNSW out-degree M and construction breadth (hnswlib defaults 16 and 200).
     public var m: Int = 16
@@ -55,8 +56,27 @@ public struct ShingleSettings: Codable, Equatable, Sendable {
     /// made before this setting existed have none.
     public var transform: ShingleTransform?
 
+    /// How the transformed shingles are reduced to `dimensions` values (nil: PCA, as indexes made before this
+    /// setting existed).
+    public var reducer: ShingleReducerKind?
+    /// With the learned reducer: the SHA-256 of the weights the shingle graph was built with (an index with
+    /// other weights than the program's refuses shingle searches until `refrain index rebuild`).
+    public var reducerWeights: String?
+
     /// The transform in effect.
     public var effectiveTransform: ShingleTransform { transform ?? .none }
+
+    /// The reducer in effect.
+    public var effectiveReducer: ShingleReducerKind { reducer ?? .pca }
+
+    /// These settings with the learned reducer of `weights` (SHA-256), whose output dimension is `dimensions`.
+    public func learned(weights: String, dimensions: Int) -> ShingleSettings {
+        var copy = self
+        copy.reducer = .learned
+        copy.reducerWeights = weights
+        copy.dimensions = dimensions
+        return copy
+    }
 
     /// These settings with `transform`.
     public func transformed(_ transform: ShingleTransform) -> ShingleSettings {

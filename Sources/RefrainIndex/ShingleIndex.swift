@@ -11,8 +11,9 @@ enum ANNFiles {
     static let pcaKey = "file:ann.pca"
 }
 
-/// The persistent shingle index of a collection: PCA learned from the collection's shingles and an HNSW
-/// graph of every item's reduced shingles, saved in the index directory (`ann/`).
+/// The persistent shingle index of a collection: a reducer (PCA learned from the collection's shingles, or the
+/// learned shingle reducer network, `ShingleSettings.reducer`) and an HNSW graph of every item's reduced
+/// shingles, saved in the index directory (`ann/`).
 ///
 /// Labels encode `(item id << 24) | shingle number`, so a hit names its item and start frame
 /// (`shingle number * hop`). The graph is derived data: it is rewritten under a new generation name,
@@ -24,6 +25,7 @@ public final class ShingleIndex: @unchecked Sendable {
     public struct State: Codable, Equatable, Sendable {
         public var generation: Int
         public var graphFile: String
+        /// The PCA's file (empty with a learned reducer).
         public var pcaFile: String
         /// Items with ids up to this were added to the graph (removed ones may still be in it).
         public var coveredThroughItemID: Int64
@@ -32,11 +34,14 @@ public final class ShingleIndex: @unchecked Sendable {
         /// Items live when the PCA was learned.
         public var itemsAtPCA: Int
         public var dimension: Int
+        /// SHA-256 of the learned reducer's weights the graph was built with (nil: PCA).
+        public var reducerSHA256: String?
     }
 
     public let settings: ShingleSettings
     public let state: State
-    public let pca: PCA
+    /// What reduces the transformed shingles before the graph: the index's PCA or the learned reducer.
+    public let reducer: any ShingleReducer
     public let graph: HNSWGraph
 
     static let shingleBits: UInt64 = 24
@@ -45,10 +50,10 @@ public final class ShingleIndex: @unchecked Sendable {
     public static func item(ofLabel label: UInt64) -> Int64 { Int64(label >> shingleBits) }
     public static func shingle(ofLabel label: UInt64) -> Int { Int(label & ((1 << shingleBits) - 1)) }
 
-    init(settings: ShingleSettings, state: State, pca: PCA, graph: HNSWGraph) {
+    init(settings: ShingleSettings, state: State, reducer: any ShingleReducer, graph: HNSWGraph) {
         self.settings = settings
         self.state = state
-        self.pca = pca
+        self.reducer = reducer
         self.graph = graph
     }
 
@@ -56,17 +61,26 @@ public final class ShingleIndex: @unchecked Sendable {
     /// generation (a 10,000-item graph takes about 0.3 s to load, far more than a query's search in it).
     /// Searches only read it; `update` works on its own copy.
     public static func current(in store: IndexStore) throws -> ShingleIndex? {
-        guard store.settings.shingles != nil, let json = try store.meta(ANNFiles.stateKey) else { return nil }
-        return try store.shingleIndexCache.value(for: json) { try load(from: store) }
+        guard let settings = store.settings.shingles, let json = try store.meta(ANNFiles.stateKey) else { return nil }
+        // A learned graph is kept per program weights too: other weights must be refused, not served from the cache.
+        let weights = settings.effectiveReducer == .learned ? (try? ShingleReducerRegistry.shared.current().sha256) ?? "" : ""
+        return try store.shingleIndexCache.value(for: json + weights) { try load(from: store) }
     }
 
     /// The current graph of `store`, or nil when none has been built yet.
+    /// - Throws: `RefrainError(.index)` when the graph was built with learned reducer weights other than this
+    ///   program's (`ShingleReducerRegistry`): the index must be rebuilt before shingle searches.
     public static func load(from store: IndexStore) throws -> ShingleIndex? {
         guard let settings = store.settings.shingles, let state = try storedState(of: store) else { return nil }
-        let pca = try PCA(packed: NPY.readMatrix(store.directory.appendingPathComponent(state.pcaFile)))
+        let reducer: any ShingleReducer
+        if settings.effectiveReducer == .learned {
+            reducer = try ShingleReducerRegistry.shared.current(matching: state.reducerSHA256, index: store.directory)
+        } else {
+            reducer = try PCA(packed: NPY.readMatrix(store.directory.appendingPathComponent(state.pcaFile)))
+        }
         let graph = try HNSWGraph(contentsOf: store.directory.appendingPathComponent(state.graphFile),
                                   dimension: state.dimension, space: .l2)
-        return ShingleIndex(settings: settings, state: state, pca: pca, graph: graph)
+        return ShingleIndex(settings: settings, state: state, reducer: reducer, graph: graph)
     }
 
     /// The catalog's record of the current graph (nil when none has been built).
@@ -77,7 +91,7 @@ public final class ShingleIndex: @unchecked Sendable {
         }
     }
 
-    /// Relearns the PCA and rebuilds the graph from scratch. The old graph stays the catalog's until the new
+    /// Relearns the PCA (or takes this program's learned reducer) and rebuilds the graph from scratch. The old graph stays the catalog's until the new
     /// one is written and committed, so a rebuild that fails or is killed leaves the index as it was.
     @discardableResult
     public static func rebuild(_ store: IndexStore, threads: Int = ComputeBudget.machine.threads,
@@ -87,7 +101,8 @@ public final class ShingleIndex: @unchecked Sendable {
 
     /// Brings the graph up to date with the catalog: adds the items added since the last update, or
     /// rebuilds from scratch (new PCA) when there is none yet, when the collection has doubled since the
-    /// PCA was learned, or when more than a quarter of the points belong to removed items. Returns the new
+    /// PCA was learned, when more than a quarter of the points belong to removed items, or when the graph was
+    /// built with learned reducer weights other than this program's. Returns the new
     /// index (nil when the index has no shingle settings or no item is long enough for one shingle).
     /// Runs on up to `threads` threads.
     @discardableResult
@@ -99,8 +114,12 @@ public final class ShingleIndex: @unchecked Sendable {
         try store.requireWritable()
         guard let settings = store.settings.shingles else { return nil }
         let arrays = try store.arrays(named: settings.array)
-        let previous = fromScratch ? try? storedState(of: store) : nil
-        let current = fromScratch ? nil : try load(from: store)
+        let learned = try settings.effectiveReducer == .learned ? ShingleReducerRegistry.shared.current() : nil
+        let stored = try? storedState(of: store)
+        // A graph of other learned weights cannot take new items: it is rebuilt.
+        let stale = learned != nil && stored != nil && stored?.reducerSHA256 != learned?.sha256
+        let previous = fromScratch || stale ? stored : nil
+        let current = fromScratch || stale ? nil : try load(from: store)
         let livePoints = arrays.reduce(0) { $0 + Shingles.starts(frames: $1.frames, length: settings.length, hop: settings.hop).count }
         var rebuild = current == nil
         if let current {
@@ -116,21 +135,29 @@ public final class ShingleIndex: @unchecked Sendable {
             return current
         }
 
-        let pca: PCA
+        let reducer: any ShingleReducer
         let graph: HNSWGraph
         let pending: [StoredArrayInfo]
         var itemsAtPCA = arrays.count
         let replaced = current?.state ?? previous
         let generation = (replaced?.generation ?? 0) + 1
         if rebuild {
-            progress?("learning PCA from the shingles of \(arrays.count) items")
-            pca = try learnPCA(store, arrays: arrays, settings: settings, totalPoints: livePoints)
-            graph = try HNSWGraph(dimension: pca.outputDimension, space: .l2, m: settings.m,
+            if let learned {
+                let width = arrays.first.map { settings.transformedWidth(dims: $0.dims) } ?? learned.inputDimension
+                guard width == learned.inputDimension else {
+                    throw RefrainError(.index, "the learned shingle reducer takes shingles of \(learned.inputDimension) values; this index's are \(width) (\(settings.length) frames)")
+                }
+                reducer = learned
+            } else {
+                progress?("learning PCA from the shingles of \(arrays.count) items")
+                reducer = try learnPCA(store, arrays: arrays, settings: settings, totalPoints: livePoints)
+            }
+            graph = try HNSWGraph(dimension: reducer.outputDimension, space: .l2, m: settings.m,
                                   efConstruction: settings.efConstruction, capacity: max(livePoints, 1), seed: 100)
             pending = arrays
         } else {
             let current = current!
-            pca = current.pca
+            reducer = current.reducer
             graph = current.graph
             itemsAtPCA = current.state.itemsAtPCA
             pending = arrays.filter { $0.itemID > current.state.coveredThroughItemID }
@@ -143,12 +170,13 @@ public final class ShingleIndex: @unchecked Sendable {
             let shingles = feature.values.withUnsafeBufferPointer {
                 settings.effectiveTransform.indexShingles($0, dims: info.dims, length: settings.length, starts: starts)
             }
-            try graph.add(rows: pca.transform(shingles), labels: starts.indices.map { label(item: info.itemID, shingle: $0) },
+            try graph.add(rows: reducer.reduce(shingles), labels: starts.indices.map { label(item: info.itemID, shingle: $0) },
                           threads: threads)
         }
         // Files first (durably), then the catalog pointer, then the old files go.
         let graphFile = "\(ANNFiles.folder)/shingles-\(generation).hnsw"
-        let pcaFile = "\(ANNFiles.folder)/shingles-\(generation).pca.npy"
+        let pca = reducer as? PCA
+        let pcaFile = pca == nil ? "" : "\(ANNFiles.folder)/shingles-\(generation).pca.npy"
         let folder = store.directory.appendingPathComponent(ANNFiles.folder)
         try DurableFile.createDirectory(folder)
         let temporary = folder.appendingPathComponent(".shingles-\(generation).hnsw\(DurableFile.temporarySuffix)")
@@ -157,14 +185,20 @@ public final class ShingleIndex: @unchecked Sendable {
         guard rename(temporary.path, store.directory.appendingPathComponent(graphFile).path) == 0 else {
             throw RefrainError(.io, "\(graphFile): cannot rename into place")
         }
-        try DurableFile.write(NPY.encode(NPYArray(pca.packed())), to: store.directory.appendingPathComponent(pcaFile))
+        if let pca { try DurableFile.write(NPY.encode(NPYArray(pca.packed())), to: store.directory.appendingPathComponent(pcaFile)) }
         try DurableFile.syncDirectory(folder)
         let state = State(generation: generation, graphFile: graphFile, pcaFile: pcaFile,
                           coveredThroughItemID: max(arrays.map(\.itemID).max() ?? 0, current?.state.coveredThroughItemID ?? 0),
-                          pointCount: graph.count, itemsAtPCA: itemsAtPCA, dimension: pca.outputDimension)
+                          pointCount: graph.count, itemsAtPCA: itemsAtPCA, dimension: reducer.outputDimension,
+                          reducerSHA256: learned?.sha256)
         let json = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
+        // The settings name the learned weights the graph was built with.
+        var recorded = store.settings
+        recorded.shingles?.reducerWeights = learned?.sha256
+        let settingsJSON = recorded == store.settings ? nil : try recorded.json()
         try IndexStore.wrap {
             try store.database.write { db in
+                if let settingsJSON { try Catalog.setMeta(db, "settings", settingsJSON) }
                 try Catalog.setMeta(db, ANNFiles.stateKey, json)
                 try Catalog.setMeta(db, ANNFiles.graphKey, graphFile)
                 try Catalog.setMeta(db, ANNFiles.pcaKey, pcaFile)
@@ -172,9 +206,9 @@ public final class ShingleIndex: @unchecked Sendable {
         }
         if let old = replaced {
             unlink(store.directory.appendingPathComponent(old.graphFile).path)
-            unlink(store.directory.appendingPathComponent(old.pcaFile).path)
+            if !old.pcaFile.isEmpty { unlink(store.directory.appendingPathComponent(old.pcaFile).path) }
         }
-        return ShingleIndex(settings: settings, state: state, pca: pca, graph: graph)
+        return ShingleIndex(settings: settings, state: state, reducer: reducer, graph: graph)
     }
 
     /// PCA of (a deterministic random subset of at most `pcaSampleLimit`) shingles of every item.

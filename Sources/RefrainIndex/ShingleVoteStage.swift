@@ -3,10 +3,10 @@ import RefrainLearn
 import RefrainMath
 
 /// Pruning by shingle votes (Grosche & Müller 2012; Zalkow & Müller 2020): every shingle of the query
-/// (hop 1), PCA-reduced, fetches its `neighbours` nearest indexed shingles from the HNSW graph; each item
-/// gets one vote per query shingle that found at least one of its shingles, and the `keep` items with
-/// most votes go on. Items added after the graph's last update are always kept, so pruning never hides
-/// an item the graph has not seen. A query shorter than one shingle passes every candidate on.
+/// (hop 1), reduced (PCA or the learned reducer), fetches its `neighbours` nearest indexed shingles from the
+/// HNSW graph; each item gets one vote per query shingle that found at least one of its shingles, and the
+/// `keep` items with most votes go on. Items added after the graph's last update are always kept, so pruning
+/// never hides an item the graph has not seen. A query shorter than one shingle passes every candidate on.
 ///
 /// Score: `1 - votes / query shingles` (lower is better); equal votes are told apart by how near the
 /// hits were (`closeness`), so that a short query, whose one or two shingles vote for most items alike,
@@ -65,7 +65,7 @@ public struct ShingleVoteStage: SearchStage {
 
     public func run(_ query: SearchQuery, candidates: [Candidate], store: IndexStore) throws -> [Candidate] {
         guard let index, let sequence = query.analysis.features[index.settings.array],
-              index.settings.transformedWidth(dims: sequence.dimension) == index.pca.inputDimension else { return candidates }
+              index.settings.transformedWidth(dims: sequence.dimension) == index.reducer.inputDimension else { return candidates }
         let settings = index.settings
         let (starts, variants) = settings.effectiveTransform.queryShingles(sequence.values, length: settings.length, hop: queryHop,
                                                                             alternatives: rotations)
@@ -74,7 +74,7 @@ public struct ShingleVoteStage: SearchStage {
         let allowed = Set(candidates.map(\.itemID))
         var hits: [[Hit]] = []
         for variant in variants {
-            let found = try nearestItems(of: index.pca.transform(variant), starts: starts, allowed: allowed, index: index,
+            let found = try nearestItems(of: index.reducer.reduce(variant), starts: starts, allowed: allowed, index: index,
                                          threads: query.threads)
             if hits.isEmpty { hits = found; continue }
             for q in hits.indices {

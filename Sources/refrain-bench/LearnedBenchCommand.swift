@@ -148,14 +148,7 @@ struct LearnedBenchCommand: ParsableCommand {
         return queries
     }
 
-    func sizeList() throws -> [Int] {
-        try sizes.split(separator: ",").map { text in
-            guard let n = Int(text.trimmingCharacters(in: .whitespaces)), n > 0 else {
-                throw RefrainError.invalidArgument("--sizes takes positive item counts, not '\(text)'")
-            }
-            return n
-        }
-    }
+    func sizeList() throws -> [Int] { try positiveInts(sizes, option: "--sizes") }
 
     /// The rank (1-based) of the first relevant item of `query` in `ranking`, or nil beyond it.
     static func rank(_ query: EvalQuery, _ ranking: [RankedItem]) -> Int? {

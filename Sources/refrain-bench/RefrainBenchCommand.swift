@@ -22,6 +22,7 @@ struct RefrainBenchCommand: ParsableCommand {
             LearnBenchCommand.self,
             BenchServeCommand.self,
             LearnedBenchCommand.self,
+            ShingleBenchCommand.self,
         ]
     )
 

@@ -22,6 +22,8 @@ struct CreateIndexCommand: ParsableCommand {
     var learned = false
     @Option(help: "music, with --learned: how the hasher reads scores: synth (rendered, the default) or pianoroll (the piano-roll network, no synthesizer for the hash stage).")
     var midiHashes: HashEncoder.MIDIModality = .synth
+    @Option(help: "music: what reduces the shingles before the graph: 'pca' (learned from the collection) or 'learned' (the shipped shingle reducer network, whose SHA-256 the index records).")
+    var shingleReducer = "pca"
     @Option(help: "features: name of the stored feature array.") var array = "cens"
     @Option(help: "features: frames per second of the .npy matrices.") var frameRate = 2.0
     @Option(help: "features: frames per shingle.") var shingleLength = 20
@@ -33,12 +35,16 @@ struct CreateIndexCommand: ParsableCommand {
         switch analyzer {
         case "music":
             guard learned || midiHashes == .synth else { throw RefrainError.invalidArgument("--midi-hashes needs --learned (the hashes encoder)") }
+            guard let reducer = ShingleReducerKind(rawValue: shingleReducer) else {
+                throw RefrainError.invalidArgument("--shingle-reducer must be pca or learned, got '\(shingleReducer)'")
+            }
             let settings: [String: [String: String]] = midiHashes == .synth ? [:] : [HashEncoder.name: ["midi": midiHashes.rawValue]]
-            let engine = try Engine.create(at: url, layout: .music(settings: settings, shingles: !noShingles),
+            let engine = try Engine.create(at: url, layout: .music(settings: settings, shingles: !noShingles, reducer: reducer),
                                            configuration: learned ? .learned() : Engine.Configuration())
             print("created index \(directory) for audio and MIDI (encoders \(try engine.encoderRecords.map(\.identity).joined(separator: ", ")))")
         case "features":
             guard !learned else { throw RefrainError.invalidArgument("--learned needs the music analyzer (a features index stores the given .npy matrices)") }
+            guard shingleReducer == "pca" else { throw RefrainError.invalidArgument("--shingle-reducer learned needs the music analyzer (its network reads 12-frame CENS shingles)") }
             guard frameRate > 0, shingleLength > 0, shingleHop > 0, pcaDimensions > 0 else {
                 throw RefrainError.invalidArgument("frame rate, shingle length, hop and PCA dimensions must be positive")
             }
@@ -51,10 +57,11 @@ struct CreateIndexCommand: ParsableCommand {
     }
 }
 
-/// `refrain index rebuild DIR`: relearn the PCA and rebuild the shingle graph.
+/// `refrain index rebuild DIR`: relearn the PCA (or take this program's learned shingle reducer) and rebuild the
+/// shingle graph.
 struct RebuildIndexCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "rebuild",
-                                                    abstract: "Relearn the shingle PCA and rebuild the HNSW graph.")
+                                                    abstract: "Relearn the shingle PCA (or take this program's learned shingle reducer) and rebuild the HNSW graph.")
 
     @Argument(help: "Index directory.") var directory: String
     @OptionGroup var engine: EngineOptions

@@ -6,8 +6,8 @@ import Refrain
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a learned encoder (hasher, embedder) on a folder of MIDI files rendered as recordings.",
-        subcommands: [TrainHasherCommand.self, TrainEmbedderCommand.self])
+        abstract: "Train a learned encoder (hasher, embedder, shingles) on a folder of MIDI files rendered as recordings.",
+        subcommands: [TrainHasherCommand.self, TrainEmbedderCommand.self, TrainShinglesCommand.self])
 }
 
 extension HashEncoder.MIDIModality: ExpressibleByArgument {}

@@ -1,4 +1,5 @@
 import Foundation
+import RefrainAudio
 import RefrainFeatures
 import RefrainIndex
 import RefrainMath
@@ -78,5 +79,11 @@ public struct CENSEncoder: MusicEncoder {
             try chroma.chroma(signal, norm: nil, threads: source.threads)
         }
         return .features(cens(fromChroma: raw, smoothingLength: settings.smoothing, downsampling: settings.downsampling))
+    }
+
+    /// The CENS of `signal` (at `settings.sampleRate`), as `encode` gives it for a recording: `frames x 12`.
+    func features(of signal: AudioSignal, threads: Int) throws -> FeatureSequence {
+        cens(fromChroma: try chroma.chroma(signal, norm: nil, threads: threads), smoothingLength: settings.smoothing,
+             downsampling: settings.downsampling)
     }
 }

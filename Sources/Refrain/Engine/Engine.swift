@@ -55,8 +55,10 @@ public final class Engine: @unchecked Sendable {
     public enum Layout: Sendable {
         /// Audio and MIDI files, encoded by the registry's default encoders (`settings` replaces an encoder's
         /// settings, by encoder name), with the CENS shingle pruning graph (`musicShingles`, its shingles
-        /// transformed by `transform`) unless `shingles` is false.
-        case music(settings: [String: [String: String]] = [:], shingles: Bool = true, transform: ShingleTransform = .canonicalKey)
+        /// transformed by `transform` and reduced by `reducer`: the index's PCA, or the program's learned shingle
+        /// reducer, whose weights' SHA-256 the settings record) unless `shingles` is false.
+        case music(settings: [String: [String: String]] = [:], shingles: Bool = true, transform: ShingleTransform = .canonicalKey,
+                   reducer: ShingleReducerKind = .pca)
         /// Precomputed `.npy` feature matrices (`frames x dims`) stored as the array `array`, `frameRate`
         /// frames per second, with an optional shingle graph (`ShingleSettings`).
         case features(array: String, frameRate: Double, shingles: ShingleSettings?)
@@ -85,6 +87,7 @@ public final class Engine: @unchecked Sendable {
     private init(directory: URL, configuration: Configuration) throws {
         self.directory = directory
         self.configuration = configuration
+        ShingleReducerModel.installShipped()
         renderers = RendererPool(soundfont: configuration.soundfont, size: configuration.budget.threads,
                                  interpolation: configuration.renderInterpolation, renderRate: configuration.renderSampleRate)
         current = try Self.load(directory, configuration: configuration, renderers: renderers)
@@ -108,7 +111,7 @@ public final class Engine: @unchecked Sendable {
                               configuration: Configuration = Configuration()) throws -> Engine {
         let settings: IndexSettings
         switch layout {
-        case .music(let overrides, let shingles, let transform):
+        case .music(let overrides, let shingles, let transform, let reducer):
             var encoders: [any MusicEncoder] = []
             for entry in try configuration.encoders.defaults() {
                 encoders.append(try configuration.encoders.make(entry.name, settings: overrides[entry.name] ?? entry.record.settings))
@@ -117,9 +120,14 @@ public final class Engine: @unchecked Sendable {
                 throw RefrainError.invalidArgument("no encoder '\(unknown)' to set (a new index has \(encoders.map(\.name).joined(separator: ", ")))")
             }
             let analyzer = MusicAnalyzer(encoders: encoders, renderers: RendererPool(soundfont: nil, size: 1))
+            var shingleSettings = Self.musicShingles.transformed(transform)
+            if reducer == .learned {
+                ShingleReducerModel.installShipped()
+                let learned = try ShingleReducerRegistry.shared.current()
+                shingleSettings = shingleSettings.learned(weights: learned.sha256, dimensions: learned.outputDimension)
+            }
             settings = IndexSettings(analyzer: MusicAnalyzer.identifier, features: analyzer.settings,
-                                     shingles: shingles ? Self.musicShingles.transformed(transform) : nil,
-                                     encoders: encoders.map(\.record))
+                                     shingles: shingles ? shingleSettings : nil, encoders: encoders.map(\.record))
         case .features(let array, let frameRate, let shingles):
             guard frameRate > 0, frameRate.isFinite else { throw RefrainError.invalidArgument("the frame rate must be positive") }
             let analyzer = NPYFeatureAnalyzer(arrayName: array, frameRate: frameRate)

@@ -95,19 +95,8 @@ public struct RealisticSet: Sendable {
             throw RefrainError(.missingResource, "no tuning soundfont installed (apt-get install fluid-soundfont-gm timgm6mb-soundfont)")
         }
         let fm = FileManager.default
-        let midi = try Self.midiFiles(in: corpus).prefix(options.limit)
-        guard !midi.isEmpty else { throw RefrainError.invalidArgument("\(corpus.path): no MIDI files") }
+        let (midi, tune, work) = try Self.halves(corpus: corpus, seed: options.seed, limit: options.limit)
         let keys = midi.map { $0.deletingPathExtension().lastPathComponent }
-        var shuffled = keys.sorted()
-        var random = SplitMix64(seed: options.seed)
-        shuffled.shuffle(using: &random)
-        var tune = Set(shuffled.prefix((shuffled.count + 1) / 2))
-        // Pieces that are one work (the same tune twice in the corpus) answer each other's queries and
-        // stay in the half of the first of them.
-        let work = try Self.works(Array(midi))
-        for (key, first) in work where tune.contains(first) != tune.contains(key) {
-            if tune.contains(first) { tune.insert(key) } else { tune.remove(key) }
-        }
         sameWork = work.filter { $0.key != $0.value }
         tuneWorks = keys.filter { tune.contains($0) }
         reportWorks = keys.filter { !tune.contains($0) }
@@ -191,6 +180,23 @@ public struct RealisticSet: Sendable {
 
     struct Description: Codable {
         var tuneWorks: [String], reportWorks: [String], sameWork: [String: String], items: [Item], distractors: [Item], queries: [Query]
+    }
+
+    /// The first `limit` MIDI files of `corpus`, the keys of its tune half (a seeded shuffle, half of the pieces),
+    /// and the work of every piece (the first piece of the same tune; pieces that are one work answer each
+    /// other's queries and stay in the half of the first of them).
+    public static func halves(corpus: URL, seed: UInt64, limit: Int = Int.max) throws -> (midi: [URL], tune: Set<String>, work: [String: String]) {
+        let midi = Array(try midiFiles(in: corpus).prefix(limit))
+        guard !midi.isEmpty else { throw RefrainError.invalidArgument("\(corpus.path): no MIDI files") }
+        var shuffled = midi.map { $0.deletingPathExtension().lastPathComponent }.sorted()
+        var random = SplitMix64(seed: seed)
+        shuffled.shuffle(using: &random)
+        var tune = Set(shuffled.prefix((shuffled.count + 1) / 2))
+        let work = try works(midi)
+        for (key, first) in work where tune.contains(first) != tune.contains(key) {
+            if tune.contains(first) { tune.insert(key) } else { tune.remove(key) }
+        }
+        return (midi, tune, work)
     }
 
     /// A short name for a soundfont file, with " (unseen)" for the held-out ones.

@@ -41,37 +41,45 @@ public enum TrainingMaterial {
     /// skipped and named in `skipped`. `progress` gets the number of pieces done.
     public static func pieces(corpus: URL, keys: [String], options: TrainingMaterialOptions,
                               progress: ((Int) -> Void)? = nil) throws -> (pieces: [TrainingPiece], skipped: [String]) {
-        guard !options.soundfonts.isEmpty else { throw RefrainError.invalidArgument("no soundfonts to render training material with") }
-        let files = Dictionary(try CorpusSplit.pieces(in: corpus).map { ($0.key, $0.url) }, uniquingKeysWith: { a, _ in a })
-        if let missing = keys.first(where: { files[$0] == nil }) {
-            throw RefrainError.fileNotFound(corpus.appendingPathComponent("\(missing).mid").path)
+        let input = try LearnedInput()
+        return try made(corpus: corpus, keys: keys, options: options, cacheSuffix: ".npz", progress: progress,
+                        decode: { data, _, file, score in
+                            // The renditions' piano rolls are not cached: read again from the score (no rendering).
+                            let piece = try TrainingPiece.decode(data, name: file.path)
+                            return try piece.withRenditionRolls(reference: score.transposed(by: piece.semitones))
+                        }, encode: { try $0.encoded() }) { key, score, renderers in
+            let (semitones, plans) = drawn(key: key, score: score, options: options)
+            return try TrainingPiece.rendered(key: key, source: score, semitones: semitones, plans: plans, renderers: renderers,
+                                              input: input, threads: 1)
         }
+    }
+
+    /// The material of `keys` made by `make` from each piece's score, `options.threads` pieces side by side, each
+    /// read back from `options.cache` (`<key><cacheSuffix>`, by `decode(data, key, file, score)`) when there, else made
+    /// and cached (`encode`). Pieces that cannot be made (a `RefrainError` other than an I/O error) are skipped
+    /// and named. `progress` gets the number of pieces done.
+    static func made<T>(corpus: URL, keys: [String], options: TrainingMaterialOptions, cacheSuffix: String,
+                        progress: ((Int) -> Void)?, decode: @escaping (Data, String, URL, MIDIScore) throws -> T,
+                        encode: @escaping (T) throws -> Data,
+                        make: @escaping (String, MIDIScore, TrainingRenderers) throws -> T) throws -> (pieces: [T], skipped: [String]) {
+        guard !options.soundfonts.isEmpty else { throw RefrainError.invalidArgument("no soundfonts to render training material with") }
+        let files = try files(corpus: corpus, keys: keys)
         if let cache = options.cache { try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true) }
         let renderers = try TrainingRenderers(referenceSoundfont: options.referenceSoundfont, perSoundfont: options.threads)
-        let input = try LearnedInput()
-        let slots = Slots<TrainingPiece>(count: keys.count)
+        let slots = Slots<T>(count: keys.count)
         let done = ProgressCounter()
         try concurrentForEach(keys.count, threads: options.threads) { k in
             let key = keys[k]
             defer { progress?(done.increment()) }
-            let cached = options.cache?.appendingPathComponent("\(key).npz")
+            let cached = options.cache?.appendingPathComponent("\(key)\(cacheSuffix)")
             do {
                 let score = try MIDIScore(contentsOf: files[key]!)
-                if let cached, let data = try? Data(contentsOf: cached), let piece = try? TrainingPiece.decode(data, name: cached.path) {
-                    // The renditions' piano rolls are not cached: read again from the score (no rendering).
-                    slots.set(k, try piece.withRenditionRolls(reference: score.transposed(by: piece.semitones)))
+                if let cached, let data = try? Data(contentsOf: cached), let piece = try? decode(data, key, cached, score) {
+                    slots.set(k, piece)
                     return
                 }
-                var random = SplitMix64(seed: options.seed ^ fnv1a(key))
-                let semitones = random.chance(2.0 / 3) ? Int(random.next() % UInt64(2 * options.maxSemitones + 1)) - options.maxSemitones : 0
-                let reference = score.transposed(by: semitones)
-                let plans = (0..<options.renditionsPerPiece).map { _ in
-                    RenditionPlan.draw(for: reference, soundfonts: options.soundfonts, conditionProbability: options.conditionProbability,
-                                       random: &random)
-                }
-                let piece = try TrainingPiece.rendered(key: key, source: score, semitones: semitones, plans: plans, renderers: renderers,
-                                                       input: input, threads: 1)
-                if let cached { try piece.encoded().write(to: cached, options: .atomic) }
+                let piece = try make(key, score, renderers)
+                if let cached { try encode(piece).write(to: cached, options: .atomic) }
                 slots.set(k, piece)
             } catch let error as RefrainError where error.kind != .io {
                 slots.skip(key)
@@ -116,6 +124,29 @@ public enum TrainingMaterial {
             }
         }
         return (slots.values.compactMap { $0 }, slots.skipped.sorted())
+    }
+
+    /// The MIDI files of `keys` in `corpus`, by key.
+    /// - Throws: `RefrainError.fileNotFound` naming the first key without a file.
+    static func files(corpus: URL, keys: [String]) throws -> [String: URL] {
+        let files = Dictionary(try CorpusSplit.pieces(in: corpus).map { ($0.key, $0.url) }, uniquingKeysWith: { a, _ in a })
+        if let missing = keys.first(where: { files[$0] == nil }) {
+            throw RefrainError.fileNotFound(corpus.appendingPathComponent("\(missing).mid").path)
+        }
+        return files
+    }
+
+    /// The transposition and the `options.renditionsPerPiece` rendition plans of the piece `key`, drawn from a
+    /// generator seeded by the key and `options.seed` (the same key and seed draw the same).
+    static func drawn(key: String, score: MIDIScore, options: TrainingMaterialOptions) -> (semitones: Int, plans: [RenditionPlan]) {
+        var random = SplitMix64(seed: options.seed ^ fnv1a(key))
+        let semitones = random.chance(2.0 / 3) ? Int(random.next() % UInt64(2 * options.maxSemitones + 1)) - options.maxSemitones : 0
+        let reference = score.transposed(by: semitones)
+        let plans = (0..<options.renditionsPerPiece).map { _ in
+            RenditionPlan.draw(for: reference, soundfonts: options.soundfonts, conditionProbability: options.conditionProbability,
+                               random: &random)
+        }
+        return (semitones, plans)
     }
 
     /// FNV-1a of a string's UTF-8 bytes: a stable per-piece seed.

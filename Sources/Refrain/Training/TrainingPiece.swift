@@ -101,24 +101,37 @@ public struct TrainingPiece: Sendable {
         let roll = LearnedInput.rollFrames(reference, frames: synth.rows)
         var renditions: [PieceRendition] = []
         for plan in plans {
-            let performance = try plan.performance(of: reference)
-            guard performance.noteCount > 0 else { continue }
-            var signal = AudioSignal(samples: try renderers.renderer(plan.soundfont).render(performance), sampleRate: LearnedInput.sampleRate)
-            if let condition = plan.condition {
-                signal = try condition.apply(to: signal)
-                if signal.sampleRate != LearnedInput.sampleRate { signal = try signal.resampled(to: LearnedInput.sampleRate, threads: threads) }
-            }
+            guard let (performance, signal) = try performed(reference, plan: plan, renderers: renderers, threads: threads) else { continue }
             let audio = try input.audioFrames(signal, threads: threads)
-            let end = reference.endTime + 1
-            let times = (0..<audio.rows).map { i -> Float in
-                let tick = performance.tempoMap.fractionalTick(atSeconds: Double(i) / LearnedInput.frameRate)
-                let seconds = reference.tempoMap.seconds(atFractionalTick: tick)
-                return seconds <= end ? Float(seconds) : .nan
-            }
+            let times = referenceTimes((0..<audio.rows).map { Double($0) / LearnedInput.frameRate }, of: performance, in: reference)
             renditions.append(PieceRendition(audio: audio, referenceTimes: times, plan: plan,
                                              roll: Self.roll(of: reference, onClockOf: performance, frames: audio.rows)))
         }
         return TrainingPiece(key: key, semitones: semitones, roll: roll, synth: synth, renditions: renditions)
+    }
+
+    /// The rendition of `reference` that `plan` describes, at `LearnedInput.sampleRate` (through its recording
+    /// condition), with the performed score; nil when the plan leaves no notes.
+    static func performed(_ reference: MIDIScore, plan: RenditionPlan, renderers: TrainingRenderers,
+                          threads: Int) throws -> (performance: MIDIScore, signal: AudioSignal)? {
+        let performance = try plan.performance(of: reference)
+        guard performance.noteCount > 0 else { return nil }
+        var signal = AudioSignal(samples: try renderers.renderer(plan.soundfont).render(performance), sampleRate: LearnedInput.sampleRate)
+        if let condition = plan.condition {
+            signal = try condition.apply(to: signal)
+            if signal.sampleRate != LearnedInput.sampleRate { signal = try signal.resampled(to: LearnedInput.sampleRate, threads: threads) }
+        }
+        return (performance, signal)
+    }
+
+    /// For each of `seconds` (times in the rendition of `performance`), the seconds in `reference` at the same
+    /// tick: the performance keeps the reference's ticks. NaN past the reference's end (+ 1 s).
+    static func referenceTimes(_ seconds: [Double], of performance: MIDIScore, in reference: MIDIScore) -> [Float] {
+        let end = reference.endTime + 1
+        return seconds.map { t -> Float in
+            let referenceSeconds = reference.tempoMap.seconds(atFractionalTick: performance.tempoMap.fractionalTick(atSeconds: t))
+            return referenceSeconds <= end ? Float(referenceSeconds) : .nan
+        }
     }
 
     // MARK: Made from a real pair (alignment by DTW)

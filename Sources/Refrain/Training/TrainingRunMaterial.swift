@@ -38,8 +38,8 @@ public struct TrainingRunMaterial: Sendable {
         var seconds: Double
     }
 
-    /// Splits, chooses and renders; `log` gets one line per step of the way.
-    func prepare(log: @escaping @Sendable (String) -> Void) throws -> Prepared {
+    /// The seeded split of the corpus and the training and validation pieces chosen from it.
+    func chosenKeys() throws -> (split: CorpusSplit, train: [String], validation: [String]) {
         let keys = try CorpusSplit.pieces(in: corpus).map(\.key)
         let split = try CorpusSplit.drawn(keys: keys, seed: material.seed)
         func chosen(_ part: CorpusSplit.Part, _ limit: Int?) -> [String] {
@@ -49,7 +49,12 @@ public struct TrainingRunMaterial: Sendable {
             list.shuffle(using: &random)
             return Array(list.prefix(limit)).sorted()
         }
-        let trainKeys = chosen(.train, trainPieces), validationKeys = chosen(.validation, validationPieces)
+        return (split, chosen(.train, trainPieces), chosen(.validation, validationPieces))
+    }
+
+    /// Splits, chooses and renders; `log` gets one line per step of the way.
+    func prepare(log: @escaping @Sendable (String) -> Void) throws -> Prepared {
+        let (split, trainKeys, validationKeys) = try chosenKeys()
         let started = Date()
         log("material: \(trainKeys.count) training and \(validationKeys.count) validation pieces, \(material.renditionsPerPiece) renditions each, soundfonts \(material.soundfonts.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", "))")
         let every = max(1, (trainKeys.count + validationKeys.count) / 20)
