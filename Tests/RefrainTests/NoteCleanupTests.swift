@@ -49,7 +49,7 @@ final class NoteCleanupTests: XCTestCase {
         }
         let readings = try QueryMelody.usableReadings(from: track)
         for reading in readings {
-            XCTAssertEqual(MelodyShape(reading).intervals.map { Double($0) }, [2, 2, 1, 2, -2, -1, -2], "\(reading.map(\.pitch))")
+            XCTAssertEqual(MelodyShape(reading).intervals.map { (Double($0) * 10).rounded() / 10 }, [2, 2, 1, 2, -2, -1, -2], "\(reading.map(\.pitch))")
         }
         let unfolded = try QueryMelody.usableReadings(from: track, cleanup: .none)
         XCTAssertTrue(MelodyShape(unfolded[0]).intervals.contains { abs($0) > 9 })
