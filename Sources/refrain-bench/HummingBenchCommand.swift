@@ -51,6 +51,11 @@ struct HummingBenchCommand: ParsableCommand {
     @Flag(help: "With --engine-index: query the index already in that folder (made by an earlier run with the same corpus and distractors) instead of rebuilding it.") var engineReuse = false
     @Option(help: "With --engine-index: write each engine query's top 10 (key and score) as one line into this file (to compare rankings between builds).") var engineRankings: String?
 
+    @Option(help: "Heard notes closer than this many semitones count as one (NoteCleanup.repeatTolerance; default: the product's).") var repeatTolerance: Double = NoteCleanup.standard.repeatTolerance
+    @Option(help: "A heard note farther than this many semitones from its neighbours' median moves by octaves towards it (NoteCleanup.octaveFold, 0: off; default: the product's).") var octaveFold: Double = NoteCleanup.standard.octaveFold
+    @Option(help: "Neighbours each side a heard note's pitch is compared with for the octave fold (NoteCleanup.neighbours; default: the product's).") var octaveNeighbours: Int = NoteCleanup.standard.neighbours
+    @Option(help: "Which half's queries to run: 'both', 'tuning' or 'report'.") var half: String = "both"
+
     @Flag(help: "Keep train-corpus pieces that carry a queried tune in the distractor set (the pre-round-7 set).") var keepSharedDistractors = false
     @Option(help: "Least SharedTune alignment score for a distractor to carry a queried tune.") var sharedTuneScore: Int = SharedTune().leastScore
     @Option(help: "Write every (queried tune, train piece) pair scoring at least --shared-tune-listed into this file.") var sharedTunePairs: String?
@@ -99,6 +104,9 @@ struct HummingBenchCommand: ParsableCommand {
         var exhaustiveSeconds: Double
         var rankNotes: Int?  // note stage alone (when the contour stage is on)
         var rankContour: Int?  // contour cost alone over the note stage's candidates
+        var depthNotes: Int?  // the item's rank in the note stage's whole ranking (nil: not ranked at all)
+        var depthFused: Int?  // the same in the fused ranking
+        var agreement: (pitch: Double, voicing: Double)?  // pYIN against the intended f0 (`f0Agreement`)
         var noteSeconds = 0.0  // the note stage alone (when the contour stage is on)
         var spanNotes: Bool?  // the note stage's rank-1 hit is right and its span starts within 0.5 s of the hum's first note
         var spanFused: Bool?  // the same for the fused hit (its span the contour path's when ContourFusion.contourSpans)
@@ -112,6 +120,7 @@ struct HummingBenchCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let corpusURL = URL(fileURLWithPath: corpus), trainURL = URL(fileURLWithPath: trainCorpus)
+            guard ["both", "tuning", "report"].contains(half) else { throw RefrainError.invalidArgument("--half is 'both', 'tuning' or 'report', got '\(half)'") }
             guard FileManager.default.fileExists(atPath: corpusURL.appendingPathComponent("manifest.csv").path) else {
                 throw RefrainError.fileNotFound(corpusURL.appendingPathComponent("manifest.csv").path)
             }
@@ -194,6 +203,9 @@ struct HummingBenchCommand: ParsableCommand {
             if let beta = pyinBeta?.split(separator: ",").compactMap({ Double($0) }), beta.count == 2 { pitch.betaParameters = (beta[0], beta[1]) }
             if let pyinNoTrough { pitch.noTroughProbability = pyinNoTrough }
             let search = HummingSearch(filterLimit: filterLimit, pitch: pitch)
+            var cleanup = NoteCleanup(octaveFold: octaveFold, repeatTolerance: repeatTolerance)
+            cleanup.neighbours = max(1, octaveNeighbours)
+            print("heard notes: octaves folded beyond \(octaveFold) semitones from the median of \(cleanup.neighbours) neighbours each side, repeats merged within \(repeatTolerance)")
             var hmm = QueryMelody.noteModel ?? NoteHMM()
             if let noteObservation {
                 guard let o = NoteHMM.Observation(rawValue: noteObservation) else { throw RefrainError.invalidArgument("--note-observation is 'decoded', 'candidates' or 'unvoiced-candidates', got '\(noteObservation)'") }
@@ -215,7 +227,7 @@ struct HummingBenchCommand: ParsableCommand {
             var generationSeconds = 0.0
             var tuningShapes: [(key: String, shape: MelodyShape)] = []
             for (p, tune) in tunes.enumerated() {
-                for k in 0..<perPiece {
+                for k in 0..<perPiece where half == "both" || (half == "tuning") == (k % 2 == 0) {
                     let querySeed = seed &* 1_000_003 &+ UInt64(p * 97 + k)
                     let g0 = Date()
                     guard let query = try? generator.query(tune.melody, seed: querySeed) else { continue }
@@ -238,27 +250,32 @@ struct HummingBenchCommand: ParsableCommand {
                                                "\"sung\":[\(sung)],\"info\":\(String(decoding: try JSONEncoder().encode(query.info), as: UTF8.self))}")
                         }
                         let shape = oracleNotes ? MelodyShape(notes: query.sung.map { ($0.onset, $0.duration, $0.pitch) })
-                            : MelodyShape(try QueryMelody.usableNotes(from: track, segmentation: segmentationSettings))
+                            : MelodyShape(try QueryMelody.usableNotes(from: track, segmentation: segmentationSettings, cleanup: cleanup))
                         let t2 = DispatchTime.now().uptimeNanoseconds
                         if k % 2 == 0 { tuningShapes.append((tune.key, shape)) }
                         var readings = [shape]
                         for setting in secondSegmentation.split(separator: ";") where !oracleNotes {
                             let f = setting.split(separator: ",").map(String.init)
                             if f.count == 3, let a = Double(f[0]), let b = Int(f[1]), let c = Int(f[2]),
-                               let other = try? QueryMelody.usableNotes(from: track, segmentation: (a, b, c)) {
+                               let other = try? QueryMelody.usableNotes(from: track, segmentation: (a, b, c), cleanup: cleanup) {
                                 readings.append(MelodyShape(other))
                             }
                         }
                         if noteModel == "hmm", !oracleNotes, let heard = try? QueryMelody.usable(hmm.notes(from: track), of: track) {
-                            readings.insert(MelodyShape(heard), at: 0)
+                            readings.insert(MelodyShape(cleanup.apply(heard)), at: 0)
                         }
                         let fused = contourCandidates > 0 && !oracleNotes
                         let hits = fused ? search.search(readings, contour: QueryContour(track: track, voicedFloor: Float(contourVoicedFloor)), fusion: fusion, in: collection, topK: 10)
                             : search.search(readings, in: collection, topK: 10)
                         let t3 = DispatchTime.now().uptimeNanoseconds
+                        outcome.agreement = Self.f0Agreement(query, track: track)
                         if fused {
-                            let notesOnly = search.search(readings, in: collection, topK: 10)
+                            let everyNote = search.search(readings, in: collection, topK: collection.count)
                             outcome.noteSeconds = Double(DispatchTime.now().uptimeNanoseconds - t3) / 1e9
+                            let notesOnly = Array(everyNote.prefix(10))
+                            outcome.depthNotes = everyNote.firstIndex { $0.key == tune.key }.map { $0 + 1 }
+                            outcome.depthFused = search.search(readings, contour: QueryContour(track: track, voicedFloor: Float(contourVoicedFloor)), fusion: fusion,
+                                                               in: collection, topK: collection.count).firstIndex { $0.key == tune.key }.map { $0 + 1 }
                             outcome.rankNotes = notesOnly.firstIndex { $0.key == tune.key }.map { $0 + 1 }
                             if let top = notesOnly.first, top.key == tune.key { outcome.spanNotes = abs(top.start - query.info.scoreStart) <= 0.5 }
                             if let top = hits.first, top.key == tune.key { outcome.spanFused = abs(top.start - query.info.scoreStart) <= 0.5 }
@@ -289,7 +306,7 @@ struct HummingBenchCommand: ParsableCommand {
                             outcome.rankVotes = keys.firstIndex(of: tune.key).map { $0 + 1 }
                         }
                         if log != nil {
-                            logLines.append("{\"key\":\"\(tune.key)\",\"half\":\(k % 2),\"rankNotes\":\(outcome.rankNotes ?? 0),\"rank\":\(outcome.rank ?? 0),\"notes\":\(shape.noteCount),\"info\":\(String(decoding: try JSONEncoder().encode(query.info), as: UTF8.self)),\"top\":\"\(hits.first?.key ?? "")\",\"top10\":[\(hits.map { "\"\($0.key)\"" }.joined(separator: ","))]}")
+                            logLines.append("{\"key\":\"\(tune.key)\",\"half\":\(k % 2),\"rankNotes\":\(outcome.rankNotes ?? 0),\"rank\":\(outcome.rank ?? 0),\"rankContour\":\(outcome.rankContour ?? 0),\"depthNotes\":\(outcome.depthNotes ?? 0),\"depthFused\":\(outcome.depthFused ?? 0),\"notes\":\(shape.noteCount),\"readings\":\(readings.map(\.noteCount)),\"heard\":[\(readings.first.map { $0.pitches.map { fmt($0, 2) }.joined(separator: ",") } ?? "")],\"heardOnsets\":[\(readings.first.map { $0.onsets.map { fmt($0, 2) }.joined(separator: ",") } ?? "")],\"sung\":\(query.sung.count),\"rpa\":\(fmt(outcome.agreement?.pitch ?? 0, 3)),\"voicing\":\(fmt(outcome.agreement?.voicing ?? 0, 3)),\"info\":\(String(decoding: try JSONEncoder().encode(query.info), as: UTF8.self)),\"top\":\"\(hits.first?.key ?? "")\",\"top10\":[\(hits.map { "\"\($0.key)\"" }.joined(separator: ","))]}")
                         }
                     } catch let error as RefrainError {
                         outcome.error = error.message
@@ -331,6 +348,16 @@ struct HummingBenchCommand: ParsableCommand {
                     let group = outcomes.filter { $0.half == half && $0.info.start == start }
                     let notes = group.compactMap(\.spanNotes), fused = group.compactMap(\.spanFused)
                     print("\(name) \(label): notes \(notes.filter { $0 }.count) of \(notes.count); fused \(fused.filter { $0 }.count) of \(fused.count)")
+                }
+            }
+            if contourCandidates > 0 && !oracleNotes {
+                print("where the right item falls out of the top 10 (by its rank in the note stage's whole ranking):")
+                for (name, half) in [("tuning", 0), ("report", 1)] {
+                    let missed = outcomes.filter { $0.half == half && $0.rank == nil }
+                    let refused = missed.filter { $0.error != nil }.count
+                    let deep = missed.filter { $0.error == nil && ($0.depthNotes ?? Int.max) > contourCandidates }.count
+                    print("\(name): \(missed.count) missed: \(refused) refused, \(deep) below the note stage's best \(contourCandidates) " +
+                          "(the contour never sees them), \(missed.count - refused - deep) within them but below 10 after fusion")
                 }
             }
             print("same, counting an item with the same tune as right:")
@@ -490,7 +517,9 @@ struct HummingBenchCommand: ParsableCommand {
         return out
     }
 
-    static func explain(_ query: HumQuery, track: PitchTrack, tune: [MelodyNote]) {
+    /// pYIN's track against the f0 the hum was made with, over the frames sung: the share within 50 cents (raw
+    /// pitch accuracy) and the share called voiced (voicing recall).
+    static func f0Agreement(_ query: HumQuery, track: PitchTrack) -> (pitch: Double, voicing: Double) {
         var hit = 0, total = 0, voicedHit = 0
         for t in 0..<track.frameCount {
             let i = Int((track.times[t] * query.sampleRate / Double(query.f0Hop)).rounded())
@@ -499,7 +528,12 @@ struct HummingBenchCommand: ParsableCommand {
             if track.voiced[t] { voicedHit += 1 }
             if track.voiced[t] && abs(1200 * log2(track.f0[t] / query.intendedF0[i])) < 50 { hit += 1 }
         }
-        print("query \(query.info): pYIN RPA vs intended f0 \(fmt(Double(hit) / Double(max(total, 1)), 3)), voicing recall \(fmt(Double(voicedHit) / Double(max(total, 1)), 3))")
+        return (Double(hit) / Double(max(total, 1)), Double(voicedHit) / Double(max(total, 1)))
+    }
+
+    static func explain(_ query: HumQuery, track: PitchTrack, tune: [MelodyNote]) {
+        let agreement = f0Agreement(query, track: track)
+        print("query \(query.info): pYIN RPA vs intended f0 \(fmt(agreement.pitch, 3)), voicing recall \(fmt(agreement.voicing, 3))")
         print("  sung:  " + query.sung.prefix(24).map { fmt($0.pitch, 1) }.joined(separator: " "))
         let heard = QueryMelody.notes(from: track)
         print("  heard: " + heard.prefix(24).map { fmt($0.pitch, 1) }.joined(separator: " "))

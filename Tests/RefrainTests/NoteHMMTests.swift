@@ -65,7 +65,7 @@ final class NoteHMMTests: XCTestCase {
         }
         let readings = try QueryMelody.usableReadings(from: track)
         XCTAssertEqual(readings.count, QueryMelody.readings.count + 1)
-        XCTAssertEqual(readings.first, NoteHMM().notes(from: track))
+        XCTAssertEqual(readings.first, NoteCleanup.standard.apply(NoteHMM().notes(from: track)))
         XCTAssertEqual(try QueryMelody.usableReadings(from: track, model: nil).count, QueryMelody.readings.count)
         let short = Self.track(seconds: 1.5) { t in t < 0.1 ? .nan : 60 + Double(Int(t / 0.25)) }
         XCTAssertThrowsError(try QueryMelody.usableReadings(from: short)) { XCTAssertTrue("\($0)".contains("at least 2 s")) }

@@ -12,7 +12,7 @@ import RefrainSymbolic
 ///   obbligato line), one line each.
 /// - A hummed or sung query (audio): its pYIN f0 (Mauch & Dixon 2014) read into notes by a note-level HMM
 ///   (`QueryMelody.noteModel`, after Mauch et al. 2015) and by threshold readings (`QueryMelody.readings`), one
-///   line per usable reading; a recording with no usable tune (silence, noise, drums,
+///   line per usable reading, cleaned by `NoteCleanup.standard` (octave errors folded, repeats merged); a recording with no usable tune (silence, noise, drums,
 ///   under 2 s of voiced sound, pitch that never settles) is refused with a one-sentence `RefrainError`.
 /// - A melody given as notes: those notes, one line.
 /// - A recording added to the index: its predominant melody (`predominantMelody`, after Salamon & Gómez 2012)

@@ -33,16 +33,7 @@ public struct MelodyShape: Equatable, Sendable {
     /// Merges consecutive notes closer than `repeatTolerance` semitones (a hum does not reliably re-articulate
     /// a repeated pitch, so neither side keeps repeats), then derives intervals and rhythm.
     public init(notes: [(onset: Double, duration: Double, pitch: Double)], repeatTolerance: Double = 0.5) {
-        var merged: [(onset: Double, end: Double, pitch: Double)] = []
-        for n in notes.sorted(by: { $0.onset < $1.onset }) {
-            if let last = merged.last, abs(last.pitch - n.pitch) < repeatTolerance {
-                let a = last.end - last.onset, b = n.duration
-                merged[merged.count - 1].pitch = (last.pitch * a + n.pitch * b) / max(a + b, 1e-9)
-                merged[merged.count - 1].end = max(last.end, n.onset + n.duration)
-            } else {
-                merged.append((n.onset, n.onset + n.duration, n.pitch))
-            }
-        }
+        let merged = Self.mergingRepeats(notes, tolerance: repeatTolerance)
         pitches = merged.map(\.pitch)
         onsets = merged.map(\.onset)
         ends = merged.map(\.end)
@@ -55,6 +46,23 @@ public struct MelodyShape: Equatable, Sendable {
             }
         }
         rhythm = r
+    }
+
+    /// `notes` in time order with each run of consecutive notes closer than `tolerance` semitones to the run's
+    /// pitch so far merged into one: from the run's first onset to its last end, at its duration-weighted mean pitch.
+    public static func mergingRepeats(_ notes: [(onset: Double, duration: Double, pitch: Double)],
+                                      tolerance: Double) -> [(onset: Double, end: Double, pitch: Double)] {
+        var merged: [(onset: Double, end: Double, pitch: Double)] = []
+        for n in notes.sorted(by: { $0.onset < $1.onset }) {
+            if let last = merged.last, abs(last.pitch - n.pitch) < tolerance {
+                let a = last.end - last.onset, b = n.duration
+                merged[merged.count - 1].pitch = (last.pitch * a + n.pitch * b) / max(a + b, 1e-9)
+                merged[merged.count - 1].end = max(last.end, n.onset + n.duration)
+            } else {
+                merged.append((n.onset, n.onset + n.duration, n.pitch))
+            }
+        }
+        return merged
     }
 
     public init(_ melody: [MelodyNote]) {
@@ -150,22 +158,28 @@ public enum QueryMelody {
     /// The query's notes under `model` (when given) and then under each of `readings`, those that are usable. The
     /// threshold readings decide whether the query holds a tune at all (the model finds notes even in speech): when
     /// none of them is usable, the first one-sentence `RefrainError` is thrown and the model is not asked.
-    public static func usableReadings(from track: PitchTrack, model: NoteHMM? = noteModel) throws -> [[HeardNote]] {
+    /// Each usable reading's notes are then cleaned by `cleanup` (`NoteCleanup`: octave errors folded, repeats
+    /// merged); whether a reading is usable is judged on its notes as heard.
+    public static func usableReadings(from track: PitchTrack, model: NoteHMM? = noteModel,
+                                      cleanup: NoteCleanup = .standard) throws -> [[HeardNote]] {
         var out: [[HeardNote]] = []
         var firstError: Error?
         for reading in readings {
-            do { out.append(try usableNotes(from: track, segmentation: reading)) } catch { firstError = firstError ?? error }
+            do { out.append(try usableNotes(from: track, segmentation: reading, cleanup: cleanup)) } catch { firstError = firstError ?? error }
         }
         if out.isEmpty, let firstError { throw firstError }
-        if let model, let heard = try? usable(model.notes(from: track), of: track) { out.insert(heard, at: 0) }
+        if let model, let heard = try? usable(model.notes(from: track), of: track) { out.insert(cleanup.apply(heard), at: 0) }
         return out
     }
 
-    /// The query's notes, or a one-sentence `RefrainError` when the recording holds no usable tune: too little
-    /// voiced sound (silence, noise, a drum loop), too few notes, or pitch that never holds still (speech).
-    public static func usableNotes(from track: PitchTrack, segmentation: (split: Double, hold: Int, smoothing: Int) = (0.6, 2, 1)) throws -> [HeardNote] {
+    /// The query's notes, cleaned by `cleanup` once they pass, or a one-sentence `RefrainError` when the recording
+    /// holds no usable tune: too little voiced sound (silence, noise, a drum loop), too few notes, or pitch that never
+    /// holds still (speech).
+    public static func usableNotes(from track: PitchTrack, segmentation: (split: Double, hold: Int, smoothing: Int) = (0.6, 2, 1),
+                                   cleanup: NoteCleanup = .standard) throws -> [HeardNote] {
         try checkVoiced(track)
-        return try usable(notes(from: track, splitSemitones: segmentation.split, holdFrames: segmentation.hold, smoothingFrames: segmentation.smoothing), of: track)
+        return cleanup.apply(try usable(notes(from: track, splitSemitones: segmentation.split, holdFrames: segmentation.hold,
+                                              smoothingFrames: segmentation.smoothing), of: track))
     }
 
     /// The pitch of a note from its inner frames (all but the first and last fifth, which may still glide): the

@@ -1,0 +1,76 @@
+import Foundation
+@testable import Refrain
+import RefrainAudio
+import RefrainFeatures
+import XCTest
+
+/// What is done to a hum's heard notes before the search: pYIN's octave errors folded, repeats sung a few tenths of
+/// a semitone apart merged (`NoteCleanup`).
+final class NoteCleanupTests: XCTestCase {
+    static func notes(_ pitches: [Double]) -> [HeardNote] {
+        pitches.enumerated().map { HeardNote(onset: 0.5 * Double($0.offset), duration: 0.4, pitch: $0.element) }
+    }
+
+    /// A note an octave off its neighbours comes back; a leap of a sixth stays; an octave leap the tune then stays
+    /// at is the tune's, not an error.
+    func testOctaveErrorsFoldTowardsTheirNeighbours() {
+        let folded = NoteCleanup.foldingOctaves(Self.notes([60, 62, 76.2, 65, 67, 69]), threshold: 9.5)
+        XCTAssertEqual(folded.map(\.pitch), [60, 62, 64.2, 65, 67, 69])
+        XCTAssertEqual(folded.map(\.onset), Self.notes([60, 62, 76.2, 65, 67, 69]).map(\.onset))
+        let sixth = [60.0, 62, 71, 64, 65, 67]
+        XCTAssertEqual(NoteCleanup.foldingOctaves(Self.notes(sixth), threshold: 9.5).map(\.pitch), sixth)
+        let leap = [60.0, 62, 64, 76, 77, 79, 77]
+        XCTAssertEqual(NoteCleanup.foldingOctaves(Self.notes(leap), threshold: 9.5).map(\.pitch), leap)
+        XCTAssertEqual(NoteCleanup.foldingOctaves(Self.notes([60, 74]), threshold: 9.5).map(\.pitch), [60, 74], "too few neighbours")
+    }
+
+    /// Repeats merge within the tolerance (to the run's duration-weighted pitch, from its first onset to its last
+    /// end); a semitone step does not.
+    func testRepeatsSungSlightlyApartAreOneNote() {
+        let cleaned = NoteCleanup(octaveFold: 0, repeatTolerance: 0.65).apply(Self.notes([60, 60.6, 61.6, 63.7, 64.3]))
+        XCTAssertEqual(cleaned.count, 3, "\(cleaned)")
+        XCTAssertEqual(cleaned[0].pitch, 60.3, accuracy: 1e-9)
+        XCTAssertEqual(cleaned[0].onset, 0)
+        XCTAssertEqual(cleaned[0].duration, 0.9, accuracy: 1e-9)
+        XCTAssertEqual(cleaned[1].pitch, 61.6, accuracy: 1e-9)
+        XCTAssertEqual(cleaned[2].pitch, 64, accuracy: 1e-9)
+        XCTAssertEqual(NoteCleanup.none.apply(Self.notes([60, 60.6, 61.6])).count, 3)
+    }
+
+    /// A pYIN track whose fourth note came out an octave high: every reading of the query hears the tune's steps
+    /// (without the fold, the first reading holds a leap of 13 semitones and back).
+    func testAnOctaveErrorInThePitchTrackIsFoldedInEveryReading() throws {
+        let sung: [Double] = [60, 62, 64, 65, 67, 65, 64, 62]
+        let track = NoteHMMTests.track(seconds: Double(sung.count) * 0.4 + 0.3) { t in
+            guard t >= 0.1 else { return .nan }
+            let k = Int((t - 0.1) / 0.4)
+            guard k < sung.count else { return .nan }
+            return k == 3 ? sung[k] + 12 : sung[k]
+        }
+        let readings = try QueryMelody.usableReadings(from: track)
+        for reading in readings {
+            XCTAssertEqual(MelodyShape(reading).intervals.map { (Double($0) * 10).rounded() / 10 }, [2, 2, 1, 2, -2, -1, -2], "\(reading.map(\.pitch))")
+        }
+        let unfolded = try QueryMelody.usableReadings(from: track, cleanup: .none)
+        XCTAssertTrue(MelodyShape(unfolded[0]).intervals.contains { abs($0) > 9 })
+    }
+
+    /// A synthesized hum (the development set's voice, with vibrato, jitter and drift) of a tune with a repeated
+    /// note, sung 0.28 semitone flat and then 0.28 sharp after a breath: pYIN hears the two a little more than half
+    /// a semitone apart, and every reading takes them for one note, as the score's merged repeat is.
+    func testARepeatSungOutOfTuneIsOneNoteInTheReadings() throws {
+        let pitches: [Double] = [57, 59, 61 - 0.28, 61 + 0.28, 62, 64, 62, 61, 59]
+        var t = 0.2
+        let sung = pitches.map { p -> SungNote in defer { t += 0.55 }; return SungNote(onset: t, duration: 0.42, pitch: p) }
+        let voice = SingingVoice(style: .hum, vibratoRate: 5.5, vibratoCents: 15, driftCents: 3)
+        let audio = SingingSynthesizer.render(sung, voice: voice, seed: 8)
+        let track = try pyin(audio.samples)
+        let readings = try QueryMelody.usableReadings(from: track)
+        for reading in readings {
+            XCTAssertEqual(MelodyShape(reading).noteCount, pitches.count - 1, "\(reading.map(\.pitch))")
+        }
+        let apart = try QueryMelody.usableReadings(from: track, cleanup: .none)
+        print("repeat heard as: \(apart.map { $0.map { String(format: "%.2f", $0.pitch) } })")
+        XCTAssertTrue(apart.contains { MelodyShape($0).noteCount == pitches.count }, "the repeat is heard apart without the merge")
+    }
+}
