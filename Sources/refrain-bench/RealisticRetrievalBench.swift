@@ -49,7 +49,7 @@ struct RealisticRetrievalBench {
 
     func run() throws {
         guard ["tune", "report", "all"].contains(half) else { throw RefrainError.invalidArgument("--half must be tune, report or all") }
-        var options = RealisticSet.Options()
+        var options = RealisticSet.Options(unseenSoundfonts: try RealisticSet.unseenPerformers())
         options.limit = limit
         options.seed = seed
         if trainDistractors > 0 {

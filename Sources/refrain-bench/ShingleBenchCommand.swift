@@ -36,8 +36,9 @@ struct ShingleBenchCommand: ParsableCommand {
         guard ["tune", "report"].contains(half) else { throw RefrainError.invalidArgument("--half must be tune or report") }
         let (midi, tune, work) = try RealisticSet.halves(corpus: URL(fileURLWithPath: corpus), seed: seed, limit: limit)
         let keys = midi.map { $0.deletingPathExtension().lastPathComponent }.filter { tune.contains($0) == (half == "tune") }
-        let fonts = half == "tune" ? RealisticSet.installed(RealisticSet.defaultTuningSoundfonts)
-            : Array(RealisticSet.installed(RealisticSet.defaultUnseenSoundfonts + ["/usr/share/sounds/sf3/MuseScore_General.sf3"]).prefix(1))
+        // MuseScore General's own path is a Debian alternative that may point at a tuning soundfont (FluidR3
+        // Mono), so only the Lite file itself counts as the unseen performer.
+        let fonts = half == "tune" ? RealisticSet.installed(RealisticSet.defaultTuningSoundfonts) : try RealisticSet.unseenPerformers()
         guard !fonts.isEmpty else { throw RefrainError(.missingResource, "no soundfont for the \(half) half is installed") }
         var options = TrainingMaterialOptions(soundfonts: fonts, seed: seed)
         options.renditionsPerPiece = renditions
