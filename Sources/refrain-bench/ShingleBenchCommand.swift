@@ -43,7 +43,9 @@ struct ShingleBenchCommand: ParsableCommand {
         var options = TrainingMaterialOptions(soundfonts: fonts, seed: seed)
         options.renditionsPerPiece = renditions
         options.threads = threads
-        options.cache = URL(fileURLWithPath: cache).appendingPathComponent("\(half)-\(seed)-\(renditions)")
+        // The soundfonts name the folder too: renditions cached with other soundfonts are never read back.
+        let fontNames = fonts.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }.joined(separator: "+")
+        options.cache = URL(fileURLWithPath: cache).appendingPathComponent("\(half)-\(seed)-\(renditions)-\(fontNames)")
         var clock = Date()
         let (pieces, skipped) = try ShingleMaterial.pieces(corpus: URL(fileURLWithPath: corpus), keys: keys, options: options) { done in
             FileHandle.standardError.write(Data("\rrendering \(done)/\(keys.count)      ".utf8))
