@@ -51,13 +51,14 @@ public struct RealisticSet: Sendable {
     /// The unseen performer (musescore-general-soundfont-small): never used for the tune half.
     public static let defaultUnseenSoundfonts = ["/usr/share/sounds/sf3/MuseScore_General_Lite.sf3"]
 
-    /// The installed unseen performers of `defaultUnseenSoundfonts`, for a benchmark's report half.
+    /// The installed soundfonts of `paths` (by default `defaultUnseenSoundfonts`), the unseen performers of a
+    /// benchmark's report half.
     /// - Throws: `.missingResource` naming the Debian package when none is installed: without it the report half
     ///   would be rendered with the tuning soundfonts only, and measured on timbres the tune half was tuned on.
-    public static func unseenPerformers() throws -> [String] {
-        let fonts = installed(defaultUnseenSoundfonts)
+    public static func unseenPerformers(among paths: [String] = defaultUnseenSoundfonts) throws -> [String] {
+        let fonts = installed(paths)
         guard !fonts.isEmpty else {
-            throw RefrainError(.missingResource, "the report half's unseen performer \(defaultUnseenSoundfonts.joined(separator: ", ")) is not installed (apt-get install musescore-general-soundfont-small)")
+            throw RefrainError(.missingResource, "the report half's unseen performer \(paths.joined(separator: ", ")) is not installed (apt-get install musescore-general-soundfont-small)")
         }
         return fonts
     }
