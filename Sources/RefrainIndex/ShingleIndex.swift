@@ -91,8 +91,9 @@ public final class ShingleIndex: @unchecked Sendable {
         }
     }
 
-    /// Relearns the PCA (or takes this program's learned reducer) and rebuilds the graph from scratch. The old graph stays the catalog's until the new
-    /// one is written and committed, so a rebuild that fails or is killed leaves the index as it was.
+    /// Relearns the PCA (or takes this program's learned reducer) and rebuilds the graph from scratch. The old graph
+    /// stays the catalog's until the new one is written and committed, so a rebuild that fails or is killed leaves
+    /// the index as it was.
     @discardableResult
     public static func rebuild(_ store: IndexStore, threads: Int = ComputeBudget.machine.threads,
                                progress: ((String) -> Void)? = nil) throws -> ShingleIndex? {
@@ -104,10 +105,9 @@ public final class ShingleIndex: @unchecked Sendable {
     /// PCA was learned, when more than a quarter of the points belong to removed items, or when the graph was
     /// built with learned reducer weights other than this program's. Returns the new
     /// index (nil when the index has no shingle settings or no item is long enough for one shingle).
-    /// Runs on up to `threads` threads.
+    /// Runs on up to `threads` threads. With `fromScratch`, the current graph is not read (its settings may be
+    /// stale, as after a reindex) but stays in place until the new one is committed.
     @discardableResult
-    /// With `fromScratch`, the current graph is not read (its settings may be stale, as after a reindex) but
-    /// stays in place until the new one is committed.
     public static func update(_ store: IndexStore, threads: Int = ComputeBudget.machine.threads,
                               fromScratch: Bool = false,
                               progress: ((String) -> Void)? = nil) throws -> ShingleIndex? {

@@ -153,6 +153,12 @@ public final class Network {
         parameters.map { ($0.name, $0.shape, $0.value) }
     }
 
+    /// Replaces the weights with `tensors` as `namedTensors()` gives them (a snapshot taken during training).
+    /// - Throws: as `load(_:)`, naming the first missing or misshapen tensor.
+    public func load(namedTensors tensors: [(name: String, shape: [Int], values: [Float])]) throws {
+        try load(Dictionary(tensors.map { ($0.name, NPYArray($0.values, shape: $0.shape)) }, uniquingKeysWith: { a, _ in a }))
+    }
+
     /// Replaces the weights with `tensors` (by parameter name).
     /// - Throws: `RefrainError.invalidFile`-style errors naming the first missing or misshapen tensor.
     public func load(_ tensors: [String: NPYArray]) throws {

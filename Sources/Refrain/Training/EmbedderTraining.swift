@@ -191,7 +191,7 @@ public enum EmbedderTraining {
         }
         func restored(_ tensors: [(name: String, shape: [Int], values: [Float])]) throws -> Network {
             let net = try Network(architecture, seed: 0)
-            try net.load(Dictionary(tensors.map { ($0.name, NPYArray($0.values, shape: $0.shape)) }, uniquingKeysWith: { a, _ in a }))
+            try net.load(namedTensors: tensors)
             return net
         }
         var meta = metadata

@@ -270,7 +270,7 @@ public enum HasherTraining {
         // The networks at their best validation step, for inference on inputs of any length.
         func restored(_ tensors: [(name: String, shape: [Int], values: [Float])]) throws -> Network {
             let net = try Network(LearnedArchitectures.hasher(frames: options.windowFrames, width: options.width, bits: options.bits), seed: 0)
-            try net.load(Dictionary(tensors.map { ($0.name, NPYArray($0.values, shape: $0.shape)) }, uniquingKeysWith: { a, _ in a }))
+            try net.load(namedTensors: tensors)
             return net
         }
         var meta = metadata

@@ -29,8 +29,7 @@ public enum PianoRollHasherTraining {
         guard var architecture = hasher.architectures[role] else { return nil }
         architecture.inputShape = [1, frames, LearnedInput.bins]
         let net = try Network(architecture, seed: 0)
-        try net.load(Dictionary(try hasher.network(role).namedTensors().map { ($0.name, NPYArray($0.values, shape: $0.shape)) },
-                                uniquingKeysWith: { a, _ in a }))
+        try net.load(namedTensors: try hasher.network(role).namedTensors())
         return net
     }
 
@@ -107,7 +106,7 @@ public enum PianoRollHasherTraining {
             (lossSum, lossCount) = (0, 0)
         }
         let network = try Network(LearnedArchitectures.hasher(frames: options.windowFrames, width: options.width, bits: bits), seed: 0)
-        try network.load(Dictionary(bestWeights.map { ($0.name, NPYArray($0.values, shape: $0.shape)) }, uniquingKeysWith: { a, _ in a }))
+        try network.load(namedTensors: bestWeights)
         meta.merge(standardization.synth.metadata(role: role)) { _, new in new }
         meta[audioHasherKey] = audioHasher.sha256
         meta.merge(HasherTraining.runFacts(options, bits: bits, bestStep: bestStep, steps: step, bestBC: best, train: train.count,

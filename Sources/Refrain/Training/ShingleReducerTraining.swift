@@ -137,7 +137,7 @@ public enum ShingleReducerTraining {
             }
         }
         let restored = try Network(architecture, seed: 0)
-        try restored.load(Dictionary(bestWeights.map { ($0.name, NPYArray($0.values, shape: $0.shape)) }, uniquingKeysWith: { a, _ in a }))
+        try restored.load(namedTensors: bestWeights)
         var meta = metadata
         meta["dimensions"] = "\(options.dimensions)"
         meta["width"] = "\(options.width)"
