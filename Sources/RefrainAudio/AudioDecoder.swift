@@ -31,7 +31,8 @@ public struct AudioDecoder: Sendable {
         self.threads = max(1, threads)
     }
 
-    /// For executables: from now on, C stdio's `stderr` points at `/dev/null` while MP3 data is decoded, so
+    /// For executables: from now on, C stdio's `stderr` points at `/dev/null` while data that libsndfile may
+    /// hand to its MP3 decoder is opened and read (MP3, or anything it does not recognise by its first bytes), so
     /// that libmpg123's "Note: Illegal Audio-MPEG-Header" lines do not break one-line errors. It changes the
     /// whole process (C `stderr` is global); library code must not call it.
     public static func silenceMPEGDecoderNotes() { MPEGNoiseSilencer.isEnabled = true }
@@ -47,7 +48,7 @@ public struct AudioDecoder: Sendable {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
         if size == 0 { throw RefrainError.invalidFile(path, "empty file") }
         let source = ByteSource(url: url)
-        return try MPEGNoiseSilencer.run(silenced: MPEGNoiseSilencer.looksLikeMPEG(source?.bytes(at: 0, count: 3) ?? [])) {
+        return try MPEGNoiseSilencer.run(silenced: MPEGNoiseSilencer.mayReachMPEGDecoder(source?.bytes(at: 0, count: 4) ?? [])) {
             var info = SF_INFO()
             guard let file = sf_open(path, Int32(SFM_READ), &info) else {
                 throw RefrainError.invalidFile(path, openFailure())
@@ -78,7 +79,7 @@ public struct AudioDecoder: Sendable {
         var info = SF_INFO()
         let opaque = Unmanaged.passUnretained(source).toOpaque()
         return try withExtendedLifetime(source) {
-            try MPEGNoiseSilencer.run(silenced: MPEGNoiseSilencer.looksLikeMPEG(bytes.prefix(3))) {
+            try MPEGNoiseSilencer.run(silenced: MPEGNoiseSilencer.mayReachMPEGDecoder(bytes.prefix(4))) {
                 guard let file = sf_open_virtual(&io, Int32(SFM_READ), &info, opaque) else {
                     throw RefrainError.invalidFile(name, openFailure())
                 }

@@ -15,14 +15,21 @@ enum MPEGNoiseSilencer {
         set { state.lock.lock(); state.enabled = newValue; state.lock.unlock() }
     }
 
-    /// Whether libsndfile will give data starting with `prefix` to its MPEG decoder: an ID3v2 tag, or
-    /// an MPEG audio frame sync (11 set bits).
-    static func looksLikeMPEG<Bytes: Collection<UInt8>>(_ prefix: Bytes) -> Bool {
-        let b = Array(prefix.prefix(3))
-        guard b.count >= 2 else { return false }
-        if b.count == 3 && b == Array("ID3".utf8) { return true }
-        return b[0] == 0xFF && b[1] & 0xE0 == 0xE0
+    /// Whether libsndfile may give data starting with `prefix` to its MPEG decoder: an ID3v2 tag or an MPEG
+    /// audio frame sync (11 set bits); or anything that is not one of the containers libsndfile recognises by
+    /// their first bytes, since it then falls back to the file name's extension (`.mp3`: a text file so
+    /// named reaches libmpg123) or, for data in memory, to probing the MPEG decoder.
+    static func mayReachMPEGDecoder<Bytes: Collection<UInt8>>(_ prefix: Bytes) -> Bool {
+        let b = Array(prefix.prefix(4))
+        if b.count >= 2 && b[0] == 0xFF && b[1] & 0xE0 == 0xE0 { return true }
+        if b.count >= 3 && b.prefix(3) == ArraySlice("ID3".utf8) { return true }
+        return !nativeMagics.contains { b.count >= $0.count && Array(b.prefix($0.count)) == $0 }
     }
+
+    /// The first bytes of the containers libsndfile parses itself (WAV, RIFX, RF64, W64, AIFF, Ogg, FLAC,
+    /// CAF, AU in both byte orders).
+    private static let nativeMagics: [[UInt8]] = ["RIFF", "RIFX", "RF64", "riff", "FORM", "OggS", "fLaC", "caff",
+                                                  ".snd", "dns."].map { Array($0.utf8) }
 
     /// Runs `body` with C `stderr` silenced when `silenced`; nested and concurrent runs share one
     /// silencing, which the last to finish lifts.

@@ -48,6 +48,9 @@ final class CommandErrorTests: XCTestCase {
             // (libmpg123) would print "Note: Illegal Audio-MPEG-Header ..." lines on standard error.
             (try file("damaged.mp3", mpegHeaderThenZeros), "not a readable audio file", "not a readable audio file"),
             (try file("noise.mid", mpegHeaderThenZeros), "MThd", "MThd"),
+            // Text named .mp3: libsndfile knows no container by its first bytes and goes by the extension, so
+            // libmpg123 reads it and would print its "Note:" lines too.
+            (try file("text.mp3", Array("This is a text file, not a recording.\n".utf8)), "not a readable audio file", "not a readable audio file"),
         ]
     }
 

@@ -122,6 +122,12 @@ final class EngineTests: XCTestCase {
             XCTAssertTrue((error as? RefrainError)?.message.contains("not an audio or MIDI file") ?? false, "\(error)")
         }
         XCTAssertThrowsError(try engine.query(.file(query.url), options: QueryOptions(task: "midi-to-audio")))
+        XCTAssertThrowsError(try engine.query(.file(dir))) { error in
+            XCTAssertTrue((error as? RefrainError)?.message.contains("is a directory") ?? false, "\(error)")
+        }
+        XCTAssertThrowsError(try engine.query(.file(dir.appendingPathComponent("missing.wav")))) { error in
+            XCTAssertTrue((error as? RefrainError)?.message.contains("no such file") ?? false, "\(error)")
+        }
     }
 
     /// An index whose encoders differ from the program's is refused with a sentence naming `refrain reindex`;

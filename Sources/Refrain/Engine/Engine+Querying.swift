@@ -99,8 +99,11 @@ extension Engine {
         switch input {
         case .file(let url):
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
                 throw RefrainError.fileNotFound(url.path)
+            }
+            guard !isDirectory.boolValue else {
+                throw RefrainError.invalidFile(url.path, "is a directory, not an audio or MIDI file")
             }
             return try AnalysisSource(url: url, renderers: renderers, threads: threads)
         case .bytes(let data, let name):
