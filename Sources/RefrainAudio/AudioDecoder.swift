@@ -279,7 +279,9 @@ public struct AudioDecoder: Sendable {
 /// format as "File does not exist or is not a regular file" at times; that reason is dropped as misleading.
 private func openFailure() -> String {
     let reason = String(cString: sf_strerror(nil))
-    if reason.contains("does not exist") { return "not a readable audio file (unrecognised format)" }
+    if reason.contains("does not exist") || reason.contains("not recognised") {
+        return "not a readable audio file (unrecognised format)"
+    }
     return "not a readable audio file (libsndfile: \(reason))"
 }
 

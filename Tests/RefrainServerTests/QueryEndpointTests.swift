@@ -135,6 +135,8 @@ final class QueryEndpointTests: XCTestCase {
             let raw = try await client.execute(uri: "/api/query", method: .post,
                                                headers: Send.headers([(.contentType, "audio/wav")]), body: Send.bytes(garbage))
             XCTAssertAPIError(raw, .unprocessableContent, "upload.wav")
+            // Named as uploaded, never by a path on the server.
+            XCTAssertTrue(raw.errorMessage?.hasPrefix("upload.wav: ") ?? false, raw.errorMessage ?? "")
             let form = Send.multipart([(name: "file", fileName: "../../etc/passwd.wav", type: "audio/wav", data: garbage)])
             let named = try await client.execute(uri: "/api/query", method: .post,
                                                  headers: Send.headers([(.contentType, form.contentType)]), body: Send.bytes(form.body))
@@ -143,6 +145,7 @@ final class QueryEndpointTests: XCTestCase {
             let midi = try await client.execute(uri: "/api/query", method: .post,
                                                 headers: Send.headers([(.contentType, "audio/midi")]), body: Send.bytes(garbage))
             XCTAssertAPIError(midi, .unprocessableContent)
+            XCTAssertTrue(midi.errorMessage?.hasPrefix("upload.mid") ?? false, midi.errorMessage ?? "")
             let empty = try await client.execute(uri: "/api/query", method: .post, headers: Send.headers([(.contentType, "audio/wav")]))
             XCTAssertAPIError(empty, .unprocessableContent, "empty")
         }

@@ -58,11 +58,14 @@ public final class AnalysisSource {
 
     /// A file, or its bytes held in memory (`bytes`, named by `url`); the extension tells audio from MIDI.
     /// MIDI is read at once (its notes are needed to know it is usable); audio is decoded on first use.
-    init(url: URL, bytes: Data? = nil, renderers: RendererPool?, threads: Int) throws {
+    /// `name` labels messages (default: the file's path; an upload passes the name it came with, so that no
+    /// message shows a path of the machine that received it).
+    init(url: URL, bytes: Data? = nil, name: String? = nil, renderers: RendererPool?, threads: Int) throws {
+        let name = name ?? url.path
         guard let kind = Self.kind(of: url) else {
-            throw RefrainError(.unsupported, "\(url.path): not an audio or MIDI file Refrain reads (by its extension)")
+            throw RefrainError(.unsupported, "\(name): not an audio or MIDI file Refrain reads (by its extension)")
         }
-        name = url.path
+        self.name = name
         self.kind = kind
         self.threads = max(1, threads)
         self.renderers = renderers
@@ -72,8 +75,8 @@ public final class AnalysisSource {
             if let bytes { data = bytes } else {
                 do { data = try Data(contentsOf: url) } catch { throw RefrainError.fileNotFound(url.path) }
             }
-            let score = try MIDIScore(data: data, name: url.path)
-            guard score.noteCount > 0 else { throw RefrainError.invalidFile(url.path, "the MIDI file has no notes") }
+            let score = try MIDIScore(data: data, name: name)
+            guard score.noteCount > 0 else { throw RefrainError.invalidFile(name, "the MIDI file has no notes") }
             origin = .score(score, bytes: data)
         default:
             origin = bytes.map { .audioBytes($0) } ?? .audioFile(url)

@@ -108,7 +108,8 @@ extension Engine {
             return try AnalysisSource(url: url, renderers: renderers, threads: threads)
         case .bytes(let data, let name):
             guard !data.isEmpty else { throw RefrainError.invalidFile(name, "the upload is empty") }
-            return try AnalysisSource(url: URL(fileURLWithPath: name), bytes: data, renderers: renderers, threads: threads)
+            return try AnalysisSource(url: URL(fileURLWithPath: name), bytes: data, name: name, renderers: renderers,
+                                      threads: threads)
         case .audio(let signal, let name):
             guard !signal.samples.isEmpty else { throw RefrainError.invalidArgument("\(name): no audio samples") }
             return AnalysisSource(signal: signal, name: name, threads: threads)
