@@ -46,6 +46,8 @@ struct LearnedBenchCommand: ParsableCommand {
     @Option(help: "Items the version stage (banded CENS DTW) passes to the exact stage after hash-dtw, comma-separated; 0: the version stage off.") var versionKeeps = "25"
     @Option(help: "Items the shingle vote adds to the embedding's before the hash stage (candidate-union), comma-separated; 0: the embedding alone.") var shingleKeeps = "0"
     @Option(help: "Frames between the shingles the score votes with in candidate-union (default: the task's).") var shingleHop: Int?
+    @Flag(help: "Measure only the embedding stage alone (every item ranked; with its mean reciprocal rank and median rank) at each size, nothing after it.")
+    var embeddingOnly = false
     @Flag(help: "Print each query's ranks per stage with what might explain a loss (category, tempo ratio, share of notes kept).") var perQuery = false
 
     func run() throws {
@@ -160,6 +162,16 @@ struct LearnedBenchCommand: ParsableCommand {
         return [1, 10, 100, 1000].map { k in
             "<=\(k) " + fmt(100 * Double(ranks.filter { ($0 ?? .max) <= k }.count) / n, 1) + " %"
         }.joined(separator: "   ")
+    }
+
+    /// The mean reciprocal rank and the median rank of `ranks` (a query whose true recording is not ranked
+    /// counts 0 and last).
+    static func rankSummary(_ ranks: [Int?]) -> String {
+        guard !ranks.isEmpty else { return "-" }
+        let sorted = ranks.map { $0 ?? .max }.sorted()
+        let mrr = ranks.reduce(0.0) { $0 + ($1.map { 1 / Double($0) } ?? 0) } / Double(ranks.count)
+        let median = sorted[sorted.count / 2]
+        return "mean reciprocal rank \(fmt(mrr, 3)), median rank \(median == .max ? "unranked" : "\(median)")"
     }
 
     static func percentiles(_ values: [Double]) -> String {

@@ -97,6 +97,11 @@ extension LearnedBenchCommand {
             let blendedAhead = ahead.filter { Self.isFeatureLevel($0.key) }.count
             let blended = embeddingOnly.result.ranking.filter { Self.isFeatureLevel($0.key) }.count
             embeddingTimes.append(embeddingOnly.trace.first { $0.stage == "embedding-nn" }?.seconds ?? 0)
+            if self.embeddingOnly {
+                if self.perQuery { print("\nquery \(query.id): embedding \(Self.rankText(embeddingRanks.last ?? nil))") }
+                progress.step()
+                continue
+            }
             _ = HashDTWCells.shared.take()
             let hashOnly = try engine.query(input, options: QueryOptions(task: HashOnlyMIDIToAudioTask().name, top: 1000, id: query.id))
             let counted = HashDTWCells.shared.take()
@@ -152,6 +157,7 @@ extension LearnedBenchCommand {
         print("")
         print("at \(items) items, \(n) queries: share of queries whose true recording ranks at or above k")
         print("  embedding stage alone   " + Self.table(embeddingRanks) + "   (stage " + Self.percentiles(embeddingTimes) + ", exact scan)")
+        if embeddingOnly { return print("  embedding stage alone   " + Self.rankSummary(embeddingRanks)) }
         if voting {
             print("  shingle vote alone      " + Self.table(shingleAloneRanks) + "   (stage " + Self.percentiles(shingleAloneTimes) + ", items without a vote unranked)")
         }

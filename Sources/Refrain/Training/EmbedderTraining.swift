@@ -12,7 +12,12 @@ public struct EmbedderTrainingOptions: Sendable {
     /// Dimensions of the embedding (Raffel & Ellis: 128).
     public var dimensions = 128
     /// Learned-input frames per training window (a multiple of 4): 256 frames ≈ 11.9 s, 64 output steps pooled.
+    /// With `shortestWindowFrames`, the longest window.
     public var windowFrames = 256
+    /// When set (a multiple of 4, at most `windowFrames`), windows of varied lengths from this to
+    /// `windowFrames` frames, each modality on its own clock (`EmbedderWindows`), for training and validation;
+    /// nil: every window `windowFrames` frames, the score side warped onto the rendition's clock.
+    public var shortestWindowFrames: Int?
     /// Aligned window pairs per batch; every other pair's windows are the negatives of a pair.
     public var batch = 16
     public var maxSteps = 2000
@@ -30,6 +35,9 @@ public struct EmbedderTrainingOptions: Sendable {
     /// A hasher of the same width whose front end and dense layers start the embedder's networks (role by
     /// role); nil: He initialisation.
     public var initialHasher: LearnedModel?
+    /// An embedder of the same width and dimensions whose weights and input standardisation start the
+    /// networks (training continued on other material or windows); it takes precedence over `initialHasher`.
+    public var initialEmbedder: LearnedModel?
 
     public init() {}
 }
@@ -70,7 +78,8 @@ public enum EmbedderTraining {
         let n = windows.batch, item = windows.itemSize
         for lo in stride(from: 0, to: n, by: 16) {
             let hi = min(n, lo + 16)
-            let x = Tensor(shape: [hi - lo] + Array(windows.shape.dropFirst()), data: Array(windows.data[(lo * item)..<(hi * item)]))
+            let x = Tensor(shape: [hi - lo] + Array(windows.shape.dropFirst()), data: Array(windows.data[(lo * item)..<(hi * item)]),
+                           lengths: windows.lengths.map { Array($0[lo..<hi]) })
             out += try network.forward(x, Pass(training: false, threads: threads)).data
         }
         return out
@@ -113,31 +122,55 @@ public enum EmbedderTraining {
         }
     }
 
+    /// The input standardisation `embedder` was trained with (kept when training continues from it); nil
+    /// without an embedder.
+    /// - Throws: `RefrainError.invalidFile` when the embedder lacks one for either role.
+    static func initialStandardization(_ embedder: LearnedModel?) throws -> (audio: InputStandardization, synth: InputStandardization)? {
+        guard let embedder else { return nil }
+        guard let audio = try InputStandardization.read(embedder.metadata, role: "audio", name: "the initial embedder"),
+              let synth = try InputStandardization.read(embedder.metadata, role: "synth", name: "the initial embedder") else {
+            throw RefrainError.invalidFile("the initial embedder", "it records no input standardisation")
+        }
+        return (audio, synth)
+    }
+
     /// Trains an embedder on `train` pieces with early stopping on `validation` pieces.
     /// - Throws: `RefrainError.invalidArgument` when the pieces give no aligned windows, the options are out
     ///   of range, or training diverges (a NaN).
     public static func train(train: [TrainingPiece], validation: [TrainingPiece], options: EmbedderTrainingOptions,
                              metadata: [String: String] = [:],
                              progress: ((EmbedderCurvePoint) -> Void)? = nil) throws -> EmbedderTrainingResult {
+        let shortest = options.shortestWindowFrames ?? options.windowFrames
         guard options.windowFrames >= 8, options.windowFrames % LearnedInference.stride == 0, options.batch >= 2,
+              shortest >= 8, shortest % LearnedInference.stride == 0, shortest <= options.windowFrames,
               options.width >= 1, options.dimensions >= 1, options.maxSteps >= 1, options.validateEvery >= 1 else {
-            throw RefrainError.invalidArgument("embedder training needs windows of a multiple of 4 frames (at least 8), batches of 2 or more and positive widths, dimensions and steps")
+            throw RefrainError.invalidArgument("embedder training needs windows of a multiple of 4 frames (at least 8, the shortest no longer than the longest), batches of 2 or more and positive widths, dimensions and steps")
         }
         let started = Date()
         let architecture = LearnedArchitectures.embedder(frames: options.windowFrames, width: options.width, dimensions: options.dimensions)
         let audio = try Network(architecture, seed: options.seed)
         let synth = try Network(architecture, seed: options.seed &+ 1)
-        if let hasher = options.initialHasher {
+        if let embedder = options.initialEmbedder {
+            try audio.load(namedTensors: try embedder.network("audio").namedTensors())
+            try synth.load(namedTensors: try embedder.network("synth").namedTensors())
+        } else if let hasher = options.initialHasher {
             try initialise(audio, from: hasher, role: "audio")
             try initialise(synth, from: hasher, role: "synth")
         }
         let optimizers = [Adam(learningRate: options.learningRate), Adam(learningRate: options.learningRate)]
         var random = SplitMix64(seed: options.seed &+ 2)
         var validationRandom = SplitMix64(seed: options.seed &+ 3)
-        let standardization = (audio: InputStandardization.measured(train.flatMap { $0.renditions.map(\.audio) }),
-                               synth: InputStandardization.measured(train.map(\.synth)))
-        guard let check = HasherTraining.batch(validation, count: options.validationWindows, frames: options.windowFrames,
-                                               random: &validationRandom, standardization: standardization) else {
+        let standardization = try initialStandardization(options.initialEmbedder)
+            ?? (audio: InputStandardization.measured(train.flatMap { $0.renditions.map(\.audio) }),
+                synth: InputStandardization.measured(train.map(\.synth)))
+        func windows(_ pieces: [TrainingPiece], count: Int, random: inout SplitMix64) -> HasherTraining.Batch? {
+            guard options.shortestWindowFrames != nil else {
+                return HasherTraining.batch(pieces, count: count, frames: options.windowFrames, random: &random, standardization: standardization)
+            }
+            return EmbedderWindows.batch(pieces, count: count, shortest: shortest, longest: options.windowFrames, random: &random,
+                                         standardization: standardization)
+        }
+        guard let check = windows(validation, count: options.validationWindows, random: &validationRandom) else {
             throw RefrainError.invalidArgument("the validation pieces give no aligned windows of \(options.windowFrames) frames")
         }
         let loss = TripletLoss(margin: options.margin, mining: .batchAll)
@@ -154,8 +187,7 @@ public enum EmbedderTraining {
         var patience = options.initialPatience
         var lossSum: Double = 0, lossCount = 0, step = 0
         while step < options.maxSteps && step < patience {
-            guard let b = HasherTraining.batch(train, count: options.batch, frames: options.windowFrames, random: &random,
-                                               standardization: standardization), b.audio.batch >= 2 else { break }
+            guard let b = windows(train, count: options.batch, random: &random), b.audio.batch >= 2 else { break }
             let n = b.audio.batch, d = options.dimensions
             audio.zeroGradients()
             synth.zeroGradients()
@@ -200,13 +232,18 @@ public enum EmbedderTraining {
         meta["dimensions"] = "\(options.dimensions)"
         meta["width"] = "\(options.width)"
         meta["window_frames"] = "\(options.windowFrames)"
+        if let shortest = options.shortestWindowFrames { meta["shortest_window_frames"] = "\(shortest)" }
         meta["seed"] = "\(options.seed)"
         meta["best_step"] = "\(bestStep)"
         meta["steps"] = "\(step)"
         meta["validation_mrr"] = String(format: "%.4f", best)
         meta["train_pieces"] = "\(train.count)"
         meta["validation_pieces"] = "\(validation.count)"
-        if let hasher = options.initialHasher { meta["initial_hasher"] = hasher.sha256 }
+        if let embedder = options.initialEmbedder {
+            meta["initial_embedder"] = embedder.sha256
+        } else if let hasher = options.initialHasher {
+            meta["initial_hasher"] = hasher.sha256
+        }
         let model = try LearnedModel(kind: "embedder", networks: ["audio": try restored(bestWeights.0), "synth": try restored(bestWeights.1)],
                                      metadata: meta)
         return EmbedderTrainingResult(model: model, curve: curve, bestStep: bestStep, bestMRR: best, steps: step,
