@@ -55,6 +55,9 @@ struct HummingBenchCommand: ParsableCommand {
     @Option(help: "A heard note farther than this many semitones from its neighbours' median moves by octaves towards it (NoteCleanup.octaveFold, 0: off; default: the product's).") var octaveFold: Double = NoteCleanup.standard.octaveFold
     @Option(help: "Neighbours each side a heard note's pitch is compared with for the octave fold (NoteCleanup.neighbours; default: the product's).") var octaveNeighbours: Int = NoteCleanup.standard.neighbours
     @Option(help: "Which half's queries to run: 'both', 'tuning' or 'report'.") var half: String = "both"
+    @Option(help: "Note alignment's replacement move cost (NoteAlignment.replaceCost; 'inf' leaves it out; default: the product's).") var replaceCost: Float = NoteAlignment().replaceCost
+    @Flag(help: "Also search the note model's reading without the octave fold when the fold moved a note (QueryMelody.unfoldedReading).") var unfoldedReading = false
+    @Option(help: "Melodies (the first reading's best) the other readings are aligned with, 0 for all (HummingSearch.laterReadingsLimit; default: the product's).") var laterReadings: Int = HummingSearch().laterReadingsLimit
 
     @Flag(help: "Keep train-corpus pieces that carry a queried tune in the distractor set (the pre-round-7 set).") var keepSharedDistractors = false
     @Option(help: "Least SharedTune alignment score for a distractor to carry a queried tune.") var sharedTuneScore: Int = SharedTune().leastScore
@@ -202,7 +205,11 @@ struct HummingBenchCommand: ParsableCommand {
             var pitch = PYINParameters()
             if let beta = pyinBeta?.split(separator: ",").compactMap({ Double($0) }), beta.count == 2 { pitch.betaParameters = (beta[0], beta[1]) }
             if let pyinNoTrough { pitch.noTroughProbability = pyinNoTrough }
-            let search = HummingSearch(filterLimit: filterLimit, pitch: pitch)
+            var search = HummingSearch(filterLimit: filterLimit, pitch: pitch)
+            search.alignment.replaceCost = replaceCost
+            search.laterReadingsLimit = laterReadings
+            print("note alignment: replacement move cost \(replaceCost); other readings aligned with the first's best \(laterReadings) (0: all); " +
+                  "unfolded reading \(unfoldedReading ? "on" : "off")")
             var cleanup = NoteCleanup(octaveFold: octaveFold, repeatTolerance: repeatTolerance)
             cleanup.neighbours = max(1, octaveNeighbours)
             print("heard notes: octaves folded beyond \(octaveFold) semitones from the median of \(cleanup.neighbours) neighbours each side, repeats merged within \(repeatTolerance)")
@@ -218,7 +225,7 @@ struct HummingBenchCommand: ParsableCommand {
             fusion.candidates = contourCandidates
             fusion.weight = contourWeight
             if let f = shortContourWeight?.split(separator: ",").compactMap({ Double($0) }), f.count == 2 { (fusion.shortWeight, fusion.shortNotes) = (f[0], Int(f[1])) }
-            print("contour fusion: weight \(fusion.weight), short queries (< \(fusion.shortNotes) notes) \(fusion.shortWeight.map { "\($0)" } ?? "the same")")
+            print("contour fusion: \(fusion.candidates) candidates, weight \(fusion.weight), short queries (< \(fusion.shortNotes) notes) \(fusion.shortWeight.map { "\($0)" } ?? "the same")")
             fusion.contourSpans = contourSpans
             fusion.window = contourWindow
             let exhaustive = HummingSearch(filterLimit: filterLimit == 0 ? 150 : 0)  // the other option, for --compare
@@ -262,7 +269,9 @@ struct HummingBenchCommand: ParsableCommand {
                             }
                         }
                         if noteModel == "hmm", !oracleNotes, let heard = try? QueryMelody.usable(hmm.notes(from: track), of: track) {
-                            readings.insert(MelodyShape(cleanup.apply(heard)), at: 0)
+                            let folded = cleanup.apply(heard)
+                            readings.insert(MelodyShape(folded), at: 0)
+                            if unfoldedReading, let plain = cleanup.unfolded(heard, unlike: folded) { readings.append(MelodyShape(plain)) }
                         }
                         let fused = contourCandidates > 0 && !oracleNotes
                         let hits = fused ? search.search(readings, contour: QueryContour(track: track, voicedFloor: Float(contourVoicedFloor)), fusion: fusion, in: collection, topK: 10)

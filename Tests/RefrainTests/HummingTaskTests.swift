@@ -109,6 +109,18 @@ final class HummingTaskTests: XCTestCase {
         }
     }
 
+    /// The note stage's `replace_cost` option sets the replacement move's cost (off, +inf, by default); a negative
+    /// cost is refused with one sentence.
+    func testTheNoteStageTakesAReplacementCost() throws {
+        XCTAssertEqual(try NoteAlignmentStage(spec: StageSpec(stage: "note-alignment")).alignment.replaceCost, .infinity)
+        XCTAssertEqual(try NoteAlignmentStage(spec: StageSpec(stage: "note-alignment", options: ["replace_cost": "0.7"])).alignment.replaceCost, 0.7)
+        XCTAssertThrowsError(try NoteAlignmentStage(spec: StageSpec(stage: "note-alignment", options: ["replace_cost": "-1"]))) { error in
+            let message = (error as? RefrainError)?.message ?? ""
+            XCTAssertTrue(message.contains("replace_cost"), message)
+            XCTAssertFalse(message.contains("\n"))
+        }
+    }
+
     /// Silence, noise and a hum too short to search get one sentence each, not a ranking.
     func testQueriesWithoutATuneAreRefusedWithASentence() throws {
         let engine = try makeIndex()

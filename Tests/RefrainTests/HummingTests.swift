@@ -160,12 +160,42 @@ final class HummingTests: XCTestCase {
         var scalar = noGaps
         scalar.referenceGaps = true
         var s1: [Float] = [], s2: [Int32] = []
-        for _ in 0..<20 {
-            let q = melody(12), r = melody(40)
-            let a = noGaps.best(query: q, reference: r, scratch: &s1, starts: &s2), b = scalar.best(query: q, reference: r, scratch: &s1, starts: &s2)
-            XCTAssertEqual(a.score, b.score, accuracy: 1e-4)
-            XCTAssertEqual(a.last, b.last)
+        for replaceCost: Float in [.infinity, 0.4] {
+            noGaps.replaceCost = replaceCost
+            scalar.replaceCost = replaceCost
+            for _ in 0..<20 {
+                let q = melody(12), r = melody(40)
+                let a = noGaps.best(query: q, reference: r, scratch: &s1, starts: &s2), b = scalar.best(query: q, reference: r, scratch: &s1, starts: &s2)
+                XCTAssertEqual(a.score, b.score, accuracy: 1e-4)
+                XCTAssertEqual(a.first, b.first)
+                XCTAssertEqual(a.last, b.last)
+            }
         }
+    }
+
+    /// One note heard at a wrong pitch (a tracking error) spoils two intervals; the replacement move scores the pair by
+    /// their sum, which is right, at `replaceCost`: the exact score the move gives, the same in the scalar and the
+    /// vectorised code, and more than without it.
+    func testTheReplacementMoveForgivesOneWrongNote() {
+        let reference = MelodyShape(Self.ode)
+        var query = reference
+        query.pitches[6] += 5  // the seventh note of the shape, between two others
+        query = MelodyShape(notes: (0..<query.noteCount).map { (query.onsets[$0], query.ends[$0] - query.onsets[$0], query.pitches[$0]) })
+        XCTAssertEqual(query.noteCount, reference.noteCount)
+        var with = NoteAlignment()
+        with.replaceCost = 0.5
+        var scratch: [Float] = [], starts: [Int32] = []
+        let m = Float(query.intervals.count)
+        let expected = ((m - 2) * (1 + with.rhythmWeight) + 2 - with.replaceCost) / m
+        let fast = with.alignFast(query: query, reference: reference, scratch: &scratch, starts: &starts)
+        XCTAssertEqual(fast.score, expected, accuracy: 1e-4)
+        XCTAssertEqual(fast.first, 0)
+        XCTAssertEqual(fast.last, reference.intervals.count)
+        var scalar = with
+        scalar.referenceGaps = true
+        XCTAssertEqual(scalar.best(query: query, reference: reference, scratch: &scratch, starts: &starts).score, expected, accuracy: 1e-4)
+        let without = NoteAlignment().alignFast(query: query, reference: reference, scratch: &scratch, starts: &starts)
+        XCTAssertLessThan(without.score, expected - 0.5 / m)
     }
 
     /// End to end: the built-in tunes (melody, chords and bass parts) are indexed by their hummable melody; a

@@ -73,4 +73,25 @@ final class NoteCleanupTests: XCTestCase {
         print("repeat heard as: \(apart.map { $0.map { String(format: "%.2f", $0.pitch) } })")
         XCTAssertTrue(apart.contains { MelodyShape($0).noteCount == pitches.count }, "the repeat is heard apart without the merge")
     }
+    /// A tune that really leaps a ninth up for one note and back (as a pedal note above a line does): the fold takes
+    /// the leap for an octave error and flattens it in every reading; the unfolded reading, added last, keeps it, and
+    /// it is added only when the fold moved a note.
+    func testTheUnfoldedReadingKeepsARealLeap() throws {
+        let sung: [Double] = [60, 62, 64, 77, 64, 62, 60, 59]
+        let track = NoteHMMTests.track(seconds: Double(sung.count) * 0.4 + 0.3) { t in
+            guard t >= 0.1 else { return .nan }
+            let k = Int((t - 0.1) / 0.4)
+            return k < sung.count ? sung[k] : .nan
+        }
+        let tune: [Double] = [2, 2, 13, -13, -2, -2, -1]
+        func rounded(_ reading: [HeardNote]) -> [Double] { MelodyShape(reading).intervals.map { (Double($0) * 10).rounded() / 10 } }
+        let folded = try QueryMelody.usableReadings(from: track, unfolded: false)
+        XCTAssertFalse(folded.contains { rounded($0) == tune }, "\(folded.map(rounded))")
+        let both = try QueryMelody.usableReadings(from: track, unfolded: true)
+        XCTAssertEqual(both.count, folded.count + 1)
+        XCTAssertEqual(rounded(both[both.count - 1]), tune)
+        // A tune the fold leaves alone gets no extra reading.
+        let steps = NoteHMMTests.track(seconds: 3.5) { t in t >= 0.1 && t < 3.3 ? [60.0, 62, 64, 65, 67, 65, 64, 62][min(7, Int((t - 0.1) / 0.4))] : .nan }
+        XCTAssertEqual(try QueryMelody.usableReadings(from: steps, unfolded: true).count, try QueryMelody.usableReadings(from: steps, unfolded: false).count)
+    }
 }

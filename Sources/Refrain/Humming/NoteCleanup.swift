@@ -33,6 +33,16 @@ public struct NoteCleanup: Equatable, Sendable {
     /// usability check, which refused one short query: 0.900 for these values there).
     public static let standard = NoteCleanup(octaveFold: 9.5, repeatTolerance: 0.65)
 
+    /// `notes` cleaned with repeats merged but nothing folded, or nil when that is `folded` (the fold moved no note,
+    /// or this cleanup folds nothing): the reading to add for a tune whose real leaps the fold may have moved.
+    public func unfolded(_ notes: [HeardNote], unlike folded: [HeardNote]) -> [HeardNote]? {
+        guard octaveFold > 0 else { return nil }
+        var plain = self
+        plain.octaveFold = 0
+        let out = plain.apply(notes)
+        return out == folded ? nil : out
+    }
+
     /// `notes` (time order) with octave errors folded and repeats merged.
     public func apply(_ notes: [HeardNote]) -> [HeardNote] {
         let folded = octaveFold > 0 ? Self.foldingOctaves(notes, threshold: octaveFold, neighbours: neighbours) : notes
