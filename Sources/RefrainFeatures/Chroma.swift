@@ -54,33 +54,7 @@ public func cens(fromChroma rawChroma: FeatureSequence, smoothingLength: Int = 4
     let quantized = l1.map { v in
         Float(v > 0.4 ? 0.25 : 0) + Float(v > 0.2 ? 0.25 : 0) + Float(v > 0.1 ? 0.25 : 0) + Float(v > 0.05 ? 0.25 : 0)
     }
-    var smoothed = quantized
-    if smoothingLength > 0 {
-        // Symmetric Hann of smoothingLength + 2 points (scipy get_window(fftbins=False)), normalized to sum 1.
-        let m = smoothingLength + 2
-        var window = (0..<m).map { 0.5 - 0.5 * cos(2 * Double.pi * Double($0) / Double(m - 1)) }
-        let total = window.reduce(0, +)
-        window = window.map { $0 / total }
-        let frames = quantized.rows, dims = quantized.cols
-        let centre = m / 2
-        for t in 0..<frames {
-            for d in 0..<dims {
-                var acc = 0.0
-                for k in 0..<m {
-                    let s = t + centre - k
-                    if s >= 0 && s < frames { acc += window[k] * Double(quantized[s, d]) }
-                }
-                smoothed[t, d] = Float(acc)
-            }
-        }
-    }
-    var result = FeatureSequence(values: normalizeFrames(smoothed, norm: .l2), times: rawChroma.times)
-    if downsampling > 1 {
-        let kept = Array(stride(from: 0, to: result.frameCount, by: downsampling))
-        let values = Matrix(rows: kept.count, cols: result.dimension) { r, c in result.values[kept[r], c] }
-        result = FeatureSequence(values: values, times: kept.map { result.times[$0] })
-    }
-    return result
+    return smoothedUnitFrames(quantized, times: rawChroma.times, smoothingLength: smoothingLength, downsampling: downsampling)
 }
 
 /// The temporal parameters of CENS (`cens(fromChroma:smoothingLength:downsampling:)`), named as in

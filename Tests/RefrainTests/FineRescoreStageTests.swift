@@ -13,9 +13,11 @@ final class FineRescoreStageTests: XCTestCase {
     /// Returns fixed scores for the items it is given (none for items it "cannot read").
     struct FixedScores: SearchStage {
         let scores: [Int64: Double]
+        /// Where every match starts (seconds); it lasts 1 s.
+        var start: Double = 1
         var name: String { "fixed" }
         func run(_ query: SearchQuery, candidates: [Candidate], store: IndexStore) throws -> [Candidate] {
-            candidates.compactMap { c in scores[c.itemID].map { Candidate(itemID: c.itemID, key: c.key, score: $0, start: 1, end: 2) } }
+            candidates.compactMap { c in scores[c.itemID].map { Candidate(itemID: c.itemID, key: c.key, score: $0, start: start, end: start + 1) } }
         }
     }
 
@@ -44,6 +46,56 @@ final class FineRescoreStageTests: XCTestCase {
         // A query without the fine array passes through unchanged.
         let plain = try FineRescoreStage(inner, top: 3).run(SearchQuery(analysis: ItemAnalysis(kind: .audio, duration: 1, features: [:])), candidates: candidates, store: store)
         XCTAssertEqual(plain, candidates)
+    }
+
+    /// Two arrays: an item's fine score is the mean of its best score on each, its span that of the array that
+    /// scored it best; a query without the second array is re-scored on the first alone.
+    func testTwoArraysAverageEachItemsBestScores() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Engine.create(at: dir)
+        let store = try IndexStore.open(at: dir)
+        let candidates = [(1, 0.1), (2, 0.2), (3, 0.3)].map { Candidate(itemID: Int64($0.0), key: "item\($0.0)", score: $0.1) }
+        let frames = FeatureSequence(values: Matrix(rows: 4, cols: 12), times: [0, 0.2, 0.4, 0.6])
+        var analysis = ItemAnalysis(kind: .audio, duration: 1, features: [:])
+        analysis.features[FineCENSEncoder.name] = frames
+        // On cens_fine item 1 leads; on crp item 2 leads by more.
+        let stage = FineRescoreStage([FixedScores(scores: [1: 0.2, 2: 0.3, 3: 0.9]), FixedScores(scores: [1: 0.6, 2: 0.1, 3: 0.9], start: 5)],
+                                     arrays: [FineCENSEncoder.name, CRPEncoder.name], top: 3)
+        let first = try stage.run(SearchQuery(analysis: analysis), candidates: candidates, store: store)
+        XCTAssertEqual(first.map(\.itemID), [1, 2, 3])
+        XCTAssertEqual(first.map(\.score), [0.2, 0.3, 0.9])
+        analysis.features[CRPEncoder.name] = frames
+        let both = try stage.run(SearchQuery(analysis: analysis), candidates: candidates, store: store)
+        XCTAssertEqual(both.map(\.itemID), [2, 1, 3])
+        XCTAssertEqual(both[0].score, 0.2, accuracy: 1e-12)
+        XCTAssertEqual(both[1].score, 0.4, accuracy: 1e-12)
+        XCTAssertEqual(both.map(\.start), [5, 1, 1], "item 2's span from crp, item 1's from cens_fine, a tie from the first")
+    }
+
+    /// Option `array`: the stage re-scores on the chroma it names (`crp` here) and passes a query without
+    /// it through; a name that is not a 12-d chroma array is refused.
+    func testArrayOptionChoosesTheChromaReScored() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Engine.create(at: dir)
+        let store = try IndexStore.open(at: dir)
+        let stage = try XCTUnwrap(try StageRegistry.refrain.cascade([StageSpec(stage: "fine-rescore", options: ["array": "crp"])],
+                                                                    store: store).stages.first as? FineRescoreStage)
+        XCTAssertEqual(stage.array, CRPEncoder.name)
+        let candidates = [Candidate(itemID: 1, key: "a", score: 0.2), Candidate(itemID: 2, key: "b", score: 0.1)]
+        var analysis = ItemAnalysis(kind: .audio, duration: 1, features: [:])
+        analysis.features[FineCENSEncoder.name] = FeatureSequence(values: Matrix(rows: 4, cols: 12), times: [0, 0.2, 0.4, 0.6])
+        XCTAssertEqual(try stage.run(SearchQuery(analysis: analysis), candidates: candidates, store: store), candidates,
+                       "without a crp array the ranking passes unchanged")
+        let pair = try XCTUnwrap(try StageRegistry.refrain.cascade([StageSpec(stage: "fine-rescore", options: ["array": "cens_fine, crp"])],
+                                                                   store: store).stages.first as? FineRescoreStage)
+        XCTAssertEqual(pair.arrays, [FineCENSEncoder.name, CRPEncoder.name])
+        for bad in ["melody", "crp,crp", ""] {
+            XCTAssertThrowsError(try StageRegistry.refrain.cascade([StageSpec(stage: "fine-rescore", options: ["array": bad])], store: store)) { error in
+                XCTAssertTrue("\(error)".contains("fine-rescore: array must name one or more of"), "\(error)")
+            }
+        }
     }
 
     /// Sine chords (equal temperament, A4 = 440 Hz) of `seconds` each, cycled for `total` seconds at 22050 Hz.

@@ -92,6 +92,16 @@ final class RobustStagesTests: XCTestCase {
         XCTAssertEqual(AudioMatchScore(relativeWeight: 0, item: item).score(costPerStep: 0.1, query: [], queryFrames: 8, span: 1...2), 0.1)
     }
 
+    /// Frames of either sign (CRP) can have a mean cosine cost up to 2, so early abandoning must allow more:
+    /// a signed item's relative term is at least half the cost.
+    func testCostLimitAllowsForFramesOfEitherSign() {
+        let signed = Matrix(rowArrays: [[0.6, -0.8], [1, 0]])
+        XCTAssertEqual(AudioMatchScore(relativeWeight: 2, item: signed).costLimit(0.9), 0.45, accuracy: 1e-12)
+        // Opposite frames: the submatrix mean is 2, and the score stays within the limit's bound.
+        let score = AudioMatchScore(relativeWeight: 2, item: Matrix(rowArrays: [[-1, 0], [-1, 0]]))
+        XCTAssertEqual(score.score(costPerStep: 0.45, query: [1, 0], queryFrames: 1, span: 0...1), 0.45 + 2 * 0.45 / 2, accuracy: 1e-6)
+    }
+
     /// Coarse to fine: when every version is refined it equals the full-rate search of the estimated keys;
     /// with the default two, it still finds a transposed, slower excerpt at its place.
     func testCoarseToFineEqualsTheFullSearchWhenEverythingIsRefined() throws {

@@ -40,11 +40,17 @@ public struct CENSEncoder: MusicEncoder {
         /// Reads recorded settings (missing keys keep their defaults).
         public init(_ values: [String: String]) throws {
             var reader = SettingsReader(encoder: CENSEncoder.name, values)
-            sampleRate = try reader.value("sample_rate", default: sampleRate)
-            chromaHop = try reader.value("chroma_hop", default: chromaHop)
-            smoothing = try reader.value("cens_smoothing", default: smoothing)
-            downsampling = try reader.value("cens_downsampling", default: downsampling)
+            try self.init(reading: &reader, defaults: Settings())
             try reader.finish()
+        }
+
+        /// The four settings from `reader`, each missing one taken from `defaults` (for encoders that record
+        /// these and more, e.g. `crp`).
+        init(reading reader: inout SettingsReader, defaults: Settings) throws {
+            sampleRate = try reader.value("sample_rate", default: defaults.sampleRate)
+            chromaHop = try reader.value("chroma_hop", default: defaults.chromaHop)
+            smoothing = try reader.value("cens_smoothing", default: defaults.smoothing)
+            downsampling = try reader.value("cens_downsampling", default: defaults.downsampling)
         }
 
         /// The same smoothing and rate as `CENSParameters`, the feature functions' form.
@@ -70,15 +76,24 @@ public struct CENSEncoder: MusicEncoder {
     public var inputs: Set<InputKind> { [.audio, .midi] }
 
     public func encode(_ source: AnalysisSource) throws -> EncodedArray {
+        // The unnormalised chroma is shared with other CENS encoders of the same source (`cens_fine`).
+        let raw = try source.sharedFeature("chroma_cqt sr=\(settings.sampleRate) hop=\(settings.chromaHop)") {
+            chroma.chroma(fromCQTMagnitude: try cqtMagnitude(source), norm: nil)
+        }
+        return .features(cens(fromChroma: raw, smoothingLength: settings.smoothing, downsampling: settings.downsampling))
+    }
+
+    /// The constant-Q magnitude the chroma folds (`frames x 252`: 7 octaves from C1 at 36 bins per octave, at
+    /// `settings.sampleRate` with hop `settings.chromaHop`), computed once per source for every encoder that
+    /// reads it at these settings (`cens`, `cens_fine`, `crp`).
+    func cqtMagnitude(_ source: AnalysisSource) throws -> FeatureSequence {
         let signal = try source.audio(at: settings.sampleRate)
         guard signal.samples.count >= settings.chromaHop else {
             throw RefrainError.invalidArgument(String(format: "%@: audio of %.2f s is too short to analyse", source.name, signal.duration))
         }
-        // The unnormalised chroma is shared with other CENS encoders of the same source (`cens_fine`).
-        let raw = try source.sharedFeature("chroma_cqt sr=\(settings.sampleRate) hop=\(settings.chromaHop)") {
-            try chroma.chroma(signal, norm: nil, threads: source.threads)
+        return try source.sharedFeature("cqt_chroma sr=\(settings.sampleRate) hop=\(settings.chromaHop)") {
+            try chroma.cqt.magnitude(signal, threads: source.threads)
         }
-        return .features(cens(fromChroma: raw, smoothingLength: settings.smoothing, downsampling: settings.downsampling))
     }
 
     /// The CENS of `signal` (at `settings.sampleRate`), as `encode` gives it for a recording: `frames x 12`.

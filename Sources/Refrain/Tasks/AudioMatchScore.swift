@@ -18,10 +18,14 @@ struct AudioMatchScore {
     /// Prefix sums of the item's frames: `(frames + 1) x dims`, row-major.
     let prefix: [Float]
     let dims: Int
+    /// The largest mean cosine cost a submatrix can have: 1 between non-negative unit vectors (CENS), 2
+    /// when the item has negative values (CRP; the query comes from the same encoder).
+    let largestMeanCost: Double
 
     init(relativeWeight: Double, item: Matrix) {
         self.relativeWeight = relativeWeight
         dims = item.cols
+        largestMeanCost = item.storage.contains { $0 < 0 } ? 2 : 1
         guard relativeWeight > 0 else { prefix = []; return }
         var p = [Float](repeating: 0, count: (item.rows + 1) * item.cols)
         item.storage.withUnsafeBufferPointer { x in
@@ -47,8 +51,7 @@ struct AudioMatchScore {
         return costPerStep + relativeWeight * costPerStep / max(mean, 1e-3)
     }
 
-    /// The largest cost per step whose score can still be at most `threshold`: the submatrix mean of
-    /// cosine costs between non-negative unit vectors is at most 1, so the relative term is at least the
-    /// cost itself.
-    func costLimit(_ threshold: Double) -> Double { threshold / (1 + relativeWeight) }
+    /// The largest cost per step whose score can still be at most `threshold`: the submatrix mean is at
+    /// most `largestMeanCost`, so the relative term is at least the cost divided by it.
+    func costLimit(_ threshold: Double) -> Double { threshold / (1 + relativeWeight / largestMeanCost) }
 }

@@ -56,15 +56,23 @@ extension StageRegistry {
                 : try CoarseToFineAudioMatcher(spec: spec)
             return ExactStage(name: "audio-match", matcher: chosen, maxMatchesPerItem: matcher.matchesPerItem)
         }
-        // Audio matching's best items again, on the finer `cens_fine` chroma (FineRescoreStage).
+        // Audio matching's best items again, on the finer `cens_fine` chroma (FineRescoreStage); option
+        // `array` names other 12-d chroma arrays instead, comma-separated (`cens_fine,crp`: the mean of both).
         registry.register("fine-rescore") { spec, _ in
-            var base = try AudioMatchMatcher(spec: spec)
-            base.array = FineCENSEncoder.name
-            let matcher = try CoarseToFineAudioMatcher(spec: spec, base: base)
+            let known = [FineCENSEncoder.name, CRPEncoder.name, CENSEncoder.name]
+            let arrays = (spec.options["array"] ?? FineCENSEncoder.name).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard !arrays.isEmpty, arrays.allSatisfy(known.contains), Set(arrays).count == arrays.count else {
+                throw RefrainError.invalidArgument("fine-rescore: array must name one or more of \(known.joined(separator: ", ")) (comma-separated, each once), got '\(spec.options["array"] ?? "")'")
+            }
+            let inners: [any SearchStage] = try arrays.map { array in
+                var base = try AudioMatchMatcher(spec: spec)
+                base.array = array
+                return ExactStage(name: "fine-rescore", matcher: try CoarseToFineAudioMatcher(spec: spec, base: base),
+                                  maxMatchesPerItem: base.matchesPerItem)
+            }
             let weight = try spec.double("weight", default: 1)
             guard (0...1).contains(weight) else { throw RefrainError.invalidArgument("fine-rescore: weight must be between 0 and 1") }
-            return FineRescoreStage(ExactStage(name: "fine-rescore", matcher: matcher, maxMatchesPerItem: base.matchesPerItem),
-                                    top: try spec.int("top", default: 20), weight: weight)
+            return FineRescoreStage(inners, arrays: arrays, top: try spec.int("top", default: 20), weight: weight)
         }
         registry.register("version") { spec, _ in
             let stage = ExactStage(name: "version", matcher: try KeyInvariantMatcher.wrapping(try VersionMatcher(spec: spec), spec: spec, window: .whole))
