@@ -82,7 +82,7 @@ final class FineRescoreStageTests: XCTestCase {
         let store = try IndexStore.open(at: dir)
         let stage = try XCTUnwrap(try StageRegistry.refrain.cascade([StageSpec(stage: "fine-rescore", options: ["array": "crp"])],
                                                                     store: store).stages.first as? FineRescoreStage)
-        XCTAssertEqual(stage.array, CRPEncoder.name)
+        XCTAssertEqual(stage.arrays, [CRPEncoder.name])
         let candidates = [Candidate(itemID: 1, key: "a", score: 0.2), Candidate(itemID: 2, key: "b", score: 0.1)]
         var analysis = ItemAnalysis(kind: .audio, duration: 1, features: [:])
         analysis.features[FineCENSEncoder.name] = FeatureSequence(values: Matrix(rows: 4, cols: 12), times: [0, 0.2, 0.4, 0.6])

@@ -43,9 +43,6 @@ public struct FineRescoreStage: SearchStage {
 
     public var name: String { inners[0].name }
 
-    /// The first array, kept for callers of the single-array form.
-    public var array: String { arrays[0] }
-
     public func run(_ query: SearchQuery, candidates: [Candidate], store: IndexStore) throws -> [Candidate] {
         let present = arrays.indices.filter { (query.analysis.features[arrays[$0]]?.frameCount ?? 0) > 0 }
         guard !present.isEmpty else { return candidates }
