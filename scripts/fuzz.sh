@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Fuzz a parser of hostile files with libFuzzer: `scripts/fuzz.sh midi|hnsw|audio [seconds]` (default 60 s).
+# Fuzz a parser of hostile files with libFuzzer: `scripts/fuzz.sh midi|hnsw|audio|npy [seconds]` (default 60 s).
 #   midi  the MIDI reader (any bytes: a score or a RefrainError), seeded from the test MIDI files and
 #         ../shared/corpus
 #   hnsw  the HNSW graph loader of the C shim (any file: a graph that answers a search, or an error),
 #         seeded with small graphs the harness writes itself
 #   audio the audio decoder, from memory and from a file (any bytes: finite mono audio at 22050 Hz, or an
 #         error), seeded with short WAV, FLAC, Ogg Vorbis and MP3 files the harness writes itself
+#   npy   the .npy and .npz readers (any bytes: an array or archive members that write and read back equal, or
+#         an error), seeded with arrays of every element type, Fortran-ordered, big-endian and version-2
+#         files and an archive the harness writes itself, and the test fixtures NumPy wrote
 # Builds Fuzz/ (a separate package, since libFuzzer brings its own main) with AddressSanitizer, the C++ shim
 # instrumented for coverage too, and exits non-zero when libFuzzer finds a crash, a leak, a timeout or an
 # out-of-memory input.
@@ -40,7 +43,12 @@ case "$target" in
     extra=(-detect_leaks=0)
     export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
     ;;
-  *) echo "usage: scripts/fuzz.sh midi|hnsw|audio [seconds]" >&2; exit 2 ;;
+  npy)
+    binary="$bin/NPYReaderFuzz"
+    "$binary" --seeds "$work/corpus"
+    cp "$root"/Tests/Fixtures/math/*.npy "$work/corpus/"
+    ;;
+  *) echo "usage: scripts/fuzz.sh midi|hnsw|audio|npy [seconds]" >&2; exit 2 ;;
 esac
 echo "fuzzing $target for ${seconds} s with $(ls "$work/corpus" | wc -l) seeds" >&2
 "$binary" "$work/corpus" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \

@@ -84,19 +84,21 @@ public enum NPZ {
                 if id == 1 {
                     var field = extra + 4
                     if bytes.u32(position + 24) == 0xFFFF_FFFF, field + 8 <= extraEnd { field += 8 }
-                    if bytes.u32(position + 20) == 0xFFFF_FFFF, field + 8 <= extraEnd { size = Int(bytes.u64(field)); field += 8 }
-                    if bytes.u32(position + 42) == 0xFFFF_FFFF, field + 8 <= extraEnd { offset = Int(bytes.u64(field)) }
+                    // Clamped: a hostile 64-bit value must fail the bounds checks below, not trap converting to Int.
+                    if bytes.u32(position + 20) == 0xFFFF_FFFF, field + 8 <= extraEnd { size = Int(clamping: bytes.u64(field)); field += 8 }
+                    if bytes.u32(position + 42) == 0xFFFF_FFFF, field + 8 <= extraEnd { offset = Int(clamping: bytes.u64(field)) }
                 }
                 extra += 4 + length
             }
             guard method == 0 else {
                 throw RefrainError(.invalidFile, "member \(name) is compressed (method \(method)); only stored members (numpy.savez) are read")
             }
-            guard offset + 30 <= bytes.count, bytes.u32(offset) == 0x0403_4B50 else {
+            // Comparisons written so that no sum can overflow, whatever the archive claims.
+            guard offset <= bytes.count - 30, bytes.u32(offset) == 0x0403_4B50 else {
                 throw RefrainError(.invalidFile, "member \(name) has a damaged header")
             }
             let start = offset + 30 + Int(bytes.u16(offset + 26)) + Int(bytes.u16(offset + 28))
-            guard start + size <= bytes.count else { throw RefrainError(.invalidFile, "member \(name) is cut short") }
+            guard size <= bytes.count - start else { throw RefrainError(.invalidFile, "member \(name) is cut short") }
             let body = Data(bytes[start..<(start + size)])
             guard CRC32.checksum(body) == crc else { throw RefrainError(.invalidFile, "member \(name) is corrupt (CRC-32 mismatch)") }
             members.append(Member(name: name, bytes: body))
