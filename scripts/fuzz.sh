@@ -28,7 +28,9 @@ case "$target" in
     binary="$bin/MIDIReaderFuzz"
     find "$root/Tests/Fixtures/midi" -name '*.mid' -exec cp {} "$work/corpus/" \;
     if [ -d "$root/../shared/corpus" ]; then
-      ls "$root/../shared/corpus"/*.mid | head -40 | xargs -I{} cp {} "$work/corpus/"
+      # The first 40 pieces, without a pipe that `head` may close early (SIGPIPE under pipefail ended the run).
+      pieces=("$root/../shared/corpus"/*.mid)
+      cp "${pieces[@]:0:40}" "$work/corpus/"
     fi
     ;;
   hnsw)
