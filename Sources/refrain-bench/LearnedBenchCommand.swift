@@ -29,8 +29,8 @@ struct LearnedBenchCommand: ParsableCommand {
     @Flag(help: "Measure only the hash stage alone with scores hashed two ways, from their synthesized CQT and from their piano roll (same index, same queries), then stop.")
     var compareMidiHashes = false
     @Option(help: "With --compare-midi-hashes: a piano-roll hasher model file (default: the shipped model).") var pianorollModel: String?
-    @Option(help: "Items the hash stage passes on (to the version stage).") var keep = 1000
-    @Option(help: "Items the embedding stage passes to the hash stage; a comma-separated list measures the cascade at each.") var embeddingKeep = "1000"
+    @Option(help: "Items the hash stage passes on (to the version stage).") var keep = 500
+    @Option(help: "Items the embedding stage passes to the hash stage; a comma-separated list measures the cascade at each.") var embeddingKeep = "2000"
     @Option(help: "Items the hash stage passes to the exact stage, as a comma-separated list (default: --keep).") var hashKeeps: String?
     @Flag(help: "Keep an existing --work index (its base set, realistic and feature-level distractors) instead of building it again.") var reuseIndex = false
     @Flag(help: "Measure only at the --sizes (not at the base set nor after the realistic distractors).") var onlySizes = false
@@ -44,6 +44,7 @@ struct LearnedBenchCommand: ParsableCommand {
     @Option(help: "Run at most this many queries of the half, spread evenly over it.") var queries = Int.max
     @Flag(help: "Only render the development set into --work, then stop.") var prepareOnly = false
     @Option(help: "Items the version stage (banded CENS DTW) passes to the exact stage after hash-dtw, comma-separated; 0: the version stage off.") var versionKeeps = "25"
+    @Option(help: "The hash stage's Sakoe-Chiba band as a share of each item's length, comma-separated; 0: full DTW.") var hashBands = HashedMIDIToAudioTask.hashBand
     @Option(help: "Items the shingle vote adds to the embedding's before the hash stage (candidate-union), comma-separated; 0: the embedding alone.") var shingleKeeps = "0"
     @Option(help: "Frames between the shingles the score votes with in candidate-union (default: the task's).") var shingleHop: Int?
     @Flag(help: "Measure only the embedding stage alone (every item ranked; with its mean reciprocal rank and median rank) at each size, nothing after it.")
@@ -117,11 +118,15 @@ struct LearnedBenchCommand: ParsableCommand {
             if size > current {
                 clock = Date()
                 // Made from no query's recording, of either half (so one index serves both halves).
-                let seconds = try LearnedDistractors.add(size - current, to: store, excluding: Set(set.midiQueries.flatMap(\.relevant))) { done in
+                let seconds = try LearnedDistractors.add(size - current, to: store, excluding: Set(set.midiQueries.flatMap(\.relevant)),
+                                                         threads: configuration.budget.threads) { done in
                     FileHandle.standardError.write(Data("\rdistractors \(done)/\(size - current)      ".utf8))
                 }
                 print("")
-                print("distractors  \(size - current) feature-level added in \(fmt(seconds, 1)) s")
+                print("distractors  \(size - current) feature-level added in \(fmt(seconds, 1)) s (the shingle graph brought up to date)")
+            } else {
+                // A reused index whose graph missed its distractors (built before the tenth round's fix) is mended.
+                _ = try ShingleIndex.update(store, threads: configuration.budget.threads)
             }
             stats = try engine.stats().stats
             print("collection   \(stats.itemCount) items, \(fmt(stats.totalDuration / 3600, 1)) h, \(Int(stats.bytesPerItem / 1024)) KiB per item on disk (all arrays)")

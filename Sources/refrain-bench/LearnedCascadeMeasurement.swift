@@ -9,6 +9,8 @@ struct LearnedCascadeRun {
     /// Items the shingle vote adds beside the embedding's (0: the embedding alone).
     var shingleKeep = 0
     let hashKeep: Int
+    /// The hash stage's band (share of an item's length; 0: full DTW).
+    var hashBand = 0.0
     /// Items the version stage passes to the exact stage (0: the version stage off).
     let versionKeep: Int
     /// Rank of the true recording per query (nil: pruned).
@@ -30,6 +32,16 @@ extension LearnedBenchCommand {
         }
     }
 
+    /// Hash-stage bands (`--hash-bands`: shares of an item's length, 0: full DTW).
+    static func bands(_ text: String) throws -> [Double] {
+        try text.split(separator: ",").map { part in
+            guard let band = Double(part.trimmingCharacters(in: .whitespaces)), band >= 0, band.isFinite else {
+                throw RefrainError.invalidArgument("--hash-bands takes shares of an item's length (0: full DTW), not '\(part)'")
+            }
+            return band
+        }
+    }
+
     /// Non-negative counts (`--version-keeps`, `--shingle-keeps`: 0 switches the stage off).
     static func keepsOrOff(_ text: String, option: String) throws -> [Int] {
         try text.split(separator: ",").map { part in
@@ -41,11 +53,11 @@ extension LearnedBenchCommand {
     }
 
     /// The stage settings of one cascade run (`shingle` 0: the embedding alone in `candidate-union`).
-    func overrides(embedding: Int, shingle: Int = 0, hash: Int, version: Int) -> [String: [String: String]] {
+    func overrides(embedding: Int, shingle: Int = 0, hash: Int, band: Double = 0, version: Int) -> [String: [String: String]] {
         var union = ["embedding-nn.keep": "\(embedding)", "embedding-nn.exact-below": "\(exactBelow)",
                      "sources": shingle > 0 ? "embedding-nn,shingle-vote" : "embedding-nn", "shingle-vote.keep": "\(max(shingle, 1))"]
         if let shingleHop { union["shingle-vote.query_hop"] = "\(shingleHop)" }
-        return ["candidate-union": union, "hash-dtw": ["keep": "\(hash)"], "version": version > 0 ? ["keep": "\(version)"] : ["enabled": "false"]]
+        return ["candidate-union": union, "hash-dtw": ["keep": "\(hash)", "band": "\(band)"], "version": version > 0 ? ["keep": "\(version)"] : ["enabled": "false"]]
     }
 
     /// The shingle vote alone as the learned cascade's union runs it (`MIDIToAudioTask`'s vote, every voted item
@@ -64,7 +76,7 @@ extension LearnedBenchCommand {
         let e = try Self.counts(embeddingKeep, option: "--embedding-keep")[0]
         let h = try hashKeeps.map { try Self.counts($0, option: "--hash-keeps")[0] } ?? keep
         let overrides = overrides(embedding: e, shingle: try Self.keepsOrOff(shingleKeeps, option: "--shingle-keeps")[0], hash: h,
-                                  version: try Self.keepsOrOff(versionKeeps, option: "--version-keeps")[0])
+                                  band: try Self.bands(hashBands)[0], version: try Self.keepsOrOff(versionKeeps, option: "--version-keeps")[0])
         let started = Date()
         let result = try engine.query(QueryInput.file(URL(fileURLWithPath: query.path)),
                                       options: QueryOptions(task: HashedMIDIToAudioTask().name, top: 10, overrides: overrides, id: query.id))
@@ -80,9 +92,10 @@ extension LearnedBenchCommand {
         let hashKeepList = try hashKeeps.map { try Self.counts($0, option: "--hash-keeps") } ?? [keep]
         let versionKeepList = try Self.keepsOrOff(versionKeeps, option: "--version-keeps")
         let shingleKeepList = try Self.keepsOrOff(shingleKeeps, option: "--shingle-keeps")
-        var runs = embeddingKeeps.flatMap { e in shingleKeepList.flatMap { s in
-            hashKeepList.flatMap { h in versionKeepList.map { LearnedCascadeRun(embeddingKeep: e, shingleKeep: s, hashKeep: h, versionKeep: $0) } }
-        } }
+        let bandList = try Self.bands(hashBands)
+        var runs = embeddingKeeps.flatMap { e in shingleKeepList.flatMap { s in bandList.flatMap { band in
+            hashKeepList.flatMap { h in versionKeepList.map { LearnedCascadeRun(embeddingKeep: e, shingleKeep: s, hashKeep: h, hashBand: band, versionKeep: $0) } }
+        } } }
         let voting = shingleKeepList.contains { $0 > 0 }
         var shingleAloneRanks: [Int?] = [], shingleAloneTimes: [Double] = []
         var embeddingRanks: [Int?] = [], hashRanks: [Int?] = [], exhaustiveRanks: [Int?] = [], shingleRanks: [Int?] = []
@@ -116,7 +129,8 @@ extension LearnedBenchCommand {
             }
             var firstTop: String?
             for r in runs.indices {
-                let overrides = overrides(embedding: runs[r].embeddingKeep, shingle: runs[r].shingleKeep, hash: runs[r].hashKeep, version: runs[r].versionKeep)
+                let overrides = overrides(embedding: runs[r].embeddingKeep, shingle: runs[r].shingleKeep, hash: runs[r].hashKeep, band: runs[r].hashBand,
+                                          version: runs[r].versionKeep)
                 let cascade = try engine.query(input, options: QueryOptions(task: HashedMIDIToAudioTask().name, top: 1000,
                                                                            overrides: overrides, id: query.id))
                 let counted = HashDTWCells.shared.take()
@@ -142,9 +156,9 @@ extension LearnedBenchCommand {
                 if exhaustive.result.ranking.first?.key == shingles.result.ranking.first?.key { shingleAgree += 1 }
             }
             if self.perQuery {
-                let cascades = runs.map { "\($0.embeddingKeep)/\($0.shingleKeep)/\($0.hashKeep)/\($0.versionKeep) " + Self.rankText($0.ranks.last ?? nil) }
+                let cascades = runs.map { "\($0.embeddingKeep)/\($0.shingleKeep)/\($0.hashKeep)/\($0.hashBand)/\($0.versionKeep) " + Self.rankText($0.ranks.last ?? nil) }
                 let shingleText = voting ? ", shingle vote \(Self.rankText(shingleAloneRanks.last ?? nil))" : ""
-                print("\nquery \(query.id): embedding \(Self.rankText(embeddingRanks.last ?? nil)), hash \(Self.rankText(hashRanks.last ?? nil))\(shingleText), cascade (embedding/shingle/hash/version keeps) "
+                print("\nquery \(query.id): embedding \(Self.rankText(embeddingRanks.last ?? nil)), hash \(Self.rankText(hashRanks.last ?? nil))\(shingleText), cascade (embedding/shingle/hash keeps, hash band, version keep) "
                       + cascades.joined(separator: ", ") + "; " + Self.describe(query, corpus: corpus)
                       + "; ahead by embedding: \(blendedAhead) of \(blended) feature-level (blended) distractors, "
                       + "\(ahead.count - blendedAhead) of \(embeddingOnly.result.ranking.count - blended - 1) other items")
@@ -169,7 +183,7 @@ extension LearnedBenchCommand {
             }.count
             let survived = run.ranks.filter { $0 != nil }.count
             let e = min(run.embeddingKeep, audio), h = min(run.hashKeep, audio)
-            print("  learned cascade (embedding keep \(run.embeddingKeep), shingle keep \(run.shingleKeep), hash keep \(run.hashKeep), version keep \(run.versionKeep)) " + Self.table(run.ranks)
+            print("  learned cascade (embedding keep \(run.embeddingKeep), shingle keep \(run.shingleKeep), hash keep \(run.hashKeep), hash band \(run.hashBand), version keep \(run.versionKeep)) " + Self.table(run.ranks)
                   + "   (query " + Self.percentiles(run.times) + ", analysis included)")
             print("    stages: analysis " + Self.percentiles(run.analysisTimes) + "; candidate-union " + Self.percentiles(run.embeddingTimes) + "; hash-dtw " + Self.percentiles(run.hashTimes)
                   + "; version " + Self.percentiles(run.versionTimes) + "; exact " + Self.percentiles(run.exactTimes) + "; hash-dtw cells \(perQuery(run.cells)) M of \(perQuery(run.fullCells)) M per query")

@@ -130,9 +130,9 @@ final class LearnedEmbedderTests: XCTestCase {
         let kept = try EmbeddingNNStage(keep: 7, exactBelow: Int.max).run(search, candidates: candidates, store: store)
         XCTAssertEqual(kept.map(\.key), nearest)
         for c in kept { XCTAssertEqual(c.score, distance(vectors[c.key]!), accuracy: 1e-5) }
-        // The default keep: 4,000 or a fifth of the collection, so all 60 here.
+        // The default keep: 2,000 or a fifth of the collection, so all 60 here.
         XCTAssertEqual(try EmbeddingNNStage(spec: StageSpec(stage: "embedding-nn")).run(search, candidates: candidates, store: store).count, 60)
-        XCTAssertEqual([9_999, 10_000, 20_000, 100_000, 1_000_000].map(EmbeddingNNStage.autoKeep), [4000, 4000, 4000, 20_000, 200_000])
+        XCTAssertEqual([9_999, 10_000, 20_000, 100_000, 1_000_000].map(EmbeddingNNStage.autoKeep), [2000, 2000, 4000, 20_000, 200_000])
         // A query without an embedding is refused with a sentence.
         XCTAssertThrowsError(try EmbeddingNNStage().run(SearchQuery(analysis: ItemAnalysis(kind: .midi, duration: 1, features: [:])),
                                                         candidates: candidates, store: store))

@@ -1,5 +1,6 @@
 import Foundation
 @testable import Refrain
+import RefrainAlign
 import RefrainIndex
 import RefrainLearn
 import RefrainMath
@@ -122,6 +123,20 @@ final class LearnedHasherTests: XCTestCase {
         let kept = try HashDTWStage(keep: 8).run(search, candidates: candidates, store: store)
         XCTAssertEqual(kept.map { $0.key }, Array(exhaustiveKeys.prefix(8)))
         XCTAssertTrue(kept.prefix(3).allSatisfy { Int($0.key.dropFirst(4))! % 7 == 0 }, "the noisy copies come first: \(kept.map(\.key))")
+        // With a band, the stage keeps the cheapest by banded DTW (`GlobalConstraint.band`, radius a share of each item).
+        let band = HashBand(fraction: 0.2)
+        var banded: [(key: String, score: Double)] = []
+        for c in candidates {
+            let codes: [UInt16] = sequences[c.key]!
+            let options = DTWOptions(constraint: .band(radius: band.radius(length: codes.count)))
+            let cost: Float = try DTW.distance(cost: CostMatrix.hamming(query, codes), options: options)
+            if cost.isFinite { banded.append((key: c.key, score: Double(cost) / Double(query.count + codes.count))) }
+        }
+        banded.sort { (x: (key: String, score: Double), y: (key: String, score: Double)) -> Bool in
+            x.score < y.score || (x.score == y.score && x.key < y.key)
+        }
+        let inBand = try HashDTWStage(keep: 8, band: band).run(search, candidates: candidates, store: store)
+        XCTAssertEqual(inBand.map { $0.key }, Array(banded.prefix(8).map { $0.key }))
         // Only the candidates given are ranked.
         let some = Array(candidates.filter { $0.key.hasSuffix("3") })
         let ranked = try HashDTWStage(keep: 1000).run(search, candidates: some, store: store)
@@ -172,8 +187,14 @@ final class LearnedHasherTests: XCTestCase {
         }
         let version = HashedMIDIToAudioTask().stages(QueryOptions()).first { $0.stage == "version" }
         XCTAssertEqual(version?.options["keep"], "25")
-        // hash-dtw passes 1,000 to it by default (200 before the version stage made a larger keep cheap).
-        XCTAssertEqual(try HashDTWStage(spec: StageSpec(stage: "hash-dtw")).keep, 1000)
+        // hash-dtw passes 500 to it by default (200 before the version stage made a larger keep cheap, 1,000 in
+        // the sixth to ninth rounds).
+        XCTAssertEqual(try HashDTWStage(spec: StageSpec(stage: "hash-dtw")).keep, 500)
+        // The stage aligns fully by default; the hashed task asks for a band of 10 % of each item's length.
+        XCTAssertNil(try HashDTWStage(spec: StageSpec(stage: "hash-dtw")).band)
+        let hash = HashedMIDIToAudioTask().stages(QueryOptions()).first { $0.stage == "hash-dtw" }
+        XCTAssertEqual(try HashDTWStage(spec: XCTUnwrap(hash)).band, HashBand(fraction: 0.1))
+        XCTAssertThrowsError(try HashDTWStage(spec: StageSpec(stage: "hash-dtw", options: ["band": "-0.1"])))
         XCTAssertEqual(HashedMIDIToAudioTask().stages(QueryOptions(prune: false)).first { $0.stage == "version" }?.enabled, false)
     }
 

@@ -9,10 +9,13 @@ import RefrainMath
 /// Yashunin 2018, `HNSWGraph`) is searched with breadth `ef` for the nearest `keep` plus as many as the
 /// candidates leave out, and the exact scan answers when the graph gives too few candidates.
 ///
-/// Options: `keep` (default: 4,000 or a fifth of the items with embeddings, whichever is more, `autoKeep`;
+/// Options: `keep` (default: 2,000 or a fifth of the items with embeddings, whichever is more, `autoKeep`;
 /// sixth round, tuning half, with hash-dtw keeping 1,000 and the version stage 25 after it: at 10,000 items
 /// keep 1,000 / 4,000 let 89 / 97 of 98 true matches survive the cascade; at 100,000 items 10,000 / 20,000 /
-/// 40,000 let 14 / 15 / 15 of 16 survive, query p50 1.13 / 1.12 / 1.45 s: docs/learned-models.md),
+/// 40,000 let 14 / 15 / 15 of 16 survive, query p50 1.13 / 1.12 / 1.45 s; tenth round, tuning half at 10,000
+/// items with the stage-2 embedder, the shingle vote's 250 beside it and a rebuilt shingle graph: keep 2,000
+/// with hash-dtw's 500 kept 98 of 98 and the same top-1 as 4,000 with 1,000, with 39 % fewer hash-DTW cells:
+/// docs/learned-models.md),
 /// `exact-below` (items, default 50,000), `ef` (default 2 x keep), `array` (default `embedding`).
 /// Scores are distances (0...2 for unit vectors).
 public struct EmbeddingNNStage: SearchStage {
@@ -39,9 +42,10 @@ public struct EmbeddingNNStage: SearchStage {
         self.init(keep: keep, exactBelow: exactBelow, ef: ef, array: spec.options["array"] ?? EmbeddingEncoder.name)
     }
 
-    /// The default keep for a collection of `items` with embeddings: 4,000, or a fifth of them from 20,000 on
-    /// (chosen on the tuning half at 10,000 and 100,000 items, see the type's comment; untested beyond).
-    public static func autoKeep(items: Int) -> Int { max(4000, items / 5) }
+    /// The default keep for a collection of `items` with embeddings: 2,000, or a fifth of them from 10,000 on
+    /// (chosen on the tuning half at 10,000 and 100,000 items, see the type's comment; untested beyond; from
+    /// 20,000 items on the same as the sixth round's `max(4000, items / 5)`).
+    public static func autoKeep(items: Int) -> Int { max(2000, items / 5) }
 
     public func run(_ query: SearchQuery, candidates: [Candidate], store: IndexStore) throws -> [Candidate] {
         guard let sequence = query.analysis.features[array], sequence.frameCount >= 1 else {

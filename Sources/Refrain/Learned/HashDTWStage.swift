@@ -10,23 +10,33 @@ import RefrainMath
 /// together (`n + m`) so that long items are not penalised for their length. When the stage is given under
 /// half of the index's items (after `embedding-nn`), only those are laid out and searched.
 ///
-/// Options: `keep` (items passed on, default 1,000, chosen on the tuning half at 10,000 items after embedding-nn's
-/// 4,000: 97 of 98 true matches survive against 91 of 98 with 200; the `version` stage that follows makes the
-/// larger keep cheap, docs/learned-models.md, sixth round), `array` (the code array, default `hashes`).
+/// Options: `keep` (items passed on, default 500, chosen on the tuning half at 10,000 items: sixth round, after
+/// embedding-nn's 4,000, 97 of 98 true matches survived with 1,000 against 91 of 98 with 200; tenth round, after
+/// embedding-nn's 2,000 and the shingle vote's 250, 98 of 98 with 500, 97 with 1,000 (one more item for the
+/// `version` stage's 25 to lose it to) and 94 with 250; the version stage costs about its input's size,
+/// docs/learned-models.md), `array` (the code array, default `hashes`), `band`
+/// (0, the default: full DTW; else a Sakoe-Chiba band of this share of each item's length around the diagonal of
+/// the length-fitted pair, `HashBand`, for whole scores against whole recordings: only the band's cells are
+/// computed, and early abandoning bites sooner).
 public struct HashDTWStage: SearchStage {
     public let name = "hash-dtw"
     public var keep: Int
     public var array: String
+    /// Nil: full DTW.
+    public var band: HashBand?
 
-    public init(keep: Int = 1000, array: String = HashEncoder.name) {
+    public init(keep: Int = 500, array: String = HashEncoder.name, band: HashBand? = nil) {
         self.keep = keep
         self.array = array
+        self.band = band
     }
 
     public init(spec: StageSpec) throws {
-        let keep = try spec.int("keep", default: 1000)
+        let keep = try spec.int("keep", default: 500)
         guard keep >= 1 else { throw RefrainError.invalidArgument("hash-dtw: keep must be at least 1") }
-        self.init(keep: keep, array: spec.options["array"] ?? HashEncoder.name)
+        let band = try spec.double("band", default: 0)
+        guard band >= 0, band.isFinite else { throw RefrainError.invalidArgument("hash-dtw: band is a share of an item's length, 0 or more (0: none)") }
+        self.init(keep: keep, array: spec.options["array"] ?? HashEncoder.name, band: band > 0 ? HashBand(fraction: band) : nil)
     }
 
     public func run(_ query: SearchQuery, candidates: [Candidate], store: IndexStore) throws -> [Candidate] {
@@ -55,7 +65,8 @@ public struct HashDTWStage: SearchStage {
         }
         // Every item the stage was not given is still in the full layout: ask for enough to keep `keep` of them.
         let extra = positions == nil ? database.lengths.count - byPosition.count : 0
-        let found = try BatchDTW.nearestNormalized(query: q, database: batch, count: min(batch.count, keep + extra), threads: query.threads)
+        let found = try BatchDTW.nearestNormalized(query: q, database: batch, count: min(batch.count, keep + extra), band: band,
+                                                  threads: query.threads)
         HashDTWCells.shared.record(found.cells, of: found.fullCells)
         var scored: [Candidate] = []
         for match in found.matches {

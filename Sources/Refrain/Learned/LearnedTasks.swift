@@ -4,9 +4,10 @@ import RefrainMath
 
 /// Which recording is this score, through the learned cascade (Raffel & Ellis 2015, 2016): audio items only,
 /// then the union (`candidate-union`) of the nearest learned embeddings (`candidate-union.embedding-nn.keep`, default
-/// 4,000 or a fifth of the items) and the best 250 items by CENS shingle votes (Zalkow & Müller 2020;
+/// 2,000 or a fifth of the items) and the best 250 items by CENS shingle votes (Zalkow & Müller 2020;
 /// `candidate-union.shingle-vote.keep`), then Hamming DTW over learned hash
-/// sequences keeps the `hash-dtw.keep` best (default 1,000), then the default cascade's `version` stage (banded
+/// sequences (within a band of 10 % of each item's length, `hash-dtw.band`) keeps the `hash-dtw.keep` best
+/// (default 500), then the default cascade's `version` stage (banded
 /// CENS DTW at half rate, `MIDIToAudioTask`) keeps 25 and the exact Raffel-Ellis CQT DTW ranks them (on the tune
 /// half at 10,000 items the version stage cut the exact stage's p50 from 0.25 to 0.03 s with the same ranks).
 /// With pruning off (`QueryOptions.prune` false) the three pruning stages are skipped and the exact stage sees
@@ -25,7 +26,7 @@ public struct HashedMIDIToAudioTask: SearchTask {
         let key = options.keyInvariance ? "estimate" : "off"
         return [StageSpec(stage: "kind-filter", options: ["kinds": "audio"]),
          StageSpec(stage: "candidate-union", enabled: options.prune, options: Self.firstStage(options)),
-         StageSpec(stage: "hash-dtw", enabled: options.prune),
+         StageSpec(stage: "hash-dtw", enabled: options.prune, options: ["band": Self.hashBand]),
          StageSpec(stage: "version", enabled: options.prune, options: ["keep": "25", "key": key]),
          StageSpec(stage: "raffel-ellis", options: ["key": key])]
     }
@@ -37,6 +38,13 @@ extension HashedMIDIToAudioTask {
     /// 1,000, 97 / 98 / 98 of 98 true matches survive the cascade, query p50 268 / 311 / 305 ms (load 3.5-4.4,
     /// docs/learned/bench-learned-round7-tuning-10000-union.txt).
     public static let shingleKeep = 250
+
+    /// The hash stage's Sakoe-Chiba band, a share of each item's length (`HashBand`; the version stage after it
+    /// aligns within 10 % too). Tenth round, tune half at 10,000 items (embedding 2,000, vote 250, hash-dtw 500,
+    /// version 25): bands 0 / 0.1 / 0.2 / 0.3 kept 98 of 98 true matches with the same top-1 (92.9 %) and
+    /// computed 307 / 66 / 117 / 162 M hash-DTW cells per query, stage p50 151 / 110 / 115 / 129 ms under load
+    /// 6-9.5 (docs/learned/bench-learned-round10-bands-tuning-10000.txt).
+    public static let hashBand = "0.1"
 
     /// The options of the first pruning stage, `candidate-union`: the embedding's nearest items (its own
     /// default keep) and the shingle vote's `shingleKeep` best, voting as `MIDIToAudioTask`'s does (every second
