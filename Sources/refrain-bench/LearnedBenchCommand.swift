@@ -37,7 +37,7 @@ struct LearnedBenchCommand: ParsableCommand {
     @Option(help: "The embedding stage scans every item below this many, else searches its HNSW graph.") var exactBelow = 50_000
     @Option(help: "Training corpus whose test-part pieces become realistic distractors.") var trainCorpus = "../shared/train-corpus"
     @Option(help: "The split naming the test part (CSV key,split).") var split = "docs/learned/hasher.split.csv"
-    @Option(help: "Realistic distractors (rendered test-part pieces) added before the feature-level ones; 0: none.") var realistic = 433
+    @Option(help: "Realistic distractors (rendered test-part pieces) added before the feature-level ones; 0: none (then --sizes beyond the base set cannot be reached: feature-level distractors are made from realistic ones only).") var realistic = 433
     @Option(help: "Collection sizes (items, distractors added) to measure at after the base size, comma-separated.") var sizes = "10000"
     @Option(help: "Queries timed at each larger size (spread over the report half).") var timedQueries = 30
     @Option(help: "Which queries: report (odd positions), tuning (even) or all.") var half = "report"

@@ -23,7 +23,9 @@ public enum LearnedDistractors {
         let started = Date()
         // Real items only (indexed files, realistic distractors included), never a feature-level distractor.
         let sources = try store.items().filter { !excluding.contains($0.key) && !$0.path.hasPrefix("distractor:") }
-        guard !sources.isEmpty else { throw RefrainError.invalidArgument("no items to make distractors from") }
+        guard !sources.isEmpty else {
+            throw RefrainError.invalidArgument("no items to make distractors from: every indexed item is looked for by a query (add realistic distractors first)")
+        }
         var generator = SplitMix64(seed: seed)
         var pending: [StagedItem] = []
         var loaded: [Int64: [(info: StoredArrayInfo, feature: StoredFeature)]] = [:]
