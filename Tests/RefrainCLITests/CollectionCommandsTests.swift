@@ -60,8 +60,8 @@ final class CollectionCommandsTests: XCTestCase {
         let parsed = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(stats.utf8)) as? [String: Any])
         XCTAssertEqual(parsed["items"] as? Int, 4)
         let encoders = try XCTUnwrap(parsed["encoders"] as? [[String: Any]])
-        XCTAssertEqual(encoders.compactMap { $0["name"] as? String }.sorted(), ["cens", "cens_fine", "cqt_beats", "crp", "melody"])
-        let versions = ["cens": 1, "cens_fine": 1, "cqt_beats": 1, "crp": 1, "melody": 2]
+        XCTAssertEqual(encoders.compactMap { $0["name"] as? String }.sorted(), ["cens", "cens_fine", "cqt_beats", "crp", "crp_coarse", "melody"])
+        let versions = ["cens": 1, "cens_fine": 1, "cqt_beats": 1, "crp": 1, "crp_coarse": 1, "melody": 2]
         for encoder in encoders {
             XCTAssertEqual(encoder["version"] as? Int, versions[encoder["name"] as? String ?? ""], "\(encoder)")
             XCTAssertEqual(encoder["dtype"] as? String, "float32")

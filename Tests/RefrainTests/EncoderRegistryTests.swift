@@ -23,7 +23,7 @@ final class EncoderRegistryTests: XCTestCase {
     func testRecordedEncodersMustMatchThisProgramsVersionAndWeights() throws {
         let registry = EncoderRegistry.standard
         let current = try registry.defaults().map(\.record)
-        XCTAssertEqual(try registry.encoders(for: current, directory: "lib").map(\.name), ["cens", "cens_fine", "cqt_beats", "crp", "melody"])
+        XCTAssertEqual(try registry.encoders(for: current, directory: "lib").map(\.name), ["cens", "cens_fine", "cqt_beats", "crp", "crp_coarse", "melody"])
         var older = current[0]
         older.version += 1
         XCTAssertThrowsError(try registry.encoders(for: [older], directory: "lib")) { error in

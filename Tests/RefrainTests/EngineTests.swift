@@ -150,11 +150,11 @@ final class EngineTests: XCTestCase {
         let report = try maintenance.reindex()
         XCTAssertTrue(report.finished)
         XCTAssertEqual(report.reencoded, 3)
-        XCTAssertEqual(report.to.map(\.identity), ["cens/2", "cens_fine/1", "cqt_beats/1", "crp/1", "melody/2"])
+        XCTAssertEqual(report.to.map(\.identity), ["cens/2", "cens_fine/1", "cqt_beats/1", "crp/1", "crp_coarse/1", "melody/2"])
         XCTAssertEqual(try maintenance.reindex().reencoded, 0, "a second run finds everything current")
         let reopened = try Engine.open(at: engine.directory, configuration: upgraded)
         XCTAssertEqual(try reopened.query(.file(query.url), options: QueryOptions(top: 3)).result.ranking, before)
-        XCTAssertEqual(try reopened.stats().encoders.map(\.identity), ["cens/2", "cens_fine/1", "cqt_beats/1", "crp/1", "melody/2"])
+        XCTAssertEqual(try reopened.stats().encoders.map(\.identity), ["cens/2", "cens_fine/1", "cqt_beats/1", "crp/1", "crp_coarse/1", "melody/2"])
         XCTAssertEqual(try reopened.stats().missingEncoders, [], "a re-encoded index has every default encoder")
         XCTAssertThrowsError(try Engine.open(at: engine.directory), "the old program now refuses the re-encoded index")
         // The first engine notices that another process re-encoded its index.
@@ -173,8 +173,8 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(try legacy.encoderRecords.map(\.identity), ["cqt_beats/1", "cens/1"])
         // `refrain stats` names the encoders a reindex would add.
         let stats = try legacy.stats()
-        XCTAssertEqual(stats.missingEncoders, ["cens_fine", "crp", "melody"])
-        XCTAssertTrue(stats.summary.contains("missing        cens_fine, crp, melody") && stats.summary.contains("refrain reindex"), stats.summary)
+        XCTAssertEqual(stats.missingEncoders, ["cens_fine", "crp", "crp_coarse", "melody"])
+        XCTAssertTrue(stats.summary.contains("missing        cens_fine, crp, crp_coarse, melody") && stats.summary.contains("refrain reindex"), stats.summary)
         let query = try demo.midiQuery(tunes["ode-to-joy"]!)
         XCTAssertEqual(try legacy.query(.file(query.url), options: QueryOptions(top: 1)).result.ranking.first?.key, "ode-to-joy")
     }

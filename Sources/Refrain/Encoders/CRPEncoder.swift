@@ -42,16 +42,19 @@ public struct CRPEncoder: MusicEncoder {
     }
 
     public let settings: Settings
+    /// The name the index records: `crp`, or `crp_coarse` for the variant at `cens`'s time scale (`CoarseCRPEncoder`).
+    public let recordedName: String
     let inner: CENSEncoder
 
-    public init(settings: Settings = Settings()) throws {
+    public init(settings: Settings = Settings(), name: String = CRPEncoder.name) throws {
         try settings.crp.validate()
         inner = try CENSEncoder(settings: settings.chroma)
         self.settings = settings
+        recordedName = name
     }
 
     public var record: EncoderRecord {
-        EncoderRecord(name: Self.name, version: Self.version, settings: settings.dictionary, dims: 12)
+        EncoderRecord(name: recordedName, version: Self.version, settings: settings.dictionary, dims: 12)
     }
 
     public var inputs: Set<InputKind> { inner.inputs }

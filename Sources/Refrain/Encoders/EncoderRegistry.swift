@@ -28,7 +28,7 @@ public struct EncoderRegistry: Sendable {
         entries[name] = Entry(name: name, version: version, summary: summary, isDefault: isDefault, factory: factory)
     }
 
-    /// `cqt_beats`, `cens`, `cens_fine`, `crp` and `melody` (the defaults of a new index), and the learned `hashes` (on request: an
+    /// `cqt_beats`, `cens`, `cens_fine`, `crp`, `crp_coarse` and `melody` (the defaults of a new index), and the learned `hashes` (on request: an
     /// index made with `EncoderRegistry.learned` has them, and this registry opens it).
     public static var standard: EncoderRegistry {
         var registry = EncoderRegistry()
@@ -47,6 +47,10 @@ public struct EncoderRegistry: Sendable {
         registry.register(CRPEncoder.name, version: CRPEncoder.version,
                           summary: "CRP chroma (DCT-reduced log pitch, Müller & Ewert 2010) at about 5.4 frames per second: timbre-robust") { settings in
             try CRPEncoder(settings: try CRPEncoder.Settings(settings))
+        }
+        registry.register(CoarseCRPEncoder.name, version: CoarseCRPEncoder.version,
+                          summary: "CRP chroma at about 2.15 frames per second, smoothed over 2 s (audio matching's first stage)") { settings in
+            try CoarseCRPEncoder.make(recorded: settings)
         }
         registry.register(MelodyEncoder.name, version: MelodyEncoder.version,
                           summary: "melody notes: a score's melody-part skylines, a hum's pYIN notes (query by humming)") { settings in

@@ -51,6 +51,18 @@ extension StageRegistry {
         // (method=full: every tempo version at the full rate).
         registry.register("audio-match") { spec, _ in
             let matcher = try AudioMatchMatcher(spec: spec)
+            if matcher.transpositions == 1, spec.options["method"] != "full", spec.options["array"] != nil {
+                // Option `array`: the chroma arrays matched, comma-separated; with several, an item scores the
+                // mean of its best on each (ArrayMeanMatcher).
+                let arrays = try chromaArrays(spec, default: CENSEncoder.name)
+                let matchers: [any SequenceMatcher] = try arrays.map { array in
+                    var base = matcher
+                    base.array = array
+                    return try CoarseToFineAudioMatcher(spec: spec, base: base)
+                }
+                return ExactStage(name: "audio-match", matcher: matchers.count == 1 ? matchers[0] : ArrayMeanMatcher(matchers),
+                                  maxMatchesPerItem: matcher.matchesPerItem)
+            }
             let chosen: any SequenceMatcher = matcher.transpositions > 1 ? matcher
                 : spec.options["method"] == "full" ? try KeyInvariantMatcher.wrapping(matcher, spec: spec, window: .query)
                 : try CoarseToFineAudioMatcher(spec: spec)
@@ -59,11 +71,7 @@ extension StageRegistry {
         // Audio matching's best items again, on the finer `cens_fine` chroma (FineRescoreStage); option
         // `array` names other 12-d chroma arrays instead, comma-separated (`cens_fine,crp`: the mean of both).
         registry.register("fine-rescore") { spec, _ in
-            let known = [FineCENSEncoder.name, CRPEncoder.name, CENSEncoder.name]
-            let arrays = (spec.options["array"] ?? FineCENSEncoder.name).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard !arrays.isEmpty, arrays.allSatisfy(known.contains), Set(arrays).count == arrays.count else {
-                throw RefrainError.invalidArgument("fine-rescore: array must name one or more of \(known.joined(separator: ", ")) (comma-separated, each once), got '\(spec.options["array"] ?? "")'")
-            }
+            let arrays = try chromaArrays(spec, default: FineCENSEncoder.name)
             let inners: [any SearchStage] = try arrays.map { array in
                 var base = try AudioMatchMatcher(spec: spec)
                 base.array = array
@@ -80,5 +88,15 @@ extension StageRegistry {
         }
         registry.registerHummingStages()
         return registry
+    }
+
+    /// The 12-d chroma arrays a matching stage's option `array` names (comma-separated, each once), or `fallback`.
+    static func chromaArrays(_ spec: StageSpec, default fallback: String) throws -> [String] {
+        let known = [CENSEncoder.name, CoarseCRPEncoder.name, FineCENSEncoder.name, CRPEncoder.name]
+        let arrays = (spec.options["array"] ?? fallback).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !arrays.isEmpty, arrays.allSatisfy(known.contains), Set(arrays).count == arrays.count else {
+            throw RefrainError.invalidArgument("\(spec.stage): array must name one or more of \(known.joined(separator: ", ")) (comma-separated, each once), got '\(spec.options["array"] ?? "")'")
+        }
+        return arrays
     }
 }

@@ -121,7 +121,7 @@ public struct AudioMatchTask: SearchTask {
     public var inputs: Set<InputKind> { [.audio, .midi] }
     public var automaticFor: Set<InputKind> { [.audio] }
     public var encoders: [String] { [CENSEncoder.name] }
-    public var optionalEncoders: [String] { [FineCENSEncoder.name, CRPEncoder.name] }
+    public var optionalEncoders: [String] { [FineCENSEncoder.name, CRPEncoder.name, CoarseCRPEncoder.name] }
 
     public func stages(_ options: QueryOptions) -> [StageSpec] {
         let shifts = options.transpositions ? "12" : "1"
