@@ -56,6 +56,9 @@ struct HummingBenchCommand: ParsableCommand {
     @Option(help: "Neighbours each side a heard note's pitch is compared with for the octave fold (NoteCleanup.neighbours; default: the product's).") var octaveNeighbours: Int = NoteCleanup.standard.neighbours
     @Option(help: "Which half's queries to run: 'both', 'tuning' or 'report'.") var half: String = "both"
     @Option(help: "Note alignment's replacement move cost (NoteAlignment.replaceCost; 'inf' leaves it out; default: the product's).") var replaceCost: Float = NoteAlignment().replaceCost
+    @Option(help: "Note alignment's octave tolerance (NoteAlignment.octaveCost, semitones; 'inf' scores octave errors as they are; default: the product's).") var octaveCost: Float = NoteAlignment().octaveCost
+    @Option(help: "Halve the f0 of query frames whose subharmonic-to-harmonic ratio exceeds this (SubharmonicCheck.ratio; 0: no check; default: the product's).") var subharmonicRatio: Double = SubharmonicCheck.standard?.ratio ?? 0
+    @Flag(help: "Diagnostics: print the subharmonic-to-harmonic ratios of the plain pYIN frames that are right and an octave up (HummingOctaveStats).") var octaveStats = false
     @Flag(help: "Also search the note model's reading without the octave fold when the fold moved a note (QueryMelody.unfoldedReading).") var unfoldedReading = false
     @Option(help: "Melodies (the first reading's best) the other readings are aligned with, 0 for all (HummingSearch.laterReadingsLimit; default: the product's).") var laterReadings: Int = HummingSearch().laterReadingsLimit
 
@@ -207,9 +210,11 @@ struct HummingBenchCommand: ParsableCommand {
             if let pyinNoTrough { pitch.noTroughProbability = pyinNoTrough }
             var search = HummingSearch(filterLimit: filterLimit, pitch: pitch)
             search.alignment.replaceCost = replaceCost
+            search.alignment.octaveCost = octaveCost
+            search.octaveCheck = subharmonicRatio > 0 ? SubharmonicCheck(ratio: subharmonicRatio) : nil
             search.laterReadingsLimit = laterReadings
-            print("note alignment: replacement move cost \(replaceCost); other readings aligned with the first's best \(laterReadings) (0: all); " +
-                  "unfolded reading \(unfoldedReading ? "on" : "off")")
+            print("note alignment: replacement move cost \(replaceCost), octave cost \(octaveCost); other readings aligned with the first's best \(laterReadings) (0: all); " +
+                  "unfolded reading \(unfoldedReading ? "on" : "off"); octave check of the f0 \(subharmonicRatio > 0 ? "above ratio \(subharmonicRatio)" : "off")")
             var cleanup = NoteCleanup(octaveFold: octaveFold, repeatTolerance: repeatTolerance)
             cleanup.neighbours = max(1, octaveNeighbours)
             print("heard notes: octaves folded beyond \(octaveFold) semitones from the median of \(cleanup.neighbours) neighbours each side, repeats merged within \(repeatTolerance)")
@@ -230,6 +235,7 @@ struct HummingBenchCommand: ParsableCommand {
             fusion.window = contourWindow
             let exhaustive = HummingSearch(filterLimit: filterLimit == 0 ? 150 : 0)  // the other option, for --compare
             var outcomes: [Outcome] = []
+            var octaveStatistics = HummingOctaveStats()
             var logLines: [String] = []
             var generationSeconds = 0.0
             var tuningShapes: [(key: String, shape: MelodyShape)] = []
@@ -278,6 +284,7 @@ struct HummingBenchCommand: ParsableCommand {
                             : search.search(readings, in: collection, topK: 10)
                         let t3 = DispatchTime.now().uptimeNanoseconds
                         outcome.agreement = Self.f0Agreement(query, track: track)
+                        if octaveStats { try octaveStatistics.add(query, pitch: pitch) }
                         if fused {
                             let everyNote = search.search(readings, in: collection, topK: collection.count)
                             outcome.noteSeconds = Double(DispatchTime.now().uptimeNanoseconds - t3) / 1e9
@@ -399,6 +406,7 @@ struct HummingBenchCommand: ParsableCommand {
                 }
                 let searched = outcomes.filter { $0.error == nil }
                 let median = { (xs: [Double]) -> Double in xs.isEmpty ? 0 : xs.sorted()[xs.count / 2] }
+                if octaveStats { octaveStatistics.report() }
                 print("search p50: note stage alone \(fmt(median(searched.map(\.noteSeconds)) * 1000, 1)) ms; " +
                       "readings + note stage + contour stage (fused) \(fmt(median(searched.map(\.searchSeconds)) * 1000, 1)) ms")
             }

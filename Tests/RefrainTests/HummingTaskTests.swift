@@ -121,6 +121,19 @@ final class HummingTaskTests: XCTestCase {
         }
     }
 
+    /// The note stage's `octave_cost` option sets the octave tolerance (1 semitone by default; `inf` turns it off); a
+    /// negative cost is refused with one sentence.
+    func testTheNoteStageTakesAnOctaveCost() throws {
+        XCTAssertEqual(try NoteAlignmentStage(spec: StageSpec(stage: "note-alignment")).alignment.octaveCost, 1)
+        XCTAssertEqual(try NoteAlignmentStage(spec: StageSpec(stage: "note-alignment", options: ["octave_cost": "inf"])).alignment.octaveCost, .infinity)
+        XCTAssertEqual(try NoteAlignmentStage(spec: StageSpec(stage: "note-alignment", options: ["octave_cost": "0.5"])).alignment.octaveCost, 0.5)
+        XCTAssertThrowsError(try NoteAlignmentStage(spec: StageSpec(stage: "note-alignment", options: ["octave_cost": "-1"]))) { error in
+            let message = (error as? RefrainError)?.message ?? ""
+            XCTAssertTrue(message.contains("octave_cost"), message)
+            XCTAssertFalse(message.contains("\n"))
+        }
+    }
+
     /// Silence, noise and a hum too short to search get one sentence each, not a ranking.
     func testQueriesWithoutATuneAreRefusedWithASentence() throws {
         let engine = try makeIndex()

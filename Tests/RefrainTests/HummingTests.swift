@@ -160,9 +160,11 @@ final class HummingTests: XCTestCase {
         var scalar = noGaps
         scalar.referenceGaps = true
         var s1: [Float] = [], s2: [Int32] = []
-        for replaceCost: Float in [.infinity, 0.4] {
+        for (replaceCost, octaveCost): (Float, Float) in [(.infinity, .infinity), (0.4, .infinity), (.infinity, 0.5)] {
             noGaps.replaceCost = replaceCost
             scalar.replaceCost = replaceCost
+            noGaps.octaveCost = octaveCost
+            scalar.octaveCost = octaveCost
             for _ in 0..<20 {
                 let q = melody(12), r = melody(40)
                 let a = noGaps.best(query: q, reference: r, scratch: &s1, starts: &s2), b = scalar.best(query: q, reference: r, scratch: &s1, starts: &s2)
@@ -177,25 +179,56 @@ final class HummingTests: XCTestCase {
     /// their sum, which is right, at `replaceCost`: the exact score the move gives, the same in the scalar and the
     /// vectorised code, and more than without it.
     func testTheReplacementMoveForgivesOneWrongNote() {
-        let reference = MelodyShape(Self.ode)
-        var query = reference
-        query.pitches[6] += 5  // the seventh note of the shape, between two others
-        query = MelodyShape(notes: (0..<query.noteCount).map { (query.onsets[$0], query.ends[$0] - query.onsets[$0], query.pitches[$0]) })
+        let reference = MelodyShape(Self.ode), query = Self.odeWithSeventhNoteMoved(by: 5)
         XCTAssertEqual(query.noteCount, reference.noteCount)
         var with = NoteAlignment()
         with.replaceCost = 0.5
-        var scratch: [Float] = [], starts: [Int32] = []
         let m = Float(query.intervals.count)
         let expected = ((m - 2) * (1 + with.rhythmWeight) + 2 - with.replaceCost) / m
-        let fast = with.alignFast(query: query, reference: reference, scratch: &scratch, starts: &starts)
-        XCTAssertEqual(fast.score, expected, accuracy: 1e-4)
-        XCTAssertEqual(fast.first, 0)
-        XCTAssertEqual(fast.last, reference.intervals.count)
-        var scalar = with
-        scalar.referenceGaps = true
-        XCTAssertEqual(scalar.best(query: query, reference: reference, scratch: &scratch, starts: &starts).score, expected, accuracy: 1e-4)
+        Self.assertWholeAlignment(with, query: query, reference: reference, scores: expected)
+        var scratch: [Float] = [], starts: [Int32] = []
         let without = NoteAlignment().alignFast(query: query, reference: reference, scratch: &scratch, starts: &starts)
         XCTAssertLessThan(without.score, expected - 0.5 / m)
+    }
+
+    /// The Ode's melody shape with its seventh note (between two others) moved by `by` semitones.
+    static func odeWithSeventhNoteMoved(by: Double) -> MelodyShape {
+        let reference = MelodyShape(ode)
+        var pitches = reference.pitches
+        pitches[6] += by
+        return MelodyShape(notes: (0..<reference.noteCount).map { (reference.onsets[$0], reference.ends[$0] - reference.onsets[$0], pitches[$0]) })
+    }
+
+    /// `alignment` scores `query` against all of `reference` at `scores`, in the vectorised and the scalar code.
+    static func assertWholeAlignment(_ alignment: NoteAlignment, query: MelodyShape, reference: MelodyShape, scores: Float,
+                                     file: StaticString = #filePath, line: UInt = #line) {
+        var scratch: [Float] = [], starts: [Int32] = []
+        let fast = alignment.alignFast(query: query, reference: reference, scratch: &scratch, starts: &starts)
+        XCTAssertEqual(fast.score, scores, accuracy: 1e-4, file: file, line: line)
+        XCTAssertEqual(fast.first, 0, file: file, line: line)
+        XCTAssertEqual(fast.last, reference.intervals.count, file: file, line: line)
+        var scalar = alignment
+        scalar.referenceGaps = true
+        XCTAssertEqual(scalar.best(query: query, reference: reference, scratch: &scratch, starts: &starts).score, scores, accuracy: 1e-4,
+                       file: file, line: line)
+    }
+
+    /// One note heard an octave up spoils two intervals by +12 and -12; with `octaveCost` each costs the cost instead
+    /// of a full mismatch: the exact score, the same in the scalar and the vectorised code, more than without. A note
+    /// wrong by a fourth is scored as before (the tolerance is for octaves only).
+    func testTheOctaveCostForgivesANoteHeardAnOctaveUp() {
+        let reference = MelodyShape(Self.ode), octave = Self.odeWithSeventhNoteMoved(by: 12), fourth = Self.odeWithSeventhNoteMoved(by: 5)
+        var with = NoteAlignment(), without = NoteAlignment()
+        (with.octaveCost, without.octaveCost) = (0.5, .infinity)
+        let forgiven = 1 - with.slope * (with.octaveCost - with.tolerance)  // each of the two intervals, 0.82 (not -1)
+        let m = Float(octave.intervals.count)
+        XCTAssertEqual(octave.noteCount, reference.noteCount)
+        let expected = ((m - 2) * (1 + with.rhythmWeight) + 2 * (forgiven + with.rhythmWeight)) / m
+        Self.assertWholeAlignment(with, query: octave, reference: reference, scores: expected)
+        var scratch: [Float] = [], starts: [Int32] = []
+        XCTAssertLessThan(without.alignFast(query: octave, reference: reference, scratch: &scratch, starts: &starts).score, expected - 1 / m)
+        XCTAssertEqual(with.alignFast(query: fourth, reference: reference, scratch: &scratch, starts: &starts).score,
+                       without.alignFast(query: fourth, reference: reference, scratch: &scratch, starts: &starts).score, accuracy: 1e-6)
     }
 
     /// End to end: the built-in tunes (melody, chords and bass parts) are indexed by their hummable melody; a

@@ -18,6 +18,8 @@ public struct HummingSearch: Sendable {
     /// the tuning half of the development set: 200 of 2,858 kept its MRR (0.862 against 0.860 aligning all, in
     /// scripts/prototype/humming_contour.py) at about 40 % of the work.
     public var laterReadingsLimit: Int = 200
+    /// The octave check of the query's track (`SubharmonicCheck`; nil for none).
+    public var octaveCheck: SubharmonicCheck? = SubharmonicCheck.standard
 
     public init(filterLimit: Int = 0, alignment: NoteAlignment = NoteAlignment(), pitch: PYINParameters = PYINParameters(), threads: Int = 2) {
         self.filterLimit = filterLimit
@@ -32,13 +34,13 @@ public struct HummingSearch: Sendable {
         try QueryMelody.usableNotes(from: track(of: samples, sampleRate: sampleRate))
     }
 
-    /// The pYIN track of mono samples at `sampleRate` Hz.
+    /// The pYIN track of mono samples at `sampleRate` Hz, checked by `octaveCheck`.
     public func track(of samples: [Float], sampleRate: Double) throws -> PitchTrack {
         var signal = samples
         if sampleRate != pitch.yin.sampleRate {
             signal = try AudioSignal(samples: samples, sampleRate: sampleRate).resampled(to: pitch.yin.sampleRate).samples
         }
-        return try pyin(signal, parameters: pitch)
+        return try SubharmonicCheck.hummedTrack(signal, parameters: pitch, check: octaveCheck)
     }
 
     /// The best `topK` items for several readings of one query (notes segmented in different ways): each item

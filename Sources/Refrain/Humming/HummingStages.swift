@@ -50,7 +50,8 @@ public struct MelodyFilterStage: SearchStage {
 /// scores its best line pair; the cost is minus the alignment score per query interval (lower is better, down
 /// to -1.5), and the span is the matched notes of the score, seconds. The query's first line is aligned with every
 /// candidate melody, its other lines with the first's best 200 (`HummingSearch.noteScores`). Options: `tolerance` (semitones),
-/// `rhythm_weight`, `gap_cost`, `merge_cost`, `replace_cost` (`NoteAlignment.replaceCost`; `inf` leaves the move out).
+/// `rhythm_weight`, `gap_cost`, `merge_cost`, `replace_cost` (`NoteAlignment.replaceCost`; `inf` leaves the move out), `octave_cost`
+/// (`NoteAlignment.octaveCost`, semitones, 1 by default; `inf` scores octave errors as they are).
 public struct NoteAlignmentStage: SearchStage {
     public let name = "note-alignment"
     public var alignment = NoteAlignment()
@@ -62,9 +63,10 @@ public struct NoteAlignmentStage: SearchStage {
         alignment.gapCost = Float(try spec.double("gap_cost", default: Double(alignment.gapCost)))
         alignment.mergeCost = Float(try spec.double("merge_cost", default: Double(alignment.mergeCost)))
         alignment.replaceCost = Float(try spec.double("replace_cost", default: Double(alignment.replaceCost)))
+        alignment.octaveCost = Float(try spec.double("octave_cost", default: Double(alignment.octaveCost)))
         guard alignment.tolerance >= 0, alignment.rhythmWeight >= 0, alignment.gapCost >= 0, alignment.mergeCost >= 0,
-              alignment.replaceCost >= 0 else {
-            throw RefrainError.invalidArgument("note-alignment: tolerance, rhythm_weight, gap_cost, merge_cost and replace_cost must not be negative")
+              alignment.replaceCost >= 0, alignment.octaveCost >= 0 else {
+            throw RefrainError.invalidArgument("note-alignment: tolerance, rhythm_weight, gap_cost, merge_cost, replace_cost and octave_cost must not be negative")
         }
         array = spec.options["array"] ?? MelodyEncoder.name
     }

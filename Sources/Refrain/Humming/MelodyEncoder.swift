@@ -76,10 +76,11 @@ public struct MelodyEncoder: MusicEncoder {
         return .features(Self.array(hum.lines, contour: QueryContour(track: hum.track)))
     }
 
-    /// A hummed query's pYIN track and its usable readings as lines (or the one-sentence refusal).
+    /// A hummed query's pYIN track (`SubharmonicCheck.standard` applied) and its usable readings as lines (or the
+    /// one-sentence refusal).
     func hummed(_ source: AnalysisSource) throws -> (lines: [[(onset: Double, duration: Double, pitch: Double)]], track: PitchTrack) {
         let signal = try source.audio(at: settings.sampleRate)
-        let track = try pyin(signal.samples, parameters: pitch)
+        let track = try SubharmonicCheck.hummedTrack(signal.samples, parameters: pitch)
         return (try QueryMelody.usableReadings(from: track).map { notes in notes.map { ($0.onset, $0.duration, $0.pitch) } }, track)
     }
 

@@ -1,0 +1,101 @@
+import Foundation
+import RefrainFeatures
+
+/// An octave check of a hummed query's pYIN track against its audio, for voices whose fundamental is missing (a
+/// telephone band, 300-3400 Hz, leaves little of a man's 90-160 Hz fundamental, and pYIN's preference for the
+/// shortest period then often reports twice the f0 for whole notes).
+///
+/// The test is Sun's subharmonic-to-harmonic ratio (Sun 2002, "Pitch determination and voice quality analysis using
+/// subharmonic-to-harmonic ratio", ICASSP), on a few partials: a frame reported at f whose true period is twice as
+/// long carries the true fundamental's odd harmonics at the odd multiples of f/2 (0.5 f, 1.5 f, 2.5 f, ...), which a
+/// voice at f lacks. The frame's amplitude at `partials` of those frequencies is summed and divided by its summed
+/// amplitude at f, 2f, ...; above `ratio` the frame is called an octave too high. A running majority over
+/// `smoothing` frames of each voiced run makes the call, so that one note is not split, and the frames called high
+/// have their f0 halved (never below `minimumHz`). Voicing and the candidates are kept.
+public struct SubharmonicCheck: Equatable, Sendable {
+    /// Subharmonic-to-harmonic amplitude ratio above which a frame's f0 is halved.
+    public var ratio: Double
+    /// Harmonics compared with as many odd multiples of f/2, at most 4 (those below 0.45 x the sample rate).
+    public var partials = 4
+    /// Frames in the running majority (odd).
+    public var smoothing = 5
+    /// Lowest f0 a frame may be halved to, Hz (pYIN's voice range starts at C2, 65.4 Hz).
+    public var minimumHz = YINParameters.voiceFmin
+
+    public init(ratio: Double) { self.ratio = ratio }
+
+    /// The product's: nil (no check). On the tuning half of the development set (`refrain-bench humming --half tuning
+    /// --octave-stats`, seed 21, round 10) the plain track's frames an octave up have ratios 0.19 - 0.38 (5th - 95th
+    /// percentile; telephone-band men, 621 frames) and its right frames 0.003 - 0.14 (95th percentile 0.04 clean, 0.14
+    /// in room noise). A ratio of 0.17 raised telephone-band men's raw pitch accuracy from 0.836 to 0.909 (seed 21) and
+    /// 0.852 to 0.902 (seed 22), but with the note stage's octave tolerance (`NoteAlignment.octaveCost` 1) the fused
+    /// MRR / P@1 / R@10 went from 0.916 / 0.901 / 0.947 to 0.910 / 0.895 / 0.947 (seed 21) and from 0.895 / 0.882 /
+    /// 0.928 to 0.898 / 0.875 / 0.941 (seed 22): telephone-band men gained on seed 22 (MRR 0.821 -> 0.869), but frames
+    /// halved in room noise and clean men's notes cost as much; it also doubled the f0 time. A ratio of 0.3 (without
+    /// the octave tolerance) caught few octave frames and split notes: 0.906 -> 0.899 (seed 21).
+    public static let standard: SubharmonicCheck? = nil
+
+    /// The pYIN track of a hum (`samples` mono at `parameters.yin.sampleRate`), checked by `check` when given.
+    public static func hummedTrack(_ samples: [Float], parameters: PYINParameters, check: SubharmonicCheck? = standard) throws -> PitchTrack {
+        let track = try pyin(samples, parameters: parameters)
+        guard let check else { return track }
+        return check.apply(track, samples: samples, sampleRate: parameters.yin.sampleRate, frameLength: parameters.yin.frameLength)
+    }
+
+    /// `track` (of `samples`, mono at `sampleRate` Hz; frame `t` centred at `track.times[t]`) with the f0 of the
+    /// frames called an octave too high halved; each frame is read through a Hann window of `frameLength` samples.
+    public func apply(_ track: PitchTrack, samples: [Float], sampleRate: Double, frameLength: Int) -> PitchTrack {
+        let window = Self.hann(frameLength)
+        let calls = track.f0.indices.map { t in
+            track.voiced[t] && track.f0[t].isFinite && Double(track.f0[t]) / 2 >= minimumHz
+                && subharmonicRatio(samples, centre: Int((track.times[t] * sampleRate).rounded()), f0: Double(track.f0[t]),
+                                    sampleRate: sampleRate, window: window) > ratio
+        }
+        var out = track
+        let half = max(0, smoothing / 2)
+        var t = 0
+        while t < track.frameCount {
+            guard track.voiced[t] else { t += 1; continue }
+            let start = t
+            while t < track.frameCount && track.voiced[t] { t += 1 }
+            for k in start..<t {
+                let window = max(start, k - half)..<min(t, k + half + 1)
+                let high = window.lazy.filter { calls[$0] }.count
+                if 2 * high > window.count && Double(track.f0[k]) / 2 >= minimumHz { out.f0[k] = track.f0[k] / 2 }
+            }
+        }
+        return out
+    }
+
+    /// A periodic Hann window of `length` samples.
+    public static func hann(_ length: Int) -> [Float] {
+        (0..<length).map { 0.5 - 0.5 * Float(cos(2 * Double.pi * Double($0) / Double(length))) }
+    }
+
+    /// The frame's summed amplitude at the odd multiples of `f0 / 2` over its summed amplitude at the multiples of
+    /// `f0` (up to four of each, Goertzel on `window`, e.g. `hann(frameLength)`, centred on sample `centre`; zeros
+    /// outside the signal); 0 for a silent frame. `f0` and `sampleRate` in Hz.
+    public func subharmonicRatio(_ samples: [Float], centre: Int, f0: Double, sampleRate: Double, window: [Float]) -> Double {
+        let frameLength = window.count
+        var coefficients = SIMD8<Float>(repeating: 0), used = SIMD8<Float>(repeating: 0)
+        for k in 0..<min(4, partials) {
+            let harmonic = f0 * Double(k + 1), sub = f0 * (Double(k) + 0.5)
+            if harmonic < 0.45 * sampleRate { coefficients[k] = Float(2 * cos(2 * Double.pi * harmonic / sampleRate)); used[k] = 1 }
+            if harmonic < 0.45 * sampleRate { coefficients[4 + k] = Float(2 * cos(2 * Double.pi * sub / sampleRate)); used[4 + k] = 1 }
+        }
+        var s1 = SIMD8<Float>(repeating: 0), s2 = SIMD8<Float>(repeating: 0)
+        let first = centre - frameLength / 2
+        for n in max(0, -first)..<max(max(0, -first), min(frameLength, samples.count - first)) {
+            let x = samples[first + n] * window[n]
+            let s0 = SIMD8<Float>(repeating: x) + coefficients * s1 - s2
+            s2 = s1
+            s1 = s0
+        }
+        var power = s1 * s1 + s2 * s2 - coefficients * s1 * s2
+        power.replace(with: 0, where: power .< 0)
+        let amplitude = SIMD8<Float>(power.indices.map { power[$0].squareRoot() }) * used
+        var harmonics: Float = 0, subharmonics: Float = 0
+        for k in 0..<4 { harmonics += amplitude[k]; subharmonics += amplitude[4 + k] }
+        return harmonics > 0 ? Double(subharmonics / harmonics) : 0
+    }
+}
