@@ -354,12 +354,14 @@ struct HummingBenchCommand: ParsableCommand {
             print("\(outcomes.count) queries of \(tunes.count) melodic pieces (seed \(seed), generated in \(fmt(generationSeconds, 1)) s); " +
                   "\(outcomes.filter { $0.error != nil }.count) refused as unusable")
             print("")
+            // Only the halves this run has queries of (--half tuning or report leaves the other empty).
+            let halves = [("tuning", 0), ("report", 1)].filter { named in outcomes.contains { $0.half == named.1 } }
             print("half     queries   MRR     P@1     R@10   (goals on the report half: MRR >= 0.92, P@1 >= 0.88, R@10 >= 0.97)")
-            for (name, half) in [("tuning", 0), ("report", 1)] {
+            for (name, half) in halves {
                 print(Self.row(name, outcomes.filter { $0.half == half }))
             }
             print("spans: right rank-1 hits whose span starts within 0.5 s of the hum's first note (note stage; fused, contour spans \(fusion.contourSpans ? "on" : "off"))")
-            for (name, half) in [("tuning", 0), ("report", 1)] {
+            for (name, half) in halves {
                 for (start, label) in [(HumQueryInfo.Start.songStart, "song start"), (.phrase, "phrase")] {
                     let group = outcomes.filter { $0.half == half && $0.info.start == start }
                     let notes = group.compactMap(\.spanNotes), fused = group.compactMap(\.spanFused)
@@ -368,7 +370,7 @@ struct HummingBenchCommand: ParsableCommand {
             }
             if contourCandidates > 0 && !oracleNotes {
                 print("where the right item falls out of the top 10 (by its rank in the note stage's whole ranking):")
-                for (name, half) in [("tuning", 0), ("report", 1)] {
+                for (name, half) in halves {
                     let missed = outcomes.filter { $0.half == half && $0.rank == nil }
                     let refused = missed.filter { $0.error != nil }.count
                     let deep = missed.filter { $0.error == nil && ($0.depthNotes ?? Int.max) > contourCandidates }.count
@@ -377,13 +379,15 @@ struct HummingBenchCommand: ParsableCommand {
                 }
             }
             print("same, counting an item with the same tune as right:")
-            for (name, half) in [("tuning", 0), ("report", 1)] {
+            for (name, half) in halves {
                 let group = outcomes.filter { $0.half == half }
                 print("\(name.padding(13))  \(String(group.count).leftPadded(4))  " + Self.metrics(group.map(\.rankTune)))
             }
             let report = outcomes.filter { $0.half == 1 }
+            // The breakdown is of the report half, or of the tuning half when only that one ran (for tuning).
+            let brokenDown = report.isEmpty ? outcomes.filter { $0.half == 0 } : report
             print("")
-            print("report half by condition")
+            print("\(report.isEmpty ? "tuning" : "report") half by condition")
             let conditions: [(String, (Outcome) -> Bool)] = [
                 ("song start", { $0.info.start == .songStart }), ("phrase start", { $0.info.start == .phrase }),
                 ("hummed", { $0.info.style == .hummed }), ("syllables", { $0.info.style == .syllables }),
@@ -394,13 +398,14 @@ struct HummingBenchCommand: ParsableCommand {
                 ("no errors", { $0.info.skipped + $0.info.repeated + $0.info.wrong == 0 }),
             ]
             for (name, test) in conditions {
-                print(Self.row(name, report.filter(test)))
+                print(Self.row(name, brokenDown.filter(test)))
             }
             if contourCandidates > 0 && !oracleNotes {
                 print("")
                 print("options (note stage alone; contour cost alone over the note stage's best \(contourCandidates); fused, weight \(contourWeight))")
                 print("condition     queries   notes: MRR  P@1  R@10     contour: MRR  P@1  R@10     fused: MRR  P@1  R@10")
-                for (name, group) in [("tuning half", outcomes.filter { $0.half == 0 }), ("report half", report)] + conditions.map({ ($0.0, report.filter($0.1)) }) {
+                for (name, group) in halves.map({ named in ("\(named.0) half", outcomes.filter { $0.half == named.1 }) })
+                    + conditions.map({ ($0.0, brokenDown.filter($0.1)) }) {
                     print("\(name.padding(13))  \(String(group.count).leftPadded(4))  " + Self.metrics(group.map(\.rankNotes)) + "   "
                           + Self.metrics(group.map(\.rankContour)) + "   " + Self.metrics(group.map(\.rank)))
                 }
