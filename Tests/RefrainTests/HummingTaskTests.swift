@@ -109,28 +109,25 @@ final class HummingTaskTests: XCTestCase {
         }
     }
 
-    /// The note stage's `replace_cost` option sets the replacement move's cost (off, +inf, by default); a negative
-    /// cost is refused with one sentence.
-    func testTheNoteStageTakesAReplacementCost() throws {
-        XCTAssertEqual(try NoteAlignmentStage(spec: StageSpec(stage: "note-alignment")).alignment.replaceCost, .infinity)
-        XCTAssertEqual(try NoteAlignmentStage(spec: StageSpec(stage: "note-alignment", options: ["replace_cost": "0.7"])).alignment.replaceCost, 0.7)
-        XCTAssertThrowsError(try NoteAlignmentStage(spec: StageSpec(stage: "note-alignment", options: ["replace_cost": "-1"]))) { error in
-            let message = (error as? RefrainError)?.message ?? ""
-            XCTAssertTrue(message.contains("replace_cost"), message)
-            XCTAssertFalse(message.contains("\n"))
-        }
-    }
-
-    /// The note stage's `octave_cost` option sets the octave tolerance (1 semitone by default; `inf` turns it off); a
-    /// negative cost is refused with one sentence.
-    func testTheNoteStageTakesAnOctaveCost() throws {
-        XCTAssertEqual(try NoteAlignmentStage(spec: StageSpec(stage: "note-alignment")).alignment.octaveCost, 1)
-        XCTAssertEqual(try NoteAlignmentStage(spec: StageSpec(stage: "note-alignment", options: ["octave_cost": "inf"])).alignment.octaveCost, .infinity)
-        XCTAssertEqual(try NoteAlignmentStage(spec: StageSpec(stage: "note-alignment", options: ["octave_cost": "0.5"])).alignment.octaveCost, 0.5)
-        XCTAssertThrowsError(try NoteAlignmentStage(spec: StageSpec(stage: "note-alignment", options: ["octave_cost": "-1"]))) { error in
-            let message = (error as? RefrainError)?.message ?? ""
-            XCTAssertTrue(message.contains("octave_cost"), message)
-            XCTAssertFalse(message.contains("\n"))
+    /// The note stage's cost options: `replace_cost` sets the replacement move's cost (off, +inf, by default) and
+    /// `octave_cost` the octave tolerance (1 semitone by default; `inf` turns it off); each takes a value, and a
+    /// negative one is refused with one sentence naming the option.
+    func testTheNoteStageTakesItsCostOptions() throws {
+        let options: [(name: String, cost: KeyPath<NoteAlignment, Float>, default: Float, values: [(String, Float)])] = [
+            ("replace_cost", \.replaceCost, .infinity, [("0.7", 0.7)]),
+            ("octave_cost", \.octaveCost, 1, [("inf", .infinity), ("0.5", 0.5)]),
+        ]
+        for option in options {
+            XCTAssertEqual(try NoteAlignmentStage(spec: StageSpec(stage: "note-alignment")).alignment[keyPath: option.cost], option.default, option.name)
+            for (text, value) in option.values {
+                let stage = try NoteAlignmentStage(spec: StageSpec(stage: "note-alignment", options: [option.name: text]))
+                XCTAssertEqual(stage.alignment[keyPath: option.cost], value, "\(option.name)=\(text)")
+            }
+            XCTAssertThrowsError(try NoteAlignmentStage(spec: StageSpec(stage: "note-alignment", options: [option.name: "-1"]))) { error in
+                let message = (error as? RefrainError)?.message ?? ""
+                XCTAssertTrue(message.contains(option.name), message)
+                XCTAssertFalse(message.contains("\n"))
+            }
         }
     }
 

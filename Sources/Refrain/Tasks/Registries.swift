@@ -54,12 +54,7 @@ extension StageRegistry {
             if matcher.transpositions == 1, spec.options["method"] != "full", spec.options["array"] != nil {
                 // Option `array`: the chroma arrays matched, comma-separated; with several, an item scores the
                 // mean of its best on each (ArrayMeanMatcher).
-                let arrays = try chromaArrays(spec, default: CENSEncoder.name)
-                let matchers: [any SequenceMatcher] = try arrays.map { array in
-                    var base = matcher
-                    base.array = array
-                    return try CoarseToFineAudioMatcher(spec: spec, base: base)
-                }
+                let matchers = try coarseToFineMatchers(spec, base: matcher, arrays: try chromaArrays(spec, default: CENSEncoder.name))
                 return ExactStage(name: "audio-match", matcher: matchers.count == 1 ? matchers[0] : ArrayMeanMatcher(matchers),
                                   maxMatchesPerItem: matcher.matchesPerItem)
             }
@@ -72,11 +67,9 @@ extension StageRegistry {
         // `array` names other 12-d chroma arrays instead, comma-separated (`cens_fine,crp`: the mean of both).
         registry.register("fine-rescore") { spec, _ in
             let arrays = try chromaArrays(spec, default: FineCENSEncoder.name)
-            let inners: [any SearchStage] = try arrays.map { array in
-                var base = try AudioMatchMatcher(spec: spec)
-                base.array = array
-                return ExactStage(name: "fine-rescore", matcher: try CoarseToFineAudioMatcher(spec: spec, base: base),
-                                  maxMatchesPerItem: base.matchesPerItem)
+            let base = try AudioMatchMatcher(spec: spec)
+            let inners: [any SearchStage] = try coarseToFineMatchers(spec, base: base, arrays: arrays).map {
+                ExactStage(name: "fine-rescore", matcher: $0, maxMatchesPerItem: base.matchesPerItem)
             }
             let weight = try spec.double("weight", default: 1)
             guard (0...1).contains(weight) else { throw RefrainError.invalidArgument("fine-rescore: weight must be between 0 and 1") }
@@ -88,6 +81,15 @@ extension StageRegistry {
         }
         registry.registerHummingStages()
         return registry
+    }
+
+    /// One `CoarseToFineAudioMatcher` per array, each `base` (the stage's `audio-match` options) reading that array.
+    static func coarseToFineMatchers(_ spec: StageSpec, base: AudioMatchMatcher, arrays: [String]) throws -> [any SequenceMatcher] {
+        try arrays.map { array in
+            var matcher = base
+            matcher.array = array
+            return try CoarseToFineAudioMatcher(spec: spec, base: matcher)
+        }
     }
 
     /// The 12-d chroma arrays a matching stage's option `array` names (comma-separated, each once), or `fallback`.
