@@ -20,12 +20,9 @@ final class CandidateUnionStageTests: XCTestCase {
 
     /// Twelve random CENS items with their shingle graph, every item as a candidate, and item 4 as the query.
     func votingFixture(at dir: URL) throws -> (IndexStore, [Candidate], SearchQuery) {
-        let (store, sequences) = try shingledTestStore(at: dir, count: 12, frames: 60, seed: 300)
-        try ShingleIndex.rebuild(store)
-        let items = try store.items()
+        let (store, sequences, candidates) = try votingTestStore(at: dir, seed: 300)
         let query = FeatureSequence(values: sequences[4], hopLength: 1, sampleRate: 2)
-        return (store, items.map { Candidate(itemID: $0.id, key: $0.key) },
-                SearchQuery(analysis: ItemAnalysis(kind: .audio, duration: 20, features: ["cens": query])))
+        return (store, candidates, SearchQuery(analysis: ItemAnalysis(kind: .audio, duration: 20, features: ["cens": query])))
     }
 
     func emptyStore(at dir: URL) throws -> IndexStore {

@@ -37,9 +37,7 @@ final class QueryLengthSwitchStageTests: XCTestCase {
     func testTheVoteStageKeepsMoreItemsForShortQueries() throws {
         let dir = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let (store, _) = try shingledTestStore(at: dir, count: 12, frames: 60, seed: 200)
-        try ShingleIndex.rebuild(store)
-        let candidates = try store.items().map { Candidate(itemID: $0.id, key: $0.key) }
+        let (store, _, candidates) = try votingTestStore(at: dir, seed: 200)
         let spec = StageSpec(stage: "shingle-vote", options: ["keep": "2", "neighbours": "400", "ef": "400", "consistency": "0",
                                                               "short_frames": "30", "short_keep": "5", "short_rotations": "3"])
         let cascade = try StageRegistry.refrain.cascade([spec], store: store)

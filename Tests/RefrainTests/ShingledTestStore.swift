@@ -21,3 +21,10 @@ func shingledTestStore(at dir: URL, count: Int, frames: Int, seed: UInt64, hop: 
     }
     return (store, sequences)
 }
+
+/// `shingledTestStore` of 12 items of 60 frames with its shingle graph built, and every item as a candidate.
+func votingTestStore(at dir: URL, seed: UInt64) throws -> (IndexStore, [Matrix], [Candidate]) {
+    let (store, sequences) = try shingledTestStore(at: dir, count: 12, frames: 60, seed: seed)
+    try ShingleIndex.rebuild(store)
+    return (store, sequences, try store.items().map { Candidate(itemID: $0.id, key: $0.key) })
+}

@@ -12,12 +12,14 @@ import RefrainIndex
 /// ranking, then each later source's items that no earlier one kept, in that source's order (scores are the
 /// sources' own; the stage after a union re-scores).
 public struct CandidateUnionStage: SearchStage {
-    public let name = "candidate-union"
+    /// `candidate-union`, or the name of the stage a union stands in for (`shingle-vote` with `fourier_keep`).
+    public let name: String
     /// The source stages, in order.
     public let sources: [any SearchStage]
 
-    public init(sources: [any SearchStage]) {
+    public init(sources: [any SearchStage], name: String = "candidate-union") {
         self.sources = sources
+        self.name = name
     }
 
     /// The sources of `spec` (option `sources`), each made by `registry` from the options prefixed with its name.

@@ -12,8 +12,9 @@ extension StageRegistry {
     /// `transpositions` (12: vote with every cyclic shift of the query's chroma) and `tempi`
     /// (comma-separated factors: vote with the query resampled in time by each, e.g. `0.8,1,1.25`) and
     /// `short_frames`, `short_rotations`, `short_keep` (queries shorter than `short_frames` frames vote with
-    /// those rotations and keep that many items; `QueryLengthSwitchStage`), and queries shorter than one
-    /// shingle vote played slower. The DTW stages are key-invariant unless their
+    /// those rotations and keep that many items; `QueryLengthSwitchStage`) and `fourier_keep` (the best that
+    /// many items of a `fourier-patches` scan join the voted ones; `CandidateUnionStage`), and queries shorter
+    /// than one shingle vote played slower. The DTW stages are key-invariant unless their
     /// option `key` is `off`.
     public static var refrain: StageRegistry {
         var registry = StageRegistry.standard
@@ -28,18 +29,30 @@ extension StageRegistry {
                 // Queries shorter than one shingle vote played slower (ShortQueryStage).
                 return stage.index.map { ShortQueryStage(variants, array: $0.settings.array, minimumFrames: $0.settings.length, keep: stage.keep) } ?? variants
             }
+            // Option `fourier_keep`: that many items of the 2-D Fourier magnitude scan join the vote's (0: none).
+            let fourierKeep = try spec.int("fourier_keep", default: 0)
+            guard fourierKeep >= 0 else { throw RefrainError.invalidArgument("shingle-vote: fourier_keep must not be negative") }
+            func joined(_ vote: any SearchStage) -> any SearchStage {
+                fourierKeep == 0 ? vote : CandidateUnionStage(sources: [vote, FourierPatchStage(keep: fourierKeep)], name: vote.name)
+            }
             // Queries shorter than `short_frames` frames vote with `short_rotations` and keep `short_keep`.
             let shortFrames = try spec.int("short_frames", default: 0)
-            guard shortFrames > 0, let index = stage.index else { return voting(stage) }
+            guard shortFrames > 0, let index = stage.index else { return joined(voting(stage)) }
             var wide = stage
             wide.rotations = try spec.int("short_rotations", default: stage.rotations)
             wide.keep = try spec.int("short_keep", default: stage.keep)
             guard wide.rotations > 0, wide.keep > 0 else {
                 throw RefrainError.invalidArgument("shingle-vote: short_rotations and short_keep must be positive")
             }
-            return QueryLengthSwitchStage(short: voting(wide), long: voting(stage), array: index.settings.array, frames: shortFrames)
+            return joined(QueryLengthSwitchStage(short: voting(wide), long: voting(stage), array: index.settings.array, frames: shortFrames))
         }
         registry.register("kind-filter") { spec, _ in try KindFilterStage(spec: spec) }
+        // The key-invariant scan alone (option keep), as the vote's `fourier_keep` adds it.
+        registry.register("fourier-patches") { spec, _ in
+            let keep = try spec.int("keep", default: 20)
+            guard keep > 0 else { throw RefrainError.invalidArgument("fourier-patches: keep must be positive") }
+            return FourierPatchStage(keep: keep)
+        }
         registry.register("hash-dtw") { spec, _ in try HashDTWStage(spec: spec) }
         registry.register("embedding-nn") { spec, _ in try EmbeddingNNStage(spec: spec) }
         registry.register("candidate-union") { spec, store in try CandidateUnionStage(spec: spec, store: store, registry: .refrain) }

@@ -1,0 +1,88 @@
+import Foundation
+@testable import Refrain
+import RefrainIndex
+import RefrainMath
+import RefrainTestSupport
+import XCTest
+
+/// `FourierPatchStage` and the vote's `fourier_keep` (issue 18, round 11): a transposed excerpt finds its item
+/// by the 2-D Fourier magnitude of CENS patches, and the scan's best items join a shingle vote that missed it.
+final class FourierPatchStageTests: XCTestCase {
+    /// Frames `from ..< from + count` of `x`, every pitch class moved up by `shift`.
+    func excerpt(_ x: Matrix, from: Int, count: Int, shift: Int) -> SearchQuery {
+        let values = Matrix(rows: count, cols: 12) { r, c in x[from + r, ((c - shift) % 12 + 12) % 12] }
+        return SearchQuery(analysis: ItemAnalysis(kind: .audio, duration: Double(count) / 2,
+                                                  features: ["cens": FeatureSequence(values: values, hopLength: 1, sampleRate: 2)]))
+    }
+
+    /// An excerpt that is one of item 5's patches, transposed by 3 semitones, scores 0 (cosine 1) there at the
+    /// patch's time; the other items score worse, only the candidates given are scored, and `keep` cuts.
+    func testATransposedExcerptFindsItsItemAndTime() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (store, sequences) = try shingledTestStore(at: dir, count: 10, frames: 60, seed: 700)
+        let items = try store.items()
+        let candidates = items.map { Candidate(itemID: $0.id, key: $0.key) }
+        let query = excerpt(sequences[5], from: 24, count: 16, shift: 3)
+        let ranked = try FourierPatchStage(keep: 4).run(query, candidates: candidates, store: store)
+        XCTAssertEqual(ranked.count, 4)
+        XCTAssertEqual(ranked.first?.key, "item5")
+        XCTAssertEqual(ranked[0].score, 0, accuracy: 1e-5)
+        XCTAssertEqual(ranked[0].start ?? -1, 12, accuracy: 1e-9, "frame 24 at 2 frames/s")
+        XCTAssertEqual(ranked[0].end ?? -1, 20, accuracy: 1e-9)
+        XCTAssertGreaterThan(ranked[1].score, 0.001)
+        XCTAssertEqual(ranked.map(\.score), ranked.map(\.score).sorted())
+        // Without item 5 among the candidates, it is not returned.
+        let others = try FourierPatchStage(keep: 20).run(query, candidates: candidates.filter { $0.key != "item5" }, store: store)
+        XCTAssertEqual(others.count, 9)
+        XCTAssertFalse(others.contains { $0.key == "item5" })
+        // A query without 12-d CENS passes nothing on.
+        XCTAssertEqual(try FourierPatchStage().run(SearchQuery(analysis: ItemAnalysis(kind: .audio, duration: 1, features: [:])),
+                                                   candidates: candidates, store: store), [])
+    }
+
+    /// The table is derived once per item set: an item added later is scored by the next search.
+    func testTheTableFollowsTheIndexItems() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (store, _) = try shingledTestStore(at: dir, count: 3, frames: 40, seed: 900)
+        let query = excerpt(randomUnitFrames(40, dims: 12, seed: 950), from: 8, count: 20, shift: 7)
+        let before = try FourierPatchStage().run(query, candidates: try store.items().map { Candidate(itemID: $0.id, key: $0.key) }, store: store)
+        XCTAssertEqual(before.count, 3)
+        try store.add(key: "late", path: "/late", title: nil, sha256: String(repeating: "1", count: 64),
+                      analysis: ItemAnalysis(kind: .audio, duration: 20,
+                                             features: ["cens": FeatureSequence(values: randomUnitFrames(40, dims: 12, seed: 950), hopLength: 1, sampleRate: 2)]))
+        let after = try FourierPatchStage().run(query, candidates: try store.items().map { Candidate(itemID: $0.id, key: $0.key) }, store: store)
+        XCTAssertEqual(after.count, 4)
+        XCTAssertEqual(after.first?.key, "late")
+    }
+
+    /// With `fourier_keep`, the vote stage (still named `shingle-vote`) passes on the scan's best items too: an
+    /// excerpt transposed by 4 semitones gets no vote for its item from untransposed shingles, and the scan adds it.
+    func testTheVoteGainsTheScansBestItems() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (store, sequences, candidates) = try votingTestStore(at: dir, seed: 300)
+        let query = excerpt(sequences[4], from: 10, count: 30, shift: 4)
+        func vote(_ options: [String: String]) throws -> any SearchStage {
+            let spec = StageSpec(stage: "shingle-vote", options: ["keep": "3", "neighbours": "5", "ef": "50"].merging(options) { $1 })
+            return try XCTUnwrap(try StageRegistry.refrain.cascade([spec], store: store).stages.first)
+        }
+        let alone = try vote([:]).run(query, candidates: candidates, store: store)
+        XCTAssertFalse(alone.contains { $0.key == "item4" })
+        let stage = try vote(["fourier_keep": "2"])
+        XCTAssertEqual(stage.name, "shingle-vote")
+        let joined = try stage.run(query, candidates: candidates, store: store)
+        XCTAssertEqual(Array(joined.prefix(alone.count)).map(\.key), alone.map(\.key), "the vote's items first, in its order")
+        XCTAssertTrue(joined.contains { $0.key == "item4" })
+        XCTAssertLessThanOrEqual(joined.count, alone.count + 2)
+        XCTAssertEqual(Set(joined.map(\.key)).count, joined.count)
+        for bad in ["-1", "x"] {
+            let spec = StageSpec(stage: "shingle-vote", options: ["keep": "3", "fourier_keep": bad])
+            XCTAssertThrowsError(try StageRegistry.refrain.cascade([spec], store: store), bad)
+        }
+        XCTAssertThrowsError(try StageRegistry.refrain.cascade([StageSpec(stage: "fourier-patches", options: ["keep": "0"])], store: store))
+        let scan = try XCTUnwrap(try StageRegistry.refrain.cascade([StageSpec(stage: "fourier-patches", options: ["keep": "1"])], store: store).stages.first)
+        XCTAssertEqual(try scan.run(query, candidates: candidates, store: store).map(\.key), ["item4"])
+    }
+}
