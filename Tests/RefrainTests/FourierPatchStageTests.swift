@@ -85,4 +85,12 @@ final class FourierPatchStageTests: XCTestCase {
         let scan = try XCTUnwrap(try StageRegistry.refrain.cascade([StageSpec(stage: "fourier-patches", options: ["keep": "1"])], store: store).stages.first)
         XCTAssertEqual(try scan.run(query, candidates: candidates, store: store).map(\.key), ["item4"])
     }
+
+    /// Audio matching's vote is joined by the scan's best 20 by default; MIDI to audio's and version
+    /// identification's are not.
+    func testAudioMatchJoinsTheScansBestTwentyByDefault() throws {
+        XCTAssertEqual(AudioMatchTask().stages(QueryOptions()).first { $0.stage == "shingle-vote" }?.options["fourier_keep"], "20")
+        XCTAssertNil(MIDIToAudioTask().stages(QueryOptions()).first { $0.stage == "shingle-vote" }?.options["fourier_keep"])
+        XCTAssertNil(VersionTask().stages(QueryOptions()).first { $0.stage == "shingle-vote" }?.options["fourier_keep"])
+    }
 }
