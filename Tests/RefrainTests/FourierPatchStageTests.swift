@@ -57,6 +57,40 @@ final class FourierPatchStageTests: XCTestCase {
         XCTAssertEqual(after.first?.key, "late")
     }
 
+    /// The derived table holds each item's patches at their starts, is saved in the index's `packs/`, and a
+    /// later load reads that file (shown by changing its values) until the patch settings differ.
+    func testTheTableIsSavedInTheIndexAndReadBack() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (store, sequences) = try shingledTestStore(at: dir, count: 3, frames: 30, seed: 40)
+        let settings = ChromaFourierPatches()
+        let table = try FourierPatchTables.load("cens", settings: settings, of: store, threads: 1)
+        XCTAssertEqual(table.offsets, [0, 4, 8, 12])
+        XCTAssertEqual(Array(table.starts.prefix(4)), [0, 4, 8, 12])
+        let ids = try store.items().map(\.id)
+        for (k, sequence) in sequences.enumerated() {
+            let expected = sequence.storage.withUnsafeBufferPointer { settings.patches($0, frames: 30, hop: settings.itemHop) }
+            let at = try XCTUnwrap(table.position[ids[k]])
+            XCTAssertEqual(Array(table.patches[(table.offsets[at] * 60)..<(table.offsets[at + 1] * 60)]), expected.storage)
+        }
+        let folder = dir.appendingPathComponent(PackedArrayFile.folder)
+        let saved = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix("cens_fourier-") }
+        XCTAssertEqual(saved.count, 1)
+        // Rewrite the saved pack with every value halved, under the same name and state: the next load reads it.
+        let state = PackedArrayFile.state(array: "cens_fourier", setState: try store.arraySetState(named: "cens") + " " + settings.signature)
+        let pack = try PackedArrayFile.read(folder.appendingPathComponent(saved[0]), state: state)
+        let halved = table.patches.map { $0 / 2 }
+        try PackedArrayFile.save(try PackedArrays(dtype: .float32, dims: 60, ids: pack.ids, fileKeys: pack.fileKeys, offsets: pack.offsets,
+                                                  bytes: halved.withUnsafeBytes { Array($0) }), array: "cens_fourier", state: state, in: dir)
+        XCTAssertEqual(try FourierPatchTables.load("cens", settings: settings, of: store, threads: 1).patches, halved)
+        var other = settings
+        other.rows = 3
+        let derived = try FourierPatchTables.load("cens", settings: other, of: store, threads: 1)
+        XCTAssertEqual(derived.patches.count, 12 * 36)
+        XCTAssertNotEqual(try FourierPatchTables.load("cens", settings: settings, of: store, threads: 1).patches, halved,
+                          "the other settings' pack replaced it, so these are derived again")
+    }
+
     /// With `fourier_keep`, the vote stage (still named `shingle-vote`) passes on the scan's best items too: an
     /// excerpt transposed by 4 semitones gets no vote for its item from untransposed shingles, and the scan adds it.
     func testTheVoteGainsTheScansBestItems() throws {

@@ -26,6 +26,9 @@ public struct ChromaFourierPatches: Sendable, Equatable {
     /// Values per patch: `rows x 12`.
     public var dims: Int { rows * 12 }
 
+    /// The settings in one line (what a saved table of patches was made with).
+    public var signature: String { "window=\(window) rows=\(rows) power=\(power) hop=\(itemHop)" }
+
     /// The patch starts of a `frames`-frame sequence read every `hop` frames: 0, hop, ... up to the last full
     /// patch; a sequence shorter than `window` gives the one patch at 0 (zero-padded).
     public func starts(frames: Int, hop: Int) -> [Int] {

@@ -17,7 +17,8 @@ import RefrainMath
 ///
 /// Cost per item: one dot product of `rows x 12` (60) values per patch, a patch every `itemHop` frames (≈ 1.9
 /// s): about 5,600 multiply-adds for a 3-minute item. The patches are derived from the index's `cens` arrays
-/// once per index state and kept while the process runs (60 floats per patch, ≈ 22 KB per 3 minutes).
+/// once per index state, saved in the index as a pack and kept while the process runs (60 floats per patch,
+/// ≈ 22 KB per 3 minutes; `FourierPatchTables`).
 public struct FourierPatchStage: SearchStage {
     public let name = "fourier-patches"
     /// Items kept.
@@ -67,7 +68,9 @@ public struct FourierPatchStage: SearchStage {
 }
 
 /// The Fourier patches of every item of an index (`ChromaFourierPatches`), derived from its chroma array and
-/// kept while the process runs; rebuilt when that array's item set changes.
+/// kept while the process runs; rebuilt when that array's item set changes. The derived table is also saved in
+/// the index as a pack (`packs/<array>_fourier-<state>.pack`, `PackedArrayFile`; its state covers the chroma
+/// array's item set and the patch settings), so that a later process reads it instead of deriving it again.
 final class FourierPatchTables: @unchecked Sendable {
     static let shared = FourierPatchTables()
 
@@ -82,11 +85,15 @@ final class FourierPatchTables: @unchecked Sendable {
         /// Index `k` of each item id.
         let position: [Int64: Int]
 
-        init(settings: ChromaFourierPatches, patches: [Float], offsets: [Int], starts: [Int], position: [Int64: Int]) {
+        /// The table of a pack of patches (`settings.dims` float32 values per patch, one entry per item).
+        init(settings: ChromaFourierPatches, pack: PackedArrays) {
             self.settings = settings
-            self.patches = patches
-            self.offsets = offsets
-            self.starts = starts
+            patches = pack.bytes.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+            offsets = pack.offsets
+            // An item's patches start every `itemHop` frames from its first (`ChromaFourierPatches.starts`).
+            starts = (0..<pack.count).flatMap { k in (0..<pack.frames(at: k)).map { $0 * settings.itemHop } }
+            var position: [Int64: Int] = [:]
+            for (k, id) in pack.ids.enumerated() { position[id] = k }
             self.position = position
         }
 
@@ -97,11 +104,30 @@ final class FourierPatchTables: @unchecked Sendable {
 
     func table(_ array: String, settings: ChromaFourierPatches, of store: IndexStore, threads: Int) throws -> Table {
         try cache.entry(array, of: store, isUsable: { $0.settings == settings }) {
-            try Self.build(array, settings: settings, of: store, threads: threads)
+            try Self.load(array, settings: settings, of: store, threads: threads)
         }
     }
 
-    private static func build(_ array: String, settings: ChromaFourierPatches, of store: IndexStore, threads: Int) throws -> Table {
+    /// The pack name of the patches of `array`.
+    static func packName(_ array: String) -> String { array + "_fourier" }
+
+    /// The table read from the index's saved pack for the current items and `settings`, or derived and saved.
+    static func load(_ array: String, settings: ChromaFourierPatches, of store: IndexStore, threads: Int) throws -> Table {
+        let name = packName(array)
+        let state = PackedArrayFile.state(array: name, setState: try store.arraySetState(named: array) + " " + settings.signature)
+        let url = store.directory.appendingPathComponent(PackedArrayFile.relativePath(array: name, state: state))
+        if FileManager.default.fileExists(atPath: url.path), let pack = try? PackedArrayFile.read(url, state: state),
+           pack.dtype == .float32, pack.dims == settings.dims {
+            return Table(settings: settings, pack: pack)
+        }
+        let pack = try derive(array, settings: settings, of: store, threads: threads)
+        // Kept in memory only when the index folder cannot be written.
+        try? PackedArrayFile.save(pack, array: name, state: state, in: store.directory)
+        return Table(settings: settings, pack: pack)
+    }
+
+    /// The patches of every item's chroma `array`, as a pack (`settings.dims` values per patch).
+    private static func derive(_ array: String, settings: ChromaFourierPatches, of store: IndexStore, threads: Int) throws -> PackedArrays {
         let pack = try store.packedArrays(named: array)
         guard pack.count == 0 || (pack.dtype == .float32 && pack.dims == 12) else {
             throw RefrainError(.index, "'\(array)' is \(pack.dims) \(pack.dtype.rawValue) values per frame; fourier-patches reads 12 float32 chroma values")
@@ -114,13 +140,12 @@ final class FourierPatchTables: @unchecked Sendable {
                 shared.value[k] = values.withUnsafeBufferPointer { settings.patches($0, frames: pack.frames(at: k), hop: settings.itemHop) }
             }
         }
-        var patches: [Float] = [], offsets = [0], starts: [Int] = [], position: [Int64: Int] = [:]
-        for k in 0..<pack.count {
-            position[pack.ids[k]] = k
-            patches += perItem[k].storage
-            starts += settings.starts(frames: pack.frames(at: k), hop: settings.itemHop)
-            offsets.append(starts.count)
+        var offsets = [0], values: [Float] = []
+        for matrix in perItem {
+            values += matrix.storage
+            offsets.append(offsets[offsets.count - 1] + matrix.rows)
         }
-        return Table(settings: settings, patches: patches, offsets: offsets, starts: starts, position: position)
+        return try PackedArrays(dtype: .float32, dims: settings.dims, ids: pack.ids, fileKeys: pack.fileKeys, offsets: offsets,
+                                bytes: values.withUnsafeBytes { Array($0) })
     }
 }
