@@ -258,8 +258,8 @@ func medianOfRises(_ values: UnsafeMutableBufferPointer<Float>, rises: Int, coun
     return 0.5 * (lower + upper)
 }
 
-/// Hoare-style quickselect: the `k`-th smallest value; partitions `values` around it.
-private func select(_ values: UnsafeMutableBufferPointer<Float>, _ k: Int) -> Float {
+/// Hoare-style quickselect: the `k`-th smallest value (0-based); partitions `values` around it.
+func select(_ values: UnsafeMutableBufferPointer<Float>, _ k: Int) -> Float {
     var lo = 0, hi = values.count - 1
     while lo < hi {
         let pivot = values[(lo + hi) / 2]

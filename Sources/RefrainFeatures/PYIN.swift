@@ -20,6 +20,9 @@ public struct PYINParameters: Equatable, Sendable {
     public var switchProbability: Double
     /// Probability mass given to the global minimum at thresholds with no trough below them (librosa: 0.01).
     public var noTroughProbability: Double
+    /// Spectral subtraction of the recording's stationary noise before the difference function (`NoiseFloor`; not
+    /// in librosa): nil, librosa's pYIN, by default.
+    public var noiseFloor: NoiseFloor? = nil
 
     public init(yin: YINParameters = YINParameters(), thresholdCount: Int = 100, betaParameters: (a: Double, b: Double) = (2, 18),
                 boltzmannParameter: Double = 2, resolution: Double = 0.1, maxTransitionRate: Double = 35.92,
@@ -38,7 +41,7 @@ public struct PYINParameters: Equatable, Sendable {
         l.yin == r.yin && l.thresholdCount == r.thresholdCount && l.betaParameters == r.betaParameters
             && l.boltzmannParameter == r.boltzmannParameter && l.resolution == r.resolution
             && l.maxTransitionRate == r.maxTransitionRate && l.switchProbability == r.switchProbability
-            && l.noTroughProbability == r.noTroughProbability
+            && l.noTroughProbability == r.noTroughProbability && l.noiseFloor == r.noiseFloor
     }
 
     /// Pitch bins per semitone (`ceil(1 / resolution)`).
@@ -55,6 +58,7 @@ public struct PYINParameters: Equatable, Sendable {
 
     func validate(sampleCount: Int) throws {
         try yin.validate(sampleCount: sampleCount)
+        try noiseFloor?.validate()
         guard thresholdCount >= 1 && thresholdCount <= 10_000 else {
             throw RefrainError.invalidArgument("pYIN needs 1 to 10000 thresholds, got \(thresholdCount)")
         }
@@ -128,7 +132,7 @@ public func pyin(_ samples: [Float], parameters: PYINParameters = PYINParameters
     try parameters.validate(sampleCount: samples.count)
     try requireFinite(samples)
     let framed = FramedSignal(samples, parameters: parameters.yin)
-    let observations = PYINObservations(framed: framed, parameters: parameters)
+    let observations = PYINObservations(framed: framed, sampleCount: samples.count, parameters: parameters)
     let states = PYINViterbi(parameters: parameters).decode(observations)
     let n = parameters.pitchBinCount
     var f0 = [Float](repeating: .nan, count: framed.frameCount)
@@ -152,9 +156,14 @@ struct PYINObservations {
     var probabilities: [Float]
     var voicedProbability: [Float]
 
-    init(framed: FramedSignal, parameters: PYINParameters) {
+    init(framed: FramedSignal, sampleCount: Int, parameters: PYINParameters) {
         let y = parameters.yin
         let minP = y.minPeriod, maxP = y.maxPeriod
+        let noise = parameters.noiseFloor.flatMap {
+            $0.estimate(framed, sampleCount: sampleCount, kernel: YINDifference(frameLength: y.frameLength, minPeriod: minP, maxPeriod: maxP))
+        }
+        let spectralFloor = Float(parameters.noiseFloor?.spectralFloor ?? 0)
+        let rescueBelow = Float(parameters.noiseFloor?.rescueBelow ?? 0)
         frameCount = framed.frameCount
         capacity = (maxP - minP + 1) / 2 + 2
         counts = [Int32](repeating: 0, count: frameCount)
@@ -174,12 +183,24 @@ struct PYINObservations {
                             let (c, b, p, v) = out.value
                             let kernel = YINDifference(frameLength: y.frameLength, minPeriod: minP, maxPeriod: maxP)
                             var scratch = CandidateScratch(capacity: capacity)
+                            var spareBins = [Int32](repeating: 0, count: capacity), spareProbabilities = [Float](repeating: 0, count: capacity)
                             framed.padded.withUnsafeBufferPointer { signal in
                                 for t in (w * chunk)..<min(frames, (w + 1) * chunk) {
-                                    kernel.compute(signal.baseAddress! + t * framed.hop)
-                                    let (count, voiced) = prior.candidates(kernel, scratch: &scratch,
+                                    let frame = signal.baseAddress! + t * framed.hop
+                                    kernel.compute(frame)
+                                    var (count, voiced) = prior.candidates(kernel, scratch: &scratch,
                                                                            bins: b.baseAddress! + t * capacity,
                                                                            probabilities: p.baseAddress! + t * capacity)
+                                    // A doubtful frame is read again with the noise subtracted (`NoiseFloor.rescueBelow`).
+                                    if let noise, voiced < rescueBelow {
+                                        noise.withUnsafeBufferPointer { kernel.compute(frame, noise: $0.baseAddress!, spectralFloor: spectralFloor) }
+                                        let again = prior.candidates(kernel, scratch: &scratch, bins: &spareBins, probabilities: &spareProbabilities)
+                                        if again.1 > voiced {
+                                            (count, voiced) = again
+                                            (b.baseAddress! + t * capacity).update(from: spareBins, count: count)
+                                            (p.baseAddress! + t * capacity).update(from: spareProbabilities, count: count)
+                                        }
+                                    }
                                     c[t] = Int32(count)
                                     v[t] = voiced
                                 }

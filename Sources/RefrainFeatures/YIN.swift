@@ -122,19 +122,48 @@ final class YINDifference {
         }
     }
 
-    /// Fills `cmndf` for the `frameLength` samples at `frame`.
-    func compute(_ frame: UnsafePointer<Float>) {
-        let n = fftSize, half = n / 2, length = frameLength, maxLag = maxPeriod
+    /// The zero-padded frame's power spectrum (`fftSize / 2 + 1` bins) into `power`.
+    private func powerSpectrum(_ frame: UnsafePointer<Float>, into p: UnsafeMutablePointer<Float>) {
+        let n = fftSize, half = n / 2, length = frameLength
+        fft.forward(fill: { input in
+            input.update(from: frame, count: length)
+            (input + length).initialize(repeating: 0, count: n - length)
+        }, read: { spectrum in
+            for k in 0...half {
+                let re = spectrum[2 * k], im = spectrum[2 * k + 1]
+                p[k] = re * re + im * im
+            }
+        })
+    }
+
+    /// Adds the power spectrum of the `frameLength` samples at `frame` (`fftSize / 2 + 1` bins) into `sum`.
+    func addPowerSpectrum(_ frame: UnsafePointer<Float>, to sum: inout [Double]) {
         power.withUnsafeMutableBufferPointer { p in
-            fft.forward(fill: { input in
-                input.update(from: frame, count: length)
-                (input + length).initialize(repeating: 0, count: n - length)
-            }, read: { spectrum in
+            powerSpectrum(frame, into: p.baseAddress!)
+            for k in p.indices { sum[k] += Double(p[k]) }
+        }
+    }
+
+    /// Fills `cmndf` for the `frameLength` samples at `frame`. With `noise` (`fftSize / 2 + 1` bins, see
+    /// `NoiseFloor`), each bin's power `P` becomes `max(P - noise, spectralFloor * P)` first and the energy term is
+    /// scaled by the power that remains.
+    func compute(_ frame: UnsafePointer<Float>, noise: UnsafePointer<Float>? = nil, spectralFloor: Float = 0) {
+        let n = fftSize, half = n / 2, maxLag = maxPeriod
+        var energyScale = 1.0
+        power.withUnsafeMutableBufferPointer { p in
+            powerSpectrum(frame, into: p.baseAddress!)
+            if let noise {
+                // Bins 0 and n/2 count once in the autocorrelation at lag 0, the others twice.
+                var before: Float = 0, after: Float = 0
                 for k in 0...half {
-                    let re = spectrum[2 * k], im = spectrum[2 * k + 1]
-                    p[k] = re * re + im * im
+                    let weight: Float = k == 0 || k == half ? 1 : 2
+                    let kept = max(p[k] - noise[k], spectralFloor * p[k])
+                    before += weight * p[k]
+                    after += weight * kept
+                    p[k] = kept
                 }
-            })
+                if before > 0 { energyScale = Double(after / before) }
+            }
             let scale = 1 / Float(n)
             acf.withUnsafeMutableBufferPointer { r in
                 fft.forward(fill: { input in
@@ -154,7 +183,7 @@ final class YINDifference {
                 for k in 1...maxLag {
                     let x = Double(frame[k - 1])
                     energy += x * x
-                    d[k] = Double(2 * (r0 - r[k])) - energy
+                    d[k] = Double(2 * (r0 - r[k])) - energy * energyScale
                 }
                 cmndf.withUnsafeMutableBufferPointer { out in
                     var running = 0.0

@@ -21,6 +21,7 @@ struct F0BenchCommand: ParsableCommand {
     @Option(help: "Python with librosa for the peer.") var python: String = "python3"
     @Option(help: "The peer script.") var peer: String = "scripts/bench/f0_peer.py"
     @Flag(help: "Skip the librosa peer.") var noPeer = false
+    @Flag(help: "Also time pYIN with a noise floor subtracted (NoiseFloor() in PYINParameters) in the same run.") var noiseFloor = false
 
     func run() throws {
         try reportingErrors {
@@ -29,22 +30,22 @@ struct F0BenchCommand: ParsableCommand {
             }
             let sung = SingingSynthesizer.benchmarkSignal(seconds: seconds, snrDB: snr.isFinite ? snr : nil, seed: 11)
             let parameters = PYINParameters()
-            _ = try pyin(Array(sung.samples.prefix(22050)), parameters: parameters)  // warm-up
-            var walls = [Double](), cpus = [Double]()
-            var track = PitchTrack(times: [], f0: [], voiced: [], voicedProbability: [])
-            for _ in 0..<runs {
-                let t = DispatchTime.now().uptimeNanoseconds, c = processCPUSeconds()
-                track = try pyin(sung.samples, parameters: parameters)
-                walls.append(Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9)
-                cpus.append(processCPUSeconds() - c)
-            }
-            let wall = walls.sorted()[runs / 2], cpu = cpus.sorted()[runs / 2]
+            let (track, wall, cpu) = try timed(sung.samples, parameters: parameters)
             let truth = track.times.map { sung.f0(at: $0) }
             print("refrain-bench f0: pYIN (C2-C6, 22050 Hz, frame 2048, hop 512, librosa defaults) on \(fmt(seconds, 0)) s of synthetic singing, " +
                   (snr.isFinite ? "room noise \(fmt(snr, 0)) dB SNR" : "clean"))
             print("refrain  \(fmt(wall * 1000, 1)) ms wall (median of \(runs)), \(fmt(cpu * 1000, 1)) ms CPU: \(fmt(seconds / wall, 0))x real time")
             print("refrain  raw pitch accuracy (50 cents) \(fmt(rawPitchAccuracy(track.f0, track.voiced, truth), 4)), " +
                   "voicing recall \(fmt(voicingRecall(track.voiced, truth), 4)), false alarms \(fmt(falseAlarm(track.voiced, truth), 4))")
+            if noiseFloor {
+                var subtracted = parameters
+                subtracted.noiseFloor = NoiseFloor()
+                let (hum, wall, cpu) = try timed(sung.samples, parameters: subtracted)
+                print("floor    \(fmt(wall * 1000, 1)) ms wall (median of \(runs)), \(fmt(cpu * 1000, 1)) ms CPU: \(fmt(seconds / wall, 0))x real time " +
+                      "(\(NoiseFloor()))")
+                print("floor    raw pitch accuracy (50 cents) \(fmt(rawPitchAccuracy(hum.f0, hum.voiced, truth), 4)), " +
+                      "voicing recall \(fmt(voicingRecall(hum.voiced, truth), 4)), false alarms \(fmt(falseAlarm(hum.voiced, truth), 4))")
+            }
             guard !noPeer else { print("peer skipped (--no-peer)"); return }
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("refrain-f0-\(UUID().uuidString.prefix(8))")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -74,6 +75,21 @@ struct F0BenchCommand: ParsableCommand {
     }
 
     struct PeerResult { var seconds: Double; var cpu: Double; var version: String; var f0: [Double?]; var voiced: [Bool] }
+
+    /// pYIN on `samples` with `parameters`, after a one-second warm-up: the last track and the median wall and CPU
+    /// seconds of `runs` runs.
+    func timed(_ samples: [Float], parameters: PYINParameters) throws -> (PitchTrack, wall: Double, cpu: Double) {
+        _ = try pyin(Array(samples.prefix(22050)), parameters: parameters)  // warm-up
+        var walls = [Double](), cpus = [Double]()
+        var track = PitchTrack(times: [], f0: [], voiced: [], voicedProbability: [])
+        for _ in 0..<runs {
+            let t = DispatchTime.now().uptimeNanoseconds, c = processCPUSeconds()
+            track = try pyin(samples, parameters: parameters)
+            walls.append(Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9)
+            cpus.append(processCPUSeconds() - c)
+        }
+        return (track, walls.sorted()[runs / 2], cpus.sorted()[runs / 2])
+    }
 
     func runPeer(_ url: URL) -> PeerResult? {
         guard let json = peerResultJSON(python, [peer, url.path, "--runs", "\(peerRuns)"]),

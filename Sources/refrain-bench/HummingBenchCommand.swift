@@ -32,6 +32,7 @@ struct HummingBenchCommand: ParsableCommand {
     @Option(help: "Experiment: pre-emphasis coefficient a of y[n] = x[n] - a x[n-1] applied to the hum before pYIN (0: none).") var preEmphasis: Double = 0
     @Option(help: "Experiment: pYIN's beta prior over thresholds for the hums, 'a,b' (librosa: 2,18).") var pyinBeta: String?
     @Option(help: "Experiment: pYIN's probability for the global minimum when no trough is under a threshold (librosa: 0.01).") var pyinNoTrough: Double?
+    @Option(help: "pYIN's spectral subtraction of the hum's noise (NoiseFloor), 'quantile,over-subtraction,spectral floor[,rescue below]', or 'off' (default: the product's).") var noiseFloor: String?
     @Option(help: "Note model whose reading is searched first, before the segmentations: 'hmm' (NoteHMM, the product's QueryMelody.noteModel) or 'none'.") var noteModel: String = "hmm"
     @Option(help: "What the note model observes: 'decoded' (pYIN's decoded f0) or 'candidates' (every pYIN candidate, Tony's observation model) or 'unvoiced-candidates' (candidates where pYIN decoded unvoiced); default: the product's.") var noteObservation: String?
     @Option(help: "Candidate observation: voicing prior weight and probability 'w,pi' (default: the product's).") var voicingPrior: String?
@@ -55,9 +56,11 @@ struct HummingBenchCommand: ParsableCommand {
     @Option(help: "A heard note farther than this many semitones from its neighbours' median moves by octaves towards it (NoteCleanup.octaveFold, 0: off; default: the product's).") var octaveFold: Double = NoteCleanup.standard.octaveFold
     @Option(help: "Neighbours each side a heard note's pitch is compared with for the octave fold (NoteCleanup.neighbours; default: the product's).") var octaveNeighbours: Int = NoteCleanup.standard.neighbours
     @Option(help: "Which half's queries to run: 'both', 'tuning' or 'report'.") var half: String = "both"
+    @Option(help: "Diagnostics: make every query in this noise condition ('clean', 'room' or 'telephone'; the queries then differ from the default draw), to study one condition on the tuning half.") var noise: String?
     @Option(help: "Note alignment's replacement move cost (NoteAlignment.replaceCost; 'inf' leaves it out; default: the product's).") var replaceCost: Float = NoteAlignment().replaceCost
     @Option(help: "Note alignment's octave tolerance (NoteAlignment.octaveCost, semitones; 'inf' scores octave errors as they are; default: the product's).") var octaveCost: Float = NoteAlignment().octaveCost
     @Option(help: "Halve the f0 of query frames whose subharmonic-to-harmonic ratio exceeds this (SubharmonicCheck.ratio; 0: no check; default: the product's).") var subharmonicRatio: Double = SubharmonicCheck.standard?.ratio ?? 0
+    @Option(help: "With --subharmonic-ratio: run the check only on hums with less than this share of their energy below 250 Hz (SubharmonicCheck.gateShare; 0: always).") var subharmonicGate: Double = SubharmonicCheck.standard?.gateShare ?? 0
     @Flag(help: "Diagnostics: print the subharmonic-to-harmonic ratios of the plain pYIN frames that are right and an octave up (HummingOctaveStats).") var octaveStats = false
     @Flag(help: "Also search the note model's reading without the octave fold when the fold moved a note (QueryMelody.unfoldedReading).") var unfoldedReading = false
     @Option(help: "Melodies (the first reading's best) the other readings are aligned with, 0 for all (HummingSearch.laterReadingsLimit; default: the product's).") var laterReadings: Int = HummingSearch().laterReadingsLimit
@@ -112,7 +115,7 @@ struct HummingBenchCommand: ParsableCommand {
         var rankContour: Int?  // contour cost alone over the note stage's candidates
         var depthNotes: Int?  // the item's rank in the note stage's whole ranking (nil: not ranked at all)
         var depthFused: Int?  // the same in the fused ranking
-        var agreement: (pitch: Double, voicing: Double)?  // pYIN against the intended f0 (`f0Agreement`)
+        var agreement: (pitch: Double, voicing: Double, falseAlarm: Double)?  // pYIN against the intended f0 (`f0Agreement`)
         var noteSeconds = 0.0  // the note stage alone (when the contour stage is on)
         var spanNotes: Bool?  // the note stage's rank-1 hit is right and its span starts within 0.5 s of the hum's first note
         var spanFused: Bool?  // the same for the fused hit (its span the contour path's when ContourFusion.contourSpans)
@@ -127,6 +130,10 @@ struct HummingBenchCommand: ParsableCommand {
         try reportingErrors {
             let corpusURL = URL(fileURLWithPath: corpus), trainURL = URL(fileURLWithPath: trainCorpus)
             guard ["both", "tuning", "report"].contains(half) else { throw RefrainError.invalidArgument("--half is 'both', 'tuning' or 'report', got '\(half)'") }
+            let forcedNoise = try noise.map { name in
+                guard let n = HumQueryInfo.Noise(rawValue: name) else { throw RefrainError.invalidArgument("--noise is 'clean', 'room' or 'telephone', got '\(name)'") }
+                return n
+            }
             guard FileManager.default.fileExists(atPath: corpusURL.appendingPathComponent("manifest.csv").path) else {
                 throw RefrainError.fileNotFound(corpusURL.appendingPathComponent("manifest.csv").path)
             }
@@ -205,16 +212,25 @@ struct HummingBenchCommand: ParsableCommand {
                   "indexed in \(fmt(Date().timeIntervalSince(started), 1)) s")
             if limit > 0 { tunes = Array(tunes.prefix(limit)) }
             let generator = HumQueryGenerator()
-            var pitch = PYINParameters()
+            var pitch = PYINParameters.hummed()
             if let beta = pyinBeta?.split(separator: ",").compactMap({ Double($0) }), beta.count == 2 { pitch.betaParameters = (beta[0], beta[1]) }
             if let pyinNoTrough { pitch.noTroughProbability = pyinNoTrough }
+            if let noiseFloor {
+                let f = noiseFloor.split(separator: ",").compactMap { Double($0) }
+                guard noiseFloor == "off" || f.count == 3 || f.count == 4 else {
+                    throw RefrainError.invalidArgument("--noise-floor is 'quantile,over-subtraction,floor[,rescue below]' or 'off', got '\(noiseFloor)'")
+                }
+                pitch.noiseFloor = f.count >= 3 ? NoiseFloor(quantile: f[0], overSubtraction: f[1], spectralFloor: f[2], rescueBelow: f.count == 4 ? f[3] : NoiseFloor().rescueBelow) : nil
+            }
+            print("pYIN noise floor: \(pitch.noiseFloor.map { "\($0)" } ?? "off")")
             var search = HummingSearch(filterLimit: filterLimit, pitch: pitch)
             search.alignment.replaceCost = replaceCost
             search.alignment.octaveCost = octaveCost
             search.octaveCheck = subharmonicRatio > 0 ? SubharmonicCheck(ratio: subharmonicRatio) : nil
+            if subharmonicGate > 0 { search.octaveCheck?.gateShare = subharmonicGate }
             search.laterReadingsLimit = laterReadings
             print("note alignment: replacement move cost \(replaceCost), octave cost \(octaveCost); other readings aligned with the first's best \(laterReadings) (0: all); " +
-                  "unfolded reading \(unfoldedReading ? "on" : "off"); octave check of the f0 \(subharmonicRatio > 0 ? "above ratio \(subharmonicRatio)" : "off")")
+                  "unfolded reading \(unfoldedReading ? "on" : "off"); octave check of the f0 \(subharmonicRatio > 0 ? "above ratio \(subharmonicRatio)" + (subharmonicGate > 0 ? " on hums with under \(subharmonicGate) of their energy below 250 Hz" : "") : "off")")
             var cleanup = NoteCleanup(octaveFold: octaveFold, repeatTolerance: repeatTolerance)
             cleanup.neighbours = max(1, octaveNeighbours)
             print("heard notes: octaves folded beyond \(octaveFold) semitones from the median of \(cleanup.neighbours) neighbours each side, repeats merged within \(repeatTolerance)")
@@ -243,7 +259,7 @@ struct HummingBenchCommand: ParsableCommand {
                 for k in 0..<perPiece where half == "both" || (half == "tuning") == (k % 2 == 0) {
                     let querySeed = seed &* 1_000_003 &+ UInt64(p * 97 + k)
                     let g0 = Date()
-                    guard let query = try? generator.query(tune.melody, seed: querySeed) else { continue }
+                    guard let query = try? generator.query(tune.melody, seed: querySeed, noise: forcedNoise) else { continue }
                     generationSeconds += Date().timeIntervalSince(g0)
                     let t0 = DispatchTime.now().uptimeNanoseconds
                     var outcome = Outcome(info: query.info, rank: nil, seconds: 0, searchSeconds: 0,
@@ -260,6 +276,7 @@ struct HummingBenchCommand: ParsableCommand {
                             let sung = query.sung.map { "[\($0.onset),\($0.duration),\($0.pitch)]" }.joined(separator: ",")
                             dumpQueries.append("{\"key\":\"\(tune.key)\",\"half\":\(k % 2),\"step\":\(track.times.count > 1 ? track.times[1] - track.times[0] : 0)," +
                                                "\"pitch\":[\(pitch)],\"prob\":\(track.voicedProbability),\"voiced\":\(track.voiced.map { $0 ? 1 : 0 })," +
+                                               "\"intended\":[\(Self.intendedPitch(query, track: track).map { $0.isFinite ? "\($0)" : "null" }.joined(separator: ","))]," +
                                                "\"sung\":[\(sung)],\"info\":\(String(decoding: try JSONEncoder().encode(query.info), as: UTF8.self))}")
                         }
                         let shape = oracleNotes ? MelodyShape(notes: query.sung.map { ($0.onset, $0.duration, $0.pitch) })
@@ -322,7 +339,7 @@ struct HummingBenchCommand: ParsableCommand {
                             outcome.rankVotes = keys.firstIndex(of: tune.key).map { $0 + 1 }
                         }
                         if log != nil {
-                            logLines.append("{\"key\":\"\(tune.key)\",\"half\":\(k % 2),\"rankNotes\":\(outcome.rankNotes ?? 0),\"rank\":\(outcome.rank ?? 0),\"rankContour\":\(outcome.rankContour ?? 0),\"depthNotes\":\(outcome.depthNotes ?? 0),\"depthFused\":\(outcome.depthFused ?? 0),\"notes\":\(shape.noteCount),\"readings\":\(readings.map(\.noteCount)),\"heard\":[\(readings.first.map { $0.pitches.map { fmt($0, 2) }.joined(separator: ",") } ?? "")],\"heardOnsets\":[\(readings.first.map { $0.onsets.map { fmt($0, 2) }.joined(separator: ",") } ?? "")],\"sung\":\(query.sung.count),\"rpa\":\(fmt(outcome.agreement?.pitch ?? 0, 3)),\"voicing\":\(fmt(outcome.agreement?.voicing ?? 0, 3)),\"info\":\(String(decoding: try JSONEncoder().encode(query.info), as: UTF8.self)),\"top\":\"\(hits.first?.key ?? "")\",\"top10\":[\(hits.map { "\"\($0.key)\"" }.joined(separator: ","))]}")
+                            logLines.append("{\"key\":\"\(tune.key)\",\"half\":\(k % 2),\"rankNotes\":\(outcome.rankNotes ?? 0),\"rank\":\(outcome.rank ?? 0),\"rankContour\":\(outcome.rankContour ?? 0),\"depthNotes\":\(outcome.depthNotes ?? 0),\"depthFused\":\(outcome.depthFused ?? 0),\"notes\":\(shape.noteCount),\"readings\":\(readings.map(\.noteCount)),\"heard\":[\(readings.first.map { $0.pitches.map { fmt($0, 2) }.joined(separator: ",") } ?? "")],\"heardOnsets\":[\(readings.first.map { $0.onsets.map { fmt($0, 2) }.joined(separator: ",") } ?? "")],\"sung\":\(query.sung.count),\"rpa\":\(fmt(outcome.agreement?.pitch ?? 0, 3)),\"voicing\":\(fmt(outcome.agreement?.voicing ?? 0, 3)),\"falseAlarm\":\(fmt(outcome.agreement?.falseAlarm ?? 0, 3)),\"lowBand\":\(fmt(SubharmonicCheck(ratio: 0).lowBandShare(query.samples, sampleRate: query.sampleRate), 5)),\"info\":\(String(decoding: try JSONEncoder().encode(query.info), as: UTF8.self)),\"top\":\"\(hits.first?.key ?? "")\",\"top10\":[\(hits.map { "\"\($0.key)\"" }.joined(separator: ","))]}")
                         }
                     } catch let error as RefrainError {
                         outcome.error = error.message
@@ -539,18 +556,36 @@ struct HummingBenchCommand: ParsableCommand {
         return out
     }
 
-    /// pYIN's track against the f0 the hum was made with, over the frames sung: the share within 50 cents (raw
-    /// pitch accuracy) and the share called voiced (voicing recall).
-    static func f0Agreement(_ query: HumQuery, track: PitchTrack) -> (pitch: Double, voicing: Double) {
-        var hit = 0, total = 0, voicedHit = 0
-        for t in 0..<track.frameCount {
-            let i = Int((track.times[t] * query.sampleRate / Double(query.f0Hop)).rounded())
-            guard query.intendedF0.indices.contains(i), query.intendedF0[i].isFinite else { continue }
+    /// pYIN's track against the f0 the hum was made with: over the frames sung, the share within 50 cents (raw pitch
+    /// accuracy) and the share called voiced (voicing recall); over the frames not sung, the share called voiced
+    /// (voicing false alarm).
+    static func f0Agreement(_ query: HumQuery, track: PitchTrack) -> (pitch: Double, voicing: Double, falseAlarm: Double) {
+        var hit = 0, total = 0, voicedHit = 0, silent = 0, falseAlarms = 0
+        for (t, intended) in intendedF0(query, track: track).enumerated() {
+            guard let intended else { continue }
+            guard intended.isFinite else {
+                silent += 1
+                if track.voiced[t] { falseAlarms += 1 }
+                continue
+            }
             total += 1
             if track.voiced[t] { voicedHit += 1 }
-            if track.voiced[t] && abs(1200 * log2(track.f0[t] / query.intendedF0[i])) < 50 { hit += 1 }
+            if track.voiced[t] && abs(1200 * log2(track.f0[t] / intended)) < 50 { hit += 1 }
         }
-        return (Double(hit) / Double(max(total, 1)), Double(voicedHit) / Double(max(total, 1)))
+        return (Double(hit) / Double(max(total, 1)), Double(voicedHit) / Double(max(total, 1)), Double(falseAlarms) / Double(max(silent, 1)))
+    }
+
+    /// The intended f0 (Hz) at each of the track's frames: NaN where the voice was silent, nil past the hum's end.
+    static func intendedF0(_ query: HumQuery, track: PitchTrack) -> [Float?] {
+        track.times.map { time in
+            let i = Int((time * query.sampleRate / Double(query.f0Hop)).rounded())
+            return query.intendedF0.indices.contains(i) ? query.intendedF0[i] : nil
+        }
+    }
+
+    /// `intendedF0` as fractional MIDI pitch, NaN where silent or past the end (for the dump).
+    static func intendedPitch(_ query: HumQuery, track: PitchTrack) -> [Float] {
+        intendedF0(query, track: track).map { f in f.map { $0.isFinite && $0 > 0 ? 69 + 12 * log2($0 / 440) : .nan } ?? .nan }
     }
 
     static func explain(_ query: HumQuery, track: PitchTrack, tune: [MelodyNote]) {

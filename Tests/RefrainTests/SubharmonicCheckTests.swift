@@ -55,4 +55,20 @@ final class SubharmonicCheckTests: XCTestCase {
         XCTAssertEqual(check.apply(Self.track(100, over: low), samples: low, sampleRate: Self.rate, frameLength: 2048).f0,
                        [Float](repeating: 100, count: Self.track(100, over: low).frameCount))
     }
+
+    /// The band gate measures the energy below 250 Hz: a man's voice with its fundamental keeps much of it and is left
+    /// alone; the same voice without its partials below 330 Hz (as a telephone band leaves it) keeps almost none and
+    /// is checked. Without a gate the check always runs.
+    func testTheBandGateOpensOnlyForAVoiceWithoutItsLowBand() {
+        var check = SubharmonicCheck(ratio: 0.3)
+        let full = Self.tone(110, harmonics: 1...10), band = Self.tone(110, harmonics: 3...10)
+        XCTAssertTrue(check.opens(for: full, sampleRate: Self.rate))
+        check.gateShare = 0.05
+        let fullShare = check.lowBandShare(full, sampleRate: Self.rate), bandShare = check.lowBandShare(band, sampleRate: Self.rate)
+        XCTAssertGreaterThan(fullShare, 0.5)
+        XCTAssertLessThan(bandShare, 0.05)
+        XCTAssertFalse(check.opens(for: full, sampleRate: Self.rate))
+        XCTAssertTrue(check.opens(for: band, sampleRate: Self.rate))
+        XCTAssertEqual(check.lowBandShare([Float](repeating: 0, count: 100), sampleRate: Self.rate), 0)
+    }
 }

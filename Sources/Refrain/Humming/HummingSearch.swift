@@ -21,7 +21,7 @@ public struct HummingSearch: Sendable {
     /// The octave check of the query's track (`SubharmonicCheck`; nil for none).
     public var octaveCheck: SubharmonicCheck? = SubharmonicCheck.standard
 
-    public init(filterLimit: Int = 0, alignment: NoteAlignment = NoteAlignment(), pitch: PYINParameters = PYINParameters(), threads: Int = 2) {
+    public init(filterLimit: Int = 0, alignment: NoteAlignment = NoteAlignment(), pitch: PYINParameters = .hummed(), threads: Int = 2) {
         self.filterLimit = filterLimit
         self.alignment = alignment
         self.pitch = pitch

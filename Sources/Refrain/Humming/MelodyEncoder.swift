@@ -67,8 +67,8 @@ public struct MelodyEncoder: MusicEncoder {
 
     public var inputs: Set<InputKind> { [.audio, .midi, .melody] }
 
-    /// pYIN's settings for a hum at the encoder's rate (librosa's defaults with voice's fmin and fmax).
-    var pitch: PYINParameters { PYINParameters(yin: YINParameters(sampleRate: settings.sampleRate)) }
+    /// pYIN's settings for a hum at the encoder's rate (`PYINParameters.hummed`).
+    var pitch: PYINParameters { .hummed(sampleRate: settings.sampleRate) }
 
     public func encode(_ source: AnalysisSource) throws -> EncodedArray {
         guard source.kind == .audio, !source.isIndexedItem else { return .features(Self.array(try lines(source))) }
