@@ -61,6 +61,21 @@ public final class CQT: Sendable {
         self.octaves = octaves
     }
 
+    /// `k` when this transform's frames are every `k`-th frame of `finer`'s (its frame `t` is `finer`'s frame
+    /// `k t`, value for value, and it has `frameCount(sampleCount:)` of them), else nil: both have the same
+    /// settings but the hop, this hop is `k` times `finer`'s, both halve the signal alike before their first
+    /// octave, and every octave of both is read at the same level and rate (so each frame covers the same
+    /// samples with the same kernels). E.g. Raffel & Ellis's 48-bin CQT at hop 1024 within the one at hop 512.
+    public func frameStride(within finer: CQT) -> Int? {
+        var settings = finer.configuration
+        settings.hopLength = configuration.hopLength
+        guard settings == configuration, configuration.hopLength % finer.configuration.hopLength == 0,
+              earlyDownsampling == finer.earlyDownsampling, octaves.count == finer.octaves.count else { return nil }
+        let k = configuration.hopLength / finer.configuration.hopLength
+        for (a, b) in zip(octaves, finer.octaves) where a.level != b.level || a.hop != k * b.hop { return nil }
+        return k
+    }
+
     /// Number of frames for `sampleCount` input samples (librosa: `1 + n // hop` at every octave, the minimum).
     public func frameCount(sampleCount: Int) -> Int {
         var length = sampleCount

@@ -30,7 +30,8 @@ public final class MIDIRenderer: @unchecked Sendable {
     private let loader: OpaquePointer
     private let soundfont: OpaquePointer
     private let lock = NSLock()
-    private static let channelCount = 256
+    /// Synthesizer channels: instrument `i` plays on channel `i % channelCount`.
+    static let channelCount = 256
 
     /// Loads `soundfont` (or the one `SoundfontLocator` finds) at `sampleRate` Hz (FluidSynth accepts
     /// 8000...96000). `gain` is FluidSynth's master gain (its default 0.2 keeps dense scores from clipping).
@@ -87,18 +88,20 @@ public final class MIDIRenderer: @unchecked Sendable {
 
     /// Mono audio (mean of the two synthesizer channels) at `sampleRate`, from 0 s to the last note-off plus
     /// `tail` seconds of release. Same score, soundfont, rate and gain: the same samples, bit for bit.
-    public func render(_ score: MIDIScore, tail: Double = 1.0) throws -> [Float] {
-        let (left, right) = try renderStereo(score, tail: tail)
+    /// `end` (seconds) replaces the score's own end, e.g. so that the parts of a score
+    /// (`MIDIScore.renderingParts`) render as long as the whole.
+    public func render(_ score: MIDIScore, tail: Double = 1.0, end: Double? = nil) throws -> [Float] {
+        let (left, right) = try renderStereo(score, tail: tail, end: end)
         var mono = [Float](repeating: 0, count: left.count)
         for i in 0..<left.count { mono[i] = 0.5 * (left[i] + right[i]) }
         return mono
     }
 
-    /// Left and right channels at `sampleRate`.
-    public func renderStereo(_ score: MIDIScore, tail: Double = 1.0) throws -> (left: [Float], right: [Float]) {
+    /// Left and right channels at `sampleRate` (`end`: as `render`).
+    public func renderStereo(_ score: MIDIScore, tail: Double = 1.0, end: Double? = nil) throws -> (left: [Float], right: [Float]) {
         guard tail >= 0, tail.isFinite else { throw RefrainError.invalidArgument("render tail must be >= 0 s, got \(tail)") }
-        var end = 0.0
-        for i in score.instruments { end = max(end, i.endTime) }
+        guard end.map({ $0 >= 0 && $0.isFinite }) ?? true else { throw RefrainError.invalidArgument("render end must be >= 0 s") }
+        let end = end ?? score.endTime
         guard end + tail <= MIDIRenderer.maximumDuration else {
             throw RefrainError.invalidArgument("score lasts \(Int(end)) s; rendering is limited to \(Int(MIDIRenderer.maximumDuration)) s")
         }

@@ -43,13 +43,23 @@ struct LearnedBenchCommand: ParsableCommand {
     @Option(help: "Which queries: report (odd positions), tuning (even) or all.") var half = "report"
     @Option(help: "Run at most this many queries of the half, spread evenly over it.") var queries = Int.max
     @Flag(help: "Only render the development set into --work, then stop.") var prepareOnly = false
-    @Option(help: "Items the version stage (banded CENS DTW) passes to the exact stage after hash-dtw, comma-separated; 0: the version stage off.") var versionKeeps = "25"
+    @Option(help: "Items the version stage (banded CENS DTW) passes to the exact stage after hash-dtw, comma-separated; 0: the version stage off.") var versionKeeps = "\(HashedMIDIToAudioTask.versionKeep)"
     @Option(help: "The hash stage's Sakoe-Chiba band as a share of each item's length, comma-separated; 0: full DTW.") var hashBands = HashedMIDIToAudioTask.hashBand
     @Option(help: "Items the shingle vote adds to the embedding's before the hash stage (candidate-union), comma-separated; 0: the embedding alone.") var shingleKeeps = "0"
+    @Option(help: "The shingle vote's first items that pass the hash stage whatever their cost (hash-dtw's pass; the vote goes first in the union), comma-separated; 0: none.")
+    var hashPasses = "\(HashedMIDIToAudioTask.hashPass)"
     @Option(help: "Frames between the shingles the score votes with in candidate-union (default: the task's).") var shingleHop: Int?
     @Flag(help: "Measure only the embedding stage alone (every item ranked; with its mean reciprocal rank and median rank) at each size, nothing after it.")
     var embeddingOnly = false
     @Flag(help: "Print each query's ranks per stage with what might explain a loss (category, tempo ratio, share of notes kept).") var perQuery = false
+    @Flag(help: "Also run each cascade setting twice more per query to find the true recording's rank after each stage (hash-dtw among the union's items, the version stage among hash-dtw's), and print each rank's largest values and 95th/99th percentiles: how near each keep is to losing a query.")
+    var stageRanks = false
+    @Flag(help: "Run only the learned cascade settings per query (no stage-alone diagnostics, no peers): for timing, with top-1 and survival.")
+    var cascadeOnly = false
+    @Flag(help: "Only time the MIDI queries' rendering whole and in the two parts the engine renders at once, then stop.")
+    var renderSplitTiming = false
+    @Flag(help: "Render each MIDI query in parts on every thread at once (Engine.Configuration.splitsScoreRendering, off by default) instead of whole on one thread.")
+    var renderSplit = false
 
     func run() throws {
         let workURL = URL(fileURLWithPath: work)
@@ -61,8 +71,10 @@ struct LearnedBenchCommand: ParsableCommand {
         print("set          \(set.recordings.count) recordings (\(fmt(set.recordingSeconds / 60, 1)) min), \(set.midiQueries.count) MIDI queries; prepared in \(fmt(Date().timeIntervalSince(clock), 1)) s")
         if prepareOnly { return }
         if compareMidiHashes { return try compareMIDIHashes(set, work: workURL) }
+        if renderSplitTiming { return try renderSplitTiming(try chosenQueries(set)) }
 
-        let configuration = Engine.Configuration.learned()
+        var configuration = Engine.Configuration.learned()
+        configuration.splitsScoreRendering = renderSplit
         let indexURL = workURL.appendingPathComponent("learned-index-\(set.recordings.count)")
         let reusing = reuseIndex && FileManager.default.fileExists(atPath: indexURL.appendingPathComponent(IndexStore.catalogName).path)
         if !reusing { try? FileManager.default.removeItem(at: indexURL) }

@@ -13,15 +13,50 @@ struct LearnedCascadeRun {
     var hashBand = 0.0
     /// Items the version stage passes to the exact stage (0: the version stage off).
     let versionKeep: Int
+    /// The union's first items (the vote's best) that pass the hash stage whatever their cost.
+    var hashPass = 0
     /// Rank of the true recording per query (nil: pruned).
     var ranks: [Int?] = []
     /// Seconds per query (analysis included) and per stage.
     var times: [Double] = [], analysisTimes: [Double] = [], embeddingTimes: [Double] = [], hashTimes: [Double] = [], versionTimes: [Double] = [], exactTimes: [Double] = []
     /// Hash-stage DTW cells computed, and those full runs would have computed.
     var cells = 0, fullCells = 0
+    /// With `--stage-ranks`, per query: the true recording's rank by hash-dtw among the union's items, and by
+    /// the version stage among hash-dtw's (nil: not among them).
+    var hashStageRanks: [Int?] = [], versionStageRanks: [Int?] = []
+}
+
+extension LearnedCascadeRun {
+    /// The p50 and p95 of each stage, and the hash cells per query.
+    var stageTimes: String {
+        let p = LearnedBenchCommand.percentiles, n = Double(max(times.count, 1))
+        return "analysis " + p(analysisTimes) + "; candidate-union " + p(embeddingTimes) + "; hash-dtw " + p(hashTimes) + "; version " + p(versionTimes)
+            + "; exact " + p(exactTimes) + "; hash-dtw cells \(fmt(Double(cells) / n / 1e6, 2)) M of \(fmt(Double(fullCells) / n / 1e6, 2)) M per query"
+    }
+
+    /// Adds one query's cascade result: the true recording's rank, the times, the hash cells counted since the
+    /// last call.
+    mutating func record(_ cascade: SearchResult, _ query: EvalQuery) {
+        let counted = HashDTWCells.shared.take()
+        cells += counted.cells
+        fullCells += counted.fullCells
+        ranks.append(LearnedBenchCommand.rank(query, cascade.result.ranking))
+        times.append(cascade.result.seconds)
+        analysisTimes.append(cascade.analysisSeconds)
+        embeddingTimes.append(cascade.trace.first { $0.stage == "candidate-union" }?.seconds ?? 0)
+        hashTimes.append(cascade.trace.first { $0.stage == "hash-dtw" }?.seconds ?? 0)
+        versionTimes.append(cascade.trace.first { $0.stage == "version" }?.seconds ?? 0)
+        exactTimes.append(cascade.trace.first { $0.stage == "raffel-ellis" }?.seconds ?? 0)
+    }
 }
 
 extension LearnedBenchCommand {
+    /// The stage settings of `run`.
+    func runOverrides(_ run: LearnedCascadeRun) -> [String: [String: String]] {
+        overrides(embedding: run.embeddingKeep, shingle: run.shingleKeep, hash: run.hashKeep, band: run.hashBand, pass: run.hashPass,
+                  version: run.versionKeep)
+    }
+
     /// Comma-separated positive counts.
     static func counts(_ text: String, option: String) throws -> [Int] {
         try text.split(separator: ",").map { part in
@@ -53,11 +88,12 @@ extension LearnedBenchCommand {
     }
 
     /// The stage settings of one cascade run (`shingle` 0: the embedding alone in `candidate-union`).
-    func overrides(embedding: Int, shingle: Int = 0, hash: Int, band: Double = 0, version: Int) -> [String: [String: String]] {
+    func overrides(embedding: Int, shingle: Int = 0, hash: Int, band: Double = 0, pass: Int = 0, version: Int) -> [String: [String: String]] {
         var union = ["embedding-nn.keep": "\(embedding)", "embedding-nn.exact-below": "\(exactBelow)",
-                     "sources": shingle > 0 ? "embedding-nn,shingle-vote" : "embedding-nn", "shingle-vote.keep": "\(max(shingle, 1))"]
+                     "sources": shingle > 0 ? "shingle-vote,embedding-nn" : "embedding-nn", "shingle-vote.keep": "\(max(shingle, 1))"]
         if let shingleHop { union["shingle-vote.query_hop"] = "\(shingleHop)" }
-        return ["candidate-union": union, "hash-dtw": ["keep": "\(hash)", "band": "\(band)"], "version": version > 0 ? ["keep": "\(version)"] : ["enabled": "false"]]
+        return ["candidate-union": union, "hash-dtw": ["keep": "\(hash)", "band": "\(band)", "pass": "\(pass)"],
+                "version": version > 0 ? ["keep": "\(version)"] : ["enabled": "false"]]
     }
 
     /// The shingle vote alone as the learned cascade's union runs it (`MIDIToAudioTask`'s vote, every voted item
@@ -93,9 +129,12 @@ extension LearnedBenchCommand {
         let versionKeepList = try Self.keepsOrOff(versionKeeps, option: "--version-keeps")
         let shingleKeepList = try Self.keepsOrOff(shingleKeeps, option: "--shingle-keeps")
         let bandList = try Self.bands(hashBands)
-        var runs = embeddingKeeps.flatMap { e in shingleKeepList.flatMap { s in bandList.flatMap { band in
-            hashKeepList.flatMap { h in versionKeepList.map { LearnedCascadeRun(embeddingKeep: e, shingleKeep: s, hashKeep: h, hashBand: band, versionKeep: $0) } }
-        } } }
+        let passList = try Self.keepsOrOff(hashPasses, option: "--hash-passes")
+        var runs = embeddingKeeps.flatMap { e in shingleKeepList.flatMap { s in bandList.flatMap { band in passList.flatMap { pass in
+            hashKeepList.flatMap { h in versionKeepList.map {
+                LearnedCascadeRun(embeddingKeep: e, shingleKeep: s, hashKeep: h, hashBand: band, versionKeep: $0, hashPass: pass)
+            } }
+        } } } }
         let voting = shingleKeepList.contains { $0 > 0 }
         var shingleAloneRanks: [Int?] = [], shingleAloneTimes: [Double] = []
         var embeddingRanks: [Int?] = [], hashRanks: [Int?] = [], exhaustiveRanks: [Int?] = [], shingleRanks: [Int?] = []
@@ -104,6 +143,12 @@ extension LearnedBenchCommand {
         let progress = ProgressReporter(total: queries.count, label: "queries at \(items) items")
         for query in queries {
             let input = QueryInput.file(URL(fileURLWithPath: query.path))
+            if cascadeOnly {
+                for r in runs.indices { try runs[r].record(try engine.query(input, options: QueryOptions(
+                    task: HashedMIDIToAudioTask().name, top: 1000, overrides: runOverrides(runs[r]), id: query.id)), query) }
+                progress.step()
+                continue
+            }
             let embeddingOnly = try engine.query(input, options: QueryOptions(task: EmbeddingOnlyMIDIToAudioTask().name, top: 100_000, id: query.id))
             embeddingRanks.append(Self.rank(query, embeddingOnly.result.ranking))
             let ahead = embeddingOnly.result.ranking.prefix((embeddingRanks.last ?? nil).map { $0 - 1 } ?? embeddingOnly.result.ranking.count)
@@ -129,21 +174,17 @@ extension LearnedBenchCommand {
             }
             var firstTop: String?
             for r in runs.indices {
-                let overrides = overrides(embedding: runs[r].embeddingKeep, shingle: runs[r].shingleKeep, hash: runs[r].hashKeep, band: runs[r].hashBand,
-                                          version: runs[r].versionKeep)
+                let overrides = runOverrides(runs[r])
                 let cascade = try engine.query(input, options: QueryOptions(task: HashedMIDIToAudioTask().name, top: 1000,
                                                                            overrides: overrides, id: query.id))
-                let counted = HashDTWCells.shared.take()
-                runs[r].cells += counted.cells
-                runs[r].fullCells += counted.fullCells
-                runs[r].ranks.append(Self.rank(query, cascade.result.ranking))
-                runs[r].times.append(cascade.result.seconds)
-                runs[r].analysisTimes.append(cascade.analysisSeconds)
-                runs[r].embeddingTimes.append(cascade.trace.first { $0.stage == "candidate-union" }?.seconds ?? 0)
-                runs[r].hashTimes.append(cascade.trace.first { $0.stage == "hash-dtw" }?.seconds ?? 0)
-                runs[r].versionTimes.append(cascade.trace.first { $0.stage == "version" }?.seconds ?? 0)
-                runs[r].exactTimes.append(cascade.trace.first { $0.stage == "raffel-ellis" }?.seconds ?? 0)
+                runs[r].record(cascade, query)
                 if r == 0 { firstTop = cascade.result.ranking.first?.key }
+                if stageRanks {
+                    let ranks = try ranksAfterStages(engine, input, query, overrides: overrides)
+                    runs[r].hashStageRanks.append(ranks.hash)
+                    runs[r].versionStageRanks.append(ranks.version)
+                    _ = HashDTWCells.shared.take()
+                }
             }
             if peers {
                 let exhaustive = try engine.query(input, options: QueryOptions(task: HashedMIDIToAudioTask().name, top: 1000, prune: false, id: query.id))
@@ -156,9 +197,12 @@ extension LearnedBenchCommand {
                 if exhaustive.result.ranking.first?.key == shingles.result.ranking.first?.key { shingleAgree += 1 }
             }
             if self.perQuery {
-                let cascades = runs.map { "\($0.embeddingKeep)/\($0.shingleKeep)/\($0.hashKeep)/\($0.hashBand)/\($0.versionKeep) " + Self.rankText($0.ranks.last ?? nil) }
+                let cascades = runs.map { run -> String in
+                    let stages = stageRanks ? " (hash \(Self.rankText(run.hashStageRanks.last ?? nil)), version \(Self.rankText(run.versionStageRanks.last ?? nil)))" : ""
+                    return "\(run.embeddingKeep)/\(run.shingleKeep)/\(run.hashKeep)/\(run.hashBand)/\(run.hashPass)/\(run.versionKeep) " + Self.rankText(run.ranks.last ?? nil) + stages
+                }
                 let shingleText = voting ? ", shingle vote \(Self.rankText(shingleAloneRanks.last ?? nil))" : ""
-                print("\nquery \(query.id): embedding \(Self.rankText(embeddingRanks.last ?? nil)), hash \(Self.rankText(hashRanks.last ?? nil))\(shingleText), cascade (embedding/shingle/hash keeps, hash band, version keep) "
+                print("\nquery \(query.id): embedding \(Self.rankText(embeddingRanks.last ?? nil)), hash \(Self.rankText(hashRanks.last ?? nil))\(shingleText), cascade (embedding/shingle/hash keeps, hash band, hash pass, version keep; with --stage-ranks the hash and version stages' ranks) "
                       + cascades.joined(separator: ", ") + "; " + Self.describe(query, corpus: corpus)
                       + "; ahead by embedding: \(blendedAhead) of \(blended) feature-level (blended) distractors, "
                       + "\(ahead.count - blendedAhead) of \(embeddingOnly.result.ranking.count - blended - 1) other items")
@@ -170,6 +214,14 @@ extension LearnedBenchCommand {
         func perQuery(_ count: Int) -> String { fmt(Double(count) / Double(max(n, 1)) / 1e6, 2) }
         print("")
         print("at \(items) items, \(n) queries: share of queries whose true recording ranks at or above k")
+        if cascadeOnly {
+            for run in runs {
+                print("  learned cascade (embedding keep \(run.embeddingKeep), shingle keep \(run.shingleKeep), hash keep \(run.hashKeep), hash band \(run.hashBand), hash pass \(run.hashPass), version keep \(run.versionKeep)) " + Self.table(run.ranks)
+                      + "   (query " + Self.percentiles(run.times) + ", analysis included; true matches kept \(share(run.ranks.filter { $0 != nil }.count, of: n)))")
+                print("    stages: " + run.stageTimes)
+            }
+            return
+        }
         print("  embedding stage alone   " + Self.table(embeddingRanks) + "   (stage " + Self.percentiles(embeddingTimes) + ", exact scan)")
         if embeddingOnly { return print("  embedding stage alone   " + Self.rankSummary(embeddingRanks)) }
         if voting {
@@ -183,12 +235,25 @@ extension LearnedBenchCommand {
             }.count
             let survived = run.ranks.filter { $0 != nil }.count
             let e = min(run.embeddingKeep, audio), h = min(run.hashKeep, audio)
-            print("  learned cascade (embedding keep \(run.embeddingKeep), shingle keep \(run.shingleKeep), hash keep \(run.hashKeep), hash band \(run.hashBand), version keep \(run.versionKeep)) " + Self.table(run.ranks)
+            print("  learned cascade (embedding keep \(run.embeddingKeep), shingle keep \(run.shingleKeep), hash keep \(run.hashKeep), hash band \(run.hashBand), hash pass \(run.hashPass), version keep \(run.versionKeep)) " + Self.table(run.ranks)
                   + "   (query " + Self.percentiles(run.times) + ", analysis included)")
-            print("    stages: analysis " + Self.percentiles(run.analysisTimes) + "; candidate-union " + Self.percentiles(run.embeddingTimes) + "; hash-dtw " + Self.percentiles(run.hashTimes)
-                  + "; version " + Self.percentiles(run.versionTimes) + "; exact " + Self.percentiles(run.exactTimes) + "; hash-dtw cells \(perQuery(run.cells)) M of \(perQuery(run.fullCells)) M per query")
+            print("    stages: " + run.stageTimes)
             print("    pruning: candidate-union keeps at most \(e + run.shingleKeep) of \(audio) (discards at least \(fmt(100 * (1 - Double(min(e + run.shingleKeep, audio)) / Double(audio)), 2)) %), true matches kept \(share(afterEmbedding, of: n)); "
                   + "then hash-dtw keeps \(h) (discards \(fmt(100 * (1 - Double(h) / Double(audio)), 2)) % of all), true matches kept \(share(survived, of: n))")
+            if stageRanks {
+                let missed = embeddingRanks.indices.filter { (embeddingRanks[$0] ?? .max) > run.embeddingKeep }
+                print("    true recording's rank, embedding among all \(audio): " + Self.rankSpread(embeddingRanks))
+                if run.shingleKeep > 0 {
+                    print("    true recording's rank, shingle vote, for the \(missed.count) queries beyond the embedding's keep: " + Self.rankSpread(missed.map { shingleAloneRanks[$0] }))
+                }
+                print("    true recording's rank, hash-dtw among the union's items: " + Self.rankSpread(run.hashStageRanks))
+                if run.hashPass > 0 && run.shingleKeep > 0 {
+                    let exposed = run.hashStageRanks.indices.filter { (shingleAloneRanks[$0] ?? .max) > run.hashPass }
+                    print("    true recording's rank, hash-dtw among the union's items, for the \(exposed.count) queries whose recording the vote ranks below its first \(run.hashPass) (the pass): "
+                          + Self.rankSpread(exposed.map { run.hashStageRanks[$0] }))
+                }
+                if run.versionKeep > 0 { print("    true recording's rank, version among hash-dtw's \(h): " + Self.rankSpread(run.versionStageRanks)) }
+            }
         }
         for k in [10, 25, 50, 100, 250, 500, 1000, 2000, 4000, 5000, 10_000, 20_000] where k < audio {
             let e = embeddingRanks.filter { ($0 ?? .max) <= k }.count, h = hashRanks.filter { ($0 ?? .max) <= k }.count
@@ -200,6 +265,33 @@ extension LearnedBenchCommand {
             print("  shingle votes -> exact  " + Self.table(shingleRanks) + "   (query " + Self.percentiles(shingleTimes) + ", today's default)")
             print("  top-1 equal to exhaustive: learned cascade (first setting) \(agree) of \(n), shingle cascade \(shingleAgree) of \(n)")
         }
+    }
+
+    /// The true recording's rank after hash-dtw (among every item the union passed it: its keep lifted, the
+    /// stages after it off) and after the version stage (among hash-dtw's `keep`: the version keep lifted, the
+    /// exact stage off) under one cascade setting's `overrides`.
+    func ranksAfterStages(_ engine: Engine, _ input: QueryInput, _ query: EvalQuery,
+                    overrides: [String: [String: String]]) throws -> (hash: Int?, version: Int?) {
+        func rank(_ changes: [String: [String: String]]) throws -> Int? {
+            let options = overrides.merging(changes) { old, new in old.merging(new) { _, n in n } }
+            let result = try engine.query(input, options: QueryOptions(task: HashedMIDIToAudioTask().name, top: 100_000, overrides: options, id: query.id))
+            return Self.rank(query, result.result.ranking)
+        }
+        let off = ["enabled": "false"]
+        let hash = try rank(["hash-dtw": ["keep": "100000"], "version": off, "raffel-ellis": off])
+        let versionOn = overrides["version"]?["enabled"] != "false"
+        let version = versionOn ? try rank(["version": ["keep": "100000"], "raffel-ellis": off]) : nil
+        return (hash, version)
+    }
+
+    /// The spread of per-query ranks (nil: not ranked): the five largest, the 95th and 99th percentiles and the
+    /// median, so that a keep's margin can be read off (a keep of k loses every query ranked beyond k).
+    static func rankSpread(_ ranks: [Int?]) -> String {
+        let ranked = ranks.compactMap { $0 }.sorted()
+        guard !ranked.isEmpty else { return "none ranked of \(ranks.count)" }
+        func at(_ p: Double) -> Int { ranked[min(ranked.count - 1, Int((Double(ranked.count - 1) * p).rounded()))] }
+        return "largest \(ranked.suffix(5).reversed().map(String.init).joined(separator: ", ")); p99 \(at(0.99)), p95 \(at(0.95)), "
+            + "p50 \(at(0.5)); \(ranks.count - ranked.count) of \(ranks.count) not ranked"
     }
 
     /// Whether `key` names a feature-level distractor (`LearnedDistractors`: `distractor-` and six digits;

@@ -54,6 +54,34 @@ final class CQTTests: XCTestCase {
         XCTAssertThrowsError(try cqt.magnitude(AudioSignal(samples: [Float](repeating: 0, count: 1000), sampleRate: 44100)))
     }
 
+    /// Raffel & Ellis's 48 bins at hop 1024 (the learned encoders' input) are every second frame of the same
+    /// bins at hop 512 (`cqt_beats`), value for value and as many as the transform at hop 1024 gives; other
+    /// settings are not related.
+    func testATwiceLongerHopTakesEverySecondFrame() throws {
+        var coarse = CQTConfiguration.raffelEllis2015
+        coarse.hopLength = 1024
+        let fine = try CQT(.raffelEllis2015), wide = try CQT(coarse)
+        XCTAssertEqual(wide.frameStride(within: fine), 2)
+        XCTAssertNil(fine.frameStride(within: wide))
+        XCTAssertNil(try CQT(CQTConfiguration(hopLength: 1024)).frameStride(within: fine), "other bins")
+        for name in ["chords", "noise"] {
+            let signal = try signalFixture(name)
+            let all = try fine.magnitude(signal).values, every = try wide.magnitude(signal).values
+            XCTAssertEqual(every.rows, wide.frameCount(sampleCount: signal.samples.count))
+            XCTAssertLessThan((every.rows - 1) * 2, all.rows)
+            var largest: Float = 0, peak: Float = 0
+            for r in 0..<every.rows {
+                for b in 0..<48 {
+                    largest = max(largest, abs(every[r, b] - all[2 * r, b]))
+                    peak = max(peak, all[2 * r, b])
+                }
+            }
+            print("\(name): every second frame at hop 512 against hop 1024, largest difference \(largest) of \(peak)")
+            XCTAssertGreaterThan(peak, 0)
+            XCTAssertEqual(largest, 0, name)
+        }
+    }
+
     func testFrameCountFormula() throws {
         let cqt = try CQT(.raffelEllis2015)
         for n in [4, 1000, 22050, 30001] {

@@ -68,12 +68,16 @@ final class CandidateUnionStageTests: XCTestCase {
 }
 
 extension CandidateUnionStageTests {
-    /// The learned cascade's first stage unites the embedding (its own default keep) with the default cascade's
-    /// shingle vote keeping 250 (tune half at 10,000 items: 97 of 98 true matches survived with the embedding
-    /// alone, 98 with the union; docs/learned-models.md, seventh round).
+    /// The learned cascade's first stage unites the default cascade's shingle vote keeping 250, first, with the
+    /// embedding (its own default keep; tune half at 10,000 items: 97 of 98 true matches survived with the
+    /// embedding alone, 98 with the union; docs/learned-models.md, seventh round); the hash stage lets the vote's
+    /// first `hashPass` through.
     func testHashedCascadeUnitesTheEmbeddingWithTheDefaultShingleVote() throws {
         let first = try XCTUnwrap(HashedMIDIToAudioTask().stages(QueryOptions()).first { $0.stage == "candidate-union" })
-        XCTAssertEqual(first.options["sources"], "embedding-nn,shingle-vote")
+        XCTAssertEqual(first.options["sources"], "shingle-vote,embedding-nn")
+        let hash = try XCTUnwrap(HashedMIDIToAudioTask().stages(QueryOptions()).first { $0.stage == "hash-dtw" })
+        XCTAssertEqual(try HashDTWStage(spec: hash).pass, HashedMIDIToAudioTask.hashPass)
+        XCTAssertGreaterThan(HashedMIDIToAudioTask.hashPass, 0)
         XCTAssertEqual(first.options["shingle-vote.keep"], "250")
         XCTAssertNil(first.options["embedding-nn.keep"])
         let vote = try XCTUnwrap(MIDIToAudioTask().stages(QueryOptions()).first { $0.stage == "shingle-vote" })

@@ -137,6 +137,13 @@ final class LearnedHasherTests: XCTestCase {
         }
         let inBand = try HashDTWStage(keep: 8, band: band).run(search, candidates: candidates, store: store)
         XCTAssertEqual(inBand.map { $0.key }, Array(banded.prefix(8).map { $0.key }))
+        // `pass`: the first candidates given go on after the kept ones, whatever their cost; without it they do not.
+        let worst = Array(exhaustiveKeys.suffix(3))
+        let given = worst.map { key in candidates.first { $0.key == key }! } + candidates.filter { !worst.contains($0.key) }
+        let passing = try HashDTWStage(keep: 8, pass: 3).run(search, candidates: given, store: store)
+        XCTAssertEqual(passing.map(\.key), Array(exhaustiveKeys.prefix(8)) + worst)
+        XCTAssertEqual(try HashDTWStage(keep: 8).run(search, candidates: given, store: store).map(\.key), Array(exhaustiveKeys.prefix(8)))
+        XCTAssertEqual(try HashDTWStage(keep: 8, pass: 2).run(search, candidates: candidates, store: store).map(\.key).count, 8 + 2 - Set(exhaustiveKeys.prefix(8)).intersection(candidates.prefix(2).map(\.key)).count)
         // Only the candidates given are ranked.
         let some = Array(candidates.filter { $0.key.hasSuffix("3") })
         let ranked = try HashDTWStage(keep: 1000).run(search, candidates: some, store: store)
@@ -177,16 +184,19 @@ final class LearnedHasherTests: XCTestCase {
     }
 
     /// After hash-dtw the hashed cascade ends as the default MIDI-to-audio cascade does: the `version` stage
-    /// (banded CENS DTW at half rate) keeps 25 for the exact Raffel-Ellis stage, same stage settings in and out
-    /// of key invariance (the exact stage over hash-dtw's 200 took 0.25 s p50 on the tune half at 10,000 items,
-    /// over version's 25 0.03 s, with the same ranks: docs/learned-models.md, sixth round).
+    /// (banded CENS DTW at half rate), here keeping 10 (the default cascade's 25 before the eleventh round), then
+    /// the exact Raffel-Ellis stage, same stage settings in and out of key invariance (the exact stage over
+    /// hash-dtw's 200 took 0.25 s p50 on the tune half at 10,000 items, over version's 25 0.03 s, with the same
+    /// ranks: docs/learned-models.md, sixth round).
     func testHashedCascadeEndsWithTheDefaultCascadesVersionAndExactStages() {
         for keyInvariance in [true, false] {
             let options = QueryOptions(keyInvariance: keyInvariance)
-            XCTAssertEqual(Array(HashedMIDIToAudioTask().stages(options).suffix(2)), Array(MIDIToAudioTask().stages(options).suffix(2)))
+            var ours = Array(HashedMIDIToAudioTask().stages(options).suffix(2))
+            XCTAssertEqual(ours[0].options["keep"], "10")
+            ours[0].options["keep"] = "25"
+            XCTAssertEqual(ours, Array(MIDIToAudioTask().stages(options).suffix(2)))
         }
-        let version = HashedMIDIToAudioTask().stages(QueryOptions()).first { $0.stage == "version" }
-        XCTAssertEqual(version?.options["keep"], "25")
+        XCTAssertEqual(HashedMIDIToAudioTask.versionKeep, 10)
         // hash-dtw passes 500 to it by default (200 before the version stage made a larger keep cheap, 1,000 in
         // the sixth to ninth rounds).
         XCTAssertEqual(try HashDTWStage(spec: StageSpec(stage: "hash-dtw")).keep, 500)
@@ -195,6 +205,8 @@ final class LearnedHasherTests: XCTestCase {
         let hash = HashedMIDIToAudioTask().stages(QueryOptions()).first { $0.stage == "hash-dtw" }
         XCTAssertEqual(try HashDTWStage(spec: XCTUnwrap(hash)).band, HashBand(fraction: 0.1))
         XCTAssertThrowsError(try HashDTWStage(spec: StageSpec(stage: "hash-dtw", options: ["band": "-0.1"])))
+        XCTAssertThrowsError(try HashDTWStage(spec: StageSpec(stage: "hash-dtw", options: ["pass": "-1"])))
+        XCTAssertEqual(try HashDTWStage(spec: StageSpec(stage: "hash-dtw")).pass, 0, "the stage alone passes nothing by cost alone")
         XCTAssertEqual(HashedMIDIToAudioTask().stages(QueryOptions(prune: false)).first { $0.stage == "version" }?.enabled, false)
     }
 

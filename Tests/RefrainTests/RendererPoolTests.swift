@@ -2,11 +2,13 @@ import Foundation
 @testable import Refrain
 import RefrainAudio
 import RefrainMath
+import RefrainSymbolic
 import RefrainTestSupport
 import XCTest
 
 /// `RendererPool`'s render rate: a score asked for at 22050 Hz but rendered at 11025 Hz comes back at the rate
-/// asked, as long as the direct rendering, with the same CENS (the encoders' bins stop near 4 kHz).
+/// asked, as long as the direct rendering, with the same CENS (the encoders' bins stop near 4 kHz); a pool that
+/// splits scores renders them to the whole rendering's samples.
 final class RendererPoolTests: XCTestCase {
     func testALowerRenderRateIsResampledToTheRateAskedWithTheSameChroma() throws {
         let tune = try XCTUnwrap(BuiltInTune.all.first { $0.key == "ode-to-joy" })
@@ -32,5 +34,27 @@ final class RendererPoolTests: XCTestCase {
         for r in 0..<min(a.rows, b.rows) { for c in 0..<12 { similarity += a[r, c] * b[r, c] } }
         similarity /= Float(max(1, a.rows))
         XCTAssertGreaterThan(similarity, 0.97)
+    }
+
+    /// A pool that splits scores renders them, in parts on two renderers at once, to nearly the samples a whole
+    /// render gives (within the bound of `RenderingPartsTests`), resampled from its render rate alike, and the same
+    /// on every call.
+    func testAScoreRenderedInPartsIsTheWholeRendering() throws {
+        let score = try MIDIScore(contentsOf: Fixtures.url("midi/format1_everything.mid"))
+        XCTAssertGreaterThan(score.renderingParts(2).count, 1)
+        let whole = try RendererPool(soundfont: nil, size: 2, interpolation: .linear, renderRate: 16000).render(score, sampleRate: 22050)
+        let split = RendererPool(soundfont: nil, size: 2, interpolation: .linear, renderRate: 16000, splitsScores: true)
+        var first: [Float]?
+        for _ in 0..<2 {
+            let parts = try split.render(score, sampleRate: 22050)
+            if let first { XCTAssertEqual(parts.samples, first, "deterministic") }
+            first = parts.samples
+            XCTAssertEqual(parts.sampleRate, 22050)
+            XCTAssertEqual(parts.samples.count, whole.samples.count)
+            let peak = whole.samples.map(abs).max() ?? 0
+            let largest = zip(parts.samples, whole.samples).map { abs($0 - $1) }.max() ?? 0
+            XCTAssertGreaterThan(peak, 0.01)
+            XCTAssertLessThan(largest, 0.05 * peak, "largest difference \(largest), peak \(peak)")
+        }
     }
 }

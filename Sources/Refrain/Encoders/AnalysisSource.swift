@@ -42,6 +42,7 @@ public final class AnalysisSource {
     private var decodedInfo: AudioInfo?
     private var trackedBeats: [Double: BeatTrack] = [:]
     private var sharedFeatures: [String: FeatureSequence] = [:]
+    private var magnitudes: [(cqt: CQT, magnitude: FeatureSequence)] = []
 
     /// Audio file extensions Refrain decodes (libsndfile: WAV, FLAC, Ogg Vorbis/Opus, MP3, AIFF).
     public static let audioExtensions: Set<String> = ["wav", "wave", "flac", "ogg", "oga", "opus", "mp3", "aif", "aiff"]
@@ -163,6 +164,31 @@ public final class AnalysisSource {
         let feature = try make()
         sharedFeatures[key] = feature
         return feature
+    }
+
+    /// The CQT magnitude of the input's audio by `cqt` (`frames x bins`, at `cqt`'s rate), computed once per
+    /// setting for every encoder that reads it. A transform whose frames are every `k`-th frame of one already
+    /// computed here (`CQT.frameStride(within:)`: e.g. the learned encoders' 48 bins at hop 1024 after
+    /// `cqt_beats`' at hop 512) takes those rows instead of transforming the audio again.
+    public func cqtMagnitude(_ cqt: CQT) throws -> FeatureSequence {
+        if let done = magnitudes.first(where: { $0.cqt.configuration == cqt.configuration }) { return done.magnitude }
+        let signal = try audio(at: cqt.configuration.sampleRate)
+        var magnitude: FeatureSequence?
+        for done in magnitudes {
+            guard let k = cqt.frameStride(within: done.cqt) else { continue }
+            let rows = cqt.frameCount(sampleCount: signal.samples.count), finer = done.magnitude.values
+            guard rows >= 1, (rows - 1) * k < finer.rows else { continue }
+            var values = Matrix(rows: rows, cols: finer.cols)
+            for r in 0..<rows {
+                values.storage.replaceSubrange((r * finer.cols)..<((r + 1) * finer.cols),
+                                               with: finer.storage[(r * k * finer.cols)..<((r * k + 1) * finer.cols)])
+            }
+            magnitude = FeatureSequence(values: values, hopLength: cqt.configuration.hopLength, sampleRate: cqt.configuration.sampleRate)
+            break
+        }
+        let result = try magnitude ?? cqt.magnitude(signal, threads: threads)
+        magnitudes.append((cqt, result))
+        return result
     }
 
     /// The file's own format, rate and channels, once its audio was decoded (nil for other inputs).

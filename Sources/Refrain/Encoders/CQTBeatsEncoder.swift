@@ -72,7 +72,8 @@ public struct CQTBeatsEncoder: MusicEncoder {
         guard signal.samples.count >= 2048 else {
             throw RefrainError.invalidArgument(String(format: "%@: audio of %.2f s is too short to analyse", source.name, signal.duration))
         }
-        let magnitude = try cqt.magnitude(signal, threads: source.threads)
+        // Shared with the learned encoders, whose CQT is every second frame of this one (`AnalysisSource.cqtMagnitude`).
+        let magnitude = try source.cqtMagnitude(cqt)
         if settings.blockSeconds > 0 { return .features(try blockPooled(magnitude, seconds: settings.blockSeconds)) }
         return .features(try beatPooled(magnitude, beatTimes: try source.beats(sampleRate: settings.sampleRate)))
     }

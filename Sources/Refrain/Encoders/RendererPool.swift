@@ -1,10 +1,14 @@
 import Foundation
 import RefrainAudio
+import RefrainMath
 import RefrainSymbolic
 
 /// FluidSynth renderers shared by the analyses of one engine: a renderer renders one score at a time (it
 /// holds a lock), so up to `size` of them (one per thread of the compute budget) let scores render side by
-/// side. Each loads the soundfont once, on first use, and renders at one sample rate.
+/// side. Each loads the soundfont once, on first use, and renders at one sample rate. With `splitsScores`, one
+/// score is cut into `size` parts (`MIDIScore.renderingParts`) rendered on as many renderers at once and
+/// summed: a MIDI query's rendering, most of its analysis, then runs on every thread of the budget, to audio
+/// close to the whole rendering but not equal to it (see `Engine.Configuration.splitsScoreRendering`).
 final class RendererPool: @unchecked Sendable {
     let soundfont: String?
     /// FluidSynth's interpolation for every render of the pool.
@@ -14,6 +18,8 @@ final class RendererPool: @unchecked Sendable {
     /// highest bins (the CQTs stop near 4 kHz) stay below this rate's Nyquist frequency when it is at least
     /// about 9 kHz. Nil: render at the rate asked for.
     let renderRate: Double?
+    /// Whether a score is rendered in parts on several renderers at once (see the type's comment).
+    let splitsScores: Bool
     private let size: Int
     private var renderers: [Double: [MIDIRenderer]] = [:]
     private var next = 0
@@ -23,32 +29,55 @@ final class RendererPool: @unchecked Sendable {
     ///   - soundfont: a `.sf2`/`.sf3` file; nil finds one (`SoundfontLocator`).
     ///   - size: renderers per sample rate (at least 1).
     ///   - interpolation: FluidSynth's sample interpolation (`MIDIRenderer.Interpolation`).
-    init(soundfont: String?, size: Int, interpolation: MIDIRenderer.Interpolation = .fourthOrder, renderRate: Double? = nil) {
+    ///   - splitsScores: render each score in up to `size` parts at once.
+    init(soundfont: String?, size: Int, interpolation: MIDIRenderer.Interpolation = .fourthOrder, renderRate: Double? = nil,
+         splitsScores: Bool = false) {
         self.soundfont = soundfont
         self.interpolation = interpolation
         self.renderRate = renderRate
         self.size = max(1, size)
+        self.splitsScores = splitsScores
     }
 
-    /// Renders `score` to mono audio at `sampleRate` Hz.
+    /// Renders `score` to mono audio at `sampleRate` Hz (in parts, summed, with `splitsScores`; each part is
+    /// resampled before the sum, as resampling is linear).
     func render(_ score: MIDIScore, sampleRate: Double) throws -> AudioSignal {
-        if let renderRate, renderRate < sampleRate {
-            let renderer = try take(sampleRate: renderRate)
-            return try AudioSignal(samples: try renderer.render(score), sampleRate: renderRate).resampled(to: sampleRate, threads: 1)
+        let parts = splitsScores ? score.renderingParts(size) : [score]
+        let rate = renderRate.map { min($0, sampleRate) } ?? sampleRate
+        let renderers = try take(parts.count, sampleRate: rate)
+        let end = score.endTime
+        @Sendable func rendered(_ p: Int) throws -> [Float] {
+            let signal = AudioSignal(samples: try renderers[p].render(parts[p], end: end), sampleRate: rate)
+            return rate < sampleRate ? try signal.resampled(to: sampleRate, threads: 1).samples : signal.samples
         }
-        let renderer = try take(sampleRate: sampleRate)
-        return AudioSignal(samples: try renderer.render(score), sampleRate: sampleRate)
+        guard parts.count > 1 else { return AudioSignal(samples: try rendered(0), sampleRate: sampleRate) }
+        var outcomes = [Result<[Float], Error>](repeating: .success([]), count: parts.count)
+        outcomes.withUnsafeMutableBufferPointer { slots in
+            let out = UncheckedSendable(slots.baseAddress!)
+            DispatchQueue.concurrentPerform(iterations: parts.count) { p in out.value[p] = Result { try rendered(p) } }
+        }
+        var sum = try outcomes[0].get()
+        for outcome in outcomes.dropFirst() {
+            let samples = try outcome.get()
+            for i in 0..<min(sum.count, samples.count) { sum[i] += samples[i] }
+        }
+        return AudioSignal(samples: sum, sampleRate: sampleRate)
     }
 
-    private func take(sampleRate: Double) throws -> MIDIRenderer {
+    /// `count` different renderers at `sampleRate` (made up to the pool's size; beyond it, some repeat and
+    /// their renders wait for each other).
+    private func take(_ count: Int, sampleRate: Double) throws -> [MIDIRenderer] {
         lock.lock()
         defer { lock.unlock() }
         var pool = renderers[sampleRate] ?? []
-        if pool.count < size {
-            pool.append(try MIDIRenderer(soundfont: soundfont, sampleRate: sampleRate, interpolation: interpolation))
-            renderers[sampleRate] = pool
+        // One more on every call until the pool is full (renders of several callers then go side by side).
+        repeat {
+            if pool.count < size { pool.append(try MIDIRenderer(soundfont: soundfont, sampleRate: sampleRate, interpolation: interpolation)) }
+        } while pool.count < min(size, count)
+        renderers[sampleRate] = pool
+        return (0..<count).map { _ in
+            next = (next + 1) % pool.count
+            return pool[next]
         }
-        next = (next + 1) % pool.count
-        return pool[next]
     }
 }

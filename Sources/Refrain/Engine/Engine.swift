@@ -37,14 +37,22 @@ public final class Engine: @unchecked Sendable {
         /// the realistic benchmark's tune half (0.990 / 0.981); 11025 Hz halves it but lowered MAP to 0.976
         /// (issue 18, round 5).
         public var renderSampleRate: Double?
+        /// Whether a score is rendered in parts on every thread of the budget at once and summed
+        /// (`RendererPool.splitsScores`, `MIDIScore.renderingParts`). Off by default: the parts' sum is close to
+        /// the whole rendering but not equal to it (largest sample difference 1.2-1.7 % of the peak in
+        /// `RenderingPartsTests`, cause not found); on the tune half's 98 scores the slower of two parts takes
+        /// p50 0.59 of the whole render's time on one thread (issue 20, eleventh round).
+        public var splitsScoreRendering: Bool
 
         public init(budget: ComputeBudget = .machine, soundfont: String? = nil, encoders: EncoderRegistry = .standard,
                     tasks: TaskRegistry = .standard, stages: StageRegistry = .refrain,
-                    renderInterpolation: MIDIRenderer.Interpolation = .linear, renderSampleRate: Double? = 16000) {
+                    renderInterpolation: MIDIRenderer.Interpolation = .linear, renderSampleRate: Double? = 16000,
+                    splitsScoreRendering: Bool = false) {
             self.budget = budget
             self.soundfont = soundfont
             self.renderInterpolation = renderInterpolation
             self.renderSampleRate = renderSampleRate
+            self.splitsScoreRendering = splitsScoreRendering
             self.encoders = encoders
             self.tasks = tasks
             self.stages = stages
@@ -89,7 +97,8 @@ public final class Engine: @unchecked Sendable {
         self.configuration = configuration
         ShingleReducerModel.installShipped()
         renderers = RendererPool(soundfont: configuration.soundfont, size: configuration.budget.threads,
-                                 interpolation: configuration.renderInterpolation, renderRate: configuration.renderSampleRate)
+                                 interpolation: configuration.renderInterpolation, renderRate: configuration.renderSampleRate,
+                                 splitsScores: configuration.splitsScoreRendering)
         current = try Self.load(directory, configuration: configuration, renderers: renderers)
     }
 

@@ -17,18 +17,24 @@ import RefrainMath
 /// docs/learned-models.md), `array` (the code array, default `hashes`), `band`
 /// (0, the default: full DTW; else a Sakoe-Chiba band of this share of each item's length around the diagonal of
 /// the length-fitted pair, `HashBand`, for whole scores against whole recordings: only the band's cells are
-/// computed, and early abandoning bites sooner).
+/// computed, and early abandoning bites sooner), `pass` (default 0: the first `pass` candidates the stage is given
+/// go on after the `keep` cheapest whatever their hash cost, for a first stage whose best are surer than the hash
+/// costs; eleventh round: the shingle vote's first in the hashed task, whose true items the hash stage ranked up
+/// to 488th of its 500 on the tune half while the vote ranked most of those first).
 public struct HashDTWStage: SearchStage {
     public let name = "hash-dtw"
     public var keep: Int
     public var array: String
     /// Nil: full DTW.
     public var band: HashBand?
+    /// The first `pass` candidates given go on whatever their cost (after the `keep` cheapest).
+    public var pass: Int
 
-    public init(keep: Int = 500, array: String = HashEncoder.name, band: HashBand? = nil) {
+    public init(keep: Int = 500, array: String = HashEncoder.name, band: HashBand? = nil, pass: Int = 0) {
         self.keep = keep
         self.array = array
         self.band = band
+        self.pass = max(0, pass)
     }
 
     public init(spec: StageSpec) throws {
@@ -36,7 +42,9 @@ public struct HashDTWStage: SearchStage {
         guard keep >= 1 else { throw RefrainError.invalidArgument("hash-dtw: keep must be at least 1") }
         let band = try spec.double("band", default: 0)
         guard band >= 0, band.isFinite else { throw RefrainError.invalidArgument("hash-dtw: band is a share of an item's length, 0 or more (0: none)") }
-        self.init(keep: keep, array: spec.options["array"] ?? HashEncoder.name, band: band > 0 ? HashBand(fraction: band) : nil)
+        let pass = try spec.int("pass", default: 0)
+        guard pass >= 0 else { throw RefrainError.invalidArgument("hash-dtw: pass is a number of candidates, 0 or more") }
+        self.init(keep: keep, array: spec.options["array"] ?? HashEncoder.name, band: band > 0 ? HashBand(fraction: band) : nil, pass: pass)
     }
 
     public func run(_ query: SearchQuery, candidates: [Candidate], store: IndexStore) throws -> [Candidate] {
@@ -78,7 +86,16 @@ public struct HashDTWStage: SearchStage {
             scored.append(candidate)
         }
         scored.sort { $0.score < $1.score || ($0.score == $1.score && $0.key < $1.key) }
-        return Array(scored.prefix(keep))
+        var kept = Array(scored.prefix(keep))
+        guard pass > 0 else { return kept }
+        // The first `pass` candidates given follow, with their cost when the search scored them (else infinity).
+        var seen = Set(kept.map(\.itemID))
+        let costs = Dictionary(scored.map { ($0.itemID, $0.score) }, uniquingKeysWith: { a, _ in a })
+        for var candidate in candidates.prefix(pass) where seen.insert(candidate.itemID).inserted {
+            candidate.score = costs[candidate.itemID] ?? .infinity
+            kept.append(candidate)
+        }
+        return kept
     }
 }
 

@@ -49,11 +49,16 @@ public struct LearnedInput: Sendable {
     static let sharedName = "learned_cqt sr=22050 hop=1024 bins=48"
 
     /// The scaled log-CQT of `source`'s audio (its score rendered, for MIDI), `frames x 48`, computed once per
-    /// source and shared by the learned encoders (the hasher and the embedder read the same frames).
+    /// source and shared by the learned encoders (the hasher and the embedder read the same frames), equal to
+    /// `audioFrames(_:threads:)` of that audio. The magnitude comes from `AnalysisSource.cqtMagnitude`: every second
+    /// frame of `cqt_beats`' when that encoder ran first (the same 48 bins at half the hop).
     public func audioFrames(of source: AnalysisSource) throws -> Matrix {
         try source.sharedFeature(Self.sharedName) {
-            FeatureSequence(values: try audioFrames(try source.audio(at: Self.sampleRate), threads: source.threads), hopLength: Self.hop,
-                            sampleRate: Self.sampleRate)
+            let signal = try source.audio(at: Self.sampleRate)
+            guard signal.samples.count >= Self.hop else {
+                throw RefrainError.invalidArgument(String(format: "%@: audio of %.2f s is too short for the learned encoders", source.name, signal.duration))
+            }
+            return FeatureSequence(values: Self.scaledDecibels(try source.cqtMagnitude(cqt).values), hopLength: Self.hop, sampleRate: Self.sampleRate)
         }.values
     }
 

@@ -7,8 +7,8 @@ import RefrainMath
 /// 2,000 or a fifth of the items) and the best 250 items by CENS shingle votes (Zalkow & Müller 2020;
 /// `candidate-union.shingle-vote.keep`), then Hamming DTW over learned hash
 /// sequences (within a band of 10 % of each item's length, `hash-dtw.band`) keeps the `hash-dtw.keep` best
-/// (default 500), then the default cascade's `version` stage (banded
-/// CENS DTW at half rate, `MIDIToAudioTask`) keeps 25 and the exact Raffel-Ellis CQT DTW ranks them (on the tune
+/// (default 500, and the vote's first `hashPass` whatever their cost), then the default cascade's `version` stage (banded
+/// CENS DTW at half rate, `MIDIToAudioTask`) keeps `versionKeep` (10) and the exact Raffel-Ellis CQT DTW ranks them (on the tune
 /// half at 10,000 items the version stage cut the exact stage's p50 from 0.25 to 0.03 s with the same ranks).
 /// With pruning off (`QueryOptions.prune` false) the three pruning stages are skipped and the exact stage sees
 /// every audio item: exhaustive search. The version and exact stages are key invariant like
@@ -26,8 +26,8 @@ public struct HashedMIDIToAudioTask: SearchTask {
         let key = options.keyInvariance ? "estimate" : "off"
         return [StageSpec(stage: "kind-filter", options: ["kinds": "audio"]),
          StageSpec(stage: "candidate-union", enabled: options.prune, options: Self.firstStage(options)),
-         StageSpec(stage: "hash-dtw", enabled: options.prune, options: ["band": Self.hashBand]),
-         StageSpec(stage: "version", enabled: options.prune, options: ["keep": "25", "key": key]),
+         StageSpec(stage: "hash-dtw", enabled: options.prune, options: ["band": Self.hashBand, "pass": "\(Self.hashPass)"]),
+         StageSpec(stage: "version", enabled: options.prune, options: ["keep": "\(Self.versionKeep)", "key": key]),
          StageSpec(stage: "raffel-ellis", options: ["key": key])]
     }
 }
@@ -46,12 +46,27 @@ extension HashedMIDIToAudioTask {
     /// 6-9.5 (docs/learned/bench-learned-round10-bands-tuning-10000.txt).
     public static let hashBand = "0.1"
 
-    /// The options of the first pruning stage, `candidate-union`: the embedding's nearest items (its own
-    /// default keep) and the shingle vote's `shingleKeep` best, voting as `MIDIToAudioTask`'s does (every second
-    /// shingle of the score, its own tempo). An index without a shingle graph passes every item on from the
-    /// vote (`ShingleVoteStage`), so the hash stage then ranks them all: slower, never a lost match.
+    /// Items the `version` stage passes to the exact stage. Eleventh round, tune half at 10,000 items (embedding
+    /// 2,000, vote 250, hash-dtw 500): the version stage ranked every true recording 1st or 2nd of its 500; keeps
+    /// 10 and 25 both let 98 of 98 survive with the same top-1 (92.9 %), and the exact stage's p50 fell from 93 to
+    /// 48 ms under load 7.5-9.6 (docs/learned/bench-learned-round11-keeps-tuning-10000.txt). 25 until then, as
+    /// `MIDIToAudioTask`'s.
+    public static let versionKeep = 10
+
+    /// The shingle vote's best items, which `candidate-union` puts first, that pass the hash stage whatever their
+    /// hash cost (`HashDTWStage.pass`). Eleventh round, tune half at 10,000 items: the hash stage ranked the true
+    /// recording up to 488th of the union's items (95th percentile 181st) for its keep of 500, while the vote
+    /// ranked most of those queries' recordings first; the version stage after it ranked every true recording
+    /// 1st or 2nd of its 500 (docs/learned-models.md).
+    public static let hashPass = 10
+
+    /// The options of the first pruning stage, `candidate-union`: the shingle vote's `shingleKeep` best, voting as
+    /// `MIDIToAudioTask`'s does (every second shingle of the score, its own tempo), first (so that its best are
+    /// the ones `hashPass` lets through), then the embedding's nearest items (its own default keep). An index
+    /// without a shingle graph passes every item on from the vote (`ShingleVoteStage`), so the hash stage then
+    /// ranks them all: slower, never a lost match.
     static func firstStage(_ options: QueryOptions) -> [String: String] {
-        var union = ["sources": "embedding-nn,shingle-vote"]
+        var union = ["sources": "shingle-vote,embedding-nn"]
         var vote = options.voteStage.options
         vote["query_hop"] = "2"
         vote["keep"] = "\(shingleKeep)"
