@@ -14,8 +14,10 @@ import RefrainMath
 /// keep 1,000 / 4,000 let 89 / 97 of 98 true matches survive the cascade; at 100,000 items 10,000 / 20,000 /
 /// 40,000 let 14 / 15 / 15 of 16 survive, query p50 1.13 / 1.12 / 1.45 s; tenth round, tuning half at 10,000
 /// items with the stage-2 embedder, the shingle vote's 250 beside it and a rebuilt shingle graph: keep 2,000
-/// with hash-dtw's 500 kept 98 of 98 and the same top-1 as 4,000 with 1,000, with 39 % fewer hash-DTW cells:
-/// docs/learned-models.md),
+/// with hash-dtw's 500 kept 98 of 98 and the same top-1 as 4,000 with 1,000, with 39 % fewer hash-DTW cells;
+/// eleventh round, tuning half at 100,000 items (33 timed queries, quiet, hash-dtw 500 with the vote's 10 passed,
+/// version 10): keep 2,000 / 5,000 / 20,000 let 31 / 32 / 33 of 33 survive at the same top-1 (30 of 33), query
+/// p50 0.37 / 0.37 / 0.43 s: docs/learned-models.md),
 /// `exact-below` (items, default 50,000), `ef` (default 2 x keep), `array` (default `embedding`).
 /// Scores are distances (0...2 for unit vectors).
 public struct EmbeddingNNStage: SearchStage {
