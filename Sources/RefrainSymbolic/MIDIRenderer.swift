@@ -97,11 +97,18 @@ public final class MIDIRenderer: @unchecked Sendable {
         return mono
     }
 
+    /// The end of `score`'s last instrument event (notes, bends, control changes), seconds: where a render
+    /// stops before its `tail`. Unlike `MIDIScore.endTime` it ignores signatures, texts and tempo changes, which
+    /// make no sound.
+    public static func soundingEnd(of score: MIDIScore) -> Double {
+        score.instruments.reduce(0) { max($0, $1.endTime) }
+    }
+
     /// Left and right channels at `sampleRate` (`end`: as `render`).
     public func renderStereo(_ score: MIDIScore, tail: Double = 1.0, end: Double? = nil) throws -> (left: [Float], right: [Float]) {
         guard tail >= 0, tail.isFinite else { throw RefrainError.invalidArgument("render tail must be >= 0 s, got \(tail)") }
         guard end.map({ $0 >= 0 && $0.isFinite }) ?? true else { throw RefrainError.invalidArgument("render end must be >= 0 s") }
-        let end = end ?? score.endTime
+        let end = end ?? Self.soundingEnd(of: score)
         guard end + tail <= MIDIRenderer.maximumDuration else {
             throw RefrainError.invalidArgument("score lasts \(Int(end)) s; rendering is limited to \(Int(MIDIRenderer.maximumDuration)) s")
         }

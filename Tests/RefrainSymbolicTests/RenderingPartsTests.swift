@@ -61,7 +61,7 @@ final class RenderingPartsTests: XCTestCase {
             XCTAssertEqual(parts.count, 2)
             var sum = [Float](repeating: 0, count: whole.count)
             for part in parts {
-                let samples = try renderer.render(part, end: score.endTime)
+                let samples = try renderer.render(part, end: MIDIRenderer.soundingEnd(of: score))
                 XCTAssertEqual(samples.count, whole.count, "a part renders as long as the whole")
                 XCTAssertGreaterThan(samples.map(abs).max() ?? 0, 1e-3, "each part sounds")
                 for i in 0..<min(sum.count, samples.count) { sum[i] += samples[i] }

@@ -17,6 +17,13 @@ final class RenderingTests: XCTestCase {
         let energy = first.reduce(0) { $0 + $1 * $1 } / Float(first.count)
         XCTAssertGreaterThan(energy, 1e-6, "the rendering is not silent")
         XCTAssertTrue(first.allSatisfy { $0.isFinite && abs($0) <= 1 })
+        // A text event after the last note makes no sound and does not lengthen the rendering (the score's
+        // `endTime` counts it; `MIDIRenderer.soundingEnd` does not).
+        var withLateText = score
+        withLateText.texts.append(MIDIText(kind: .text, text: "fine", tick: 1 << 20, time: lastNoteOff + 5))
+        XCTAssertEqual(withLateText.endTime, lastNoteOff + 5)
+        XCTAssertEqual(MIDIRenderer.soundingEnd(of: withLateText), lastNoteOff)
+        XCTAssertEqual(try renderer.render(withLateText, tail: 0.5), first)
     }
 
     /// A renderer that rendered other scores before renders a score exactly as a fresh one does: no state of

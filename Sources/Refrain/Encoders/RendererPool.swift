@@ -45,7 +45,7 @@ final class RendererPool: @unchecked Sendable {
         let parts = splitsScores ? score.renderingParts(size) : [score]
         let rate = renderRate.map { min($0, sampleRate) } ?? sampleRate
         let renderers = try take(parts.count, sampleRate: rate)
-        let end = score.endTime
+        let end = MIDIRenderer.soundingEnd(of: score)
         @Sendable func rendered(_ p: Int) throws -> [Float] {
             let signal = AudioSignal(samples: try renderers[p].render(parts[p], end: end), sampleRate: rate)
             return rate < sampleRate ? try signal.resampled(to: sampleRate, threads: 1).samples : signal.samples
