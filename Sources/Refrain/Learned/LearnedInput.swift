@@ -38,9 +38,7 @@ public struct LearnedInput: Sendable {
         guard signal.sampleRate == Self.sampleRate else {
             throw RefrainError.invalidArgument("learned encoders read audio at 22050 Hz, got \(signal.sampleRate) Hz")
         }
-        guard signal.samples.count >= Self.hop else {
-            throw RefrainError.invalidArgument(String(format: "audio of %.2f s is too short for the learned encoders", signal.duration))
-        }
+        try Self.requireFrames(signal)
         let magnitude = try cqt.magnitude(signal.samples, threads: threads).values
         return Self.scaledDecibels(magnitude)
     }
@@ -55,11 +53,17 @@ public struct LearnedInput: Sendable {
     public func audioFrames(of source: AnalysisSource) throws -> Matrix {
         try source.sharedFeature(Self.sharedName) {
             let signal = try source.audio(at: Self.sampleRate)
-            guard signal.samples.count >= Self.hop else {
-                throw RefrainError.invalidArgument(String(format: "%@: audio of %.2f s is too short for the learned encoders", source.name, signal.duration))
-            }
+            try Self.requireFrames(signal, name: source.name)
             return FeatureSequence(values: Self.scaledDecibels(try source.cqtMagnitude(cqt).values), hopLength: Self.hop, sampleRate: Self.sampleRate)
         }.values
+    }
+
+    /// Refuses audio shorter than one hop (no learned frame), naming the input when `name` is given.
+    static func requireFrames(_ signal: AudioSignal, name: String? = nil) throws {
+        guard signal.samples.count >= hop else {
+            let prefix = name.map { "\($0): " } ?? ""
+            throw RefrainError.invalidArgument(prefix + String(format: "audio of %.2f s is too short for the learned encoders", signal.duration))
+        }
     }
 
     /// `(dB + 80) / 80` of a magnitude matrix, dB relative to its maximum, floored at -80 (silence: all zeros).
