@@ -46,10 +46,12 @@ struct CostStripMaker {
     }
 
     /// Rows `range` of the cost matrix between `a` and the stored sequence, row `k` written at
-    /// `destination + k * stride` (`cols` values).
-    func rows(_ a: Matrix, _ range: Range<Int>, into destination: UnsafeMutablePointer<Float>, stride: Int) {
+    /// `destination + k * stride`: at least the columns `columns` (default all `cols`; cosine rows are
+    /// made in blocks of eight columns, other metrics whole), each bit for bit as in the whole row.
+    func rows(_ a: Matrix, _ range: Range<Int>, columns: Range<Int>? = nil, into destination: UnsafeMutablePointer<Float>,
+              stride: Int) {
         if metric == .cosine {
-            cosineRows(a, range, into: destination, stride: stride)
+            cosineRows(a, range, columns: columns ?? 0..<cols, into: destination, stride: stride)
             return
         }
         let m = cols, d = dims
@@ -95,10 +97,14 @@ struct CostStripMaker {
     }
 
     /// Cosine rows from `blocks`, four query frames at a time: `max(0, 1 - x.y)` for unit frames; a
-    /// silent (zero) query frame costs 0 against silence and 1 against sound, as in `rows`.
-    private func cosineRows(_ a: Matrix, _ range: Range<Int>, into destination: UnsafeMutablePointer<Float>, stride: Int) {
+    /// silent (zero) query frame costs 0 against silence and 1 against sound, as in `rows`. Only the
+    /// blocks of eight columns that meet `columns` are made.
+    private func cosineRows(_ a: Matrix, _ range: Range<Int>, columns: Range<Int>, into destination: UnsafeMutablePointer<Float>,
+                            stride: Int) {
         typealias V = SIMD8<Float>
-        let m = cols, d = dims, chunks = (m + 7) / 8
+        let m = cols, d = dims
+        let chunks = (max(columns.lowerBound, 0) / 8)..<((min(columns.upperBound, m) + 7) / 8)
+        let made = (chunks.lowerBound * 8)..<min(m, chunks.upperBound * 8)
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * d) { x in
             blocks.withUnsafeBufferPointer { bb in
                 norms.withUnsafeBufferPointer { nb in
@@ -121,11 +127,12 @@ struct CostStripMaker {
                                 }
                             }
                             for r in 0..<h where sounding & (1 << r) == 0 {
-                                (destination + (k0 + r) * stride).update(from: nb.baseAddress!, count: m)
+                                (destination + (k0 + r) * stride + made.lowerBound).update(from: nb.baseAddress! + made.lowerBound,
+                                                                                             count: made.count)
                             }
                             let x0 = x.baseAddress!, x1 = x0 + d, x2 = x0 + 2 * d, x3 = x0 + 3 * d
                             let one = V(repeating: 1), zero = V(repeating: 0)
-                            for c in 0..<chunks {
+                            for c in chunks {
                                 var a0 = zero, a1 = zero, a2 = zero, a3 = zero
                                 let block = blockBase + c * d * 32
                                 for t in 0..<d {

@@ -36,7 +36,7 @@ public struct SubsequenceSearch: Sendable {
                           storage: [Float](unsafeUninitializedCapacity: rows.count * m) { _, made in made = rows.count * m })
         let acc = cost.storage.withUnsafeMutableBufferPointer { c in
             StripedAccumulation.compute(rows: rows.count, cols: m, weights: weights, window: nil, subsequence: true, keepAll: true,
-                                        abandonAbove: weights.neverDiscounts ? abandonAbove : .infinity) { r0, h, dst, stride in
+                                        abandonAbove: weights.neverDiscounts ? abandonAbove : .infinity) { r0, h, _, dst, stride in
                 let made = c.baseAddress! + r0 * m
                 maker.rows(queries, (rows.lowerBound + r0)..<(rows.lowerBound + r0 + h), into: made, stride: m)
                 for k in 0..<h { (dst + k * stride).update(from: made + k * m, count: m) }
@@ -57,7 +57,7 @@ public struct SubsequenceSearch: Sendable {
         guard !rows.isEmpty, rows.upperBound <= queries.rows else { return nil }
         try DTW.validate(weights)
         let acc = StripedAccumulation.compute(rows: rows.count, cols: maker.cols, weights: weights, window: nil, subsequence: true,
-                                              keepAll: false, abandonAbove: weights.neverDiscounts ? abandonAbove : .infinity) { r0, h, dst, stride in
+                                              keepAll: false, abandonAbove: weights.neverDiscounts ? abandonAbove : .infinity) { r0, h, _, dst, stride in
             maker.rows(queries, (rows.lowerBound + r0)..<(rows.lowerBound + r0 + h), into: dst, stride: stride)
         }
         guard !acc.abandoned, let best = acc.lastRow().min(), best.isFinite, best <= abandonAbove else { return nil }

@@ -20,6 +20,8 @@ public final class IndexStore: @unchecked Sendable {
     public static let arraysFolder = "arrays"
 
     public let directory: URL
+    /// `directory.path`, made once: array lookups join it with catalog names without building URLs.
+    let directoryPath: String
     public let settings: IndexSettings
     public let isWritable: Bool
     let database: DatabasePool
@@ -61,6 +63,7 @@ public final class IndexStore: @unchecked Sendable {
 
     private init(directory: URL, settings: IndexSettings?, writable: Bool, creating: Bool) throws {
         self.directory = directory
+        self.directoryPath = directory.path
         self.isWritable = writable
         if writable {
             let lockPath = directory.appendingPathComponent("writer.lock").path
@@ -240,7 +243,7 @@ public final class IndexStore: @unchecked Sendable {
     /// the catalog's relative name: an exact stage asks for every candidate's arrays on every query, and
     /// building a URL and its path for each lookup cost more than the lookup).
     public func feature(_ info: StoredArrayInfo) throws -> StoredFeature {
-        let values = try cache.array(info.file, in: directory)
+        let values = try cache.array(info.file, in: directoryPath)
         guard values.frames == info.frames, values.dims == info.dims, values.dtype == info.dtype else {
             throw RefrainError(.index, "\(info.file): \(values.frames)x\(values.dims) \(values.dtype.rawValue) differs from the catalog")
         }
@@ -399,12 +402,12 @@ final class MappedArrayCache: @unchecked Sendable {
         return arrays.count
     }
 
-    /// The mapping of `file` (relative to `directory`), mapped on first use.
-    func array(_ file: String, in directory: URL) throws -> MappedArray {
+    /// The mapping of `file` (relative to the directory at file-system path `directory`), mapped on first use.
+    func array(_ file: String, in directory: String) throws -> MappedArray {
         lock.lock()
         if let cached = arrays[file] { lock.unlock(); return cached }
         lock.unlock()
-        let mapped = try MappedArray(url: directory.appendingPathComponent(file))
+        let mapped = try MappedArray(path: directory.hasSuffix("/") ? directory + file : directory + "/" + file)
         lock.lock()
         defer { lock.unlock() }
         if let raced = arrays[file] { return raced }

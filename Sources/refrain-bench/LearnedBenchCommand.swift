@@ -49,10 +49,14 @@ struct LearnedBenchCommand: ParsableCommand {
     @Option(help: "The shingle vote's first items that pass the hash stage whatever their cost (hash-dtw's pass; the vote goes first in the union), comma-separated; 0: none.")
     var hashPasses = "\(HashedMIDIToAudioTask.hashPass)"
     @Option(help: "Frames between the shingles the score votes with in candidate-union (default: the task's).") var shingleHop: Int?
+    @Option(help: "The shingle vote's HNSW search breadth in candidate-union, which is also the neighbours each score shingle fetches, comma-separated; 0: the task's (ef and neighbours 200).")
+    var shingleEfs = "0"
+    @Option(help: "hash-dtw's relative_weight (the cost per code times 1 + w / the mean Hamming distance of all code pairs), comma-separated; 0: the cost per code alone.")
+    var hashRelativeWeights = "0"
     @Flag(help: "Measure only the embedding stage alone (every item ranked; with its mean reciprocal rank and median rank) at each size, nothing after it.")
     var embeddingOnly = false
     @Flag(help: "Print each query's ranks per stage with what might explain a loss (category, tempo ratio, share of notes kept).") var perQuery = false
-    @Flag(help: "Also run each cascade setting twice more per query to find the true recording's rank after each stage (hash-dtw among the union's items, the version stage among hash-dtw's), and print each rank's largest values and 95th/99th percentiles: how near each keep is to losing a query.")
+    @Flag(help: "Also run each cascade setting twice more per query to find the true recording's rank after each stage (hash-dtw among the union's items, the version stage among hash-dtw's), and print each rank's largest values and 95th/99th percentiles: how near each keep is to losing a query (with --cascade-only: only these ranks beside the cascade's).")
     var stageRanks = false
     @Flag(help: "Run only the learned cascade settings per query (no stage-alone diagnostics, no peers): for timing, with top-1 and survival.")
     var cascadeOnly = false

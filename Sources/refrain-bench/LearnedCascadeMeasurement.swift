@@ -15,6 +15,10 @@ struct LearnedCascadeRun {
     let versionKeep: Int
     /// The union's first items (the vote's best) that pass the hash stage whatever their cost.
     var hashPass = 0
+    /// The vote's HNSW breadth and neighbours per score shingle (0: the task's).
+    var shingleEf = 0
+    /// hash-dtw's `relative_weight` (0: the cost per code alone).
+    var hashRelativeWeight = 0.0
     /// Rank of the true recording per query (nil: pruned).
     var ranks: [Int?] = []
     /// Seconds per query (analysis included) and per stage.
@@ -53,8 +57,19 @@ extension LearnedCascadeRun {
 extension LearnedBenchCommand {
     /// The stage settings of `run`.
     func runOverrides(_ run: LearnedCascadeRun) -> [String: [String: String]] {
-        overrides(embedding: run.embeddingKeep, shingle: run.shingleKeep, hash: run.hashKeep, band: run.hashBand, pass: run.hashPass,
-                  version: run.versionKeep)
+        var changed = overrides(embedding: run.embeddingKeep, shingle: run.shingleKeep, hash: run.hashKeep, band: run.hashBand, pass: run.hashPass,
+                                version: run.versionKeep)
+        if run.shingleEf > 0 {
+            changed["candidate-union", default: [:]]["shingle-vote.ef"] = "\(run.shingleEf)"
+            changed["candidate-union", default: [:]]["shingle-vote.neighbours"] = "\(run.shingleEf)"
+        }
+        if run.hashRelativeWeight > 0 { changed["hash-dtw", default: [:]]["relative_weight"] = "\(run.hashRelativeWeight)" }
+        return changed
+    }
+
+    /// The settings of `run` beyond the keeps, for its result lines (empty when it has the task's).
+    static func extraSettings(_ run: LearnedCascadeRun) -> String {
+        (run.shingleEf > 0 ? ", vote ef \(run.shingleEf)" : "") + (run.hashRelativeWeight > 0 ? ", hash relative weight \(run.hashRelativeWeight)" : "")
     }
 
     /// Comma-separated positive counts.
@@ -67,11 +82,11 @@ extension LearnedBenchCommand {
         }
     }
 
-    /// Hash-stage bands (`--hash-bands`: shares of an item's length, 0: full DTW).
-    static func bands(_ text: String) throws -> [Double] {
+    /// Hash-stage bands (`--hash-bands`: shares of an item's length, 0: full DTW) or other non-negative numbers.
+    static func bands(_ text: String, option: String = "--hash-bands") throws -> [Double] {
         try text.split(separator: ",").map { part in
             guard let band = Double(part.trimmingCharacters(in: .whitespaces)), band >= 0, band.isFinite else {
-                throw RefrainError.invalidArgument("--hash-bands takes shares of an item's length (0: full DTW), not '\(part)'")
+                throw RefrainError.invalidArgument("\(option) takes numbers, 0 or more (0: off), not '\(part)'")
             }
             return band
         }
@@ -130,10 +145,13 @@ extension LearnedBenchCommand {
         let shingleKeepList = try Self.keepsOrOff(shingleKeeps, option: "--shingle-keeps")
         let bandList = try Self.bands(hashBands)
         let passList = try Self.keepsOrOff(hashPasses, option: "--hash-passes")
+        let efList = try Self.keepsOrOff(shingleEfs, option: "--shingle-efs")
+        let relativeList = try Self.bands(hashRelativeWeights, option: "--hash-relative-weights")
         var runs = embeddingKeeps.flatMap { e in shingleKeepList.flatMap { s in bandList.flatMap { band in passList.flatMap { pass in
-            hashKeepList.flatMap { h in versionKeepList.map {
-                LearnedCascadeRun(embeddingKeep: e, shingleKeep: s, hashKeep: h, hashBand: band, versionKeep: $0, hashPass: pass)
-            } }
+            hashKeepList.flatMap { h in versionKeepList.flatMap { v in efList.flatMap { ef in relativeList.map {
+                LearnedCascadeRun(embeddingKeep: e, shingleKeep: s, hashKeep: h, hashBand: band, versionKeep: v, hashPass: pass, shingleEf: ef,
+                                  hashRelativeWeight: $0)
+            } } } }
         } } } }
         let voting = shingleKeepList.contains { $0 > 0 }
         var shingleAloneRanks: [Int?] = [], shingleAloneTimes: [Double] = []
@@ -146,6 +164,14 @@ extension LearnedBenchCommand {
             if cascadeOnly {
                 for r in runs.indices { try runs[r].record(try engine.query(input, options: QueryOptions(
                     task: HashedMIDIToAudioTask().name, top: 1000, overrides: runOverrides(runs[r]), id: query.id)), query) }
+                if stageRanks {
+                    for r in runs.indices {
+                        let ranks = try ranksAfterStages(engine, input, query, overrides: runOverrides(runs[r]))
+                        runs[r].hashStageRanks.append(ranks.hash)
+                        runs[r].versionStageRanks.append(ranks.version)
+                    }
+                    _ = HashDTWCells.shared.take()
+                }
                 progress.step()
                 continue
             }
@@ -199,7 +225,7 @@ extension LearnedBenchCommand {
             if self.perQuery {
                 let cascades = runs.map { run -> String in
                     let stages = stageRanks ? " (hash \(Self.rankText(run.hashStageRanks.last ?? nil)), version \(Self.rankText(run.versionStageRanks.last ?? nil)))" : ""
-                    return "\(run.embeddingKeep)/\(run.shingleKeep)/\(run.hashKeep)/\(run.hashBand)/\(run.hashPass)/\(run.versionKeep) " + Self.rankText(run.ranks.last ?? nil) + stages
+                    return "\(run.embeddingKeep)/\(run.shingleKeep)/\(run.hashKeep)/\(run.hashBand)/\(run.hashPass)/\(run.versionKeep)\(Self.extraSettings(run)) " + Self.rankText(run.ranks.last ?? nil) + stages
                 }
                 let shingleText = voting ? ", shingle vote \(Self.rankText(shingleAloneRanks.last ?? nil))" : ""
                 print("\nquery \(query.id): embedding \(Self.rankText(embeddingRanks.last ?? nil)), hash \(Self.rankText(hashRanks.last ?? nil))\(shingleText), cascade (embedding/shingle/hash keeps, hash band, hash pass, version keep; with --stage-ranks the hash and version stages' ranks) "
@@ -216,9 +242,13 @@ extension LearnedBenchCommand {
         print("at \(items) items, \(n) queries: share of queries whose true recording ranks at or above k")
         if cascadeOnly {
             for run in runs {
-                print("  learned cascade (embedding keep \(run.embeddingKeep), shingle keep \(run.shingleKeep), hash keep \(run.hashKeep), hash band \(run.hashBand), hash pass \(run.hashPass), version keep \(run.versionKeep)) " + Self.table(run.ranks)
+                print("  learned cascade (embedding keep \(run.embeddingKeep), shingle keep \(run.shingleKeep), hash keep \(run.hashKeep), hash band \(run.hashBand), hash pass \(run.hashPass), version keep \(run.versionKeep)\(Self.extraSettings(run))) " + Self.table(run.ranks)
                       + "   (query " + Self.percentiles(run.times) + ", analysis included; true matches kept \(share(run.ranks.filter { $0 != nil }.count, of: n)))")
                 print("    stages: " + run.stageTimes)
+                if stageRanks {
+                    print("    true recording's rank, hash-dtw among the union's items: " + Self.rankSpread(run.hashStageRanks))
+                    if run.versionKeep > 0 { print("    true recording's rank, version among hash-dtw's \(run.hashKeep): " + Self.rankSpread(run.versionStageRanks)) }
+                }
             }
             return
         }
@@ -235,7 +265,7 @@ extension LearnedBenchCommand {
             }.count
             let survived = run.ranks.filter { $0 != nil }.count
             let e = min(run.embeddingKeep, audio), h = min(run.hashKeep, audio)
-            print("  learned cascade (embedding keep \(run.embeddingKeep), shingle keep \(run.shingleKeep), hash keep \(run.hashKeep), hash band \(run.hashBand), hash pass \(run.hashPass), version keep \(run.versionKeep)) " + Self.table(run.ranks)
+            print("  learned cascade (embedding keep \(run.embeddingKeep), shingle keep \(run.shingleKeep), hash keep \(run.hashKeep), hash band \(run.hashBand), hash pass \(run.hashPass), version keep \(run.versionKeep)\(Self.extraSettings(run))) " + Self.table(run.ranks)
                   + "   (query " + Self.percentiles(run.times) + ", analysis included)")
             print("    stages: " + run.stageTimes)
             print("    pruning: candidate-union keeps at most \(e + run.shingleKeep) of \(audio) (discards at least \(fmt(100 * (1 - Double(min(e + run.shingleKeep, audio)) / Double(audio)), 2)) %), true matches kept \(share(afterEmbedding, of: n)); "

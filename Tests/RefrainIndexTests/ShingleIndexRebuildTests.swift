@@ -56,11 +56,11 @@ final class ShingleIndexRebuildTests: XCTestCase {
         XCTAssertEqual(infos.count, 5)
         var mapped: [MappedArray] = []
         for info in infos {
-            mapped.append(try cache.array(info.file, in: index))
+            mapped.append(try cache.array(info.file, in: index.path))
             XCTAssertLessThanOrEqual(cache.count, 2)
         }
-        XCTAssertTrue(try cache.array(infos[4].file, in: index) === mapped[4], "the newest stays cached")
-        let again = try cache.array(infos[0].file, in: index)
+        XCTAssertTrue(try cache.array(infos[4].file, in: index.path) === mapped[4], "the newest stays cached")
+        let again = try cache.array(infos[0].file, in: index.path)
         XCTAssertFalse(again === mapped[0], "the oldest was dropped and is mapped anew")
         XCTAssertEqual(cache.count, 2)
         for (info, array) in zip(infos, mapped) {

@@ -20,7 +20,10 @@ import RefrainMath
 /// computed, and early abandoning bites sooner), `pass` (default 0: the first `pass` candidates the stage is given
 /// go on after the `keep` cheapest whatever their hash cost, for a first stage whose best are surer than the hash
 /// costs; eleventh round: the shingle vote's first in the hashed task, whose true items the hash stage ranked up
-/// to 488th of its 500 on the tune half while the vote ranked most of those first).
+/// to 488th of its 500 on the tune half while the vote ranked most of those first), `relative_weight` (default 0:
+/// the cost per code as above; `w` > 0 multiplies it by `1 + w / mean`, where `mean` is the mean Hamming distance
+/// between all code pairs of the query and the item (`HashCodeBitShares`), as `VersionMatcher` scales its DTW
+/// cost: every candidate is then scored, none abandoned, since the scaling can reorder them).
 public struct HashDTWStage: SearchStage {
     public let name = "hash-dtw"
     public var keep: Int
@@ -29,12 +32,15 @@ public struct HashDTWStage: SearchStage {
     public var band: HashBand?
     /// The first `pass` candidates given go on whatever their cost (after the `keep` cheapest).
     public var pass: Int
+    /// 0: rank by the cost per code; `w` > 0: by the cost per code times `1 + w / (mean pair distance, bits)`.
+    public var relativeWeight: Double
 
-    public init(keep: Int = 500, array: String = HashEncoder.name, band: HashBand? = nil, pass: Int = 0) {
+    public init(keep: Int = 500, array: String = HashEncoder.name, band: HashBand? = nil, pass: Int = 0, relativeWeight: Double = 0) {
         self.keep = keep
         self.array = array
         self.band = band
         self.pass = max(0, pass)
+        self.relativeWeight = max(0, relativeWeight)
     }
 
     public init(spec: StageSpec) throws {
@@ -44,7 +50,10 @@ public struct HashDTWStage: SearchStage {
         guard band >= 0, band.isFinite else { throw RefrainError.invalidArgument("hash-dtw: band is a share of an item's length, 0 or more (0: none)") }
         let pass = try spec.int("pass", default: 0)
         guard pass >= 0 else { throw RefrainError.invalidArgument("hash-dtw: pass is a number of candidates, 0 or more") }
-        self.init(keep: keep, array: spec.options["array"] ?? HashEncoder.name, band: band > 0 ? HashBand(fraction: band) : nil, pass: pass)
+        let relative = try spec.double("relative_weight", default: 0)
+        guard relative >= 0, relative.isFinite else { throw RefrainError.invalidArgument("hash-dtw: relative_weight is a weight, 0 or more (0: none)") }
+        self.init(keep: keep, array: spec.options["array"] ?? HashEncoder.name, band: band > 0 ? HashBand(fraction: band) : nil, pass: pass,
+                  relativeWeight: relative)
     }
 
     public func run(_ query: SearchQuery, candidates: [Candidate], store: IndexStore) throws -> [Candidate] {
@@ -73,8 +82,10 @@ public struct HashDTWStage: SearchStage {
         }
         // Every item the stage was not given is still in the full layout: ask for enough to keep `keep` of them.
         let extra = positions == nil ? database.lengths.count - byPosition.count : 0
-        let found = try BatchDTW.nearestNormalized(query: q, database: batch, count: min(batch.count, keep + extra), band: band,
-                                                  threads: query.threads)
+        // A relative score can reorder the costs: then every candidate is scored.
+        let count = relativeWeight > 0 ? batch.count : min(batch.count, keep + extra)
+        let found = try BatchDTW.nearestNormalized(query: q, database: batch, count: count, band: band, threads: query.threads)
+        let queryShares = HashCodeBitShares(q)
         HashDTWCells.shared.record(found.cells, of: found.fullCells)
         var scored: [Candidate] = []
         for match in found.matches {
@@ -83,6 +94,9 @@ public struct HashDTWStage: SearchStage {
             // The kernel's cost is an integer sum of bit counts: recover it from the Float ratio, divide in Double.
             let length = Double(q.count + database.lengths[k])
             candidate.score = match.cost.isFinite ? (Double(match.cost) * length).rounded() / length : .infinity
+            if relativeWeight > 0 {
+                candidate.score *= 1 + relativeWeight / max(queryShares.meanDistance(to: database.bitShares[k]), 1e-3)
+            }
             scored.append(candidate)
         }
         scored.sort { $0.score < $1.score || ($0.score == $1.score && $0.key < $1.key) }
@@ -128,6 +142,8 @@ final class HashDatabases: @unchecked Sendable {
         let lengths: [Int]
         /// The codes of each item, by position.
         let sequences: [[UInt16]]
+        /// How often each bit is set in each item's codes, by position (for `relative_weight`).
+        let bitShares: [HashCodeBitShares]
         private var built: HashBatchDatabase?
         private let lock = NSLock()
 
@@ -135,6 +151,7 @@ final class HashDatabases: @unchecked Sendable {
             self.position = position
             self.sequences = sequences
             self.lengths = sequences.map(\.count)
+            self.bitShares = sequences.map(HashCodeBitShares.init)
         }
 
         /// Every item laid out for the batch kernel, by position: built on first use, since a search after
