@@ -81,7 +81,14 @@ extension CandidateUnionStageTests {
         XCTAssertEqual(first.options["shingle-vote.keep"], "250")
         XCTAssertNil(first.options["embedding-nn.keep"])
         let vote = try XCTUnwrap(MIDIToAudioTask().stages(QueryOptions()).first { $0.stage == "shingle-vote" })
-        for (key, value) in vote.options where key != "keep" { XCTAssertEqual(first.options["shingle-vote." + key], value, key) }
+        for (key, value) in vote.options where !["keep", "ef", "neighbours"].contains(key) {
+            XCTAssertEqual(first.options["shingle-vote." + key], value, key)
+        }
+        // A narrower search than the default vote's 200 (twelfth round: the same survival and top-1 on the tune half).
+        XCTAssertEqual(vote.options["ef"], "200")
+        XCTAssertEqual(first.options["shingle-vote.ef"], "\(HashedMIDIToAudioTask.voteBreadth)")
+        XCTAssertEqual(first.options["shingle-vote.neighbours"], "\(HashedMIDIToAudioTask.voteBreadth)")
+        XCTAssertLessThan(HashedMIDIToAudioTask.voteBreadth, 200)
         XCTAssertFalse(HashedMIDIToAudioTask().stages(QueryOptions(prune: false)).first { $0.stage == "candidate-union" }?.enabled ?? true)
     }
 }

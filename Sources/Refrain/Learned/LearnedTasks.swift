@@ -5,7 +5,7 @@ import RefrainMath
 /// Which recording is this score, through the learned cascade (Raffel & Ellis 2015, 2016): audio items only,
 /// then the union (`candidate-union`) of the nearest learned embeddings (`candidate-union.embedding-nn.keep`, default
 /// 2,000 or a fifth of the items) and the best 250 items by CENS shingle votes (Zalkow & Müller 2020;
-/// `candidate-union.shingle-vote.keep`), then Hamming DTW over learned hash
+/// `candidate-union.shingle-vote.keep`; 50 neighbours per score shingle, `voteBreadth`), then Hamming DTW over learned hash
 /// sequences (within a band of 10 % of each item's length, `hash-dtw.band`) keeps the `hash-dtw.keep` best
 /// (default 500, and the vote's first `hashPass` whatever their cost), then the default cascade's `version` stage (banded
 /// CENS DTW at half rate, `MIDIToAudioTask`) keeps `versionKeep` (10) and the exact Raffel-Ellis CQT DTW ranks them (on the tune
@@ -60,8 +60,15 @@ extension HashedMIDIToAudioTask {
     /// 1st or 2nd of its 500 (docs/learned-models.md).
     public static let hashPass = 10
 
+    /// The vote's HNSW search breadth (`ef`), which is also the neighbours each score shingle fetches; `MIDIToAudioTask`'s
+    /// vote searches 200 of each. Twelfth round, tune half at 10,000 items (the settings above), interleaved per
+    /// query: breadths 200 / 100 / 50 all kept 98 of 98 true matches at the same top-1 (92.9 %), and the union's
+    /// p50 fell from 417.6 to 310.5 and 261.1 ms under load 7-11 (docs/learned/bench-learned-round12-vote-ef-tuning-10000.txt);
+    /// the vote was 37 % of a query's CPU samples (perf) before.
+    public static let voteBreadth = 50
+
     /// The options of the first pruning stage, `candidate-union`: the shingle vote's `shingleKeep` best, voting as
-    /// `MIDIToAudioTask`'s does (every second shingle of the score, its own tempo), first (so that its best are
+    /// `MIDIToAudioTask`'s does but with `voteBreadth` neighbours (every second shingle of the score, its own tempo), first (so that its best are
     /// the ones `hashPass` lets through), then the embedding's nearest items (its own default keep). An index
     /// without a shingle graph passes every item on from the vote (`ShingleVoteStage`), so the hash stage then
     /// ranks them all: slower, never a lost match.
@@ -70,6 +77,8 @@ extension HashedMIDIToAudioTask {
         var vote = options.voteStage.options
         vote["query_hop"] = "2"
         vote["keep"] = "\(shingleKeep)"
+        vote["ef"] = "\(voteBreadth)"
+        vote["neighbours"] = "\(voteBreadth)"
         for (key, value) in vote { union["shingle-vote." + key] = value }
         return union
     }
