@@ -20,6 +20,11 @@ import RefrainMath
 /// voice's period, and the voice's trough deepens. The frame keeps the reading (candidates and voiced probability)
 /// that is more surely voiced, so frames pYIN already hears well stay as they were. Off in `PYINParameters` by
 /// default (pYIN then agrees with librosa).
+///
+/// With `belowSNR` set, the subtraction is gated per recording: it applies only when the recording's estimated
+/// signal-to-noise ratio (`signalToNoise`) is below it, and a recording above it is read exactly as without a noise
+/// floor. The ratio compares the louder half of the recording's blocks with its quietest ones (the noise alone before
+/// the voice starts, in breaths and rests), in the manner of minimum statistics.
 public struct NoiseFloor: Equatable, Sendable {
     /// Quantile of each bin's power over time taken for the noise, in (0, 1).
     public var quantile: Double
@@ -32,13 +37,21 @@ public struct NoiseFloor: Equatable, Sendable {
     /// Frames whose voiced probability without the subtraction is below this are read again with it (above 1: every
     /// frame; every frame then keeps its more surely voiced reading).
     public var rescueBelow: Double
+    /// The gate, dB: the subtraction applies only to a recording whose estimated signal-to-noise ratio
+    /// (`signalToNoise`) is below this; nil, to every recording.
+    public var belowSNR: Double?
+    /// Share of the recording's blocks, the quietest, whose mean power the gate takes for the noise's, in (0, 0.5).
+    public var quietShare: Double
 
-    public init(quantile: Double = 0.2, overSubtraction: Double = 2, spectralFloor: Double = 0.05, frames: Int = 200, rescueBelow: Double = 0.5) {
+    public init(quantile: Double = 0.2, overSubtraction: Double = 2, spectralFloor: Double = 0.05, frames: Int = 200, rescueBelow: Double = 0.5,
+                belowSNR: Double? = nil, quietShare: Double = 0.01) {
         self.quantile = quantile
         self.overSubtraction = overSubtraction
         self.spectralFloor = spectralFloor
         self.frames = frames
         self.rescueBelow = rescueBelow
+        self.belowSNR = belowSNR
+        self.quietShare = quietShare
     }
 
     func validate() throws {
@@ -48,12 +61,50 @@ public struct NoiseFloor: Equatable, Sendable {
         guard overSubtraction >= 0, overSubtraction.isFinite, spectralFloor >= 0, spectralFloor <= 1, frames >= 1 else {
             throw RefrainError.invalidArgument("the noise floor's over-subtraction must be at least 0, its spectral floor in [0, 1] and its frames at least 1")
         }
+        guard quietShare > 0, quietShare < 0.5, !(belowSNR?.isNaN ?? false) else {
+            throw RefrainError.invalidArgument("the noise floor's gate needs a quiet share in (0, 0.5) and a number of dB, got \(quietShare) and \(belowSNR.map { "\($0)" } ?? "none")")
+        }
+    }
+
+    /// The estimated signal-to-noise ratio of `samples`, in dB: the mean power of the louder half of its blocks of
+    /// `blockLength` samples (pYIN's hop) over the mean power of its quietest `quietShare` of blocks (at least one).
+    /// Infinite when those are digital silence; nil when the signal holds fewer than two blocks.
+    public func signalToNoise(_ samples: UnsafeBufferPointer<Float>, blockLength: Int) -> Double? {
+        let count = blockLength > 0 ? samples.count / blockLength : 0
+        guard count >= 2 else { return nil }
+        var powers = [Double](repeating: 0, count: count)
+        for b in 0..<count {
+            var sum = 0.0
+            for i in (b * blockLength)..<((b + 1) * blockLength) { sum += Double(samples[i]) * Double(samples[i]) }
+            powers[b] = sum
+        }
+        powers.sort()
+        let quiet = max(1, Int(quietShare * Double(count)))
+        let noise: Double = powers[..<quiet].reduce(0, +) / Double(quiet)
+        let signal: Double = powers[(count / 2)...].reduce(0, +) / Double(count - count / 2)
+        return noise > 0 ? 10 * log10(signal / noise) : .infinity
+    }
+
+    /// `signalToNoise` of `samples` with blocks of pYIN's hop (`yin.hopLength`).
+    public func signalToNoise(_ samples: [Float], yin: YINParameters) -> Double? {
+        samples.withUnsafeBufferPointer { signalToNoise($0, blockLength: yin.hopLength) }
+    }
+
+    /// Whether the gate lets the subtraction apply to the `sampleCount` samples that `framed` holds.
+    func opens(_ framed: FramedSignal, sampleCount: Int) -> Bool {
+        guard let belowSNR else { return true }
+        let pad = (framed.padded.count - sampleCount) / 2
+        let snr = framed.padded.withUnsafeBufferPointer {
+            signalToNoise(UnsafeBufferPointer(rebasing: $0[pad..<(pad + sampleCount)]), blockLength: framed.hop)
+        }
+        return (snr ?? .infinity) < belowSNR
     }
 
     /// The noise power spectrum of `framed` as `kernel` reads frames (`kernel.fftSize / 2 + 1` bins, already
     /// multiplied by `overSubtraction`), or nil when no frame lies wholly inside the signal of `sampleCount` samples
-    /// or the estimate is zero everywhere.
+    /// or the estimate is zero everywhere, or the gate (`belowSNR`) leaves the recording alone.
     func estimate(_ framed: FramedSignal, sampleCount: Int, kernel: YINDifference) -> [Float]? {
+        guard opens(framed, sampleCount: sampleCount) else { return nil }
         let pad = (framed.padded.count - sampleCount) / 2, length = kernel.frameLength
         let first = (pad + framed.hop - 1) / framed.hop
         let last = sampleCount + pad - length >= 0 ? (sampleCount + pad - length) / framed.hop : -1

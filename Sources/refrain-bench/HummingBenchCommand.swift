@@ -32,7 +32,8 @@ struct HummingBenchCommand: ParsableCommand {
     @Option(help: "Experiment: pre-emphasis coefficient a of y[n] = x[n] - a x[n-1] applied to the hum before pYIN (0: none).") var preEmphasis: Double = 0
     @Option(help: "Experiment: pYIN's beta prior over thresholds for the hums, 'a,b' (librosa: 2,18).") var pyinBeta: String?
     @Option(help: "Experiment: pYIN's probability for the global minimum when no trough is under a threshold (librosa: 0.01).") var pyinNoTrough: Double?
-    @Option(help: "pYIN's spectral subtraction of the hum's noise (NoiseFloor), 'quantile,over-subtraction,spectral floor[,rescue below]', or 'off' (default: the product's).") var noiseFloor: String?
+    @Option(help: "Voiced runs of the query's track whose voiced probability never reaches this are unvoiced (FaintRuns), or 'off' (default: the product's).") var faintRuns: String?
+    @Option(help: "pYIN's spectral subtraction of the hum's noise (NoiseFloor), 'quantile,over-subtraction,spectral floor[,rescue below[,gate: below this estimated SNR, dB]]', or 'off' (default: the product's).") var noiseFloor: String?
     @Option(help: "Note model whose reading is searched first, before the segmentations: 'hmm' (NoteHMM, the product's QueryMelody.noteModel) or 'none'.") var noteModel: String = "hmm"
     @Option(help: "What the note model observes: 'decoded' (pYIN's decoded f0) or 'candidates' (every pYIN candidate, Tony's observation model) or 'unvoiced-candidates' (candidates where pYIN decoded unvoiced); default: the product's.") var noteObservation: String?
     @Option(help: "Candidate observation: voicing prior weight and probability 'w,pi' (default: the product's).") var voicingPrior: String?
@@ -217,10 +218,11 @@ struct HummingBenchCommand: ParsableCommand {
             if let pyinNoTrough { pitch.noTroughProbability = pyinNoTrough }
             if let noiseFloor {
                 let f = noiseFloor.split(separator: ",").compactMap { Double($0) }
-                guard noiseFloor == "off" || f.count == 3 || f.count == 4 else {
-                    throw RefrainError.invalidArgument("--noise-floor is 'quantile,over-subtraction,floor[,rescue below]' or 'off', got '\(noiseFloor)'")
+                guard noiseFloor == "off" || (3...5).contains(f.count) else {
+                    throw RefrainError.invalidArgument("--noise-floor is 'quantile,over-subtraction,floor[,rescue below[,below SNR dB]]' or 'off', got '\(noiseFloor)'")
                 }
-                pitch.noiseFloor = f.count >= 3 ? NoiseFloor(quantile: f[0], overSubtraction: f[1], spectralFloor: f[2], rescueBelow: f.count == 4 ? f[3] : NoiseFloor().rescueBelow) : nil
+                pitch.noiseFloor = f.count >= 3 ? NoiseFloor(quantile: f[0], overSubtraction: f[1], spectralFloor: f[2], rescueBelow: f.count >= 4 ? f[3] : NoiseFloor().rescueBelow,
+                                                             belowSNR: f.count == 5 ? f[4] : nil) : nil
             }
             print("pYIN noise floor: \(pitch.noiseFloor.map { "\($0)" } ?? "off")")
             var search = HummingSearch(filterLimit: filterLimit, pitch: pitch)
@@ -228,6 +230,13 @@ struct HummingBenchCommand: ParsableCommand {
             search.alignment.octaveCost = octaveCost
             search.octaveCheck = subharmonicRatio > 0 ? SubharmonicCheck(ratio: subharmonicRatio) : nil
             if subharmonicGate > 0 { search.octaveCheck?.gateShare = subharmonicGate }
+            if let faintRuns {
+                guard faintRuns == "off" || Float(faintRuns) != nil else {
+                    throw RefrainError.invalidArgument("--faint-runs is a voiced probability or 'off', got '\(faintRuns)'")
+                }
+                search.faintRuns = Float(faintRuns).map { FaintRuns(peakBelow: $0) }
+            }
+            print("faint runs unvoiced: \(search.faintRuns.map { "below voiced probability \($0.peakBelow)" } ?? "off")")
             search.laterReadingsLimit = laterReadings
             print("note alignment: replacement move cost \(replaceCost), octave cost \(octaveCost); other readings aligned with the first's best \(laterReadings) (0: all); " +
                   "unfolded reading \(unfoldedReading ? "on" : "off"); octave check of the f0 \(subharmonicRatio > 0 ? "above ratio \(subharmonicRatio)" + (subharmonicGate > 0 ? " on hums with under \(subharmonicGate) of their energy below 250 Hz" : "") : "off")")
@@ -339,7 +348,7 @@ struct HummingBenchCommand: ParsableCommand {
                             outcome.rankVotes = keys.firstIndex(of: tune.key).map { $0 + 1 }
                         }
                         if log != nil {
-                            logLines.append("{\"key\":\"\(tune.key)\",\"half\":\(k % 2),\"rankNotes\":\(outcome.rankNotes ?? 0),\"rank\":\(outcome.rank ?? 0),\"rankContour\":\(outcome.rankContour ?? 0),\"depthNotes\":\(outcome.depthNotes ?? 0),\"depthFused\":\(outcome.depthFused ?? 0),\"notes\":\(shape.noteCount),\"readings\":\(readings.map(\.noteCount)),\"heard\":[\(readings.first.map { $0.pitches.map { fmt($0, 2) }.joined(separator: ",") } ?? "")],\"heardOnsets\":[\(readings.first.map { $0.onsets.map { fmt($0, 2) }.joined(separator: ",") } ?? "")],\"sung\":\(query.sung.count),\"rpa\":\(fmt(outcome.agreement?.pitch ?? 0, 3)),\"voicing\":\(fmt(outcome.agreement?.voicing ?? 0, 3)),\"falseAlarm\":\(fmt(outcome.agreement?.falseAlarm ?? 0, 3)),\"lowBand\":\(fmt(SubharmonicCheck(ratio: 0).lowBandShare(query.samples, sampleRate: query.sampleRate), 5)),\"info\":\(String(decoding: try JSONEncoder().encode(query.info), as: UTF8.self)),\"top\":\"\(hits.first?.key ?? "")\",\"top10\":[\(hits.map { "\"\($0.key)\"" }.joined(separator: ","))]}")
+                            logLines.append("{\"key\":\"\(tune.key)\",\"half\":\(k % 2),\"rankNotes\":\(outcome.rankNotes ?? 0),\"rank\":\(outcome.rank ?? 0),\"rankContour\":\(outcome.rankContour ?? 0),\"depthNotes\":\(outcome.depthNotes ?? 0),\"depthFused\":\(outcome.depthFused ?? 0),\"notes\":\(shape.noteCount),\"readings\":\(readings.map(\.noteCount)),\"heard\":[\(readings.first.map { $0.pitches.map { fmt($0, 2) }.joined(separator: ",") } ?? "")],\"heardOnsets\":[\(readings.first.map { $0.onsets.map { fmt($0, 2) }.joined(separator: ",") } ?? "")],\"sung\":\(query.sung.count),\"rpa\":\(fmt(outcome.agreement?.pitch ?? 0, 3)),\"voicing\":\(fmt(outcome.agreement?.voicing ?? 0, 3)),\"falseAlarm\":\(fmt(outcome.agreement?.falseAlarm ?? 0, 3)),\"lowBand\":\(fmt(SubharmonicCheck(ratio: 0).lowBandShare(query.samples, sampleRate: query.sampleRate), 5)),\"snr\":[\([0.01, 0.03, 0.1].map { fmt(min(NoiseFloor(quietShare: $0).signalToNoise(query.samples, yin: pitch.yin) ?? 999, 999), 2) }.joined(separator: ","))],\"info\":\(String(decoding: try JSONEncoder().encode(query.info), as: UTF8.self)),\"top\":\"\(hits.first?.key ?? "")\",\"top10\":[\(hits.map { "\"\($0.key)\"" }.joined(separator: ","))]}")
                         }
                     } catch let error as RefrainError {
                         outcome.error = error.message

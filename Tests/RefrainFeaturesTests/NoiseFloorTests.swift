@@ -82,8 +82,38 @@ final class NoiseFloorTests: XCTestCase {
         XCTAssertGreaterThan(plain.voiced.filter { $0 }.count, plain.frameCount / 2)
     }
 
+    /// The gate's estimate follows the rumble's level: a tone 30 dB above the rumble reads about 30 dB, one 10 dB
+    /// above it about 10 dB (the quietest blocks are rumble alone, the louder half the tone).
+    func testTheGateEstimatesTheSignalToNoiseRatio() throws {
+        let floor = NoiseFloor(belowSNR: 20), yin = YINParameters()
+        let high = try XCTUnwrap(floor.signalToNoise(Self.highVoiceInRumble(snrDB: 30).samples, yin: yin))
+        let low = try XCTUnwrap(floor.signalToNoise(Self.highVoiceInRumble(snrDB: 10).samples, yin: yin))
+        print("gate's SNR estimate: \(high) dB for a tone 30 dB above the rumble, \(low) dB for one 10 dB above it")
+        XCTAssertEqual(high, 30, accuracy: 6)
+        XCTAssertEqual(low, 10, accuracy: 6)
+        XCTAssertEqual(floor.signalToNoise([Float](repeating: 0, count: 4096), yin: yin), .infinity)
+        XCTAssertNil(floor.signalToNoise([Float](repeating: 0.1, count: 600), yin: yin))  // one block
+    }
+
+    /// With the gate, a tone in faint rumble (40 dB below it) is read exactly as by librosa's pYIN, although the
+    /// ungated floor changes its track; in loud rumble (-3 dB) the gate opens and the tone is heard.
+    func testTheGateLeavesAQuietRecordingAloneAndOpensInNoise() throws {
+        var gated = PYINParameters(), ungated = PYINParameters()
+        gated.noiseFloor = NoiseFloor(belowSNR: 20)
+        ungated.noiseFloor = NoiseFloor()
+        let quiet = Self.highVoiceInRumble(snrDB: 40).samples
+        let plain = try pyin(quiet), left = try pyin(quiet, parameters: gated)
+        XCTAssertEqual(left.voiced, plain.voiced)
+        XCTAssertEqual(left.voicedProbability, plain.voicedProbability)
+        XCTAssertEqual(left.f0.map(\.bitPattern), plain.f0.map(\.bitPattern))
+        XCTAssertNotEqual(try pyin(quiet, parameters: ungated).voicedProbability, plain.voicedProbability)
+        let (loud, f0) = Self.highVoiceInRumble(snrDB: -3)
+        XCTAssertGreaterThanOrEqual(scores(try pyin(loud, parameters: gated), f0: f0).recall, 0.9)
+    }
+
     func testBadSettingsAreRefusedWithASentence() {
-        for floor in [NoiseFloor(quantile: 0), NoiseFloor(quantile: 1), NoiseFloor(overSubtraction: -1), NoiseFloor(spectralFloor: 2), NoiseFloor(frames: 0)] {
+        for floor in [NoiseFloor(quantile: 0), NoiseFloor(quantile: 1), NoiseFloor(overSubtraction: -1), NoiseFloor(spectralFloor: 2), NoiseFloor(frames: 0),
+                      NoiseFloor(belowSNR: .nan), NoiseFloor(quietShare: 0), NoiseFloor(quietShare: 0.5)] {
             var parameters = PYINParameters()
             parameters.noiseFloor = floor
             XCTAssertThrowsError(try pyin([Float](repeating: 0.1, count: 8000), parameters: parameters)) {

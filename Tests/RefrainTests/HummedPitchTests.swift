@@ -46,4 +46,30 @@ final class HummedPitchTests: XCTestCase {
         print("women's syllables in room noise, voicing recall of sung frames: librosa's pYIN \(plain), with the noise floor \(subtracted)")
         XCTAssertGreaterThan(subtracted, plain + 0.02)
     }
+
+    /// The product's gate (`hummedNoiseFloor.belowSNR`): the development set's clean hums (noise 40 dB down) are read
+    /// exactly as by librosa's pYIN, whereas the ungated floor changes their tracks; room-noise hums whose estimated SNR
+    /// is under the gate get the floor.
+    func testTheGateLeavesCleanHumsAloneAndSubtractsInRoomNoise() throws {
+        let floor = try XCTUnwrap(PYINParameters.hummedNoiseFloor), gate = try XCTUnwrap(floor.belowSNR)
+        let plain = PYINParameters(yin: YINParameters(sampleRate: 22050))
+        var ungated = plain
+        ungated.noiseFloor = NoiseFloor()
+        var changedByUngated = 0, opened = 0
+        for seed in 0..<4 {
+            let clean = try HumQueryGenerator().query(Self.climbing, seed: UInt64(80 + seed), style: .hummed, register: .female, noise: .clean)
+            let reference = try pyin(clean.samples, parameters: plain), hummed = try pyin(clean.samples, parameters: .hummed())
+            XCTAssertGreaterThan(try XCTUnwrap(floor.signalToNoise(clean.samples, yin: plain.yin)), gate)
+            XCTAssertEqual(hummed.voicedProbability, reference.voicedProbability)
+            XCTAssertEqual(hummed.f0.map(\.bitPattern), reference.f0.map(\.bitPattern))
+            if try pyin(clean.samples, parameters: ungated).voicedProbability != reference.voicedProbability { changedByUngated += 1 }
+            let room = try HumQueryGenerator().query(Self.climbing, seed: UInt64(80 + seed), style: .syllables, register: .female, noise: .room)
+            guard try XCTUnwrap(floor.signalToNoise(room.samples, yin: plain.yin)) < gate else { continue }
+            opened += 1
+            XCTAssertNotEqual(try pyin(room.samples, parameters: .hummed()).voicedProbability, try pyin(room.samples, parameters: plain).voicedProbability)
+        }
+        print("clean hums changed by the ungated floor: \(changedByUngated) of 4; room hums the gate opens for: \(opened) of 4")
+        XCTAssertGreaterThan(changedByUngated, 0)
+        XCTAssertGreaterThan(opened, 0)
+    }
 }

@@ -20,6 +20,8 @@ public struct HummingSearch: Sendable {
     public var laterReadingsLimit: Int = 200
     /// The octave check of the query's track (`SubharmonicCheck`; nil for none).
     public var octaveCheck: SubharmonicCheck? = SubharmonicCheck.standard
+    /// The faint voiced runs unvoiced in the query's track (`FaintRuns`; nil for none).
+    public var faintRuns: FaintRuns? = FaintRuns.standard
 
     public init(filterLimit: Int = 0, alignment: NoteAlignment = NoteAlignment(), pitch: PYINParameters = .hummed(), threads: Int = 2) {
         self.filterLimit = filterLimit
@@ -34,13 +36,13 @@ public struct HummingSearch: Sendable {
         try QueryMelody.usableNotes(from: track(of: samples, sampleRate: sampleRate))
     }
 
-    /// The pYIN track of mono samples at `sampleRate` Hz, checked by `octaveCheck`.
+    /// The pYIN track of mono samples at `sampleRate` Hz, its faint runs unvoiced (`faintRuns`), checked by `octaveCheck`.
     public func track(of samples: [Float], sampleRate: Double) throws -> PitchTrack {
         var signal = samples
         if sampleRate != pitch.yin.sampleRate {
             signal = try AudioSignal(samples: samples, sampleRate: sampleRate).resampled(to: pitch.yin.sampleRate).samples
         }
-        return try SubharmonicCheck.hummedTrack(signal, parameters: pitch, check: octaveCheck)
+        return try SubharmonicCheck.hummedTrack(signal, parameters: pitch, check: octaveCheck, faint: faintRuns)
     }
 
     /// The best `topK` items for several readings of one query (notes segmented in different ways): each item

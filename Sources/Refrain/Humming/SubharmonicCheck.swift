@@ -44,9 +44,12 @@ public struct SubharmonicCheck: Equatable, Sendable {
     /// clean women (0.014 - 0.033), so the gate does not single the band out.
     public static let standard: SubharmonicCheck? = nil
 
-    /// The pYIN track of a hum (`samples` mono at `parameters.yin.sampleRate`), checked by `check` when given.
-    public static func hummedTrack(_ samples: [Float], parameters: PYINParameters, check: SubharmonicCheck? = standard) throws -> PitchTrack {
-        let track = try pyin(samples, parameters: parameters)
+    /// The pYIN track of a hum (`samples` mono at `parameters.yin.sampleRate`), its faint runs unvoiced by `faint`
+    /// (`FaintRuns`) and then checked by `check` when given.
+    public static func hummedTrack(_ samples: [Float], parameters: PYINParameters, check: SubharmonicCheck? = standard,
+                                   faint: FaintRuns? = FaintRuns.standard) throws -> PitchTrack {
+        let decoded = try pyin(samples, parameters: parameters)
+        let track = faint.map { $0.apply(decoded) } ?? decoded
         guard let check, check.opens(for: samples, sampleRate: parameters.yin.sampleRate) else { return track }
         return check.apply(track, samples: samples, sampleRate: parameters.yin.sampleRate, frameLength: parameters.yin.frameLength)
     }
