@@ -47,6 +47,8 @@ struct BenchRetrievalCommand: ParsableCommand {
     @Option(help: "Key invariance: estimate (default) or off (the query's key only).") var key = "estimate"
     @Option(help: "Realistic: FluidSynth interpolation of the engine's score renderings (none, linear, fourth-order, seventh-order; default: the engine's).")
     var renderInterpolation: String?
+    @Option(help: "Realistic: this many more audio-excerpt queries per tune-half piece, each from its own seed (the recordings, the split and all other queries stay as they are; 4 makes the round-12 tuning set of 588).")
+    var extraTuneExcerpts = 0
     @Option(help: "Realistic: render the engine's scores at this rate (Hz) and resample them up to the encoders' rate (default: the engine's).")
     var renderRate: Double?
 
@@ -62,7 +64,7 @@ struct BenchRetrievalCommand: ParsableCommand {
                                         shingleTransform: shingleTransform, pruningOnly: pruningOnly,
                                         transpositions: allTranspositions, keyInvariance: key != "off",
                                         renderInterpolation: try renderInterpolation.map(RealisticRetrievalBench.interpolation),
-                                        renderRate: renderRate).run()
+                                        renderRate: renderRate, extraTuneExcerpts: extraTuneExcerpts).run()
             return
         }
         let workURL = URL(fileURLWithPath: work)

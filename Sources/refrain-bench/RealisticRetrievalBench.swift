@@ -36,6 +36,8 @@ struct RealisticRetrievalBench {
     var renderInterpolation: MIDIRenderer.Interpolation? = nil
     /// Rate of the engine's score renderings before resampling (nil: the engine's default).
     var renderRate: Double? = nil
+    /// More audio-excerpt queries per tune-half piece (`RealisticSet.Options.extraTuneExcerptQueries`).
+    var extraTuneExcerpts = 0
 
     /// `none`, `linear`, `fourth-order` or `seventh-order`.
     static func interpolation(_ name: String) throws -> MIDIRenderer.Interpolation {
@@ -52,6 +54,8 @@ struct RealisticRetrievalBench {
         var options = RealisticSet.Options(unseenSoundfonts: try RealisticSet.unseenPerformers())
         options.limit = limit
         options.seed = seed
+        guard extraTuneExcerpts >= 0 else { throw RefrainError.invalidArgument("--extra-tune-excerpts must be 0 or more") }
+        options.extraTuneExcerptQueries = extraTuneExcerpts
         if trainDistractors > 0 {
             options.distractorCorpus = URL(fileURLWithPath: trainCorpus)
             options.distractorCount = trainDistractors

@@ -144,4 +144,17 @@ final class FineRescoreStageTests: XCTestCase {
         let backward = try XCTUnwrap(coarse.first { $0.key == "backward" }?.score)
         XCTAssertLessThan(abs(backward - forward), 0.5 * fineGap, "cens: forward \(forward), backward \(backward); fine gap \(fineGap)")
     }
+
+    /// Audio matching re-scores on the mean of `cens_fine` and `crp` by default (issue 18, round 12); the registry
+    /// builds that stage from the task's spec.
+    func testAudioMatchReScoresOnTheMeanOfCENSFineAndCRP() throws {
+        let spec = try XCTUnwrap(AudioMatchTask().stages(QueryOptions()).first { $0.stage == "fine-rescore" })
+        XCTAssertEqual(spec.options["array"], "cens_fine,crp")
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Engine.create(at: dir)
+        let stage = try XCTUnwrap(try StageRegistry.refrain.cascade([spec], store: try IndexStore.open(at: dir)).stages.first as? FineRescoreStage)
+        XCTAssertEqual(stage.arrays, [FineCENSEncoder.name, CRPEncoder.name])
+        XCTAssertEqual(stage.top, 20)
+    }
 }

@@ -8,13 +8,6 @@ import XCTest
 /// `FourierPatchStage` and the vote's `fourier_keep` (issue 18, round 11): a transposed excerpt finds its item
 /// by the 2-D Fourier magnitude of CENS patches, and the scan's best items join a shingle vote that missed it.
 final class FourierPatchStageTests: XCTestCase {
-    /// Frames `from ..< from + count` of `x`, every pitch class moved up by `shift`.
-    func excerpt(_ x: Matrix, from: Int, count: Int, shift: Int) -> SearchQuery {
-        let values = Matrix(rows: count, cols: 12) { r, c in x[from + r, ((c - shift) % 12 + 12) % 12] }
-        return SearchQuery(analysis: ItemAnalysis(kind: .audio, duration: Double(count) / 2,
-                                                  features: ["cens": FeatureSequence(values: values, hopLength: 1, sampleRate: 2)]))
-    }
-
     /// An excerpt that is one of item 5's patches, transposed by 3 semitones, scores 0 (cosine 1) there at the
     /// patch's time; the other items score worse, only the candidates given are scored, and `keep` cuts.
     func testATransposedExcerptFindsItsItemAndTime() throws {
@@ -23,7 +16,7 @@ final class FourierPatchStageTests: XCTestCase {
         let (store, sequences) = try shingledTestStore(at: dir, count: 10, frames: 60, seed: 700)
         let items = try store.items()
         let candidates = items.map { Candidate(itemID: $0.id, key: $0.key) }
-        let query = excerpt(sequences[5], from: 24, count: 16, shift: 3)
+        let query = transposedCENSExcerpt(sequences[5], from: 24, count: 16, shift: 3)
         let ranked = try FourierPatchStage(keep: 4).run(query, candidates: candidates, store: store)
         XCTAssertEqual(ranked.count, 4)
         XCTAssertEqual(ranked.first?.key, "item5")
@@ -46,7 +39,7 @@ final class FourierPatchStageTests: XCTestCase {
         let dir = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let (store, _) = try shingledTestStore(at: dir, count: 3, frames: 40, seed: 900)
-        let query = excerpt(randomUnitFrames(40, dims: 12, seed: 950), from: 8, count: 20, shift: 7)
+        let query = transposedCENSExcerpt(randomUnitFrames(40, dims: 12, seed: 950), from: 8, count: 20, shift: 7)
         let before = try FourierPatchStage().run(query, candidates: try store.items().map { Candidate(itemID: $0.id, key: $0.key) }, store: store)
         XCTAssertEqual(before.count, 3)
         try store.add(key: "late", path: "/late", title: nil, sha256: String(repeating: "1", count: 64),
@@ -97,7 +90,7 @@ final class FourierPatchStageTests: XCTestCase {
         let dir = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let (store, sequences, candidates) = try votingTestStore(at: dir, seed: 300)
-        let query = excerpt(sequences[4], from: 10, count: 30, shift: 4)
+        let query = transposedCENSExcerpt(sequences[4], from: 10, count: 30, shift: 4)
         func vote(_ options: [String: String]) throws -> any SearchStage {
             let spec = StageSpec(stage: "shingle-vote", options: ["keep": "3", "neighbours": "5", "ef": "50"].merging(options) { $1 })
             return try XCTUnwrap(try StageRegistry.refrain.cascade([spec], store: store).stages.first)

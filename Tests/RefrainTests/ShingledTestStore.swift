@@ -28,3 +28,11 @@ func votingTestStore(at dir: URL, seed: UInt64) throws -> (IndexStore, [Matrix],
     try ShingleIndex.rebuild(store)
     return (store, sequences, try store.items().map { Candidate(itemID: $0.id, key: $0.key) })
 }
+
+/// A query of frames `from ..< from + count` of `x` as CENS at 2 frames/s (as `shingledTestStore`'s items), every
+/// pitch class moved up by `shift` semitones.
+func transposedCENSExcerpt(_ x: Matrix, from: Int, count: Int, shift: Int) -> SearchQuery {
+    let values = Matrix(rows: count, cols: 12) { r, c in x[from + r, ((c - shift) % 12 + 12) % 12] }
+    return SearchQuery(analysis: ItemAnalysis(kind: .audio, duration: Double(count) / 2,
+                                              features: ["cens": FeatureSequence(values: values, hopLength: 1, sampleRate: 2)]))
+}

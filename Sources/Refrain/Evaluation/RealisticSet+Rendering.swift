@@ -86,7 +86,7 @@ extension RealisticSet {
             let score = try MIDIScore(contentsOf: url)
             let fonts = fonts(for: half)
             var items: [RealisticSet.Item] = [], queries: [RealisticSet.Query] = []
-            var recordings: [(key: String, score: MIDIScore, semitones: Int)] = []
+            var recordings: [ExcerptSource.Recording] = []
             var firstTempo = 1.0, seconds = 0.0
 
             for v in 0..<max(1, options.recordingsPerWork) {
@@ -102,11 +102,11 @@ extension RealisticSet {
                                      to: directory.appendingPathComponent("recordings/\(itemKey)"))
                 items.append(.init(key: itemKey, work: key, path: file.path, soundfont: RealisticSet.fontName(font, unseen: options.unseenSoundfonts),
                                    semitones: semitones, arrangement: arrangement.label, condition: condition.description))
-                recordings.append((itemKey, performance, semitones))
+                recordings.append(.init(key: itemKey, score: performance, semitones: semitones))
                 seconds += performance.endTime
             }
             let relevant = recordings.map(\.key)
-            func transposed(_ semitones: Int) -> Bool { !recordings.contains { $0.semitones == semitones } }
+            let excerpts = ExcerptSource(key: key, half: half, score: score, fonts: fonts, recordings: recordings, firstTempo: firstTempo)
 
             // MIDI query: the score, maybe rearranged and transposed, at another tempo.
             do {
@@ -118,7 +118,7 @@ extension RealisticSet {
                 if !FileManager.default.fileExists(atPath: file.path) { try midiScore.write(to: file) }
                 let ratio = recordings[0].score.endTime / max(midiScore.endTime, 1e-9)
                 queries.append(.init(id: "\(key)-midi", path: file.path, task: "midi-to-audio", relevant: relevant, spans: [:], half: half,
-                                     labels: ["transposed": transposed(semitones) ? "yes" : "no",
+                                     labels: ["transposed": excerpts.transposed(semitones) ? "yes" : "no",
                                               "arrangement": arrangement.label == "as written" ? "as written" : "changed",
                                               "tempo": Self.tempoBand(ratio)],
                                      condition: "MIDI, \(arrangement.label), \(semitones) semitones, tempo x\(String(format: "%.2f", tempo))"))
@@ -126,31 +126,7 @@ extension RealisticSet {
 
             // Audio excerpts.
             for q in 0..<options.excerptQueriesPerWork {
-                let font = random.pick(fonts)
-                let arrangement = ArrangementEdit.draw(for: score, changeProbability: 0.5, using: &random)
-                let semitones = random.chance(0.5) ? random.pick(RealisticSet.shifts) : 0
-                let ratio = random.logUniform(0.6...1.6)
-                let performance = try performed(arrangement.applied(to: score).transposed(by: semitones), global: firstTempo * ratio,
-                                                random: &random)
-                let total = performance.endTime
-                let whole = random.chance(0.15) || total <= 5
-                let length = whole ? total : min(total, random.logUniform(5...60))
-                let start = whole ? 0 : random.uniform(0...max(0, total - length))
-                let condition = ConditionSampler.realistic.draw(seed: random.next())
-                let id = "\(key)-excerpt\(q)"
-                let file = try write(performance, font: font, condition: condition, to: directory.appendingPathComponent("queries/\(id)"),
-                                     excerpt: start...(start + length))
-                let startTick = performance.tempoMap.tick(atSeconds: start), endTick = performance.tempoMap.tick(atSeconds: start + length)
-                var spans: [String: [Double]] = [:]
-                for recording in recordings {
-                    spans[recording.key] = [recording.score.tempoMap.seconds(atTick: startTick), recording.score.tempoMap.seconds(atTick: endTick)]
-                }
-                let first = spans[recordings[0].key]!
-                queries.append(.init(id: id, path: file.path, task: "audio-match", relevant: relevant, spans: spans, half: half,
-                                     labels: labels(condition: condition, font: font, arrangement: arrangement, transposed: transposed(semitones),
-                                                    tempo: (first[1] - first[0]) / max(length, 1e-9),
-                                                    length: Self.lengthBand(length, whole: whole)),
-                                     condition: "\(RealisticSet.fontName(font, unseen: options.unseenSoundfonts)), \(arrangement.label), \(semitones) semitones, tempo x\(String(format: "%.2f", ratio)), \(String(format: "%.1f", length)) s from \(String(format: "%.1f", start)) s, \(condition)"))
+                queries.append(try excerpt(q, of: excerpts, random: &random))
             }
 
             // Version query: a whole new rendition.
@@ -164,10 +140,11 @@ extension RealisticSet {
                 let id = "\(key)-version"
                 let file = try write(performance, font: font, condition: condition, to: directory.appendingPathComponent("queries/\(id)"))
                 queries.append(.init(id: id, path: file.path, task: "version", relevant: relevant, spans: [:], half: half,
-                                     labels: labels(condition: condition, font: font, arrangement: arrangement, transposed: transposed(semitones),
+                                     labels: labels(condition: condition, font: font, arrangement: arrangement, transposed: excerpts.transposed(semitones),
                                                     tempo: recordings[0].score.endTime / max(performance.endTime, 1e-9), length: nil),
                                      condition: "\(RealisticSet.fontName(font, unseen: options.unseenSoundfonts)), \(arrangement.label), \(semitones) semitones, tempo x\(String(format: "%.2f", tempo)), \(condition)"))
             }
+            queries += try extraTuneExcerpts(of: excerpts)
             return .init(items: items, queries: queries, seconds: seconds)
         }
 

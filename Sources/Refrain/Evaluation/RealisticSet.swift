@@ -13,7 +13,8 @@ import RefrainSymbolic
 ///   collection conditions (rooms, mild noise, EQ, MP3 128-320 kb/s or Vorbis, 22-48 kHz, mostly stereo).
 /// - MIDI queries: the score itself, rearranged half of the time, at a tempo 0.8-1.25, transposed
 ///   half of the time.
-/// - Audio-excerpt queries (`excerptQueriesPerWork` per piece): a new rendition (soundfont,
+/// - Audio-excerpt queries (`excerptQueriesPerWork` per piece, `extraTuneExcerptQueries` more per tune-half
+///   piece): a new rendition (soundfont,
 ///   arrangement, tempo 0.6-1.6 times the first recording's with a local curve, transposed half of the
 ///   time) cut to 5 s ... the whole piece at any sample, through `ConditionSampler.realistic` (rooms
 ///   RT60 0.2-2 s, noise to 10 dB SNR, ±6 dB EQ, low-pass from 2.5 kHz, MP3 64-160 kb/s or Vorbis q0-0.3,
@@ -33,6 +34,10 @@ public struct RealisticSet: Sendable {
         public var unseenSoundfonts: [String]
         public var recordingsPerWork = 2
         public var excerptQueriesPerWork = 2
+        /// More audio-excerpt queries for each piece of the tune half only (`<key>-excerpt2`, ... with the default
+        /// count), each drawn from its own seed: a larger tuning set whose recordings, split and other queries
+        /// (the report half's included) are exactly those of the set without them.
+        public var extraTuneExcerptQueries = 0
         /// Folder of more MIDI files rendered as distractor recordings (`train-<key>`), and how many.
         public var distractorCorpus: URL?
         public var distractorCount = 0

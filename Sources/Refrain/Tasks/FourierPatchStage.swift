@@ -26,29 +26,51 @@ public struct FourierPatchStage: SearchStage {
     public var settings: ChromaFourierPatches
     /// The chroma array read (query and items).
     public var array: String
+    /// How the query's patches are compared with an item's (`FourierPatchPooling`).
+    public var pooling: FourierPatchPooling
 
-    public init(keep: Int = 20, settings: ChromaFourierPatches = ChromaFourierPatches(), array: String = CENSEncoder.name) {
+    public init(keep: Int = 20, settings: ChromaFourierPatches = ChromaFourierPatches(), array: String = CENSEncoder.name,
+                pooling: FourierPatchPooling = .median) {
         self.keep = keep
         self.settings = settings
         self.array = array
+        self.pooling = pooling
     }
 
     public func run(_ query: SearchQuery, candidates: [Candidate], store: IndexStore) throws -> [Candidate] {
         guard keep > 0, let sequence = query.analysis.features[array], sequence.dimension == 12, sequence.frameCount > 0 else { return [] }
         let table = try FourierPatchTables.shared.table(array, settings: settings, of: store, threads: query.threads)
         guard table.rows > 0 else { return [] }
-        let vector = sequence.values.storage.withUnsafeBufferPointer { settings.pooled($0, frames: sequence.frameCount) }
+        let frameSeconds = sequence.frameRate > 0 ? 1 / sequence.frameRate : 0
+        var scored: [Candidate]
+        switch pooling {
+        case .median:
+            let vector = sequence.values.storage.withUnsafeBufferPointer { settings.pooled($0, frames: sequence.frameCount) }
+            scored = medianScores(vector, table: table, candidates: candidates, frameSeconds: frameSeconds, threads: query.threads)
+        case .max:
+            scored = sequence.values.storage.withUnsafeBufferPointer { (chroma: UnsafeBufferPointer<Float>) -> [Candidate] in
+                maxScores(chroma, frames: sequence.frameCount, table: table, candidates: candidates, frameSeconds: frameSeconds,
+                          threads: query.threads)
+            }
+        }
+        scored.sort { $0.score != $1.score ? $0.score < $1.score : $0.itemID < $1.itemID }
+        return Array(scored.prefix(keep))
+    }
+
+    /// Each candidate scored by `1 -` the largest cosine between the query's pooled vector and its patches; the
+    /// span is its best patch's.
+    func medianScores(_ vector: [Float], table: FourierPatchTables.Table, candidates: [Candidate], frameSeconds: Double,
+                      threads: Int) -> [Candidate] {
         // Every patch's cosine with the query in one matrix-vector product.
         var similarity = [Float](repeating: 0, count: table.rows)
         table.patches.withUnsafeBufferPointer { patches in
             vector.withUnsafeBufferPointer { v in
                 similarity.withUnsafeMutableBufferPointer { out in
                     BLAS.sgemm(m: table.rows, n: 1, k: settings.dims, a: patches.baseAddress!, lda: settings.dims,
-                               b: v.baseAddress!, ldb: 1, c: out.baseAddress!, ldc: 1, threads: query.threads)
+                               b: v.baseAddress!, ldb: 1, c: out.baseAddress!, ldc: 1, threads: threads)
                 }
             }
         }
-        let frameSeconds = sequence.frameRate > 0 ? 1 / sequence.frameRate : 0
         var scored: [Candidate] = []
         for var candidate in candidates {
             guard let k = table.position[candidate.itemID], table.offsets[k] < table.offsets[k + 1] else { continue }
@@ -62,8 +84,7 @@ public struct FourierPatchStage: SearchStage {
             candidate.end = candidate.start! + Double(settings.window) * frameSeconds
             scored.append(candidate)
         }
-        scored.sort { $0.score != $1.score ? $0.score < $1.score : $0.itemID < $1.itemID }
-        return Array(scored.prefix(keep))
+        return scored
     }
 }
 

@@ -13,7 +13,8 @@ extension StageRegistry {
     /// (comma-separated factors: vote with the query resampled in time by each, e.g. `0.8,1,1.25`) and
     /// `short_frames`, `short_rotations`, `short_keep` (queries shorter than `short_frames` frames vote with
     /// those rotations and keep that many items; `QueryLengthSwitchStage`) and `fourier_keep` (the best that
-    /// many items of a `fourier-patches` scan join the voted ones; `CandidateUnionStage`), and queries shorter
+    /// many items of a `fourier-patches` scan join the voted ones; `CandidateUnionStage`; `fourier_pool`: its
+    /// `FourierPatchPooling`, median or max), and queries shorter
     /// than one shingle vote played slower. The DTW stages are key-invariant unless their
     /// option `key` is `off`.
     public static var refrain: StageRegistry {
@@ -32,8 +33,10 @@ extension StageRegistry {
             // Option `fourier_keep`: that many items of the 2-D Fourier magnitude scan join the vote's (0: none).
             let fourierKeep = try spec.int("fourier_keep", default: 0)
             guard fourierKeep >= 0 else { throw RefrainError.invalidArgument("shingle-vote: fourier_keep must not be negative") }
+            // Option `fourier_pool`: median (default) or max (`FourierPatchPooling`).
+            let fourierPooling = try pooling(spec, option: "fourier_pool")
             func joined(_ vote: any SearchStage) -> any SearchStage {
-                fourierKeep == 0 ? vote : CandidateUnionStage(sources: [vote, FourierPatchStage(keep: fourierKeep)], name: vote.name)
+                fourierKeep == 0 ? vote : CandidateUnionStage(sources: [vote, FourierPatchStage(keep: fourierKeep, pooling: fourierPooling)], name: vote.name)
             }
             // Queries shorter than `short_frames` frames vote with `short_rotations` and keep `short_keep`.
             let shortFrames = try spec.int("short_frames", default: 0)
@@ -47,11 +50,11 @@ extension StageRegistry {
             return joined(QueryLengthSwitchStage(short: voting(wide), long: voting(stage), array: index.settings.array, frames: shortFrames))
         }
         registry.register("kind-filter") { spec, _ in try KindFilterStage(spec: spec) }
-        // The key-invariant scan alone (option keep), as the vote's `fourier_keep` adds it.
+        // The key-invariant scan alone (options keep, pool), as the vote's `fourier_keep` adds it.
         registry.register("fourier-patches") { spec, _ in
             let keep = try spec.int("keep", default: 20)
             guard keep > 0 else { throw RefrainError.invalidArgument("fourier-patches: keep must be positive") }
-            return FourierPatchStage(keep: keep)
+            return FourierPatchStage(keep: keep, pooling: try pooling(spec, option: "pool"))
         }
         registry.register("hash-dtw") { spec, _ in try HashDTWStage(spec: spec) }
         registry.register("embedding-nn") { spec, _ in try EmbeddingNNStage(spec: spec) }
@@ -103,6 +106,15 @@ extension StageRegistry {
             matcher.array = array
             return try CoarseToFineAudioMatcher(spec: spec, base: matcher)
         }
+    }
+
+    /// The `FourierPatchPooling` a stage's `option` names (`median` when absent).
+    static func pooling(_ spec: StageSpec, option: String) throws -> FourierPatchPooling {
+        let name = spec.options[option] ?? FourierPatchPooling.median.rawValue
+        guard let pooling = FourierPatchPooling(rawValue: name) else {
+            throw RefrainError.invalidArgument("\(spec.stage): \(option) must be median or max, got '\(name)'")
+        }
+        return pooling
     }
 
     /// The 12-d chroma arrays a matching stage's option `array` names (comma-separated, each once), or `fallback`.
