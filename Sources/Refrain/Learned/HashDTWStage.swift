@@ -88,7 +88,8 @@ public struct HashDTWStage: SearchStage {
         // A relative score can reorder the costs: then every candidate is scored.
         let count = relativeWeight > 0 ? batch.count : min(batch.count, keep + extra)
         let found = try BatchDTW.nearestNormalized(query: q, database: batch, count: count, band: band, threads: query.threads)
-        let queryShares = HashCodeBitShares(q)
+        // Only a relative score needs the bit shares (of the query, and of each item it scores).
+        let queryShares = relativeWeight > 0 ? HashCodeBitShares(q) : nil
         HashDTWCells.shared.record(found.cells, of: found.fullCells)
         var scored: [Candidate] = []
         for match in found.matches {
@@ -97,8 +98,9 @@ public struct HashDTWStage: SearchStage {
             // The kernel's cost is an integer sum of bit counts: recover it from the Float ratio, divide in Double.
             let length = Double(q.count + database.lengths[k])
             candidate.score = match.cost.isFinite ? (Double(match.cost) * length).rounded() / length : .infinity
-            if relativeWeight > 0 {
-                candidate.score *= 1 + relativeWeight / max(queryShares.meanDistance(to: database.bitShares[k]), 1e-3)
+            if let queryShares {
+                let itemShares = HashCodeBitShares(database.sequences[k])
+                candidate.score *= 1 + relativeWeight / max(queryShares.meanDistance(to: itemShares), 1e-3)
             }
             scored.append(candidate)
         }
@@ -145,8 +147,6 @@ final class HashDatabases: @unchecked Sendable {
         let lengths: [Int]
         /// The codes of each item, by position.
         let sequences: [[UInt16]]
-        /// How often each bit is set in each item's codes, by position (for `relative_weight`).
-        let bitShares: [HashCodeBitShares]
         private var built: HashBatchDatabase?
         private let lock = NSLock()
 
@@ -154,7 +154,6 @@ final class HashDatabases: @unchecked Sendable {
             self.position = position
             self.sequences = sequences
             self.lengths = sequences.map(\.count)
-            self.bitShares = sequences.map(HashCodeBitShares.init)
         }
 
         /// Every item laid out for the batch kernel, by position: built on first use, since a search after
