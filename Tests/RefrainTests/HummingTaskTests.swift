@@ -70,8 +70,9 @@ final class HummingTaskTests: XCTestCase {
             // too, and the match started at its second note. Counted below so that the others cannot get worse
             // unnoticed. Since the gated noise floor (`PYINParameters.hummedNoiseFloor`, issue 21 round 12; both hums
             // read about 14 dB, under the 18 dB gate) twinkle's G A A and oh-susanna's A A are heard: oh-susanna's span
-            // now starts on its opening, but twinkle's readings "C C' G A G F F' E" are matched from note 15 (the second
-            // "G G F F E E D", 18.0 s), still at rank 1, so twinkle's span is no longer bounded.
+            // now starts on its opening, but twinkle's readings "C C' G A G F F' E" are matched from note 15 (repeats merged:
+            // the D at 18.0 s that ends the fourth phrase, right before bars 9-12 repeat the opening at 19.2 s), still at
+            // rank 1: the same notes at their reprise, one note early, so twinkle's span is not bounded to the first phrase.
             let melody = MelodyShape(try XCTUnwrap(BuiltInTune.all.first { $0.key == key }).score().hummableMelody())
             let first = try XCTUnwrap(melody.onsets.indices.min { abs(melody.onsets[$0] - start) < abs(melody.onsets[$1] - start) })
             XCTAssertLessThan(abs(melody.onsets[first] - start), 0.3, "\(key): the span starts on a note")
