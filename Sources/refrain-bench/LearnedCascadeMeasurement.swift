@@ -31,6 +31,12 @@ struct LearnedCascadeRun {
 }
 
 extension LearnedCascadeRun {
+    /// The run's settings, as its result lines name them.
+    var settings: String {
+        "embedding keep \(embeddingKeep), shingle keep \(shingleKeep), hash keep \(hashKeep), hash band \(hashBand), hash pass \(hashPass), "
+            + "version keep \(versionKeep)" + LearnedBenchCommand.extraSettings(self)
+    }
+
     /// The p50 and p95 of each stage, and the hash cells per query.
     var stageTimes: String {
         let p = LearnedBenchCommand.percentiles, n = Double(max(times.count, 1))
@@ -165,12 +171,7 @@ extension LearnedBenchCommand {
                 for r in runs.indices { try runs[r].record(try engine.query(input, options: QueryOptions(
                     task: HashedMIDIToAudioTask().name, top: 1000, overrides: runOverrides(runs[r]), id: query.id)), query) }
                 if stageRanks {
-                    for r in runs.indices {
-                        let ranks = try ranksAfterStages(engine, input, query, overrides: runOverrides(runs[r]))
-                        runs[r].hashStageRanks.append(ranks.hash)
-                        runs[r].versionStageRanks.append(ranks.version)
-                    }
-                    _ = HashDTWCells.shared.take()
+                    for r in runs.indices { try recordStageRanks(&runs[r], engine, input, query) }
                 }
                 progress.step()
                 continue
@@ -205,12 +206,7 @@ extension LearnedBenchCommand {
                                                                            overrides: overrides, id: query.id))
                 runs[r].record(cascade, query)
                 if r == 0 { firstTop = cascade.result.ranking.first?.key }
-                if stageRanks {
-                    let ranks = try ranksAfterStages(engine, input, query, overrides: overrides)
-                    runs[r].hashStageRanks.append(ranks.hash)
-                    runs[r].versionStageRanks.append(ranks.version)
-                    _ = HashDTWCells.shared.take()
-                }
+                if stageRanks { try recordStageRanks(&runs[r], engine, input, query) }
             }
             if peers {
                 let exhaustive = try engine.query(input, options: QueryOptions(task: HashedMIDIToAudioTask().name, top: 1000, prune: false, id: query.id))
@@ -242,7 +238,7 @@ extension LearnedBenchCommand {
         print("at \(items) items, \(n) queries: share of queries whose true recording ranks at or above k")
         if cascadeOnly {
             for run in runs {
-                print("  learned cascade (embedding keep \(run.embeddingKeep), shingle keep \(run.shingleKeep), hash keep \(run.hashKeep), hash band \(run.hashBand), hash pass \(run.hashPass), version keep \(run.versionKeep)\(Self.extraSettings(run))) " + Self.table(run.ranks)
+                print("  learned cascade (\(run.settings)) " + Self.table(run.ranks)
                       + "   (query " + Self.percentiles(run.times) + ", analysis included; true matches kept \(share(run.ranks.filter { $0 != nil }.count, of: n)))")
                 print("    stages: " + run.stageTimes)
                 if stageRanks {
@@ -265,7 +261,7 @@ extension LearnedBenchCommand {
             }.count
             let survived = run.ranks.filter { $0 != nil }.count
             let e = min(run.embeddingKeep, audio), h = min(run.hashKeep, audio)
-            print("  learned cascade (embedding keep \(run.embeddingKeep), shingle keep \(run.shingleKeep), hash keep \(run.hashKeep), hash band \(run.hashBand), hash pass \(run.hashPass), version keep \(run.versionKeep)\(Self.extraSettings(run))) " + Self.table(run.ranks)
+            print("  learned cascade (\(run.settings)) " + Self.table(run.ranks)
                   + "   (query " + Self.percentiles(run.times) + ", analysis included)")
             print("    stages: " + run.stageTimes)
             print("    pruning: candidate-union keeps at most \(e + run.shingleKeep) of \(audio) (discards at least \(fmt(100 * (1 - Double(min(e + run.shingleKeep, audio)) / Double(audio)), 2)) %), true matches kept \(share(afterEmbedding, of: n)); "
@@ -297,11 +293,12 @@ extension LearnedBenchCommand {
         }
     }
 
-    /// The true recording's rank after hash-dtw (among every item the union passed it: its keep lifted, the
-    /// stages after it off) and after the version stage (among hash-dtw's `keep`: the version keep lifted, the
-    /// exact stage off) under one cascade setting's `overrides`.
-    func ranksAfterStages(_ engine: Engine, _ input: QueryInput, _ query: EvalQuery,
-                    overrides: [String: [String: String]]) throws -> (hash: Int?, version: Int?) {
+    /// Appends to `run`'s stage ranks the true recording's rank after hash-dtw (among every item the union passed
+    /// it: its keep lifted, the stages after it off) and after the version stage (among hash-dtw's `keep`: the
+    /// version keep lifted, the exact stage off) under `run`'s settings; the hash cells these extra queries count
+    /// are dropped, so that they do not enter the run's.
+    func recordStageRanks(_ run: inout LearnedCascadeRun, _ engine: Engine, _ input: QueryInput, _ query: EvalQuery) throws {
+        let overrides = runOverrides(run)
         func rank(_ changes: [String: [String: String]]) throws -> Int? {
             let options = overrides.merging(changes) { old, new in old.merging(new) { _, n in n } }
             let result = try engine.query(input, options: QueryOptions(task: HashedMIDIToAudioTask().name, top: 100_000, overrides: options, id: query.id))
@@ -311,7 +308,9 @@ extension LearnedBenchCommand {
         let hash = try rank(["hash-dtw": ["keep": "100000"], "version": off, "raffel-ellis": off])
         let versionOn = overrides["version"]?["enabled"] != "false"
         let version = versionOn ? try rank(["version": ["keep": "100000"], "raffel-ellis": off]) : nil
-        return (hash, version)
+        _ = HashDTWCells.shared.take()
+        run.hashStageRanks.append(hash)
+        run.versionStageRanks.append(version)
     }
 
     /// The spread of per-query ranks (nil: not ranked): the five largest, the 95th and 99th percentiles and the
