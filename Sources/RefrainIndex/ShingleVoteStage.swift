@@ -38,6 +38,9 @@ public struct ShingleVoteStage: SearchStage {
     /// came), up to `keep` in all: a collection no larger than `keep` is then searched exhaustively, and
     /// a noisy query whose shingles found none of the true item's still reaches the exact stage there.
     public var fill = false
+    /// The order in which the items without a vote fill up to `keep`; nil: the order they came in (the
+    /// catalogue's). Asked only when more of them are left than places.
+    public var fillOrder: (any CandidateOrdering)?
 
     public init(index: ShingleIndex?, keep: Int = 100, neighbours: Int = 50, ef: Int = 100, rotations: Int = 2, queryHop: Int = 1) {
         self.index = index
@@ -123,7 +126,17 @@ public struct ShingleVoteStage: SearchStage {
         }
         voted.sort { $0.score != $1.score ? $0.score < $1.score : $0.itemID < $1.itemID }
         let kept = Array(voted.prefix(keep))
-        return kept + unvoted.prefix(max(0, keep - kept.count)) + unseen
+        let places = max(0, keep - kept.count)
+        if let fillOrder, places > 0, unvoted.count > places {
+            unvoted = try fillOrder.ordered(query, unvoted, store: store).prefix(places).map { candidate in
+                var filled = candidate
+                filled.score = 1
+                filled.start = nil
+                filled.end = nil
+                return filled
+            }
+        }
+        return kept + unvoted.prefix(places) + unseen
     }
 
     /// One query shingle's hit on an item: the item, its nearest shingle among the neighbours, and

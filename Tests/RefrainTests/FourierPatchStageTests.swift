@@ -121,3 +121,20 @@ final class FourierPatchStageTests: XCTestCase {
         XCTAssertNil(VersionTask().stages(QueryOptions()).first { $0.stage == "shingle-vote" }?.options["fourier_keep"])
     }
 }
+
+/// The scan as an order (`CandidateOrdering`, issue 18, round 13): every candidate, the excerpt's item first,
+/// whatever `keep` says; candidates without patches follow in the order they came.
+final class FourierPatchOrderingTests: XCTestCase {
+    func testTheScanOrdersEveryCandidate() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (store, sequences) = try shingledTestStore(at: dir, count: 10, frames: 60, seed: 700)
+        let candidates = try store.items().map { Candidate(itemID: $0.id, key: $0.key) } + [Candidate(itemID: 9_999, key: "stray")]
+        let query = transposedCENSExcerpt(sequences[8], from: 24, count: 16, shift: 3)
+        let ordered = try FourierPatchStage(keep: 2).ordered(query, candidates, store: store)
+        XCTAssertEqual(ordered.count, candidates.count)
+        XCTAssertEqual(ordered.first?.key, "item8")
+        XCTAssertEqual(ordered.last?.key, "stray")
+        XCTAssertEqual(Set(ordered.map(\.key)).count, candidates.count)
+    }
+}

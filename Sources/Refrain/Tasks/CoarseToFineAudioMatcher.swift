@@ -23,6 +23,10 @@ public struct CoarseToFineAudioMatcher: SequenceMatcher {
     public var keyMargin: Float
     /// Versions matched again at the full rate.
     public var refine: Int
+    /// Chroma arrays matched as one (`JointChroma`: frame by frame, one path and key for all), the key estimated
+    /// on the first, which `base.array` names; empty: `base.array` alone. A query or an item without one of the
+    /// others is matched on the first alone (as `ArrayMeanMatcher` leaves a missing array out).
+    public var joint: [String] = []
 
     public init(base: AudioMatchMatcher = AudioMatchMatcher(), keyShifts: Int = 2, keyMargin: Float = 0.1, refine: Int = 2) {
         self.base = base
@@ -42,27 +46,52 @@ public struct CoarseToFineAudioMatcher: SequenceMatcher {
                   keyMargin: Float(try spec.double("key_margin", default: 0.1)), refine: try spec.int("refine", default: 2))
     }
 
-    public var arrays: [String] { [base.array] }
+    public var arrays: [String] { [joint.first ?? base.array] }
+    public var optionalArrays: [String] { Array(joint.dropFirst()) }
+
+    /// This matcher on the first joined array alone.
+    var alone: CoarseToFineAudioMatcher {
+        var matcher = self
+        matcher.base.array = arrays[0]
+        matcher.joint = []
+        return matcher
+    }
+
+    /// The frames matched of a query or an item (`JointChroma.joined` of the `joint` arrays, or `base.array`'s),
+    /// with the first array's times; nil when one is missing or empty.
+    func frames(_ features: [String: FeatureSequence]) -> (values: Matrix, times: [Double], rate: Double)? {
+        guard let first = features[arrays[0]], first.frameCount > 0 else { return nil }
+        guard !joint.isEmpty else { return (first.values, first.times, first.frameRate) }
+        let parts = joint.compactMap { features[$0]?.values }
+        guard parts.count == joint.count, let joined = JointChroma.joined(parts) else { return nil }
+        return (joined, Array(first.times.prefix(joined.rows)), first.frameRate)
+    }
 
     public func matches(_ query: SearchQuery, item: [String: StoredFeature], abandonAbove: Double) throws -> [SequenceMatch] {
         try prepared(for: query).matches(query, item: item, abandonAbove: abandonAbove)
     }
 
     public func prepared(for query: SearchQuery) throws -> any SequenceMatcher {
-        guard let sequence = query.analysis.features[base.array], sequence.frameCount > 0 else { return Prepared.empty(self) }
+        if !joint.isEmpty, !joint.allSatisfy({ (query.analysis.features[$0]?.frameCount ?? 0) > 0 }) {
+            return try alone.prepared(for: query)
+        }
+        guard let sequence = frames(query.analysis.features) else { return Prepared.empty(self) }
         let shifts = keyShifts == 0 ? [0] : Array(0..<12)
+        let blocks = max(1, joint.count)
         var fine: [Matrix] = [], coarse: [Matrix] = []
         var fineRanges: [[Range<Int>]] = [], coarseRanges: [[Range<Int>]] = [], sums: [[[Float]]] = []
         for shift in shifts {
-            let shifted = cyclicallyShifted(sequence.values, by: shift)
+            let shifted = JointChroma.shifted(sequence.values, by: shift)
             let versions = base.tempoFactors.map { timeScaled(shifted, by: $0) }
             let (f, fr) = Self.stack(versions)
-            let (c, cr) = Self.stack(versions.map { Self.halved($0) })
+            let (c, cr) = Self.stack(versions.map { Self.halved($0, blocks: blocks) })
             fine.append(f); coarse.append(c); fineRanges.append(fr); coarseRanges.append(cr)
             sums.append(versions.map { AudioMatchScore.columnSums($0) })
         }
-        return Prepared(matcher: self, profile: TranspositionEstimate.profile(sequence.values), queryFrames: sequence.frameCount,
-                        queryTimes: sequence.times, frameSeconds: sequence.frameRate > 0 ? 1 / sequence.frameRate : 0.5,
+        let keyFrames = joint.isEmpty ? sequence.values : JointChroma.firstBlock(sequence.values)
+        return Prepared(alone: joint.isEmpty ? nil : try alone.prepared(for: query), matcher: self,
+                        profile: TranspositionEstimate.profile(keyFrames), queryFrames: sequence.values.rows,
+                        queryTimes: sequence.times, frameSeconds: sequence.rate > 0 ? 1 / sequence.rate : 0.5,
                         fine: fine, coarse: coarse, fineRanges: fineRanges, coarseRanges: coarseRanges, sums: sums)
     }
 
@@ -79,23 +108,12 @@ public struct CoarseToFineAudioMatcher: SequenceMatcher {
         return (all, ranges)
     }
 
-    /// Pairs of frames averaged and L2-normalised: `ceil(frames / 2) x dims`.
-    static func halved(_ m: Matrix) -> Matrix {
-        let rows = (m.rows + 1) / 2, d = m.cols
-        var out = Matrix(rows: rows, cols: d)
-        for r in 0..<rows {
-            var norm: Float = 0
-            for c in 0..<d {
-                let v = m[2 * r, c] + (2 * r + 1 < m.rows ? m[2 * r + 1, c] : 0)
-                out[r, c] = v
-                norm += v * v
-            }
-            if norm > 0 { let s = 1 / norm.squareRoot(); for c in 0..<d { out[r, c] *= s } }
-        }
-        return out
-    }
+    /// Pairs of frames averaged and L2-normalised (per joined array): `ceil(frames / 2) x dims`.
+    static func halved(_ m: Matrix, blocks: Int = 1) -> Matrix { JointChroma.halved(m, blocks: blocks) }
 
     struct Prepared: SequenceMatcher {
+        /// Joined arrays only: the first array alone, for items without the others.
+        var alone: (any SequenceMatcher)? = nil
         let matcher: CoarseToFineAudioMatcher
         let profile: [Float]
         let queryFrames: Int
@@ -112,13 +130,24 @@ public struct CoarseToFineAudioMatcher: SequenceMatcher {
         }
 
         var arrays: [String] { matcher.arrays }
+        var optionalArrays: [String] { matcher.optionalArrays }
 
         func matches(_ query: SearchQuery, item: [String: StoredFeature], abandonAbove: Double) throws -> [SequenceMatch] {
-            guard !fine.isEmpty, let stored = item[matcher.base.array], stored.values.frames > 0 else { return [] }
-            let database = stored.values.matrix()
+            guard !fine.isEmpty, let stored = item[matcher.arrays[0]], stored.values.frames > 0 else { return [] }
+            let keyFrames = stored.values.matrix()
+            let database: Matrix
+            if matcher.joint.isEmpty {
+                database = keyFrames
+            } else {
+                let parts = matcher.joint.compactMap { item[$0].map { $0.values.matrix() } }
+                guard parts.count == matcher.joint.count, let joined = JointChroma.joined(parts) else {
+                    return try alone?.matches(query, item: item, abandonAbove: abandonAbove) ?? []
+                }
+                database = joined
+            }
             var shifts = [0]
             if matcher.keyShifts > 0 {
-                let scores = TranspositionEstimate.shiftScores(query: profile, item: database, window: queryFrames, hop: max(1, queryFrames / 4))
+                let scores = TranspositionEstimate.shiftScores(query: profile, item: keyFrames, window: queryFrames, hop: max(1, queryFrames / 4))
                 shifts = TranspositionEstimate.choose(scores, count: matcher.keyShifts, margin: matcher.keyMargin)
             }
             let weights = StepWeights.nonDiagonalPenalty(matcher.base.penalty)
@@ -129,7 +158,8 @@ public struct CoarseToFineAudioMatcher: SequenceMatcher {
                 // Only the `refine` best versions go on, so a version is abandoned as soon as it cannot beat the
                 // `refine`-th best so far (per step; the slack keeps exact ties). Tempo 1 first, then outwards:
                 // the likeliest versions set a tight bound early. The versions kept are those of a full pass.
-                let coarseSearch = try SubsequenceSearch(database: CoarseToFineAudioMatcher.halved(database), metric: .cosine)
+                let coarseSearch = try SubsequenceSearch(database: CoarseToFineAudioMatcher.halved(database, blocks: max(1, matcher.joint.count)),
+                                                         metric: .cosine)
                 let order = (0..<versions).sorted { abs(log(matcher.base.tempoFactors[$0])) < abs(log(matcher.base.tempoFactors[$1])) }
                 for shift in shifts {
                     for v in order {

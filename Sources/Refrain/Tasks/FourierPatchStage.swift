@@ -170,3 +170,15 @@ final class FourierPatchTables: @unchecked Sendable {
                                 bytes: values.withUnsafeBytes { Array($0) })
     }
 }
+
+/// The scan as an order (`ShingleVoteStage.fillOrder`, `shingle-vote` option `fill_order=fourier`): every candidate
+/// by its score, best first, whatever `keep` is; candidates without patches follow in the order they came.
+extension FourierPatchStage: CandidateOrdering {
+    public func ordered(_ query: SearchQuery, _ candidates: [Candidate], store: IndexStore) throws -> [Candidate] {
+        var all = self
+        all.keep = candidates.count
+        let ranked = try all.run(query, candidates: candidates, store: store)
+        let seen = Set(ranked.map(\.itemID))
+        return ranked + candidates.filter { !seen.contains($0.itemID) }
+    }
+}

@@ -14,13 +14,16 @@ extension StageRegistry {
     /// `short_frames`, `short_rotations`, `short_keep` (queries shorter than `short_frames` frames vote with
     /// those rotations and keep that many items; `QueryLengthSwitchStage`) and `fourier_keep` (the best that
     /// many items of a `fourier-patches` scan join the voted ones; `CandidateUnionStage`; `fourier_pool`: its
-    /// `FourierPatchPooling`, median or max), and queries shorter
+    /// `FourierPatchPooling`, median or max) and `fill_order` (`catalogue`, `fourier` or `profile`: which items
+    /// without a vote fill the keep), and queries shorter
     /// than one shingle vote played slower. The DTW stages are key-invariant unless their
     /// option `key` is `off`.
     public static var refrain: StageRegistry {
         var registry = StageRegistry.standard
         registry.register("shingle-vote") { spec, store in
-            let stage = try ShingleVoteStage(spec: spec, store: store)
+            var stage = try ShingleVoteStage(spec: spec, store: store)
+            // Option `fill_order`: the order of the items without a vote that fill the keep (with `fill=true`).
+            stage.fillOrder = try fillOrder(spec)
             let shifts = try spec.int("transpositions", default: 1), tempi = try spec.doubles("tempi", default: [1])
             guard tempi.allSatisfy({ $0 > 0 && $0.isFinite }) else {
                 throw RefrainError.invalidArgument("shingle-vote: tempi must be positive factors")
@@ -70,7 +73,15 @@ extension StageRegistry {
             if matcher.transpositions == 1, spec.options["method"] != "full", spec.options["array"] != nil {
                 // Option `array`: the chroma arrays matched, comma-separated; with several, an item scores the
                 // mean of its best on each (ArrayMeanMatcher).
-                let matchers = try coarseToFineMatchers(spec, base: matcher, arrays: try chromaArrays(spec, default: CENSEncoder.name))
+                let arrays = try chromaArrays(spec, default: CENSEncoder.name)
+                // Option `joint=true`: the arrays' frames joined, one DTW of their mean cost (`JointChroma`).
+                if try spec.bool("joint", default: false), arrays.count > 1 {
+                    var joint = try CoarseToFineAudioMatcher(spec: spec, base: matcher)
+                    joint.base.array = arrays[0]
+                    joint.joint = arrays
+                    return ExactStage(name: "audio-match", matcher: joint, maxMatchesPerItem: matcher.matchesPerItem)
+                }
+                let matchers = try coarseToFineMatchers(spec, base: matcher, arrays: arrays)
                 return ExactStage(name: "audio-match", matcher: matchers.count == 1 ? matchers[0] : ArrayMeanMatcher(matchers),
                                   maxMatchesPerItem: matcher.matchesPerItem)
             }
@@ -105,6 +116,17 @@ extension StageRegistry {
             var matcher = base
             matcher.array = array
             return try CoarseToFineAudioMatcher(spec: spec, base: matcher)
+        }
+    }
+
+    /// The `CandidateOrdering` the vote's option `fill_order` names: `catalogue` (default: nil, the order the
+    /// items came in), `fourier` (`FourierPatchStage`'s scan) or `profile` (`ChromaProfileOrdering`).
+    static func fillOrder(_ spec: StageSpec) throws -> (any CandidateOrdering)? {
+        switch spec.options["fill_order"] ?? "catalogue" {
+        case "catalogue": return nil
+        case "fourier": return FourierPatchStage(pooling: try pooling(spec, option: "fourier_pool"))
+        case "profile": return ChromaProfileOrdering()
+        case let other: throw RefrainError.invalidArgument("shingle-vote: fill_order must be catalogue, fourier or profile, got '\(other)'")
         }
     }
 
