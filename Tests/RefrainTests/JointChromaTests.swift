@@ -168,3 +168,19 @@ final class JointChromaTests: XCTestCase {
         XCTAssertThrowsError(try StageRegistry.refrain.cascade([off], store: try IndexStore.open(at: dir)))
     }
 }
+
+/// Audio matching's first DTW stage reads `cens` and `crp_coarse` joined by default (issue 18, round 13).
+final class AudioMatchJointDefaultTests: XCTestCase {
+    func testAudioMatchJoinsCENSAndCoarseCRPByDefault() throws {
+        let spec = try XCTUnwrap(AudioMatchTask().stages(QueryOptions()).first { $0.stage == "audio-match" })
+        XCTAssertEqual(spec.options["array"], "cens,crp_coarse")
+        XCTAssertEqual(spec.options["joint"], "true")
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try IndexStore.create(at: dir, settings: IndexSettings(analyzer: "features-npy/1",
+                                                                             features: ["frame_rate": "2", "array": "cens"], shingles: nil))
+        let stage = try XCTUnwrap(try StageRegistry.refrain.cascade([spec], store: store).stages.first as? ExactStage)
+        XCTAssertEqual((stage.matcher as? CoarseToFineAudioMatcher)?.joint, [CENSEncoder.name, CoarseCRPEncoder.name])
+        XCTAssertEqual(stage.matcher.arrays, [CENSEncoder.name], "crp_coarse is optional")
+    }
+}
