@@ -109,7 +109,7 @@ final class JointChromaTests: XCTestCase {
 
     /// One key, one tempo, no relative term: the joint matcher's best score is the textbook subsequence DTW of the
     /// mean cost matrix per query frame (and the same reference on `cens` alone gives the `cens` matcher's), at
-    /// least the mean of each array's own best; an item without `crp_coarse` is matched on `cens` alone.
+    /// least the mean of each array's own best; an item or a query without `crp_coarse` is matched on `cens` alone.
     func testTheJointMatcherIsTheDTWOfTheMeanCostMatrix() throws {
         let dir = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -142,6 +142,10 @@ final class JointChromaTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: dir2) }
         let (censItem, _, _) = try storedItem(withCRP: false, in: dir2)
         XCTAssertEqual(try joint.matches(q, item: censItem, abandonAbove: .infinity).map(\.score), [censBest])
+        // A query without crp_coarse (an index made before it) is matched on cens alone too.
+        var censQuery = q
+        censQuery.analysis.features[CoarseCRPEncoder.name] = nil
+        XCTAssertEqual(try joint.matches(censQuery, item: item, abandonAbove: .infinity).map(\.score), [censBest])
     }
 
     /// In every key, with the coarse pass and seven tempi: an excerpt of the item moved up 5 semitones in both
