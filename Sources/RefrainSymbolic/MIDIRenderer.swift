@@ -5,8 +5,9 @@ import RefrainMath
 /// Renders scores to audio through FluidSynth with a General MIDI soundfont, offline and deterministically:
 /// events are applied at exact sample positions (`round(seconds * sampleRate)`) between
 /// `fluid_synth_write_float` calls, reverb and chorus are off, one synthesis thread, and every render runs on
-/// a new synthesizer that shares the loaded soundfont (made in the background after the render before), so that no state of an earlier render (voices still
-/// releasing, FluidSynth's 64-sample block clock, the voice pool's filter state) reaches it: the same score
+/// a new synthesizer that shares the loaded soundfont (made in the background after the render before), so
+/// that no state of an earlier render (voices still releasing, FluidSynth's 64-sample block clock, the voice
+/// pool's filter state) reaches it: the same score
 /// renders to the same samples, bit for bit, whatever was rendered before. Load the soundfont once and render
 /// many files with one renderer.
 ///
@@ -88,7 +89,6 @@ public final class MIDIRenderer: @unchecked Sendable {
         delete_fluid_settings(settings)
     }
 
-    /// FluidSynth prints to the console by default; Refrain keeps it quiet.
     /// A new synthesizer with the settings, the loaded soundfont and the interpolation (caller holds `lock`).
     private func makeSynthesizer() throws -> Synthesizer {
         guard let synth = new_fluid_synth(settings) else {
@@ -127,6 +127,7 @@ public final class MIDIRenderer: @unchecked Sendable {
         return prepared != nil
     }
 
+    /// FluidSynth prints to the console by default; Refrain keeps it quiet.
     static func silenceLogging() {
         for level in [FLUID_PANIC, FLUID_ERR, FLUID_WARN, FLUID_INFO, FLUID_DBG] {
             fluid_set_log_function(Int32(level.rawValue), nil, nil)
