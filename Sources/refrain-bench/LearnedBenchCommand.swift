@@ -60,12 +60,17 @@ struct LearnedBenchCommand: ParsableCommand {
     var stageRanks = false
     @Flag(help: "Run only the learned cascade settings per query (no stage-alone diagnostics, no peers): for timing, with top-1 and survival.")
     var cascadeOnly = false
+    @Flag(help: "With --cascade-only: also run exhaustive search per query (every pruning stage off: the exact stage ranks every audio item; slow: 14 s per query at 10,000 items under load 7 in the thirteenth round) and print how many queries' first item it shares with each cascade setting and, for the others, whether the cascade pruned exhaustive search's first item or ranked it lower.")
+    var exhaustive = false
     @Flag(help: "Only time the MIDI queries' rendering whole and in the two parts the engine renders at once, then stop.")
     var renderSplitTiming = false
     @Flag(help: "Render each MIDI query in parts on every thread at once (Engine.Configuration.splitsScoreRendering, off by default) instead of whole on one thread.")
     var renderSplit = false
 
     func run() throws {
+        guard !exhaustive || cascadeOnly else {
+            throw RefrainError.invalidArgument("--exhaustive goes with --cascade-only (without it, exhaustive search runs at the base size only)")
+        }
         let workURL = URL(fileURLWithPath: work)
         var clock = Date()
         let set = try DevelopmentSet(corpus: URL(fileURLWithPath: corpus), directory: workURL, limit: limit) { line in

@@ -21,6 +21,8 @@ struct LearnedCascadeRun {
     var hashRelativeWeight = 0.0
     /// Rank of the true recording per query (nil: pruned).
     var ranks: [Int?] = []
+    /// Per query: the keys the cascade ranked, best first, and the first of them (nil: none ranked).
+    var rankedKeys: [[String]] = [], firsts: [String?] = []
     /// Seconds per query (analysis included) and per stage.
     var times: [Double] = [], analysisTimes: [Double] = [], embeddingTimes: [Double] = [], hashTimes: [Double] = [], versionTimes: [Double] = [], exactTimes: [Double] = []
     /// Hash-stage DTW cells computed, and those full runs would have computed.
@@ -51,6 +53,8 @@ extension LearnedCascadeRun {
         cells += counted.cells
         fullCells += counted.fullCells
         ranks.append(LearnedBenchCommand.rank(query, cascade.result.ranking))
+        rankedKeys.append(cascade.result.ranking.map(\.key))
+        firsts.append(cascade.result.ranking.first?.key)
         times.append(cascade.result.seconds)
         analysisTimes.append(cascade.analysisSeconds)
         embeddingTimes.append(cascade.trace.first { $0.stage == "candidate-union" }?.seconds ?? 0)
@@ -164,6 +168,7 @@ extension LearnedBenchCommand {
         var embeddingRanks: [Int?] = [], hashRanks: [Int?] = [], exhaustiveRanks: [Int?] = [], shingleRanks: [Int?] = []
         var embeddingTimes: [Double] = [], hashTimes: [Double] = [], shingleTimes: [Double] = [], exhaustiveTimes: [Double] = []
         var agree = 0, shingleAgree = 0, hashFullCells = 0, hashCells = 0
+        var exhaustiveSearch = LearnedExhaustiveComparison()
         let progress = ProgressReporter(total: queries.count, label: "queries at \(items) items")
         for query in queries {
             let input = QueryInput.file(URL(fileURLWithPath: query.path))
@@ -172,6 +177,10 @@ extension LearnedBenchCommand {
                     task: HashedMIDIToAudioTask().name, top: 1000, overrides: runOverrides(runs[r]), id: query.id)), query) }
                 if stageRanks {
                     for r in runs.indices { try recordStageRanks(&runs[r], engine, input, query) }
+                }
+                if exhaustive {
+                    exhaustiveSearch.record(try engine.query(input, options: QueryOptions(task: HashedMIDIToAudioTask().name, top: 1000, prune: false,
+                                                                                         id: query.id)), query)
                 }
                 progress.step()
                 continue
@@ -246,6 +255,7 @@ extension LearnedBenchCommand {
                     if run.versionKeep > 0 { print("    true recording's rank, version among hash-dtw's \(run.hashKeep): " + Self.rankSpread(run.versionStageRanks)) }
                 }
             }
+            if exhaustive { exhaustiveSearch.lines(runs).forEach { print($0) } }
             return
         }
         print("  embedding stage alone   " + Self.table(embeddingRanks) + "   (stage " + Self.percentiles(embeddingTimes) + ", exact scan)")

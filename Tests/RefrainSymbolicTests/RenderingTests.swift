@@ -38,6 +38,24 @@ final class RenderingTests: XCTestCase {
         XCTAssertEqual(try renderer.render(score, tail: 0.5), first, "after itself")
     }
 
+    /// After a render the renderer prepares the next render's synthesizer in the background (so that a render
+    /// does not wait for FluidSynth's set-up), and a render on it gives the samples a fresh renderer gives.
+    func testTheNextSynthesizerIsPreparedAfterARenderAndRendersAlike() throws {
+        let score = try MIDIScore(contentsOf: Fixtures.url("midi/format1_everything.mid"))
+        let renderer = try MIDIRenderer(sampleRate: 16000)
+        XCTAssertFalse(renderer.hasPreparedSynthesizer, "none before the first render")
+        let first = try renderer.render(score, tail: 0.5)
+        func prepared() -> Bool {
+            let deadline = Date().addingTimeInterval(5)
+            while !renderer.hasPreparedSynthesizer && Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
+            return renderer.hasPreparedSynthesizer
+        }
+        XCTAssertTrue(prepared(), "made after the render")
+        XCTAssertEqual(try renderer.render(score, tail: 0.5), first, "on the prepared synthesizer")
+        XCTAssertTrue(prepared(), "made again")
+        XCTAssertEqual(try MIDIRenderer(sampleRate: 16000).render(score, tail: 0.5), first, "as a fresh renderer")
+    }
+
     func testSoundfontLookupOrderAndMissingSoundfontMessage() throws {
         let existing = try SoundfontLocator.locate()
         let other = FileManager.default.temporaryDirectory.appendingPathComponent("refrain-test-\(getpid()).sf2")

@@ -17,8 +17,9 @@ public enum InputKind: String, Codable, Sendable, CaseIterable {
 /// One input under analysis — a file, bytes, samples or a score — decoded, read or rendered only when an
 /// encoder first asks, and shared by every encoder of the analysis: the audio at a given rate, the score,
 /// its beats. An indexed item and a query go through the same source, so both sides are represented
-/// alike. Not for concurrent use: encoders of one source run one after another (each on the source's
-/// threads).
+/// alike. Encoders may run side by side on `lanes(_:)` of one source, which share what it computed
+/// (`AnalysisMemo`: each value made once, a lane waiting for one another lane is making); one source (or lane)
+/// itself is used by one thread at a time.
 public final class AnalysisSource {
     /// A name for messages (the file's path or the upload's name).
     public let name: String
@@ -38,11 +39,8 @@ public final class AnalysisSource {
     }
     private let origin: Origin
     private let renderers: RendererPool?
-    private var signals: [Double: AudioSignal] = [:]
-    private var decodedInfo: AudioInfo?
-    private var trackedBeats: [Double: BeatTrack] = [:]
-    private var sharedFeatures: [String: FeatureSequence] = [:]
-    private var magnitudes: [(cqt: CQT, magnitude: FeatureSequence)] = []
+    /// Shared with the source's lanes.
+    private let memo: AnalysisMemo
 
     /// Audio file extensions Refrain decodes (libsndfile: WAV, FLAC, Ogg Vorbis/Opus, MP3, AIFF).
     public static let audioExtensions: Set<String> = ["wav", "wave", "flac", "ogg", "oga", "opus", "mp3", "aif", "aiff"]
@@ -70,6 +68,7 @@ public final class AnalysisSource {
         self.kind = kind
         self.threads = max(1, threads)
         self.renderers = renderers
+        memo = AnalysisMemo()
         switch kind {
         case .midi:
             let data: Data
@@ -90,6 +89,7 @@ public final class AnalysisSource {
         kind = .audio
         self.threads = max(1, threads)
         renderers = nil
+        memo = AnalysisMemo()
         origin = .samples(signal)
     }
 
@@ -100,6 +100,7 @@ public final class AnalysisSource {
         kind = .midi
         self.threads = max(1, threads)
         self.renderers = renderers
+        memo = AnalysisMemo()
         origin = .score(score, bytes: bytes)
     }
 
@@ -110,7 +111,29 @@ public final class AnalysisSource {
         kind = .melody
         self.threads = max(1, threads)
         renderers = nil
+        memo = AnalysisMemo()
         origin = .melody(melody)
+    }
+
+    /// A lane of `source`: the same input and everything computed for it, with `threads` of its own.
+    private init(lane source: AnalysisSource, threads: Int) {
+        name = source.name
+        kind = source.kind
+        self.threads = max(1, threads)
+        isIndexedItem = source.isIndexedItem
+        origin = source.origin
+        renderers = source.renderers
+        memo = source.memo
+    }
+
+    /// `count` lanes of this source for encoders run side by side: each value any of them computes (audio,
+    /// beats, shared features, CQT magnitudes) is computed once for all. Each lane keeps the source's threads,
+    /// not a share of them, because some transforms split their work by the thread count and round
+    /// differently when split (the resampler cuts a long signal in two on two threads, equal to one pass only to
+    /// about 1e-7): with the same threads every value equals, bit for bit, what the source alone gives. While two
+    /// lanes compute at once, their parallel parts may run up to `count` times the source's threads.
+    func lanes(_ count: Int) -> [AnalysisSource] {
+        (0..<max(1, count)).map { _ in AnalysisSource(lane: self, threads: threads) }
     }
 
     /// The score, for MIDI input.
@@ -133,37 +156,36 @@ public final class AnalysisSource {
 
     /// The input's audio, mono at `sampleRate` Hz: decoded (and resampled), or the score rendered.
     public func audio(at sampleRate: Double) throws -> AudioSignal {
-        if let cached = signals[sampleRate] { return cached }
-        let signal: AudioSignal
-        switch origin {
-        case .audioFile(let url):
-            let decoded = try AudioDecoder(targetSampleRate: sampleRate, threads: threads).decode(url)
-            decodedInfo = decoded.info
-            signal = decoded.signal
-        case .audioBytes(let data):
-            let decoded = try AudioDecoder(targetSampleRate: sampleRate, threads: threads).decode(data: data, name: name)
-            decodedInfo = decoded.info
-            signal = decoded.signal
-        case .samples(let samples):
-            signal = samples.sampleRate == sampleRate ? samples : try samples.resampled(to: sampleRate, threads: threads)
-        case .score(let score, _):
-            guard let renderers else { throw RefrainError.invalidArgument("\(name): no renderer to turn the score into audio") }
-            signal = try renderers.render(score, sampleRate: sampleRate)
-        case .melody:
-            throw RefrainError.invalidArgument("\(name): a melody given as notes has no audio")
+        try memo.value("audio \(sampleRate)") {
+            switch origin {
+            case .audioFile(let url):
+                let decoded = try AudioDecoder(targetSampleRate: sampleRate, threads: threads).decode(url)
+                _ = memo.value(Self.infoKey) { decoded.info }
+                return decoded.signal
+            case .audioBytes(let data):
+                let decoded = try AudioDecoder(targetSampleRate: sampleRate, threads: threads).decode(data: data, name: name)
+                _ = memo.value(Self.infoKey) { decoded.info }
+                return decoded.signal
+            case .samples(let samples):
+                return samples.sampleRate == sampleRate ? samples : try samples.resampled(to: sampleRate, threads: threads)
+            case .score(let score, _):
+                guard let renderers else { throw RefrainError.invalidArgument("\(name): no renderer to turn the score into audio") }
+                return try renderers.render(score, sampleRate: sampleRate)
+            case .melody:
+                throw RefrainError.invalidArgument("\(name): a melody given as notes has no audio")
+            }
         }
-        signals[sampleRate] = signal
-        return signal
     }
+
+    /// The memo's key of the decoded file's format.
+    private static let infoKey = "audio info"
+
 
     /// A feature several encoders derive from, computed by `make` on the first call for `key` and returned
     /// from then on (e.g. the chroma that `cens` and `cens_fine` smooth differently). `key` must name
     /// everything `make` depends on besides the input (the feature, its rate and hop).
     public func sharedFeature(_ key: String, _ make: () throws -> FeatureSequence) rethrows -> FeatureSequence {
-        if let cached = sharedFeatures[key] { return cached }
-        let feature = try make()
-        sharedFeatures[key] = feature
-        return feature
+        try memo.value("feature " + key, make: make)
     }
 
     /// The CQT magnitude of the input's audio by `cqt` (`frames x bins`, at `cqt`'s rate), computed once per
@@ -171,7 +193,11 @@ public final class AnalysisSource {
     /// computed here (`CQT.frameStride(within:)`: e.g. the learned encoders' 48 bins at hop 1024 after
     /// `cqt_beats`' at hop 512) takes those rows instead of transforming the audio again.
     public func cqtMagnitude(_ cqt: CQT) throws -> FeatureSequence {
-        if let done = magnitudes.first(where: { $0.cqt.configuration == cqt.configuration }) { return done.magnitude }
+        try memo.magnitude(cqt) { magnitudes in try cqtMagnitude(cqt, from: magnitudes) }
+    }
+
+    /// The CQT magnitude by `cqt`: rows of one of `magnitudes` when it can, else transformed.
+    private func cqtMagnitude(_ cqt: CQT, from magnitudes: [(cqt: CQT, magnitude: FeatureSequence)]) throws -> FeatureSequence {
         let signal = try audio(at: cqt.configuration.sampleRate)
         var magnitude: FeatureSequence?
         for done in magnitudes {
@@ -186,13 +212,11 @@ public final class AnalysisSource {
             magnitude = FeatureSequence(values: values, hopLength: cqt.configuration.hopLength, sampleRate: cqt.configuration.sampleRate)
             break
         }
-        let result = try magnitude ?? cqt.magnitude(signal, threads: threads)
-        magnitudes.append((cqt, result))
-        return result
+        return try magnitude ?? cqt.magnitude(signal, threads: threads)
     }
 
     /// The file's own format, rate and channels, once its audio was decoded (nil for other inputs).
-    public var audioInfo: AudioInfo? { decodedInfo }
+    public var audioInfo: AudioInfo? { memo.stored(Self.infoKey) }
 
     /// Beat times in seconds: a score's own (from its tempo map and time signatures, Raffel & Ellis 2015), or
     /// tracked in the audio at `sampleRate` (Ellis 2007, as `librosa.beat.beat_track`).
@@ -203,11 +227,10 @@ public final class AnalysisSource {
 
     /// The beat track of the audio at `sampleRate` (tracked once per rate).
     public func beatTrack(sampleRate: Double) throws -> BeatTrack {
-        if let cached = trackedBeats[sampleRate] { return cached }
-        let signal = try audio(at: sampleRate)
-        let track = try trackBeats(signal.samples, sampleRate: signal.sampleRate, threads: threads)
-        trackedBeats[sampleRate] = track
-        return track
+        try memo.value("beats \(sampleRate)") {
+            let signal = try audio(at: sampleRate)
+            return try trackBeats(signal.samples, sampleRate: signal.sampleRate, threads: threads)
+        }
     }
 
     /// Seconds: the score's end, the melody's last note off, or the audio's length (decoding it if needed).

@@ -35,16 +35,36 @@ public struct MusicAnalyzer: ItemAnalyzer {
         return try analysis(of: source, encoders: encoders)
     }
 
-    /// Runs `encoders` (in order) over `source`; every one must accept the source's kind.
-    func analysis(of source: AnalysisSource, encoders: [any MusicEncoder]) throws -> ItemAnalysis {
+    /// Runs `encoders` over `source`; every one must accept the source's kind. They run one after another on
+    /// the source's threads, or with `lanes` above 1 on that many lanes of the source side by side
+    /// (`AnalysisSource.lanes`, at most one per thread of its budget, each with the source's threads), encoder `i` on lane
+    /// `i % lanes` (`SearchTask.analysisLanes`: for `midi-to-audio-hashed`, the rendering, `cqt_beats`' CQT and
+    /// the embedder on one lane, the chroma CQT of `cens` and the hasher on the other). The arrays are the
+    /// same either way (`MusicAnalyzerLanesTests`). After an error no encoder starts, and the first failed
+    /// encoder's error (in order) is thrown.
+    func analysis(of source: AnalysisSource, encoders: [any MusicEncoder], lanes: Int = 1) throws -> ItemAnalysis {
+        for encoder in encoders where !encoder.inputs.contains(source.kind) {
+            throw RefrainError.invalidArgument("\(source.name): the encoder \(encoder.name) does not read \(source.kind.rawValue) input")
+        }
+        let lanes = source.lanes(max(1, min(lanes, source.threads, encoders.count)))
+        // An encoder not yet started when one has failed is skipped (its slot stays nil).
+        var encoded = [Result<EncodedArray, Error>?](repeating: nil, count: encoders.count)
+        let failed = FailureFlag()
+        try encoded.withUnsafeMutableBufferPointer { slots in
+            let out = UncheckedSendable(slots.baseAddress!)
+            try concurrentForEach(encoders.count, threads: lanes.count) { i in
+                guard !failed.isSet else { return }
+                let array = Result { try encoders[i].encode(lanes[i % lanes.count]) }
+                if case .failure = array { failed.set() }
+                out.value[i] = array
+            }
+        }
+        for case .failure(let error)? in encoded { throw error }
         var features: [String: FeatureSequence] = [:]
         var codes: [String: CodeSequence] = [:]
         var records: [String: EncoderRecord] = [:]
-        for encoder in encoders {
-            guard encoder.inputs.contains(source.kind) else {
-                throw RefrainError.invalidArgument("\(source.name): the encoder \(encoder.name) does not read \(source.kind.rawValue) input")
-            }
-            switch try encoder.encode(source) {
+        for (encoder, array) in zip(encoders, encoded) {
+            switch try array!.get() {
             case .features(let sequence): features[encoder.name] = sequence
             case .codes(let sequence): codes[encoder.name] = sequence
             }
@@ -55,4 +75,12 @@ public struct MusicAnalyzer: ItemAnalyzer {
         return ItemAnalysis(kind: kind, duration: try source.duration(sampleRate: rate), features: features, codes: codes,
                             encoders: records, blobs: source.midiBytes.map { ["midi": $0] } ?? [:], title: source.title)
     }
+}
+
+/// Whether one of several concurrent workers has failed (set once, read by all).
+private final class FailureFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    func set() { lock.lock(); value = true; lock.unlock() }
 }

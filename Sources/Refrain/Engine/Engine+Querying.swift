@@ -42,7 +42,7 @@ extension Engine {
                 return encoder
             }
             let optional = task.optionalEncoders.compactMap { state.encoders[$0] }
-            analysis = try music.analysis(of: source, encoders: encoders + optional)
+            analysis = try music.analysis(of: source, encoders: encoders + optional, lanes: task.analysisLanes)
             specs = Self.stageSpecs(task, options: options)
         } else {
             guard options.task == "auto" else {

@@ -21,6 +21,10 @@ public struct HashedMIDIToAudioTask: SearchTask {
     public var inputs: Set<InputKind> { [.midi] }
     public var automaticFor: Set<InputKind> { [] }
     public var encoders: [String] { [CQTBeatsEncoder.name, CENSEncoder.name, EmbeddingEncoder.name, HashEncoder.name] }
+    /// Two: after the rendering, `cqt_beats`' CQT and the embedder run beside the chroma CQT of `cens` and the
+    /// hasher (`MusicAnalyzer.analysis(of:encoders:lanes:)`). Thirteenth round, tune half at 10,000 items:
+    /// see docs/learned-models.md.
+    public var analysisLanes: Int { 2 }
 
     public func stages(_ options: QueryOptions) -> [StageSpec] {
         let key = options.keyInvariance ? "estimate" : "off"

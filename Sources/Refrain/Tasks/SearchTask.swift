@@ -27,10 +27,15 @@ public protocol SearchTask: Sendable {
     /// Encoders the query is also encoded with when the index has their arrays (a stage that uses them
     /// is skipped on an index without them). Default: none.
     var optionalEncoders: [String] { get }
+    /// Lanes the query's encoders run on side by side, each with a share of the engine's threads
+    /// (`MusicAnalyzer.analysis(of:encoders:lanes:)`; the arrays are the same): worth more than 1 only where
+    /// the encoders read different transforms of the input, which then run at once. Default: 1.
+    var analysisLanes: Int { get }
 }
 
 extension SearchTask {
     public var optionalEncoders: [String] { [] }
+    public var analysisLanes: Int { 1 }
 }
 
 /// The tasks this program has, by name.
