@@ -32,7 +32,7 @@ struct HummingBenchCommand: ParsableCommand {
     @Option(help: "Experiment: pre-emphasis coefficient a of y[n] = x[n] - a x[n-1] applied to the hum before pYIN (0: none).") var preEmphasis: Double = 0
     @Option(help: "Experiment: pYIN's beta prior over thresholds for the hums, 'a,b' (librosa: 2,18).") var pyinBeta: String?
     @Option(help: "Experiment: pYIN's probability for the global minimum when no trough is under a threshold (librosa: 0.01).") var pyinNoTrough: Double?
-    @Option(help: "Voiced runs of the query's track whose voiced probability never reaches this are unvoiced (FaintRuns), or 'off' (default: the product's).") var faintRuns: String?
+    @Option(help: "Voiced runs of the query's track whose voiced probability never reaches P are unvoiced (FaintRuns), 'P,lead-in' only those before the first run that does, or 'off' (default: the product's).") var faintRuns: String?
     @Option(help: "pYIN's spectral subtraction of the hum's noise (NoiseFloor), 'quantile,over-subtraction,spectral floor[,rescue below[,gate: below this estimated SNR, dB]]', or 'off' (default: the product's).") var noiseFloor: String?
     @Option(help: "Note model whose reading is searched first, before the segmentations: 'hmm' (NoteHMM, the product's QueryMelody.noteModel) or 'none'.") var noteModel: String = "hmm"
     @Option(help: "What the note model observes: 'decoded' (pYIN's decoded f0) or 'candidates' (every pYIN candidate, Tony's observation model) or 'unvoiced-candidates' (candidates where pYIN decoded unvoiced); default: the product's.") var noteObservation: String?
@@ -61,6 +61,7 @@ struct HummingBenchCommand: ParsableCommand {
     @Option(help: "Note alignment's replacement move cost (NoteAlignment.replaceCost; 'inf' leaves it out; default: the product's).") var replaceCost: Float = NoteAlignment().replaceCost
     @Option(help: "Note alignment's octave tolerance (NoteAlignment.octaveCost, semitones; 'inf' scores octave errors as they are; default: the product's).") var octaveCost: Float = NoteAlignment().octaveCost
     @Option(help: "Halve the f0 of query frames whose subharmonic-to-harmonic ratio exceeds this (SubharmonicCheck.ratio; 0: no check; default: the product's).") var subharmonicRatio: Double = SubharmonicCheck.standard?.ratio ?? 0
+    @Option(help: "With --subharmonic-ratio: frames in the check's running majority (SubharmonicCheck.smoothing, odd; default: the product's).") var subharmonicSmoothing: Int = SubharmonicCheck.standard?.smoothing ?? SubharmonicCheck(ratio: 0).smoothing
     @Option(help: "With --subharmonic-ratio: run the check only on hums with less than this share of their energy below 250 Hz (SubharmonicCheck.gateShare; 0: always).") var subharmonicGate: Double = SubharmonicCheck.standard?.gateShare ?? 0
     @Flag(help: "Diagnostics: print the subharmonic-to-harmonic ratios of the plain pYIN frames that are right and an octave up (HummingOctaveStats).") var octaveStats = false
     @Flag(help: "Also search the note model's reading without the octave fold when the fold moved a note (QueryMelody.unfoldedReading).") var unfoldedReading = false
@@ -230,16 +231,18 @@ struct HummingBenchCommand: ParsableCommand {
             search.alignment.octaveCost = octaveCost
             search.octaveCheck = subharmonicRatio > 0 ? SubharmonicCheck(ratio: subharmonicRatio) : nil
             if subharmonicGate > 0 { search.octaveCheck?.gateShare = subharmonicGate }
+            search.octaveCheck?.smoothing = max(1, subharmonicSmoothing)
             if let faintRuns {
-                guard faintRuns == "off" || Float(faintRuns) != nil else {
-                    throw RefrainError.invalidArgument("--faint-runs is a voiced probability or 'off', got '\(faintRuns)'")
+                let f = faintRuns.split(separator: ",").map(String.init)
+                guard faintRuns == "off" || (f.count == 1 && Float(f[0]) != nil) || (f.count == 2 && Float(f[0]) != nil && f[1] == "lead-in") else {
+                    throw RefrainError.invalidArgument("--faint-runs is a voiced probability, 'probability,lead-in' or 'off', got '\(faintRuns)'")
                 }
-                search.faintRuns = Float(faintRuns).map { FaintRuns(peakBelow: $0) }
+                search.faintRuns = Float(f[0]).map { FaintRuns(peakBelow: $0, leadInOnly: f.count == 2) }
             }
-            print("faint runs unvoiced: \(search.faintRuns.map { "below voiced probability \($0.peakBelow)" } ?? "off")")
+            print("faint runs unvoiced: \(search.faintRuns.map { "below voiced probability \($0.peakBelow)\($0.leadInOnly ? ", lead-in only" : "")" } ?? "off")")
             search.laterReadingsLimit = laterReadings
             print("note alignment: replacement move cost \(replaceCost), octave cost \(octaveCost); other readings aligned with the first's best \(laterReadings) (0: all); " +
-                  "unfolded reading \(unfoldedReading ? "on" : "off"); octave check of the f0 \(subharmonicRatio > 0 ? "above ratio \(subharmonicRatio)" + (subharmonicGate > 0 ? " on hums with under \(subharmonicGate) of their energy below 250 Hz" : "") : "off")")
+                  "unfolded reading \(unfoldedReading ? "on" : "off"); octave check of the f0 \(subharmonicRatio > 0 ? "above ratio \(subharmonicRatio), majority of \(max(1, subharmonicSmoothing)) frames" + (subharmonicGate > 0 ? " on hums with under \(subharmonicGate) of their energy below 250 Hz" : "") : "off")")
             var cleanup = NoteCleanup(octaveFold: octaveFold, repeatTolerance: repeatTolerance)
             cleanup.neighbours = max(1, octaveNeighbours)
             print("heard notes: octaves folded beyond \(octaveFold) semitones from the median of \(cleanup.neighbours) neighbours each side, repeats merged within \(repeatTolerance)")

@@ -29,6 +29,21 @@ final class FaintRunsTests: XCTestCase {
         XCTAssertEqual(FaintRuns(peakBelow: 0.005).apply(track).voiced, track.voiced)
     }
 
+    /// With `leadInOnly`, the faint run before the sung note goes and a faint run after it (a weak sung note) stays.
+    func testTheLeadInOnlySettingKeepsFaintRunsAfterTheVoice() {
+        var track = Self.track()
+        let tail = 8
+        track = PitchTrack(times: track.times + (0..<tail).map { track.times[track.frameCount - 1] + Double($0 + 1) * (512 / 22050.0) },
+                           f0: track.f0 + [.nan] + [Float](repeating: 150, count: tail - 1),
+                           voiced: track.voiced + [false] + [Bool](repeating: true, count: tail - 1),
+                           voicedProbability: track.voicedProbability + [Float](repeating: 0.01, count: tail))
+        let everywhere = FaintRuns(peakBelow: 0.02).apply(track), leadIn = FaintRuns(peakBelow: 0.02, leadInOnly: true).apply(track)
+        XCTAssertEqual(everywhere.voiced.suffix(tail - 1).filter { $0 }.count, 0)
+        XCTAssertEqual(leadIn.voiced.prefix(13).filter { $0 }.count, 0)
+        XCTAssertEqual(Array(leadIn.voiced.suffix(27 + tail)), Array(track.voiced.suffix(27 + tail)))
+        XCTAssertEqual(leadIn.f0.suffix(tail - 1).map(\.bitPattern), track.f0.suffix(tail - 1).map(\.bitPattern))
+    }
+
     /// The note model reads the faint run as a first note at 37 without it, and only the sung note with it.
     func testTheNoteModelNoLongerHearsTheRumbleAsANote() {
         let plain = NoteHMM().notes(from: Self.track()), cleaned = NoteHMM().notes(from: FaintRuns(peakBelow: 0.02).apply(Self.track()))

@@ -42,6 +42,14 @@ public struct SubharmonicCheck: Equatable, Sendable {
     /// gave a mean fused MRR over seeds 21 and 22 of 0.9065 against 0.9054 without the check, one query's reciprocal
     /// rank; telephone-band men keep a median 0.013 (seed 21) to 0.155 (seed 22) of their energy below 250 Hz, as much as
     /// clean women (0.014 - 0.033), so the gate does not single the band out.
+    /// A majority over 21 frames (0.49 s; round 13, `--subharmonic-ratio 0.17 --subharmonic-smoothing 21`, tuning half,
+    /// on top of the gated noise floor), since telephone-band men's octave-up frames come in runs of up to 17-61 frames
+    /// (seed 22, `--dump`): raw pitch accuracy of telephone men 0.836 -> 0.911 (seed 21) and 0.852 -> 0.903 (seed 22),
+    /// clean hums' notes unchanged but for 2 of 109, room-noise women's accuracy down (0.933 -> 0.902, 0.899 -> 0.878),
+    /// and fused MRR / P@1 / R@10
+    /// 0.916 / 0.901 / 0.947 -> 0.910 / 0.895 / 0.947 (seed 21: two telephone men lost rank) and 0.903 / 0.888 / 0.941 ->
+    /// 0.900 / 0.875 / 0.947 (seed 22: two telephone men found, chorale-004 and folksong-022, three room-noise women
+    /// lost); the check also took the f0 from 13 to 81-117 ms a query (under load 5-8, not a same-run comparison).
     public static let standard: SubharmonicCheck? = nil
 
     /// The pYIN track of a hum (`samples` mono at `parameters.yin.sampleRate`), its faint runs unvoiced by `faint`
