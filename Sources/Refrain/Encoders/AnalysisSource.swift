@@ -180,7 +180,6 @@ public final class AnalysisSource {
     /// The memo's key of the decoded file's format.
     private static let infoKey = "audio info"
 
-
     /// A feature several encoders derive from, computed by `make` on the first call for `key` and returned
     /// from then on (e.g. the chroma that `cens` and `cens_fine` smooth differently). `key` must name
     /// everything `make` depends on besides the input (the feature, its rate and hop).

@@ -27,9 +27,10 @@ public protocol SearchTask: Sendable {
     /// Encoders the query is also encoded with when the index has their arrays (a stage that uses them
     /// is skipped on an index without them). Default: none.
     var optionalEncoders: [String] { get }
-    /// Lanes the query's encoders run on side by side, each with a share of the engine's threads
-    /// (`MusicAnalyzer.analysis(of:encoders:lanes:)`; the arrays are the same): worth more than 1 only where
-    /// the encoders read different transforms of the input, which then run at once. Default: 1.
+    /// Lanes the query's encoders run on side by side, each with the engine's threads, so that the arrays are
+    /// the serial ones bit for bit (`MusicAnalyzer.analysis(of:encoders:lanes:)`, `AnalysisSource.lanes(_:)`;
+    /// while both compute, their parallel parts may ask for up to `lanes` times the budget): worth more than 1
+    /// only where the encoders read different transforms of the input, which then run at once. Default: 1.
     var analysisLanes: Int { get }
 }
 
