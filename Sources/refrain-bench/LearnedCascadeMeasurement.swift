@@ -21,8 +21,8 @@ struct LearnedCascadeRun {
     var hashRelativeWeight = 0.0
     /// Rank of the true recording per query (nil: pruned).
     var ranks: [Int?] = []
-    /// Per query: the keys the cascade ranked, best first, and the first of them (nil: none ranked).
-    var rankedKeys: [[String]] = [], firsts: [String?] = []
+    /// Per query: the keys the cascade ranked, best first (the first is its top-1; empty: none ranked).
+    var rankedKeys: [[String]] = []
     /// Seconds per query (analysis included) and per stage.
     var times: [Double] = [], analysisTimes: [Double] = [], embeddingTimes: [Double] = [], hashTimes: [Double] = [], versionTimes: [Double] = [], exactTimes: [Double] = []
     /// Hash-stage DTW cells computed, and those full runs would have computed.
@@ -54,7 +54,6 @@ extension LearnedCascadeRun {
         fullCells += counted.fullCells
         ranks.append(LearnedBenchCommand.rank(query, cascade.result.ranking))
         rankedKeys.append(cascade.result.ranking.map(\.key))
-        firsts.append(cascade.result.ranking.first?.key)
         times.append(cascade.result.seconds)
         analysisTimes.append(cascade.analysisSeconds)
         embeddingTimes.append(cascade.trace.first { $0.stage == "candidate-union" }?.seconds ?? 0)

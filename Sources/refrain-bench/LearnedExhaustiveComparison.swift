@@ -28,11 +28,11 @@ struct LearnedExhaustiveComparison {
         var out = ["  exhaustive exact stage  " + LearnedBenchCommand.table(ranks) + "   (query " + LearnedBenchCommand.percentiles(times)
                    + ", every audio item ranked by the exact stage)"]
         let exhaustiveTop = ranks.filter { $0 == 1 }.count
-        for run in runs where run.firsts.count == n {
+        for run in runs where run.rankedKeys.count == n {
             var pruned: [String] = [], lower: [String] = []
-            for q in 0..<n where run.firsts[q] != firsts[q] {
+            for q in 0..<n where run.rankedKeys[q].first != firsts[q] {
                 let mark = { (key: String?) in key.map { "\($0)\(relevant[q].contains($0) ? " (true)" : "")" } ?? "none" }
-                let text = "\(ids[q]): exhaustive \(mark(firsts[q])), cascade \(mark(run.firsts[q]))"
+                let text = "\(ids[q]): exhaustive \(mark(firsts[q])), cascade \(mark(run.rankedKeys[q].first))"
                 if let first = firsts[q], let at = run.rankedKeys[q].firstIndex(of: first) {
                     lower.append(text + ", exhaustive's first ranked \(at + 1) by the cascade")
                 } else {
