@@ -11,7 +11,7 @@ struct CostStripMaker {
     let metric: CostMetric
     let dims: Int
     let cols: Int
-    /// `dims x cols`; unit rows for cosine.
+    /// `dims x cols` (not made for cosine, whose rows come from `blocks`).
     let transposed: [Float]
     /// Squared norms of the columns' frames (Euclidean metrics).
     let norms: [Float]
@@ -24,25 +24,31 @@ struct CostStripMaker {
         dims = b.cols
         cols = b.rows
         original = b
-        var norms = b.rowSquaredNorms()
-        var source = b
-        if metric == .cosine {
-            for j in 0..<b.rows where norms[j] > 0 {
-                let s = 1 / norms[j].squareRoot()
-                for k in 0..<b.cols { source[j, k] *= s }
-            }
-            norms = norms.map { $0 > 0 ? 1 : 0 }
-        }
-        transposed = source.transposed().storage
-        self.norms = norms
-        if metric == .cosine {
-            let d = b.cols, m = b.rows
-            var blocks = [Float](repeating: 0, count: (m + 7) / 8 * d * 8)
-            for j in 0..<m { for k in 0..<d { blocks[(j / 8 * d + k) * 8 + j % 8] = source[j, k] } }
-            self.blocks = blocks
-        } else {
+        let squared = b.rowSquaredNorms()
+        guard metric == .cosine else {
+            transposed = b.transposed().storage
+            norms = squared
             blocks = []
+            return
         }
+        // Cosine rows are made from the unit frames in `blocks` alone (`cosineRows`): no transposed copy, which
+        // cost a DTW of short sequences (the version stage's, per candidate) as much as making the blocks.
+        transposed = []
+        norms = squared.map { $0 > 0 ? 1 : 0 }
+        let d = b.cols, m = b.rows
+        var blocks = [Float](repeating: 0, count: (m + 7) / 8 * d * 8)
+        b.storage.withUnsafeBufferPointer { x in
+            blocks.withUnsafeMutableBufferPointer { out in
+                for j in 0..<m {
+                    let s = squared[j] > 0 ? 1 / squared[j].squareRoot() : 1
+                    for k in 0..<d {
+                        let v = x[j * d + k]
+                        out[(j / 8 * d + k) * 8 + j % 8] = squared[j] > 0 ? v * s : v
+                    }
+                }
+            }
+        }
+        self.blocks = blocks
     }
 
     /// Rows `range` of the cost matrix between `a` and the stored sequence, row `k` written at

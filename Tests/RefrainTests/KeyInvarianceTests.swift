@@ -1,5 +1,5 @@
 import Foundation
-import Refrain
+@testable import Refrain
 import RefrainAlign
 import RefrainIndex
 import RefrainMath
@@ -110,6 +110,69 @@ final class KeyInvarianceTests: XCTestCase {
                 .matches(query, item: [CENSEncoder.name: stored], abandonAbove: .infinity)
             XCTAssertEqual(estimated.first?.score ?? 9, exhaustive.first?.score ?? 0, accuracy: 1e-6, "shift \(k)")
             XCTAssertEqual(estimated.first?.start ?? -1, 30, accuracy: 1)
+        }
+    }
+
+    /// Over the whole item (one window) the scores come from the frames' sum without prefix sums: bit for bit
+    /// the element-by-element arithmetic (sum, norm, dot of each shift).
+    func testWholeItemShiftScoresEqualTheSumElementByElement() {
+        var item = randomUnitFrames(75, dims: 12, seed: 12)
+        for c in 0..<12 { item[10, c] = 0 }
+        let query = TranspositionEstimate.profile(randomUnitFrames(40, dims: 12, seed: 13))
+        var sum = [Float](repeating: 0, count: 12)
+        for r in 0..<item.rows { for c in 0..<12 { sum[c] = sum[c] + item[r, c] } }
+        var norm: Float = 0
+        for c in 0..<12 { norm += sum[c] * sum[c] }
+        let expected = (0..<12).map { k -> Float in
+            var dot: Float = 0
+            for c in 0..<12 { dot += query[c] * sum[(c + k) % 12] }
+            return max(-1, dot * (1 / norm.squareRoot()))
+        }
+        XCTAssertEqual(TranspositionEstimate.shiftScores(query: query, item: item, window: 75, hop: 18), expected)
+        XCTAssertEqual(TranspositionEstimate.shiftScores(query: query, item: item, window: 1000, hop: 1), expected)
+    }
+
+    /// The inner matcher of `wrapped`, reporting that it reads the CQT (as `RaffelEllisMatcher` does).
+    struct ReadingCQT: SequenceMatcher {
+        let wrapped: any SequenceMatcher
+        var arrays: [String] { wrapped.arrays }
+        var optionalArrays: [String] { [CQTBeatsEncoder.name] }
+        func matches(_ query: SearchQuery, item: [String: StoredFeature], abandonAbove: Double) throws -> [SequenceMatch] {
+            try wrapped.matches(query, item: item, abandonAbove: abandonAbove)
+        }
+    }
+
+    /// The version stage's matcher reads CENS only: prepared for a query that also has a CQT, it makes the twelve
+    /// cyclic shifts and no bin-shifted CQTs (one that reads the CQT makes 23), with the same scores for every item.
+    func testAMatcherThatReadsNoCQTPreparesTwelveShiftsWithTheSameScores() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try IndexStore.create(at: dir, settings: IndexSettings(analyzer: "features-npy/1",
+                                                                             features: ["frame_rate": "2", "array": "cens"], shingles: nil))
+        let piece = randomUnitFrames(130, dims: 12, seed: 40)
+        let pieces = [piece, randomUnitFrames(90, dims: 12, seed: 41), randomUnitFrames(160, dims: 12, seed: 42)]
+        let stored = try pieces.enumerated().map { n, values -> StoredFeature in
+            guard case .added(let item) = try store.add(key: "item\(n)", path: "/item\(n)", title: nil, sha256: String(repeating: "\(n)", count: 64),
+                                                        analysis: ItemAnalysis(kind: .audio, duration: Double(values.rows) / 2, features: [
+                                                            "cens": FeatureSequence(values: values, hopLength: 1, sampleRate: 2)])) else {
+                throw XCTSkip("not added")
+            }
+            return try store.feature("cens", of: item.id)
+        }
+        let version = cyclicallyShifted(timeScaled(piece, by: 1 / 1.15), by: 3)
+        let query = SearchQuery(analysis: ItemAnalysis(kind: .midi, duration: 60, features: [
+            CENSEncoder.name: FeatureSequence(values: version, hopLength: 1, sampleRate: 2),
+            CQTBeatsEncoder.name: FeatureSequence(values: randomUnitFrames(version.rows, dims: 48, seed: 43), hopLength: 1, sampleRate: 2)]))
+        let plain = try XCTUnwrap(try KeyInvariantMatcher(VersionMatcher(), window: .whole).prepared(for: query) as? KeyInvariantMatcher.Prepared)
+        let reading = try XCTUnwrap(try KeyInvariantMatcher(ReadingCQT(wrapped: VersionMatcher()), window: .whole).prepared(for: query)
+            as? KeyInvariantMatcher.Prepared)
+        XCTAssertEqual(plain.versions.keys.sorted(), Array(0...11))
+        XCTAssertNil(plain.queryCQT)
+        XCTAssertEqual(reading.versions.count, 23)
+        for item in stored {
+            let got = try plain.matches(query, item: [CENSEncoder.name: item], abandonAbove: .infinity)
+            XCTAssertFalse(got.isEmpty)
+            XCTAssertEqual(got, try reading.matches(query, item: [CENSEncoder.name: item], abandonAbove: .infinity))
         }
     }
 }

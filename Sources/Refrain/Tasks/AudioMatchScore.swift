@@ -37,7 +37,12 @@ struct AudioMatchScore {
     /// Sum of the rows of `m`.
     static func columnSums(_ m: Matrix) -> [Float] {
         var s = [Float](repeating: 0, count: m.cols)
-        for r in 0..<m.rows { for c in 0..<m.cols { s[c] += m[r, c] } }
+        let d = m.cols
+        m.storage.withUnsafeBufferPointer { x in
+            s.withUnsafeMutableBufferPointer { sums in
+                for r in 0..<m.rows { for c in 0..<d { sums[c] += x[r * d + c] } }
+            }
+        }
         return s
     }
 

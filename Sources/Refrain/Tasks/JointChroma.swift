@@ -61,20 +61,28 @@ public enum JointChroma {
     /// Pairs of frames summed and each `blocks`-th part L2-normalised and scaled by `1/sqrt(blocks)`:
     /// `ceil(frames / 2) x dims`. With one block, the pair's mean direction at unit length.
     public static func halved(_ m: Matrix, blocks: Int) -> Matrix {
-        let rows = (m.rows + 1) / 2, n = max(1, blocks), width = m.cols / n
+        let rows = (m.rows + 1) / 2, n = max(1, blocks), cols = m.cols, width = cols / n
         let weight = 1 / Float(n).squareRoot()
-        var out = Matrix(rows: rows, cols: m.cols)
-        for r in 0..<rows {
-            for k in 0..<n {
-                var norm: Float = 0
-                for c in (k * width)..<((k + 1) * width) {
-                    let v = m[2 * r, c] + (2 * r + 1 < m.rows ? m[2 * r + 1, c] : 0)
-                    out[r, c] = v
-                    norm += v * v
-                }
-                if norm > 0 {
-                    let s = weight / norm.squareRoot()
-                    for c in (k * width)..<((k + 1) * width) { out[r, c] *= s }
+        var out = Matrix(rows: rows, cols: cols)
+        // Through pointers (the version stage halves two sequences per candidate): the same operations in the
+        // same order as element by element, so the same bits.
+        m.storage.withUnsafeBufferPointer { source in
+            out.storage.withUnsafeMutableBufferPointer { target in
+                for r in 0..<rows {
+                    let first = source.baseAddress! + 2 * r * cols, paired = 2 * r + 1 < m.rows
+                    let row = target.baseAddress! + r * cols
+                    for k in 0..<n {
+                        var norm: Float = 0
+                        for c in (k * width)..<((k + 1) * width) {
+                            let v = first[c] + (paired ? first[cols + c] : 0)
+                            row[c] = v
+                            norm += v * v
+                        }
+                        if norm > 0 {
+                            let s = weight / norm.squareRoot()
+                            for c in (k * width)..<((k + 1) * width) { row[c] *= s }
+                        }
+                    }
                 }
             }
         }

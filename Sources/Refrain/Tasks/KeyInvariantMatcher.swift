@@ -44,17 +44,20 @@ public struct KeyInvariantMatcher: SequenceMatcher {
     public func prepared(for query: SearchQuery) throws -> any SequenceMatcher {
         guard let cens = query.analysis.features[CENSEncoder.name], cens.frameCount > 0 else { return try inner.prepared(for: query) }
         var versions: [Int: (query: SearchQuery, matcher: any SequenceMatcher)] = [:]
-        let hasCQT = query.analysis.features[CQTBeatsEncoder.name] != nil
+        // The CQT is shifted (in both octave directions) only for an inner matcher that reads it: the items of one
+        // that does not are never given the CQT, so their shifts are the twelve classes (`Prepared.shifts`).
+        let readsCQT = (arrays + optionalArrays).contains(CQTBeatsEncoder.name)
+        let hasCQT = readsCQT && query.analysis.features[CQTBeatsEncoder.name] != nil
         for shift in (hasCQT ? Array(-11...11) : Array(0...11)) {
             var shifted = query
             shifted.analysis.features[CENSEncoder.name] = FeatureSequence(values: cyclicallyShifted(cens.values, by: shift), times: cens.times)
-            if let cqt = query.analysis.features[CQTBeatsEncoder.name] {
+            if hasCQT, let cqt = query.analysis.features[CQTBeatsEncoder.name] {
                 shifted.analysis.features[CQTBeatsEncoder.name] = FeatureSequence(values: binShifted(cqt.values, by: shift), times: cqt.times)
             }
             versions[shift] = (shifted, try inner.prepared(for: shifted))
         }
         return Prepared(matcher: self, profile: TranspositionEstimate.profile(cens.values), queryFrames: cens.frameCount,
-                        queryCQT: query.analysis.features[CQTBeatsEncoder.name]?.values, versions: versions)
+                        queryCQT: hasCQT ? query.analysis.features[CQTBeatsEncoder.name]?.values : nil, versions: versions)
     }
 
     struct Prepared: SequenceMatcher {

@@ -17,19 +17,26 @@ public func timeScaled(_ values: Matrix, by factor: Double) -> Matrix {
     guard n > 1, m != n else { return values }
     var out = Matrix(rows: m, cols: d)
     let step = Double(n - 1) / Double(max(m - 1, 1))
-    for i in 0..<m {
-        let x = Double(i) * step
-        let k = min(Int(x), n - 2)
-        let f = Float(x - Double(k))
-        var norm: Float = 0
-        for c in 0..<d {
-            let v = values[k, c] * (1 - f) + values[k + 1, c] * f
-            out[i, c] = v
-            norm += v * v
-        }
-        if norm > 0 {
-            let scale = 1 / norm.squareRoot()
-            for c in 0..<d { out[i, c] *= scale }
+    // Through pointers (the version stage fits the query to every candidate's length): the same operations in
+    // the same order as element by element, so the same bits.
+    values.storage.withUnsafeBufferPointer { source in
+        out.storage.withUnsafeMutableBufferPointer { target in
+            for i in 0..<m {
+                let x = Double(i) * step
+                let k = min(Int(x), n - 2)
+                let f = Float(x - Double(k))
+                let before = source.baseAddress! + k * d, row = target.baseAddress! + i * d
+                var norm: Float = 0
+                for c in 0..<d {
+                    let v = before[c] * (1 - f) + before[d + c] * f
+                    row[c] = v
+                    norm += v * v
+                }
+                if norm > 0 {
+                    let scale = 1 / norm.squareRoot()
+                    for c in 0..<d { row[c] *= scale }
+                }
+            }
         }
     }
     return out

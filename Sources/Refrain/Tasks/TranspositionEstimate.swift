@@ -30,19 +30,26 @@ public enum TranspositionEstimate {
         let d = item.cols
         guard d == query.count, d > 0, item.rows > 0 else { return [Float](repeating: 0, count: max(d, 1)) }
         let w = max(1, min(window, item.rows)), step = max(1, hop)
-        // Prefix sums of the item's frames.
-        var prefix = [Float](repeating: 0, count: (item.rows + 1) * d)
+        // Prefix sums of the item's frames; for the whole item (one window) only the last, which is the same sum.
+        let whole = w == item.rows
+        var prefix = [Float](repeating: 0, count: (whole ? 2 : item.rows + 1) * d)
         item.storage.withUnsafeBufferPointer { x in
-            for r in 0..<item.rows { for c in 0..<d { prefix[(r + 1) * d + c] = prefix[r * d + c] + x[r * d + c] } }
+            prefix.withUnsafeMutableBufferPointer { p in
+                for r in 0..<item.rows {
+                    let to = whole ? d : (r + 1) * d, from = whole ? d : r * d
+                    for c in 0..<d { p[to + c] = p[from + c] + x[r * d + c] }
+                }
+            }
         }
         var scores = [Float](repeating: -1, count: d)
-        var starts = Array(stride(from: 0, through: item.rows - w, by: step))
+        var starts = whole ? [0] : Array(stride(from: 0, through: item.rows - w, by: step))
         if starts.last != item.rows - w { starts.append(item.rows - w) }
         var window = [Float](repeating: 0, count: d)
         for start in starts {
+            let last = whole ? d : (start + w) * d, first = whole ? 0 : start * d
             var norm: Float = 0
             for c in 0..<d {
-                window[c] = prefix[(start + w) * d + c] - prefix[start * d + c]
+                window[c] = prefix[last + c] - prefix[first + c]
                 norm += window[c] * window[c]
             }
             guard norm > 0 else { continue }
