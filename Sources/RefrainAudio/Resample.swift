@@ -14,18 +14,23 @@ import RefrainMath
 /// - Throws: `RefrainError.invalidArgument` for a non-positive or non-finite rate, or a ratio beyond 1:256.
 public func resample(_ samples: [Float], from sourceRate: Double, to targetRate: Double,
                      threads: Int = ComputeBudget.machine.threads) throws -> [Float] {
-    guard sourceRate.isFinite, targetRate.isFinite, sourceRate > 0, targetRate > 0 else {
-        throw RefrainError.invalidArgument("sample rates must be positive and finite, got \(sourceRate) Hz -> \(targetRate) Hz")
-    }
-    guard targetRate / sourceRate <= 256, sourceRate / targetRate <= 256 else {
-        throw RefrainError.invalidArgument("resampling ratio \(sourceRate) Hz -> \(targetRate) Hz is beyond 1:256")
-    }
+    try validateResampling(from: sourceRate, to: targetRate)
     if sourceRate == targetRate || samples.isEmpty { return samples }
     let outCount = Int((Double(samples.count) * targetRate / sourceRate).rounded(.up))
     if threads > 1, let (split, period) = parallelSplit(count: samples.count, from: sourceRate, to: targetRate) {
         return try resampleInTwoHalves(samples, from: sourceRate, to: targetRate, split: split, period: period, outCount: outCount)
     }
     return try resampleStream(samples[...], from: sourceRate, to: targetRate, outCount: outCount)
+}
+
+/// Rates `resample` and `ResampleStream` accept: positive, finite, at most 1:256 apart.
+func validateResampling(from sourceRate: Double, to targetRate: Double) throws {
+    guard sourceRate.isFinite, targetRate.isFinite, sourceRate > 0, targetRate > 0 else {
+        throw RefrainError.invalidArgument("sample rates must be positive and finite, got \(sourceRate) Hz -> \(targetRate) Hz")
+    }
+    guard targetRate / sourceRate <= 256, sourceRate / targetRate <= 256 else {
+        throw RefrainError.invalidArgument("resampling ratio \(sourceRate) Hz -> \(targetRate) Hz is beyond 1:256")
+    }
 }
 
 /// Input samples of filter context kept on each side of a split (far beyond the HQ filter's reach).

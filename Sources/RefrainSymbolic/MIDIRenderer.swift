@@ -148,6 +148,22 @@ public final class MIDIRenderer: @unchecked Sendable {
         return mono
     }
 
+    /// `render(_:tail:end:)` handed over while it is being made: `take` gets the mono samples in order, `chunk`
+    /// at a time (the last piece shorter), on the rendering thread, as soon as FluidSynth has written them; the
+    /// pieces joined equal `render`'s samples bit for bit. A consumer that passes them to another thread (e.g. to
+    /// resample them, `RendererPool`) works while the rest renders.
+    public func render(_ score: MIDIScore, tail: Double = 1.0, end: Double? = nil, every chunk: Int,
+                       _ take: ([Float]) throws -> Void) throws {
+        guard chunk > 0 else { throw RefrainError.invalidArgument("render chunk must be > 0 samples, got \(chunk)") }
+        try withoutActuallyEscaping(take) { take in
+            _ = try synthesize(score, tail: tail, end: end, every: chunk) { range, left, right in
+                var mono = [Float](repeating: 0, count: range.count)
+                for i in 0..<range.count { mono[i] = 0.5 * (left[range.lowerBound + i] + right[range.lowerBound + i]) }
+                try take(mono)
+            }
+        }
+    }
+
     /// The end of `score`'s last instrument event (notes, bends, control changes), seconds: where a render
     /// stops before its `tail`. Unlike `MIDIScore.endTime` it ignores signatures, texts and tempo changes, which
     /// make no sound.
@@ -157,6 +173,14 @@ public final class MIDIRenderer: @unchecked Sendable {
 
     /// Left and right channels at `sampleRate` (`end`: as `render`).
     public func renderStereo(_ score: MIDIScore, tail: Double = 1.0, end: Double? = nil) throws -> (left: [Float], right: [Float]) {
+        try synthesize(score, tail: tail, end: end, every: nil)
+    }
+
+    /// Left and right channels; with `every`, `finished` is called with each next `every` samples (and the
+    /// remainder at the end) as soon as they are written, with the channels' buffers, which it only reads.
+    private func synthesize(_ score: MIDIScore, tail: Double, end: Double?, every: Int?,
+                            finished: ((Range<Int>, UnsafeMutableBufferPointer<Float>, UnsafeMutableBufferPointer<Float>) throws -> Void)? = nil)
+        throws -> (left: [Float], right: [Float]) {
         guard tail >= 0, tail.isFinite else { throw RefrainError.invalidArgument("render tail must be >= 0 s, got \(tail)") }
         guard end.map({ $0 >= 0 && $0.isFinite }) ?? true else { throw RefrainError.invalidArgument("render end must be >= 0 s") }
         let end = end ?? Self.soundingEnd(of: score)
@@ -181,10 +205,10 @@ public final class MIDIRenderer: @unchecked Sendable {
                 fluid_synth_program_select(synth, ch, soundfontID, bank, 0)
             }
         }
-        left.withUnsafeMutableBufferPointer { l in
-            right.withUnsafeMutableBufferPointer { r in
-                var position = 0
-                func advance(to sample: Int) {
+        try left.withUnsafeMutableBufferPointer { l in
+            try right.withUnsafeMutableBufferPointer { r in
+                var position = 0, handed = 0
+                func advance(to sample: Int) throws {
                     let target = min(sample, total)
                     var p = position
                     while p < target {
@@ -193,9 +217,15 @@ public final class MIDIRenderer: @unchecked Sendable {
                         p += n
                     }
                     position = max(position, target)
+                    guard let every, let finished else { return }
+                    while position - handed >= every || (position == total && handed < total) {
+                        let next = min(handed + every, position)
+                        try finished(handed..<next, l, r)
+                        handed = next
+                    }
                 }
                 for e in events {
-                    advance(to: e.sample)
+                    try advance(to: e.sample)
                     switch e.kind {
                     case .noteOff(let ch, let key): fluid_synth_noteoff(synth, ch, key)
                     case .noteOn(let ch, let key, let velocity): fluid_synth_noteon(synth, ch, key, velocity)
@@ -203,7 +233,7 @@ public final class MIDIRenderer: @unchecked Sendable {
                     case .bend(let ch, let value): fluid_synth_pitch_bend(synth, ch, value)
                     }
                 }
-                advance(to: total)
+                try advance(to: total)
             }
         }
         return (left, right)

@@ -56,6 +56,29 @@ final class RenderingTests: XCTestCase {
         XCTAssertEqual(try MIDIRenderer(sampleRate: 16000).render(score, tail: 0.5), first, "as a fresh renderer")
     }
 
+    /// A render handed over in pieces while it is made: the pieces come in order, `every` samples each but the
+    /// last, and joined are the whole render's samples bit for bit; an error of the consumer stops the render.
+    func testARenderHandedOverInPiecesJoinsToTheWholeRender() throws {
+        let score = try MIDIScore(contentsOf: Fixtures.url("midi/format1_everything.mid"))
+        let renderer = try MIDIRenderer(sampleRate: 16000)
+        let whole = try renderer.render(score, tail: 0.5)
+        for every in [1_000, 16_384, whole.count + 5] {
+            var pieces: [[Float]] = []
+            try renderer.render(score, tail: 0.5, every: every) { pieces.append($0) }
+            XCTAssertEqual(pieces.dropLast().map(\.count), Array(repeating: every, count: pieces.count - 1))
+            XCTAssertEqual(pieces.last?.count, whole.count - every * (pieces.count - 1))
+            XCTAssertEqual(Array(pieces.joined()), whole, "in pieces of \(every)")
+        }
+        var calls = 0
+        XCTAssertThrowsError(try renderer.render(score, tail: 0.5, every: 1_000) { _ in
+            calls += 1
+            throw RefrainError.invalidArgument("stop")
+        })
+        XCTAssertEqual(calls, 1)
+        XCTAssertThrowsError(try renderer.render(score, every: 0) { _ in })
+        XCTAssertEqual(try renderer.render(score, tail: 0.5), whole, "a stopped render leaves no trace")
+    }
+
     func testSoundfontLookupOrderAndMissingSoundfontMessage() throws {
         let existing = try SoundfontLocator.locate()
         let other = FileManager.default.temporaryDirectory.appendingPathComponent("refrain-test-\(getpid()).sf2")

@@ -36,6 +36,22 @@ final class RendererPoolTests: XCTestCase {
         XCTAssertGreaterThan(similarity, 0.97)
     }
 
+    /// With two threads, a score rendered at 16 kHz for 22,050 Hz is resampled piece by piece while it renders
+    /// (`RendererPool.renderedWhileResampling`), to the samples of rendering and then resampling on one thread,
+    /// bit for bit.
+    func testResamplingWhileRenderingGivesTheSerialSamples() throws {
+        let score = try MIDIScore(contentsOf: Fixtures.url("midi/format1_everything.mid"))
+        let pool = RendererPool(soundfont: nil, size: 2, renderRate: 16000)
+        let serial = try pool.render(score, sampleRate: 22050, threads: 1)
+        let overlapped = try pool.render(score, sampleRate: 22050, threads: 2)
+        XCTAssertEqual(overlapped.sampleRate, 22050)
+        XCTAssertEqual(overlapped.samples, serial.samples)
+        let renderer = try MIDIRenderer(sampleRate: 16000)
+        let direct = try RendererPool.renderedWhileResampling(score, on: renderer, end: MIDIRenderer.soundingEnd(of: score), to: 22050)
+        XCTAssertEqual(direct, try resample(try renderer.render(score), from: 16000, to: 22050, threads: 1))
+        XCTAssertGreaterThan(direct.count, RendererPool.streamedPiece * 22050 / 16000, "more than one piece")
+    }
+
     /// A pool that splits scores renders them, in parts on two renderers at once, to nearly the samples a whole
     /// render gives (within the bound of `RenderingPartsTests`), resampled from its render rate alike, and the same
     /// on every call.

@@ -170,7 +170,7 @@ public final class AnalysisSource {
                 return samples.sampleRate == sampleRate ? samples : try samples.resampled(to: sampleRate, threads: threads)
             case .score(let score, _):
                 guard let renderers else { throw RefrainError.invalidArgument("\(name): no renderer to turn the score into audio") }
-                return try renderers.render(score, sampleRate: sampleRate)
+                return try renderers.render(score, sampleRate: sampleRate, threads: threads)
             case .melody:
                 throw RefrainError.invalidArgument("\(name): a melody given as notes has no audio")
             }

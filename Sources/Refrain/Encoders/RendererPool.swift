@@ -40,12 +40,18 @@ final class RendererPool: @unchecked Sendable {
     }
 
     /// Renders `score` to mono audio at `sampleRate` Hz (in parts, summed, with `splitsScores`; each part is
-    /// resampled before the sum, as resampling is linear).
-    func render(_ score: MIDIScore, sampleRate: Double) throws -> AudioSignal {
+    /// resampled before the sum, as resampling is linear). A whole score rendered below `sampleRate` with
+    /// `threads` above 1 is resampled piece by piece on a second thread while it renders
+    /// (`renderedWhileResampling`), to the same samples.
+    func render(_ score: MIDIScore, sampleRate: Double, threads: Int = 1) throws -> AudioSignal {
         let parts = splitsScores ? score.renderingParts(size) : [score]
         let rate = renderRate.map { min($0, sampleRate) } ?? sampleRate
         let renderers = try take(parts.count, sampleRate: rate)
         let end = MIDIRenderer.soundingEnd(of: score)
+        if parts.count == 1, rate < sampleRate, threads > 1 {
+            return AudioSignal(samples: try Self.renderedWhileResampling(score, on: renderers[0], end: end, to: sampleRate),
+                               sampleRate: sampleRate)
+        }
         @Sendable func rendered(_ p: Int) throws -> [Float] {
             let signal = AudioSignal(samples: try renderers[p].render(parts[p], end: end), sampleRate: rate)
             return rate < sampleRate ? try signal.resampled(to: sampleRate, threads: 1).samples : signal.samples
@@ -63,6 +69,37 @@ final class RendererPool: @unchecked Sendable {
         }
         return AudioSignal(samples: sum, sampleRate: sampleRate)
     }
+
+    /// Samples handed from the rendering to the resampling thread at a time (about a second at 16 kHz).
+    static let streamedPiece = 1 << 14
+
+    /// `score` rendered by `renderer` on this thread while a serial queue resamples each finished piece of
+    /// `streamedPiece` samples to `sampleRate` (`ResampleStream`): the resampling, 6-7 ms of a 3-minute score's
+    /// analysis, overlaps the rendering instead of following it. Bit for bit the samples of rendering first and
+    /// resampling after on one thread (`resample(threads: 1)`, as the serial path does).
+    static func renderedWhileResampling(_ score: MIDIScore, on renderer: MIDIRenderer, end: Double, to sampleRate: Double) throws -> [Float] {
+        let stream = UncheckedSendable(try ResampleStream(from: renderer.sampleRate, to: sampleRate))
+        let failure = UncheckedSendable(FirstError())
+        let queue = DispatchQueue(label: "refrain.render-resample")
+        do {
+            try renderer.render(score, end: end, every: streamedPiece) { piece in
+                queue.async {
+                    guard failure.value.error == nil else { return }
+                    do { try piece.withUnsafeBufferPointer { try stream.value.feed($0) } } catch { failure.value.error = error }
+                }
+            }
+        } catch {
+            queue.sync {}  // nothing may still feed the stream
+            throw error
+        }
+        return try queue.sync {
+            if let error = failure.value.error { throw error }
+            return try stream.value.finish()
+        }
+    }
+
+    /// The first error of the resampling queue (read and written on that queue only).
+    final class FirstError { var error: Error? }
 
     /// `count` different renderers at `sampleRate` (made up to the pool's size; beyond it, some repeat and
     /// their renders wait for each other).
