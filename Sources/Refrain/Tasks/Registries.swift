@@ -14,8 +14,8 @@ extension StageRegistry {
     /// `short_frames`, `short_rotations`, `short_keep` (queries shorter than `short_frames` frames vote with
     /// those rotations and keep that many items; `QueryLengthSwitchStage`) and `fourier_keep` (the best that
     /// many items of a `fourier-patches` scan join the voted ones; `CandidateUnionStage`; `fourier_pool`: its
-    /// `FourierPatchPooling`, median or max) and `fill_order` (`catalogue`, `fourier` or `profile`: which items
-    /// without a vote fill the keep), and queries shorter
+    /// `FourierPatchPooling`, median or max) and `fill_order` (`catalogue`, `fourier`, `profile` or `coarse`: which
+    /// items without a vote fill the keep), and queries shorter
     /// than one shingle vote played slower. The DTW stages are key-invariant unless their
     /// option `key` is `off`.
     public static var refrain: StageRegistry {
@@ -120,13 +120,18 @@ extension StageRegistry {
     }
 
     /// The `CandidateOrdering` the vote's option `fill_order` names: `catalogue` (default: nil, the order the
-    /// items came in), `fourier` (`FourierPatchStage`'s scan) or `profile` (`ChromaProfileOrdering`).
+    /// items came in), `fourier` (`FourierPatchStage`'s scan), `profile` (`ChromaProfileOrdering`) or `coarse`
+    /// (`CoarseDTWOrdering`, its clock halved `fill_halvings` times, default 2).
     static func fillOrder(_ spec: StageSpec) throws -> (any CandidateOrdering)? {
         switch spec.options["fill_order"] ?? "catalogue" {
         case "catalogue": return nil
         case "fourier": return FourierPatchStage(pooling: try pooling(spec, option: "fourier_pool"))
         case "profile": return ChromaProfileOrdering()
-        case let other: throw RefrainError.invalidArgument("shingle-vote: fill_order must be catalogue, fourier or profile, got '\(other)'")
+        case "coarse":
+            let halvings = try spec.int("fill_halvings", default: 2)
+            guard halvings >= 0 else { throw RefrainError.invalidArgument("shingle-vote: fill_halvings must not be negative") }
+            return CoarseDTWOrdering(halvings: halvings)
+        case let other: throw RefrainError.invalidArgument("shingle-vote: fill_order must be catalogue, fourier, profile or coarse, got '\(other)'")
         }
     }
 
