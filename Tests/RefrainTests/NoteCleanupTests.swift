@@ -37,6 +37,17 @@ final class NoteCleanupTests: XCTestCase {
         XCTAssertEqual(NoteCleanup.none.apply(Self.notes([60, 60.6, 61.6])).count, 3)
     }
 
+    /// The product's cleanup keeps a semitone step sung flat enough to be heard 0.6 semitone apart (as the
+    /// generator's intonation errors now and then make one), which a tolerance of 0.65 merged away, and still merges
+    /// a repeat heard half a semitone apart.
+    func testTheStandardCleanupKeepsASemitoneStepHeardSixTenthsApart() {
+        let step = NoteCleanup.standard.apply(Self.notes([64, 61.5, 60.9, 62, 64]))
+        XCTAssertEqual(step.map(\.pitch), [64, 61.5, 60.9, 62, 64])
+        XCTAssertEqual(NoteCleanup(octaveFold: 9.5, repeatTolerance: 0.65).apply(Self.notes([64, 61.5, 60.9, 62, 64])).count, 4)
+        let repeated = NoteCleanup.standard.apply(Self.notes([64, 61.5, 62, 64]))
+        XCTAssertEqual(repeated.map(\.pitch), [64, 61.75, 64])
+    }
+
     /// A pYIN track whose fourth note came out an octave high: every reading of the query hears the tune's steps
     /// (without the fold, the first reading holds a leap of 13 semitones and back).
     func testAnOctaveErrorInThePitchTrackIsFoldedInEveryReading() throws {
