@@ -59,6 +59,7 @@ struct HummingBenchCommand: ParsableCommand {
     @Option(help: "Which half's queries to run: 'both', 'tuning' or 'report'.") var half: String = "both"
     @Option(help: "Diagnostics: make every query in this noise condition ('clean', 'room' or 'telephone'; the queries then differ from the default draw), to study one condition on the tuning half.") var noise: String?
     @Option(help: "Note alignment's replacement move cost (NoteAlignment.replaceCost; 'inf' leaves it out; default: the product's).") var replaceCost: Float = NoteAlignment().replaceCost
+    @Option(help: "Note alignment's reference-length correction c: a melody of n intervals loses c ln(n) / m per query interval for a query of m (NoteAlignment.lengthPenalty; 0: none; default: the product's).") var lengthPenalty: Float = NoteAlignment().lengthPenalty
     @Option(help: "Note alignment's octave tolerance (NoteAlignment.octaveCost, semitones; 'inf' scores octave errors as they are; default: the product's).") var octaveCost: Float = NoteAlignment().octaveCost
     @Option(help: "Halve the f0 of query frames whose subharmonic-to-harmonic ratio exceeds this (SubharmonicCheck.ratio; 0: no check; default: the product's).") var subharmonicRatio: Double = SubharmonicCheck.standard?.ratio ?? 0
     @Option(help: "With --subharmonic-ratio: frames in the check's running majority (SubharmonicCheck.smoothing, odd; default: the product's).") var subharmonicSmoothing: Int = SubharmonicCheck.standard?.smoothing ?? SubharmonicCheck(ratio: 0).smoothing
@@ -229,6 +230,7 @@ struct HummingBenchCommand: ParsableCommand {
             var search = HummingSearch(filterLimit: filterLimit, pitch: pitch)
             search.alignment.replaceCost = replaceCost
             search.alignment.octaveCost = octaveCost
+            search.alignment.lengthPenalty = lengthPenalty
             search.octaveCheck = subharmonicRatio > 0 ? SubharmonicCheck(ratio: subharmonicRatio) : nil
             if subharmonicGate > 0 { search.octaveCheck?.gateShare = subharmonicGate }
             search.octaveCheck?.smoothing = max(1, subharmonicSmoothing)
@@ -241,7 +243,7 @@ struct HummingBenchCommand: ParsableCommand {
             }
             print("faint runs unvoiced: \(search.faintRuns.map { "below voiced probability \($0.peakBelow)\($0.leadInOnly ? ", lead-in only" : "")" } ?? "off")")
             search.laterReadingsLimit = laterReadings
-            print("note alignment: replacement move cost \(replaceCost), octave cost \(octaveCost); other readings aligned with the first's best \(laterReadings) (0: all); " +
+            print("note alignment: replacement move cost \(replaceCost), octave cost \(octaveCost), length penalty \(lengthPenalty); other readings aligned with the first's best \(laterReadings) (0: all); " +
                   "unfolded reading \(unfoldedReading ? "on" : "off"); octave check of the f0 \(subharmonicRatio > 0 ? "above ratio \(subharmonicRatio), majority of \(max(1, subharmonicSmoothing)) frames" + (subharmonicGate > 0 ? " on hums with under \(subharmonicGate) of their energy below 250 Hz" : "") : "off")")
             var cleanup = NoteCleanup(octaveFold: octaveFold, repeatTolerance: repeatTolerance)
             cleanup.neighbours = max(1, octaveNeighbours)

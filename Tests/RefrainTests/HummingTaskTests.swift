@@ -116,13 +116,15 @@ final class HummingTaskTests: XCTestCase {
         }
     }
 
-    /// The note stage's cost options: `replace_cost` sets the replacement move's cost (off, +inf, by default) and
-    /// `octave_cost` the octave tolerance (1 semitone by default; `inf` turns it off); each takes a value, and a
-    /// negative one is refused with one sentence naming the option.
+    /// The note stage's cost options: `replace_cost` sets the replacement move's cost (off, +inf, by default),
+    /// `octave_cost` the octave tolerance (1 semitone by default; `inf` turns it off) and `length_penalty` the
+    /// reference-length correction (0, off, by default); each takes a value, and a negative one is refused with one
+    /// sentence naming the option.
     func testTheNoteStageTakesItsCostOptions() throws {
         let options: [(name: String, cost: KeyPath<NoteAlignment, Float>, default: Float, values: [(String, Float)])] = [
             ("replace_cost", \.replaceCost, .infinity, [("0.7", 0.7)]),
             ("octave_cost", \.octaveCost, 1, [("inf", .infinity), ("0.5", 0.5)]),
+            ("length_penalty", \.lengthPenalty, 0, [("0.5", 0.5)]),
         ]
         for option in options {
             XCTAssertEqual(try NoteAlignmentStage(spec: StageSpec(stage: "note-alignment")).alignment[keyPath: option.cost], option.default, option.name)

@@ -51,7 +51,8 @@ public struct MelodyFilterStage: SearchStage {
 /// to -1.5), and the span is the matched notes of the score, seconds. The query's first line is aligned with every
 /// candidate melody, its other lines with the first's best 200 (`HummingSearch.noteScores`). Options: `tolerance` (semitones),
 /// `rhythm_weight`, `gap_cost`, `merge_cost`, `replace_cost` (`NoteAlignment.replaceCost`; `inf` leaves the move out), `octave_cost`
-/// (`NoteAlignment.octaveCost`, semitones, 1 by default; `inf` scores octave errors as they are).
+/// (`NoteAlignment.octaveCost`, semitones, 1 by default; `inf` scores octave errors as they are), `length_penalty`
+/// (`NoteAlignment.lengthPenalty`, the weight of the reference-length correction; 0 for none).
 public struct NoteAlignmentStage: SearchStage {
     public let name = "note-alignment"
     public var alignment = NoteAlignment()
@@ -64,9 +65,10 @@ public struct NoteAlignmentStage: SearchStage {
         alignment.mergeCost = Float(try spec.double("merge_cost", default: Double(alignment.mergeCost)))
         alignment.replaceCost = Float(try spec.double("replace_cost", default: Double(alignment.replaceCost)))
         alignment.octaveCost = Float(try spec.double("octave_cost", default: Double(alignment.octaveCost)))
+        alignment.lengthPenalty = Float(try spec.double("length_penalty", default: Double(alignment.lengthPenalty)))
         guard alignment.tolerance >= 0, alignment.rhythmWeight >= 0, alignment.gapCost >= 0, alignment.mergeCost >= 0,
-              alignment.replaceCost >= 0, alignment.octaveCost >= 0 else {
-            throw RefrainError.invalidArgument("note-alignment: tolerance, rhythm_weight, gap_cost, merge_cost, replace_cost and octave_cost must not be negative")
+              alignment.replaceCost >= 0, alignment.octaveCost >= 0, alignment.lengthPenalty >= 0, alignment.lengthPenalty.isFinite else {
+            throw RefrainError.invalidArgument("note-alignment: tolerance, rhythm_weight, gap_cost, merge_cost, replace_cost, octave_cost and length_penalty must not be negative")
         }
         array = spec.options["array"] ?? MelodyEncoder.name
     }

@@ -25,13 +25,22 @@ public struct NoteCleanup: Equatable, Sendable {
     /// Nothing folded, repeats merged at `MelodyShape`'s own 0.5 semitone: the notes as they were searched before.
     public static let none = NoteCleanup(octaveFold: 0, repeatTolerance: 0.5)
 
-    /// The product's: fold beyond 9.5 semitones from the median of two neighbours each side, merge within 0.65.
+    /// The product's: fold beyond 9.5 semitones from the median of two neighbours each side, merge within 0.58.
     /// Tuning half (152 queries, 2,844 melodies, `refrain-bench humming --half tuning`), fused MRR / P@1 / R@10:
     /// 0.895 / 0.875 / 0.928 with `none`; fold alone 0.902 / 0.882 / 0.928; merge within 0.65 alone 0.900 / 0.882 /
     /// 0.941; both 0.906 / 0.888 / 0.941 (note stage alone 0.881 -> 0.888). Merging within 0.6, 0.7 or 0.75 and
     /// folding beyond 11 semitones scored 0.897 to 0.902 MRR, no better (measured with the cleanup before the
     /// usability check, which refused one short query: 0.900 for these values there).
-    public static let standard = NoteCleanup(octaveFold: 9.5, repeatTolerance: 0.65)
+    ///
+    /// Round 14 (issue 21), with the note model and contour fusion of the product, generator seeds 21 and 22
+    /// (`--repeat-tolerance T`): 0.65 scored 0.916 / 0.901 / 0.947 and 0.903 / 0.888 / 0.941; 0.55 and 0.58 both
+    /// 0.918 / 0.908 / 0.941 and 0.922 / 0.914 / 0.941 (the same rank for every query); 0.61 0.916 / 0.901 / 0.947 and
+    /// 0.917 / 0.908 / 0.941; 0.5 0.915 / 0.895 / 0.941 and 0.917 / 0.908 / 0.934. A semitone step sung with the
+    /// generator's intonation errors (0.2 semitone a note) comes out 0.55-0.65 apart now and then, and 0.65 merged it
+    /// away (e.g. notes sung at 61.5 60.9 61.8, heard 0.6 apart, came out as 61.1 62.0 at 0.65 and as 61.5 60.9 62.0
+    /// at 0.58): at 0.58 five queries rose to 1st (four on seed 22), one into the top 10, and three fell out of the
+    /// top 10 (from 3rd, 5th and 8th).
+    public static let standard = NoteCleanup(octaveFold: 9.5, repeatTolerance: 0.58)
 
     /// `notes` cleaned with repeats merged but nothing folded, or nil when that is `folded` (the fold moved no note,
     /// or this cleanup folds nothing): the reading to add for a tune whose real leaps the fold may have moved.
