@@ -172,7 +172,7 @@ extension LearnedBenchCommand {
         for query in queries {
             let input = QueryInput.file(URL(fileURLWithPath: query.path))
             if cascadeOnly {
-                for r in runs.indices { try runs[r].record(try engine.query(input, options: QueryOptions(
+                for r in runs.indices { runs[r].record(try engine.query(input, options: QueryOptions(
                     task: HashedMIDIToAudioTask().name, top: 1000, overrides: runOverrides(runs[r]), id: query.id)), query) }
                 if stageRanks {
                     for r in runs.indices { try recordStageRanks(&runs[r], engine, input, query) }
