@@ -95,5 +95,28 @@ final class CoarseDTWOrderingTests: XCTestCase {
         XCTAssertEqual((try order(["fill_order": "coarse", "fill_halvings": "3"]) as? CoarseDTWOrdering)?.halvings, 3)
         XCTAssertEqual((try order(["fill_order": "coarse"]) as? CoarseDTWOrdering)?.arrays, [CENSEncoder.name, CoarseCRPEncoder.name])
         XCTAssertThrowsError(try order(["fill_order": "coarse", "fill_halvings": "-1"]))
+        XCTAssertEqual((try order(["fill_order": "coarse"]) as? CoarseDTWOrdering)?.maxCandidates, 2_000)
+        XCTAssertEqual((try order(["fill_order": "coarse", "fill_limit": "50"]) as? CoarseDTWOrdering)?.maxCandidates, 50)
+        XCTAssertThrowsError(try order(["fill_order": "coarse", "fill_limit": "-1"]))
+    }
+
+    /// More candidates than `maxCandidates` come back in the order they came (no store read, no DTW); at the limit
+    /// they are ordered.
+    func testMoreCandidatesThanTheLimitKeepTheirOrder() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (store, cens, crp, candidates) = try jointStore(at: dir)
+        let query = SearchQuery(analysis: ItemAnalysis(kind: .audio, duration: 16, features: [
+            CENSEncoder.name: excerpt(cens[7], from: 20, count: 32, shift: 0, tempo: 1),
+            CoarseCRPEncoder.name: excerpt(crp[7], from: 20, count: 32, shift: 0, tempo: 1)]))
+        XCTAssertEqual(try CoarseDTWOrdering(maxCandidates: candidates.count - 1).ordered(query, candidates, store: store), candidates)
+        XCTAssertEqual(try CoarseDTWOrdering(maxCandidates: candidates.count).ordered(query, candidates, store: store).first?.key, "item7")
+    }
+
+    /// Audio matching fills its vote's keep in the coarse DTW's order by default (issue 18, round 14).
+    func testAudioMatchingFillsInTheCoarseOrderByDefault() throws {
+        let vote = try XCTUnwrap(AudioMatchTask().stages(QueryOptions()).first { $0.stage == "shingle-vote" })
+        XCTAssertEqual(vote.options["fill_order"], "coarse")
+        XCTAssertTrue(try StageRegistry.fillOrder(vote) is CoarseDTWOrdering)
     }
 }

@@ -25,14 +25,19 @@ public struct CoarseDTWOrdering: CandidateOrdering {
     /// Key shifts tried per item and how close to the best OTI score they must be (as `CoarseToFineAudioMatcher`).
     public var keyShifts: Int
     public var keyMargin: Float
+    /// At most this many candidates are ordered; more come back in the order they came (each costs a store read
+    /// and a coarse DTW, about 0.02 ms on this machine, so a vote that found few items in a very large collection
+    /// does not align the whole collection: at 10,000 items the vote's own items fill its keep).
+    public var maxCandidates: Int
 
     public init(arrays: [String] = [CENSEncoder.name, CoarseCRPEncoder.name], halvings: Int = 2, base: AudioMatchMatcher = AudioMatchMatcher(),
-                keyShifts: Int = 2, keyMargin: Float = 0.1) {
+                keyShifts: Int = 2, keyMargin: Float = 0.1, maxCandidates: Int = 2_000) {
         self.arrays = arrays
         self.halvings = max(0, halvings)
         self.base = base
         self.keyShifts = min(max(1, keyShifts), 12)
         self.keyMargin = keyMargin
+        self.maxCandidates = max(0, maxCandidates)
     }
 
     /// `values` with pairs of frames averaged `halvings` times, per joined block.
@@ -50,7 +55,7 @@ public struct CoarseDTWOrdering: CandidateOrdering {
     }
 
     public func ordered(_ query: SearchQuery, _ candidates: [Candidate], store: IndexStore) throws -> [Candidate] {
-        guard let first = query.analysis.features[arrays[0]],
+        guard candidates.count <= maxCandidates, let first = query.analysis.features[arrays[0]],
               let sequence = joined(arrays.map { query.analysis.features[$0]?.values }) else { return candidates }
         let profile = TranspositionEstimate.profile(first.values)
         let window = first.frameCount, hop = max(1, first.frameCount / 4)

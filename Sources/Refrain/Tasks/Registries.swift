@@ -121,7 +121,8 @@ extension StageRegistry {
 
     /// The `CandidateOrdering` the vote's option `fill_order` names: `catalogue` (default: nil, the order the
     /// items came in), `fourier` (`FourierPatchStage`'s scan), `profile` (`ChromaProfileOrdering`) or `coarse`
-    /// (`CoarseDTWOrdering`, its clock halved `fill_halvings` times, default 2).
+    /// (`CoarseDTWOrdering`, its clock halved `fill_halvings` times, default 2, over at most `fill_limit` unvoted
+    /// items, default 2,000).
     static func fillOrder(_ spec: StageSpec) throws -> (any CandidateOrdering)? {
         switch spec.options["fill_order"] ?? "catalogue" {
         case "catalogue": return nil
@@ -130,7 +131,9 @@ extension StageRegistry {
         case "coarse":
             let halvings = try spec.int("fill_halvings", default: 2)
             guard halvings >= 0 else { throw RefrainError.invalidArgument("shingle-vote: fill_halvings must not be negative") }
-            return CoarseDTWOrdering(halvings: halvings)
+            let limit = try spec.int("fill_limit", default: 2_000)
+            guard limit >= 0 else { throw RefrainError.invalidArgument("shingle-vote: fill_limit must not be negative") }
+            return CoarseDTWOrdering(halvings: halvings, maxCandidates: limit)
         case let other: throw RefrainError.invalidArgument("shingle-vote: fill_order must be catalogue, fourier, profile or coarse, got '\(other)'")
         }
     }
