@@ -24,18 +24,11 @@ public struct ChromaProfileOrdering: CandidateOrdering {
         let profile = TranspositionEstimate.profile(sequence.values)
         let window = sequence.frameCount, hop = max(1, sequence.frameCount / 4)
         let catalog = try store.arrays(of: candidates.map(\.itemID))
-        var scored: [(candidate: Candidate, position: Int)] = [], rest: [Candidate] = []
-        for (position, var candidate) in candidates.enumerated() {
+        return try ranked(candidates) { candidate in
             guard let info = catalog[candidate.itemID]?.first(where: { $0.name == array }),
-                  case let values = try store.feature(info).values, values.frames > 0, values.dims == 12 else {
-                rest.append(candidate)
-                continue
-            }
+                  case let values = try store.feature(info).values, values.frames > 0, values.dims == 12 else { return nil }
             let scores = TranspositionEstimate.shiftScores(query: profile, item: values.matrix(), window: window, hop: hop)
-            candidate.score = 1 - Double(scores.max() ?? -1)
-            scored.append((candidate, position))
+            return 1 - Double(scores.max() ?? -1)
         }
-        scored.sort { $0.candidate.score != $1.candidate.score ? $0.candidate.score < $1.candidate.score : $0.position < $1.position }
-        return scored.map(\.candidate) + rest
     }
 }

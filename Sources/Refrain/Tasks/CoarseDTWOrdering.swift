@@ -70,14 +70,10 @@ public struct CoarseDTWOrdering: CandidateOrdering {
         }
         let weights = StepWeights.nonDiagonalPenalty(base.penalty)
         let catalog = try store.arrays(of: candidates.map(\.itemID))
-        var scored: [(candidate: Candidate, position: Int)] = [], rest: [Candidate] = []
-        for (position, var candidate) in candidates.enumerated() {
+        return try ranked(candidates) { candidate in
             let infos = catalog[candidate.itemID] ?? []
             let parts = try arrays.map { name in try infos.first { $0.name == name }.map { try store.feature($0).values.matrix() } }
-            guard let keyFrames = parts[0], let item = joined(parts) else {
-                rest.append(candidate)
-                continue
-            }
+            guard let keyFrames = parts[0], let item = joined(parts) else { return nil }
             let search = try SubsequenceSearch(database: coarsened(item), metric: .cosine)
             let scores = TranspositionEstimate.shiftScores(query: profile, item: keyFrames, window: window, hop: hop)
             var best = Double.infinity
@@ -90,14 +86,7 @@ public struct CoarseDTWOrdering: CandidateOrdering {
                     }
                 }
             }
-            guard best.isFinite else {
-                rest.append(candidate)
-                continue
-            }
-            candidate.score = best
-            scored.append((candidate, position))
+            return best.isFinite ? best : nil
         }
-        scored.sort { $0.candidate.score != $1.candidate.score ? $0.candidate.score < $1.candidate.score : $0.position < $1.position }
-        return scored.map(\.candidate) + rest
     }
 }
