@@ -36,10 +36,11 @@ struct LearnedCascadeRun {
     /// With `--stage-ranks`, per query: the true recording's rank by hash-dtw among the union's items, and by
     /// the version stage among hash-dtw's (nil: not among them).
     var hashStageRanks: [Int?] = [], versionStageRanks: [Int?] = []
-    /// With `--stage-ranks`, per query: the feature-level distractors made from the true recording itself
-    /// (`LearnedDistractors`: reversed, tempo-scaled, chroma rotated; only held-out recordings are their sources)
-    /// that hash-dtw and the version stage ranked above it.
-    var hashSiblingsAhead: [Int] = [], versionSiblingsAhead: [Int] = []
+    /// With `--stage-ranks`, per query: of the items hash-dtw and the version stage ranked above the true
+    /// recording, the most that are copies of one piece (a piece and its feature-level distractors, which
+    /// `LearnedDistractors` makes from held-out recordings, about 22 each), with that piece's key: a piece whose
+    /// copies crowd many queries' keeps is a hub that the distractors multiply (fifteenth round: fiddle-0400).
+    var hashCopiesAhead: [(count: Int, piece: String)] = [], versionCopiesAhead: [(count: Int, piece: String)] = []
 }
 
 extension LearnedCascadeRun {
@@ -186,7 +187,7 @@ extension LearnedBenchCommand {
         var embeddingTimes: [Double] = [], hashTimes: [Double] = [], shingleTimes: [Double] = [], exhaustiveTimes: [Double] = []
         var agree = 0, shingleAgree = 0, hashFullCells = 0, hashCells = 0
         var exhaustiveSearch = LearnedExhaustiveComparison()
-        // Feature-level distractors by the item they were made from (path `distractor:<source key>`).
+        // Feature-level distractors by the piece they were made from (path `distractor:<source key>`).
         let sourceOf = stageRanks ? Dictionary(try engine.items().filter { $0.path.hasPrefix("distractor:") }
             .map { ($0.key, String($0.path.dropFirst("distractor:".count))) }, uniquingKeysWith: { a, _ in a }) : [:]
         let progress = ProgressReporter(total: queries.count, label: "queries at \(items) items")
@@ -326,8 +327,9 @@ extension LearnedBenchCommand {
 
     /// `run`'s settings and its last query's rank (with `--stage-ranks`, also the hash and version stages').
     func cascadeRanks(_ run: LearnedCascadeRun) -> String {
-        let stages = stageRanks ? " (hash \(Self.rankText(run.hashStageRanks.last ?? nil)) [\(run.hashSiblingsAhead.last ?? 0) own copies ahead], "
-            + "version \(Self.rankText(run.versionStageRanks.last ?? nil)) [\(run.versionSiblingsAhead.last ?? 0)])" : ""
+        func copies(_ list: [(count: Int, piece: String)]) -> String { list.last.map { " [\($0.count) ahead are \($0.piece) or its copies]" } ?? "" }
+        let stages = stageRanks ? " (hash \(Self.rankText(run.hashStageRanks.last ?? nil))\(copies(run.hashCopiesAhead)), "
+            + "version \(Self.rankText(run.versionStageRanks.last ?? nil))\(copies(run.versionCopiesAhead)))" : ""
         return "\(run.embeddingKeep)/\(run.shingleKeep)/\(run.hashKeep)/\(run.hashBand)/\(run.hashPass)/\(run.versionKeep)\(Self.extraSettings(run)) " + Self.rankText(run.ranks.last ?? nil) + stages
     }
 
@@ -339,22 +341,26 @@ extension LearnedBenchCommand {
     func recordStageRanks(_ run: inout LearnedCascadeRun, _ engine: Engine, _ input: QueryInput, _ query: EvalQuery,
                           sourceOf: [String: String]) throws {
         let overrides = runOverrides(run)
-        func rank(_ changes: [String: [String: String]]) throws -> (rank: Int?, siblings: Int) {
+        func rank(_ changes: [String: [String: String]]) throws -> (rank: Int?, copies: (count: Int, piece: String)) {
             let options = overrides.merging(changes) { old, new in old.merging(new) { _, n in n } }
             let result = try engine.query(input, options: QueryOptions(task: HashedMIDIToAudioTask().name, top: 100_000, overrides: options, id: query.id))
             let rank = Self.rank(query, result.result.ranking)
             let ahead = result.result.ranking.prefix(rank.map { $0 - 1 } ?? result.result.ranking.count)
-            return (rank, ahead.filter { sourceOf[$0.key].map(query.relevant.contains) ?? false }.count)
+            var byPiece: [String: Int] = [:]
+            for item in ahead { byPiece[sourceOf[item.key] ?? item.key, default: 0] += 1 }
+            let most = byPiece.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }
+            return (rank, (most?.value ?? 0, most?.key ?? "-"))
         }
         let off = ["enabled": "false"]
         let hash = try rank(["hash-dtw": ["keep": "100000"], "version": off, "raffel-ellis": off])
         let versionOn = overrides["version"]?["enabled"] != "false"
-        let version = versionOn ? try rank(["version": ["keep": "100000"], "raffel-ellis": off]) : (rank: nil, siblings: 0)
+        let none: (rank: Int?, copies: (count: Int, piece: String)) = (nil, (0, "-"))
+        let version = versionOn ? try rank(["version": ["keep": "100000"], "raffel-ellis": off]) : none
         _ = HashDTWCells.shared.take()
         run.hashStageRanks.append(hash.rank)
         run.versionStageRanks.append(version.rank)
-        run.hashSiblingsAhead.append(hash.siblings)
-        run.versionSiblingsAhead.append(version.siblings)
+        run.hashCopiesAhead.append(hash.copies)
+        run.versionCopiesAhead.append(version.copies)
     }
 
     /// The spread of per-query ranks (nil: not ranked): the five largest, the 95th and 99th percentiles and the
