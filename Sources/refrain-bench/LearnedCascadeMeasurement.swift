@@ -327,9 +327,13 @@ extension LearnedBenchCommand {
 
     /// `run`'s settings and its last query's rank (with `--stage-ranks`, also the hash and version stages').
     func cascadeRanks(_ run: LearnedCascadeRun) -> String {
-        func copies(_ list: [(count: Int, piece: String)]) -> String { list.last.map { " [\($0.count) ahead are \($0.piece) or its copies]" } ?? "" }
-        let stages = stageRanks ? " (hash \(Self.rankText(run.hashStageRanks.last ?? nil))\(copies(run.hashCopiesAhead)), "
-            + "version \(Self.rankText(run.versionStageRanks.last ?? nil))\(copies(run.versionCopiesAhead)))" : ""
+        // Only for a ranked recording: an unranked one has every item ahead.
+        func copies(_ rank: Int??, _ list: [(count: Int, piece: String)]) -> String {
+            guard case .some(.some) = rank, let most = list.last, most.count > 0 else { return "" }
+            return " [\(most.count) ahead are \(most.piece) or its copies]"
+        }
+        let stages = stageRanks ? " (hash \(Self.rankText(run.hashStageRanks.last ?? nil))\(copies(run.hashStageRanks.last, run.hashCopiesAhead)), "
+            + "version \(Self.rankText(run.versionStageRanks.last ?? nil))\(copies(run.versionStageRanks.last, run.versionCopiesAhead)))" : ""
         return "\(run.embeddingKeep)/\(run.shingleKeep)/\(run.hashKeep)/\(run.hashBand)/\(run.hashPass)/\(run.versionKeep)\(Self.extraSettings(run)) " + Self.rankText(run.ranks.last ?? nil) + stages
     }
 
