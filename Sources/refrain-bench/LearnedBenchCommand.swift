@@ -41,7 +41,10 @@ struct LearnedBenchCommand: ParsableCommand {
     @Option(help: "Collection sizes (items, distractors added) to measure at after the base size, comma-separated.") var sizes = "10000"
     @Option(help: "Queries timed at each larger size (spread over the report half).") var timedQueries = 30
     @Option(help: "Which queries: report (odd positions), tuning (even) or all.") var half = "report"
-    @Option(help: "Run at most this many queries of the half, spread evenly over it.") var queries = Int.max
+    @Option(help: "Run at most this many queries of the half, spread evenly over it (0: none of it, with --held-out-queries: those alone).") var queries = Int.max
+    @Option(help: "With --half tuning: also run this many MIDI queries made from held-out train-corpus pieces (the split's test part, which no model trained or validated on) whose rendered recordings the index holds as realistic distractors, each recording the true match (HeldOutPieceQueries; a seeded choice; 0: none).")
+    var heldOutQueries = 0
+    @Option(help: "The seed of the --held-out-queries choice and of their tempo, program and dropped part.") var heldOutSeed: UInt64 = 15
     @Flag(help: "Only render the development set into --work, then stop.") var prepareOnly = false
     @Option(help: "Items the version stage (banded CENS DTW) passes to the exact stage after hash-dtw, comma-separated; 0: the version stage off.") var versionKeeps = "\(HashedMIDIToAudioTask.versionKeep)"
     @Option(help: "The hash stage's Sakoe-Chiba band as a share of each item's length, comma-separated; 0: full DTW.") var hashBands = HashedMIDIToAudioTask.hashBand
@@ -53,6 +56,12 @@ struct LearnedBenchCommand: ParsableCommand {
     var shingleEfs = "0"
     @Option(help: "hash-dtw's relative_weight (the cost per code times 1 + w / the mean Hamming distance of all code pairs), comma-separated; 0: the cost per code alone.")
     var hashRelativeWeights = "0"
+    @Option(help: "candidate-union's lead: each source's first N items listed first, source by source, so that the hash pass (--hash-passes) takes every source's best, not only the vote's; comma-separated; 0: the vote's list, then the embedding's.")
+    var unionLeads = "0"
+    @Option(help: "hash-dtw's margin: candidates past its keep whose cost is within 1 + margin times the keep-th cost go on too (at most the keep again); comma-separated; 0: none.")
+    var hashMargins = "0"
+    @Option(help: "The version stage's pass: hash-dtw's first (cheapest) N items go on to the exact stage whatever their version rank; comma-separated; 0: none.")
+    var versionPasses = "\(HashedMIDIToAudioTask.versionPass)"
     @Flag(help: "Measure only the embedding stage alone (every item ranked; with its mean reciprocal rank and median rank) at each size, nothing after it.")
     var embeddingOnly = false
     @Flag(help: "Print each query's ranks per stage with what might explain a loss (category, tempo ratio, share of notes kept).") var perQuery = false
@@ -110,8 +119,14 @@ struct LearnedBenchCommand: ParsableCommand {
             print("model        \(encoder.record.identity) (weights SHA-256 \(encoder.record.weightsSHA256 ?? "-"))")
         }
 
-        let queries = try chosenQueries(set)
+        var queries = try chosenQueries(set)
         print("queries      \(queries.count) MIDI queries (\(half) half)")
+        if heldOutQueries > 0 {
+            let extra = try heldOutQueries(keys: Set(try engine.items().map(\.key)), work: workURL)
+            print("held out     \(extra.count) MIDI queries from held-out pieces of \(trainCorpus) (split \(split), seed \(heldOutSeed)), each recording in the index its true match")
+            queries += extra
+        }
+        guard !queries.isEmpty else { throw RefrainError.invalidArgument("no queries: --queries 0 runs the --held-out-queries alone") }
 
         let audioItems = try engine.stats().stats.itemCount
         if !onlySizes { try measure(engine, queries: queries, items: audioItems, peers: !reusing) }
@@ -169,11 +184,23 @@ struct LearnedBenchCommand: ParsableCommand {
         case "all": queries = set.midiQueries
         default: throw RefrainError.invalidArgument("--half is report, tuning or all, not '\(half)'")
         }
+        if self.queries == 0 { return [] }
         if self.queries < queries.count {
             let stride = Double(queries.count) / Double(max(self.queries, 1))
             queries = (0..<max(self.queries, 1)).map { queries[Int(Double($0) * stride)] }
         }
         return queries
+    }
+
+    /// `--held-out-queries` of the split's test pieces whose recordings are among `keys`, written into
+    /// `work`/held-out-queries; only with the tune half, after checking that the split is the training scripts'.
+    func heldOutQueries(keys: Set<String>, work: URL) throws -> [EvalQuery] {
+        guard half == "tuning" else { throw RefrainError.invalidArgument("--held-out-queries are tune queries: use them with --half tuning") }
+        let corpusURL = URL(fileURLWithPath: trainCorpus), parts = try CorpusSplit.read(URL(fileURLWithPath: split))
+        try HeldOutPieceQueries.verify(parts, corpus: corpusURL)
+        let eligible = HeldOutPieceQueries.eligible(split: parts, indexedKeys: keys)
+        return try HeldOutPieceQueries.queries(keys: HeldOutPieceQueries.chosen(eligible, count: heldOutQueries, seed: heldOutSeed), corpus: corpusURL,
+                                               directory: work.appendingPathComponent("held-out-queries"), seed: heldOutSeed)
     }
 
     func sizeList() throws -> [Int] { try positiveInts(sizes, option: "--sizes") }

@@ -19,6 +19,12 @@ struct LearnedCascadeRun {
     var shingleEf = 0
     /// hash-dtw's `relative_weight` (0: the cost per code alone).
     var hashRelativeWeight = 0.0
+    /// candidate-union's `lead`: each source's first items listed first (so the hash pass takes every source's best).
+    var unionLead = 0
+    /// hash-dtw's `margin` (0: none): candidates within `1 + margin` times the keep-th cost go on too.
+    var hashMargin = 0.0
+    /// The version stage's `pass`: hash-dtw's first (cheapest) items go to the exact stage whatever their version rank.
+    var versionPass = 0
     /// Rank of the true recording per query (nil: pruned).
     var ranks: [Int?] = []
     /// Per query: the keys the cascade ranked, best first (the first is its top-1; empty: none ranked).
@@ -30,6 +36,11 @@ struct LearnedCascadeRun {
     /// With `--stage-ranks`, per query: the true recording's rank by hash-dtw among the union's items, and by
     /// the version stage among hash-dtw's (nil: not among them).
     var hashStageRanks: [Int?] = [], versionStageRanks: [Int?] = []
+    /// With `--stage-ranks`, per query: of the items hash-dtw and the version stage ranked above the true
+    /// recording, the most that are copies of one piece (a piece and its feature-level distractors, which
+    /// `LearnedDistractors` makes from held-out recordings, about 22 each), with that piece's key: a piece whose
+    /// copies crowd many queries' keeps is a hub that the distractors multiply (fifteenth round: fiddle-0400).
+    var hashCopiesAhead: [(count: Int, piece: String)] = [], versionCopiesAhead: [(count: Int, piece: String)] = []
 }
 
 extension LearnedCascadeRun {
@@ -73,12 +84,17 @@ extension LearnedBenchCommand {
             changed["candidate-union", default: [:]]["shingle-vote.neighbours"] = "\(run.shingleEf)"
         }
         if run.hashRelativeWeight > 0 { changed["hash-dtw", default: [:]]["relative_weight"] = "\(run.hashRelativeWeight)" }
+        if run.unionLead > 0 { changed["candidate-union", default: [:]]["lead"] = "\(run.unionLead)" }
+        if run.hashMargin > 0 { changed["hash-dtw", default: [:]]["margin"] = "\(run.hashMargin)" }
+        if run.versionKeep > 0 { changed["version", default: [:]]["pass"] = "\(run.versionPass)" }
         return changed
     }
 
     /// The settings of `run` beyond the keeps, for its result lines (empty when it has the task's).
     static func extraSettings(_ run: LearnedCascadeRun) -> String {
         (run.shingleEf > 0 ? ", vote ef \(run.shingleEf)" : "") + (run.hashRelativeWeight > 0 ? ", hash relative weight \(run.hashRelativeWeight)" : "")
+            + (run.unionLead > 0 ? ", union lead \(run.unionLead)" : "") + (run.hashMargin > 0 ? ", hash margin \(run.hashMargin)" : "")
+            + (run.versionPass != HashedMIDIToAudioTask.versionPass ? ", version pass \(run.versionPass)" : "")
     }
 
     /// Comma-separated positive counts.
@@ -156,11 +172,14 @@ extension LearnedBenchCommand {
         let passList = try Self.keepsOrOff(hashPasses, option: "--hash-passes")
         let efList = try Self.keepsOrOff(shingleEfs, option: "--shingle-efs")
         let relativeList = try Self.bands(hashRelativeWeights, option: "--hash-relative-weights")
+        let leadList = try Self.keepsOrOff(unionLeads, option: "--union-leads")
+        let marginList = try Self.bands(hashMargins, option: "--hash-margins")
+        let versionPassList = try Self.keepsOrOff(versionPasses, option: "--version-passes")
         var runs = embeddingKeeps.flatMap { e in shingleKeepList.flatMap { s in bandList.flatMap { band in passList.flatMap { pass in
-            hashKeepList.flatMap { h in versionKeepList.flatMap { v in efList.flatMap { ef in relativeList.map {
+            hashKeepList.flatMap { h in versionKeepList.flatMap { v in efList.flatMap { ef in relativeList.flatMap { w in leadList.flatMap { lead in marginList.flatMap { m in versionPassList.map {
                 LearnedCascadeRun(embeddingKeep: e, shingleKeep: s, hashKeep: h, hashBand: band, versionKeep: v, hashPass: pass, shingleEf: ef,
-                                  hashRelativeWeight: $0)
-            } } } }
+                                  hashRelativeWeight: w, unionLead: lead, hashMargin: m, versionPass: $0)
+            } } } } } } }
         } } } }
         let voting = shingleKeepList.contains { $0 > 0 }
         var shingleAloneRanks: [Int?] = [], shingleAloneTimes: [Double] = []
@@ -168,6 +187,9 @@ extension LearnedBenchCommand {
         var embeddingTimes: [Double] = [], hashTimes: [Double] = [], shingleTimes: [Double] = [], exhaustiveTimes: [Double] = []
         var agree = 0, shingleAgree = 0, hashFullCells = 0, hashCells = 0
         var exhaustiveSearch = LearnedExhaustiveComparison()
+        // Feature-level distractors by the piece they were made from (path `distractor:<source key>`).
+        let sourceOf = stageRanks ? Dictionary(try engine.items().filter { $0.path.hasPrefix("distractor:") }
+            .map { ($0.key, String($0.path.dropFirst("distractor:".count))) }, uniquingKeysWith: { a, _ in a }) : [:]
         let progress = ProgressReporter(total: queries.count, label: "queries at \(items) items")
         for query in queries {
             let input = QueryInput.file(URL(fileURLWithPath: query.path))
@@ -175,7 +197,11 @@ extension LearnedBenchCommand {
                 for r in runs.indices { runs[r].record(try engine.query(input, options: QueryOptions(
                     task: HashedMIDIToAudioTask().name, top: 1000, overrides: runOverrides(runs[r]), id: query.id)), query) }
                 if stageRanks {
-                    for r in runs.indices { try recordStageRanks(&runs[r], engine, input, query) }
+                    for r in runs.indices { try recordStageRanks(&runs[r], engine, input, query, sourceOf: sourceOf) }
+                }
+                if self.perQuery {
+                    print("\nquery \(query.id): cascade (embedding/shingle/hash keeps, hash band, hash pass, version keep; with --stage-ranks the hash and version stages' ranks) "
+                          + runs.map { cascadeRanks($0) }.joined(separator: ", "))
                 }
                 if exhaustive {
                     exhaustiveSearch.record(try engine.query(input, options: QueryOptions(task: HashedMIDIToAudioTask().name, top: 1000, prune: false,
@@ -214,7 +240,7 @@ extension LearnedBenchCommand {
                                                                            overrides: overrides, id: query.id))
                 runs[r].record(cascade, query)
                 if r == 0 { firstTop = cascade.result.ranking.first?.key }
-                if stageRanks { try recordStageRanks(&runs[r], engine, input, query) }
+                if stageRanks { try recordStageRanks(&runs[r], engine, input, query, sourceOf: sourceOf) }
             }
             if peers {
                 let exhaustive = try engine.query(input, options: QueryOptions(task: HashedMIDIToAudioTask().name, top: 1000, prune: false, id: query.id))
@@ -227,10 +253,7 @@ extension LearnedBenchCommand {
                 if exhaustive.result.ranking.first?.key == shingles.result.ranking.first?.key { shingleAgree += 1 }
             }
             if self.perQuery {
-                let cascades = runs.map { run -> String in
-                    let stages = stageRanks ? " (hash \(Self.rankText(run.hashStageRanks.last ?? nil)), version \(Self.rankText(run.versionStageRanks.last ?? nil)))" : ""
-                    return "\(run.embeddingKeep)/\(run.shingleKeep)/\(run.hashKeep)/\(run.hashBand)/\(run.hashPass)/\(run.versionKeep)\(Self.extraSettings(run)) " + Self.rankText(run.ranks.last ?? nil) + stages
-                }
+                let cascades = runs.map { cascadeRanks($0) }
                 let shingleText = voting ? ", shingle vote \(Self.rankText(shingleAloneRanks.last ?? nil))" : ""
                 print("\nquery \(query.id): embedding \(Self.rankText(embeddingRanks.last ?? nil)), hash \(Self.rankText(hashRanks.last ?? nil))\(shingleText), cascade (embedding/shingle/hash keeps, hash band, hash pass, version keep; with --stage-ranks the hash and version stages' ranks) "
                       + cascades.joined(separator: ", ") + "; " + Self.describe(query, corpus: corpus)
@@ -302,24 +325,46 @@ extension LearnedBenchCommand {
         }
     }
 
+    /// `run`'s settings and its last query's rank (with `--stage-ranks`, also the hash and version stages').
+    func cascadeRanks(_ run: LearnedCascadeRun) -> String {
+        // Only for a ranked recording: an unranked one has every item ahead.
+        func copies(_ rank: Int??, _ list: [(count: Int, piece: String)]) -> String {
+            guard case .some(.some) = rank, let most = list.last, most.count > 0 else { return "" }
+            return " [\(most.count) ahead are \(most.piece) or its copies]"
+        }
+        let stages = stageRanks ? " (hash \(Self.rankText(run.hashStageRanks.last ?? nil))\(copies(run.hashStageRanks.last, run.hashCopiesAhead)), "
+            + "version \(Self.rankText(run.versionStageRanks.last ?? nil))\(copies(run.versionStageRanks.last, run.versionCopiesAhead)))" : ""
+        return "\(run.embeddingKeep)/\(run.shingleKeep)/\(run.hashKeep)/\(run.hashBand)/\(run.hashPass)/\(run.versionKeep)\(Self.extraSettings(run)) " + Self.rankText(run.ranks.last ?? nil) + stages
+    }
+
     /// Appends to `run`'s stage ranks the true recording's rank after hash-dtw (among every item the union passed
     /// it: its keep lifted, the stages after it off) and after the version stage (among hash-dtw's `keep`: the
     /// version keep lifted, the exact stage off) under `run`'s settings; the hash cells these extra queries count
     /// are dropped, so that they do not enter the run's.
-    func recordStageRanks(_ run: inout LearnedCascadeRun, _ engine: Engine, _ input: QueryInput, _ query: EvalQuery) throws {
+    /// `sourceOf` maps each feature-level distractor's key to the key of the item it was made from.
+    func recordStageRanks(_ run: inout LearnedCascadeRun, _ engine: Engine, _ input: QueryInput, _ query: EvalQuery,
+                          sourceOf: [String: String]) throws {
         let overrides = runOverrides(run)
-        func rank(_ changes: [String: [String: String]]) throws -> Int? {
+        func rank(_ changes: [String: [String: String]]) throws -> (rank: Int?, copies: (count: Int, piece: String)) {
             let options = overrides.merging(changes) { old, new in old.merging(new) { _, n in n } }
             let result = try engine.query(input, options: QueryOptions(task: HashedMIDIToAudioTask().name, top: 100_000, overrides: options, id: query.id))
-            return Self.rank(query, result.result.ranking)
+            let rank = Self.rank(query, result.result.ranking)
+            let ahead = result.result.ranking.prefix(rank.map { $0 - 1 } ?? result.result.ranking.count)
+            var byPiece: [String: Int] = [:]
+            for item in ahead { byPiece[sourceOf[item.key] ?? item.key, default: 0] += 1 }
+            let most = byPiece.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }
+            return (rank, (most?.value ?? 0, most?.key ?? "-"))
         }
         let off = ["enabled": "false"]
         let hash = try rank(["hash-dtw": ["keep": "100000"], "version": off, "raffel-ellis": off])
         let versionOn = overrides["version"]?["enabled"] != "false"
-        let version = versionOn ? try rank(["version": ["keep": "100000"], "raffel-ellis": off]) : nil
+        let none: (rank: Int?, copies: (count: Int, piece: String)) = (nil, (0, "-"))
+        let version = versionOn ? try rank(["version": ["keep": "100000"], "raffel-ellis": off]) : none
         _ = HashDTWCells.shared.take()
-        run.hashStageRanks.append(hash)
-        run.versionStageRanks.append(version)
+        run.hashStageRanks.append(hash.rank)
+        run.versionStageRanks.append(version.rank)
+        run.hashCopiesAhead.append(hash.copies)
+        run.versionCopiesAhead.append(version.copies)
     }
 
     /// The spread of per-query ranks (nil: not ranked): the five largest, the 95th and 99th percentiles and the

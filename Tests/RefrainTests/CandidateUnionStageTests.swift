@@ -45,6 +45,28 @@ final class CandidateUnionStageTests: XCTestCase {
         XCTAssertEqual(union.name, "candidate-union")
     }
 
+    /// With `lead` 2 each source's first two come first, source by source (an item both lead with once), then
+    /// the rest as without it: the same set. Through the registry `lead` is read and a negative one refused.
+    func testLeadListsEverySourcesBestFirst() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try emptyStore(at: dir)
+        let candidates = (1...8).map { Candidate(itemID: Int64($0), key: "item-\($0)") }
+        let sources = [Picking(name: "a", keys: ["item-3", "item-1", "item-7", "item-8"]),
+                       Picking(name: "b", keys: ["item-1", "item-5", "item-6", "item-2"])]
+        let query = SearchQuery(analysis: ItemAnalysis(kind: .midi, duration: 1, features: [:]))
+        let plain = try CandidateUnionStage(sources: sources).run(query, candidates: candidates, store: store)
+        XCTAssertEqual(plain.map(\.key), ["item-3", "item-1", "item-7", "item-8", "item-5", "item-6", "item-2"])
+        let led = try CandidateUnionStage(sources: sources, lead: 2).run(query, candidates: candidates, store: store)
+        XCTAssertEqual(led.map(\.key), ["item-3", "item-1", "item-5", "item-7", "item-8", "item-6", "item-2"])
+        XCTAssertEqual(Set(led.map(\.itemID)), Set(plain.map(\.itemID)))
+        XCTAssertEqual(try CandidateUnionStage(sources: sources, lead: 100).run(query, candidates: candidates, store: store).map(\.key),
+                       ["item-3", "item-1", "item-7", "item-8", "item-5", "item-6", "item-2"])
+        let spec = StageSpec(stage: "candidate-union", options: ["sources": "kind-filter", "lead": "3"])
+        XCTAssertEqual((try StageRegistry.refrain.cascade([spec], store: store).stages.first as? CandidateUnionStage)?.lead, 3)
+        XCTAssertThrowsError(try StageRegistry.refrain.cascade([StageSpec(stage: "candidate-union", options: ["lead": "-1"])], store: store))
+    }
+
     /// Through the registry: each source gets the options prefixed with its name (here `shingle-vote.keep`), and
     /// a union of no stage, of itself, of a stage twice or of an unknown stage is refused.
     func testRegistryMakesEachSourceWithItsOwnOptions() throws {

@@ -144,6 +144,19 @@ final class LearnedHasherTests: XCTestCase {
         XCTAssertEqual(passing.map(\.key), Array(exhaustiveKeys.prefix(8)) + worst)
         XCTAssertEqual(try HashDTWStage(keep: 8).run(search, candidates: given, store: store).map(\.key), Array(exhaustiveKeys.prefix(8)))
         XCTAssertEqual(try HashDTWStage(keep: 8, pass: 2).run(search, candidates: candidates, store: store).map(\.key).count, 8 + 2 - Set(exhaustiveKeys.prefix(8)).intersection(candidates.prefix(2).map(\.key)).count)
+        // `margin`: past the keep, the candidates within 1 + m times the keep-th cost go on too, in cost order, at
+        // most `marginKeep` of them; none past the keep without it.
+        let cut = exhaustive[3].score
+        var grew = false
+        for m in [0.05, 0.3, 20] {
+            let within = exhaustive.dropFirst(4).prefix { $0.score <= cut * (1 + m) }.map(\.key)
+            grew = grew || within.count > 2
+            XCTAssertEqual(try HashDTWStage(keep: 4, margin: m).run(search, candidates: candidates, store: store).map(\.key),
+                           Array(exhaustiveKeys.prefix(4)) + within.prefix(4), "margin \(m)")
+            XCTAssertEqual(try HashDTWStage(keep: 4, margin: m, marginKeep: 2).run(search, candidates: candidates, store: store).map(\.key),
+                           Array(exhaustiveKeys.prefix(4)) + within.prefix(2), "margin \(m), at most 2")
+        }
+        XCTAssertTrue(grew, "some margin must add more than 2 here, or the test shows nothing")
         // Only the candidates given are ranked.
         let some = Array(candidates.filter { $0.key.hasSuffix("3") })
         let ranked = try HashDTWStage(keep: 1000).run(search, candidates: some, store: store)
@@ -188,15 +201,18 @@ final class LearnedHasherTests: XCTestCase {
     /// the exact Raffel-Ellis stage, same stage settings in and out of key invariance (the exact stage over
     /// hash-dtw's 200 took 0.25 s p50 on the tune half at 10,000 items, over version's 25 0.03 s, with the same
     /// ranks: docs/learned-models.md, sixth round).
-    func testHashedCascadeEndsWithTheDefaultCascadesVersionAndExactStages() {
+    func testHashedCascadeEndsWithTheDefaultCascadesVersionAndExactStages() throws {
         for keyInvariance in [true, false] {
             let options = QueryOptions(keyInvariance: keyInvariance)
             var ours = Array(HashedMIDIToAudioTask().stages(options).suffix(2))
             XCTAssertEqual(ours[0].options["keep"], "10")
+            // hash-dtw's 3 cheapest go on whatever the version stage makes of them (fifteenth round).
+            XCTAssertEqual(ours[0].options.removeValue(forKey: "pass"), "3")
             ours[0].options["keep"] = "25"
             XCTAssertEqual(ours, Array(MIDIToAudioTask().stages(options).suffix(2)))
         }
         XCTAssertEqual(HashedMIDIToAudioTask.versionKeep, 10)
+        XCTAssertEqual(HashedMIDIToAudioTask.versionPass, 3)
         // hash-dtw passes 500 to it by default (200 before the version stage made a larger keep cheap, 1,000 in
         // the sixth to ninth rounds).
         XCTAssertEqual(try HashDTWStage(spec: StageSpec(stage: "hash-dtw")).keep, 500)
@@ -206,6 +222,11 @@ final class LearnedHasherTests: XCTestCase {
         XCTAssertEqual(try HashDTWStage(spec: XCTUnwrap(hash)).band, HashBand(fraction: 0.1))
         XCTAssertThrowsError(try HashDTWStage(spec: StageSpec(stage: "hash-dtw", options: ["band": "-0.1"])))
         XCTAssertThrowsError(try HashDTWStage(spec: StageSpec(stage: "hash-dtw", options: ["pass": "-1"])))
+        XCTAssertThrowsError(try HashDTWStage(spec: StageSpec(stage: "hash-dtw", options: ["margin": "-0.1"])))
+        XCTAssertThrowsError(try HashDTWStage(spec: StageSpec(stage: "hash-dtw", options: ["margin_keep": "-1"])))
+        let margined = try HashDTWStage(spec: StageSpec(stage: "hash-dtw", options: ["keep": "40", "margin": "0.05"]))
+        XCTAssertEqual([margined.margin, Double(margined.marginKeep)], [0.05, 40], "margin_keep defaults to the keep")
+        XCTAssertEqual(try HashDTWStage(spec: StageSpec(stage: "hash-dtw")).margin, 0, "no margin by default")
         XCTAssertEqual(try HashDTWStage(spec: StageSpec(stage: "hash-dtw")).pass, 0, "the stage alone passes nothing by cost alone")
         XCTAssertEqual(HashedMIDIToAudioTask().stages(QueryOptions(prune: false)).first { $0.stage == "version" }?.enabled, false)
     }

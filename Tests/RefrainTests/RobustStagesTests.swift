@@ -79,6 +79,28 @@ final class RobustStagesTests: XCTestCase {
         XCTAssertEqual(inner.topKs, [2])
     }
 
+    /// With `pass` the first candidates given go on after the kept ones, once each, with the inner stage's score
+    /// when it scored them and as given when it did not; without `pass` they do not. Through the registry,
+    /// `version`'s `pass` makes it, and a negative one is refused.
+    func testKeepBestPassesTheFirstCandidatesGivenWhateverTheirRank() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (store, _) = try store([randomUnitFrames(30, dims: 12, seed: 1)], in: dir)
+        let inner = Recorder(output: [Candidate(itemID: 1, key: "a", score: 0.1), Candidate(itemID: 2, key: "b", score: 0.3),
+                                      Candidate(itemID: 3, key: "c", score: 0.4), Candidate(itemID: 4, key: "d", score: 0.5)])
+        let given = [Candidate(itemID: 4, key: "d", score: 9), Candidate(itemID: 1, key: "a", score: 9), Candidate(itemID: 5, key: "e", score: 7),
+                     Candidate(itemID: 3, key: "c", score: 9)]
+        let q = query(randomUnitFrames(20, dims: 12, seed: 2))
+        XCTAssertEqual(try KeepBestStage(inner, keep: 2).run(q, candidates: given, store: store).map(\.key), ["a", "b"])
+        let out = try KeepBestStage(inner, keep: 2, pass: 3).run(q, candidates: given, store: store)
+        XCTAssertEqual(out.map(\.key), ["a", "b", "d", "e"])
+        XCTAssertEqual(out.map(\.score), [0.1, 0.3, 0.5, 7])
+        XCTAssertEqual(inner.topKs.last, 2, "the inner stage still sees topK = keep")
+        let spec = StageSpec(stage: "version", options: ["keep": "10", "pass": "3"])
+        XCTAssertEqual((try StageRegistry.refrain.cascade([spec], store: store).stages.first as? KeepBestStage)?.pass, 3)
+        XCTAssertThrowsError(try StageRegistry.refrain.cascade([StageSpec(stage: "version", options: ["keep": "10", "pass": "-1"])], store: store))
+    }
+
     func testRelativeScoreUsesTheMeanCostOfTheSpannedSubmatrix() throws {
         let item = randomUnitFrames(50, dims: 12, seed: 4), q = randomUnitFrames(8, dims: 12, seed: 5)
         let score = AudioMatchScore(relativeWeight: 2, item: item)

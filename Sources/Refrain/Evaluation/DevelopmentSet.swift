@@ -43,9 +43,7 @@ public struct DevelopmentSet {
 
         for (n, file) in midi.enumerated() {
             var random = SplitMix64(seed: UInt64(n) &* 0x9E37_79B9 &+ 17)
-            func uniform(_ range: ClosedRange<Double>) -> Double {
-                range.lowerBound + (range.upperBound - range.lowerBound) * Double(random.next() >> 11) / Double(1 << 53)
-            }
+            func uniform(_ range: ClosedRange<Double>) -> Double { Self.uniform(range, &random) }
             let key = file.deletingPathExtension().lastPathComponent
             let score = try MIDIScore(contentsOf: file)
             let phase = uniform(0...6.28)
@@ -57,15 +55,7 @@ public struct DevelopmentSet {
             recordings.append(recording)
             recordingSeconds += recordingScore.endTime
 
-            // MIDI query: tempo, program of the first part, one part dropped.
-            var midiScore = try score.scalingTempo(by: uniform(0.8...1.25))
-            let melodic = midiScore.instruments.indices.filter { !midiScore.instruments[$0].isDrum }
-            if let first = melodic.first {
-                midiScore = try midiScore.settingProgram(Int(uniform(0...79)), ofInstrument: first)
-            }
-            if midiScore.instruments.count > 1 {
-                midiScore = try midiScore.droppingInstrument(Int(uniform(0...Double(midiScore.instruments.count - 1)).rounded()))
-            }
+            let midiScore = try Self.midiQueryScore(score, random: &random)
             let midiURL = queriesDir.appendingPathComponent("\(key).mid")
             try midiScore.write(to: midiURL)
             midiQueries.append(EvalQuery(id: "\(key)-midi", path: midiURL.path, task: MIDIToAudioTask().name,
@@ -90,5 +80,26 @@ public struct DevelopmentSet {
                                           relevant: [key], span: span))
             progress?("\(n + 1)/\(midi.count) \(key)")
         }
+    }
+
+    /// A draw from `range`, uniform over 53 random bits of `random`.
+    static func uniform(_ range: ClosedRange<Double>, _ random: inout SplitMix64) -> Double {
+        range.lowerBound + (range.upperBound - range.lowerBound) * Double(random.next() >> 11) / Double(1 << 53)
+    }
+
+    /// The MIDI query made from `score`, with draws from `random` in this order: a global tempo change (0.8-1.25),
+    /// the first pitched part moved to another General MIDI program (0-79), and one part dropped (when there
+    /// are several). Shared by the development set and `HeldOutPieceQueries`, so both make their queries alike.
+    static func midiQueryScore(_ score: MIDIScore, random: inout SplitMix64) throws -> MIDIScore {
+        func uniform(_ range: ClosedRange<Double>) -> Double { Self.uniform(range, &random) }
+        var midiScore = try score.scalingTempo(by: uniform(0.8...1.25))
+        let melodic = midiScore.instruments.indices.filter { !midiScore.instruments[$0].isDrum }
+        if let first = melodic.first {
+            midiScore = try midiScore.settingProgram(Int(uniform(0...79)), ofInstrument: first)
+        }
+        if midiScore.instruments.count > 1 {
+            midiScore = try midiScore.droppingInstrument(Int(uniform(0...Double(midiScore.instruments.count - 1)).rounded()))
+        }
+        return midiScore
     }
 }

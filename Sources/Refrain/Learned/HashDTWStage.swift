@@ -26,7 +26,10 @@ import RefrainMath
 /// cost: every candidate is then scored, none abandoned, since the scaling can reorder them; twelfth round, tune half
 /// at 10,000 items in the hashed task: w = 0 / 2 / 4 / 8 / 64 put the true recording at most 489th / 527th / 550th /
 /// 565th / 626th of the union's items, 99th percentile 436 / 280 / 233 / 211 / 202, 95th 187 / 106 / 93 / 53 / 45,
-/// and 98 / 98 / 98 / 98 / 97 of 98 survived: a tighter spread but a worse largest rank, so it stays off).
+/// and 98 / 98 / 98 / 98 / 97 of 98 survived: a tighter spread but a worse largest rank, so it stays off),
+/// `margin` (default 0: none; `m` > 0: the candidates past the `keep` cheapest whose cost per code is at most
+/// `1 + m` times the `keep`-th cheapest's go on too, at most `margin_keep` of them, default `keep`: a keep that
+/// grows where the costs near the cut are close; issue 20, fifteenth round).
 public struct HashDTWStage: SearchStage {
     public let name = "hash-dtw"
     public var keep: Int
@@ -37,13 +40,20 @@ public struct HashDTWStage: SearchStage {
     public var pass: Int
     /// 0: rank by the cost per code; `w` > 0: by the cost per code times `1 + w / (mean pair distance, bits)`.
     public var relativeWeight: Double
+    /// 0: none; `m` > 0: candidates past the `keep` cheapest within `1 + m` times the `keep`-th cost go on too.
+    public var margin: Double
+    /// The most candidates `margin` adds.
+    public var marginKeep: Int
 
-    public init(keep: Int = 500, array: String = HashEncoder.name, band: HashBand? = nil, pass: Int = 0, relativeWeight: Double = 0) {
+    public init(keep: Int = 500, array: String = HashEncoder.name, band: HashBand? = nil, pass: Int = 0, relativeWeight: Double = 0,
+                margin: Double = 0, marginKeep: Int? = nil) {
         self.keep = keep
         self.array = array
         self.band = band
         self.pass = max(0, pass)
         self.relativeWeight = max(0, relativeWeight)
+        self.margin = max(0, margin)
+        self.marginKeep = max(0, marginKeep ?? keep)
     }
 
     public init(spec: StageSpec) throws {
@@ -55,8 +65,12 @@ public struct HashDTWStage: SearchStage {
         guard pass >= 0 else { throw RefrainError.invalidArgument("hash-dtw: pass is a number of candidates, 0 or more") }
         let relative = try spec.double("relative_weight", default: 0)
         guard relative >= 0, relative.isFinite else { throw RefrainError.invalidArgument("hash-dtw: relative_weight is a weight, 0 or more (0: none)") }
+        let margin = try spec.double("margin", default: 0)
+        guard margin >= 0, margin.isFinite else { throw RefrainError.invalidArgument("hash-dtw: margin is a share of the keep-th cost, 0 or more (0: none)") }
+        let marginKeep = try spec.int("margin_keep", default: keep)
+        guard marginKeep >= 0 else { throw RefrainError.invalidArgument("hash-dtw: margin_keep is a number of candidates, 0 or more") }
         self.init(keep: keep, array: spec.options["array"] ?? HashEncoder.name, band: band > 0 ? HashBand(fraction: band) : nil, pass: pass,
-                  relativeWeight: relative)
+                  relativeWeight: relative, margin: margin, marginKeep: marginKeep)
     }
 
     public func run(_ query: SearchQuery, candidates: [Candidate], store: IndexStore) throws -> [Candidate] {
@@ -86,7 +100,8 @@ public struct HashDTWStage: SearchStage {
         // Every item the stage was not given is still in the full layout: ask for enough to keep `keep` of them.
         let extra = positions == nil ? database.lengths.count - byPosition.count : 0
         // A relative score can reorder the costs: then every candidate is scored.
-        let count = relativeWeight > 0 ? batch.count : min(batch.count, keep + extra)
+        let widest = keep + (margin > 0 ? marginKeep : 0)
+        let count = relativeWeight > 0 ? batch.count : min(batch.count, widest + extra)
         let found = try BatchDTW.nearestNormalized(query: q, database: batch, count: count, band: band, threads: query.threads)
         // Only a relative score needs the bit shares (of the query, and of each item it scores).
         let queryShares = relativeWeight > 0 ? HashCodeBitShares(q) : nil
@@ -106,6 +121,9 @@ public struct HashDTWStage: SearchStage {
         }
         scored.sort { $0.score < $1.score || ($0.score == $1.score && $0.key < $1.key) }
         var kept = Array(scored.prefix(keep))
+        if margin > 0, let cut = kept.last?.score, cut.isFinite {
+            kept += scored.dropFirst(keep).prefix(marginKeep).prefix { $0.score <= cut * (1 + margin) }
+        }
         guard pass > 0 else { return kept }
         // The first `pass` candidates given follow, with their cost when the search scored them (else infinity).
         var seen = Set(kept.map(\.itemID))

@@ -104,7 +104,10 @@ extension StageRegistry {
         }
         registry.register("version") { spec, _ in
             let stage = ExactStage(name: "version", matcher: try KeyInvariantMatcher.wrapping(try VersionMatcher(spec: spec), spec: spec, window: .whole))
-            return spec.options["keep"] == nil ? stage : KeepBestStage(stage, keep: try spec.int("keep", default: 25))
+            guard spec.options["keep"] != nil else { return stage }
+            let pass = try spec.int("pass", default: 0)
+            guard pass >= 0 else { throw RefrainError.invalidArgument("version: pass is a number of candidates, 0 or more") }
+            return KeepBestStage(stage, keep: try spec.int("keep", default: 25), pass: pass)
         }
         registry.registerHummingStages()
         return registry
