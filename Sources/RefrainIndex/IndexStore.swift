@@ -215,11 +215,29 @@ public final class IndexStore: @unchecked Sendable {
     /// The stored arrays of many items, by item id (one catalog read per 500 items instead of one per item;
     /// an item without arrays is absent).
     public func arrays(of itemIDs: [Int64]) throws -> [Int64: [StoredArrayInfo]] {
+        try arrays(of: itemIDs, where: nil, [])
+    }
+
+    /// The stored arrays called one of `names` of many items, by item id (an item without any is absent): what
+    /// `arrays(of:)` gives, less the other names, read without them (an exact stage reads one or two of an
+    /// item's six arrays; reading all six rows of its 500 candidates took about 20 ms of a query at 10,000
+    /// items, perf, round 15).
+    public func arrays(of itemIDs: [Int64], named names: Set<String>) throws -> [Int64: [StoredArrayInfo]] {
+        guard !names.isEmpty else { return [:] }
+        let sorted = names.sorted()
+        return try arrays(of: itemIDs, where: "name IN (\(Array(repeating: "?", count: sorted.count).joined(separator: ", ")))", sorted)
+    }
+
+    /// The arrays of `itemIDs`, 500 items a read, that also meet `condition` (with `arguments` after the ids).
+    private func arrays(of itemIDs: [Int64], where condition: String?, _ arguments: [String]) throws -> [Int64: [StoredArrayInfo]] {
         var out: [Int64: [StoredArrayInfo]] = [:]
         for start in stride(from: 0, to: itemIDs.count, by: 500) {
             let chunk = Array(itemIDs[start..<min(itemIDs.count, start + 500)])
             let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
-            for info in try Self.wrap({ try database.read { try Catalog.arrays(in: $0, where: "item_id IN (\(marks))", StatementArguments(chunk)) } }) {
+            let sql = "item_id IN (\(marks))" + (condition.map { " AND " + $0 } ?? "")
+            var values = StatementArguments(chunk)
+            values += StatementArguments(arguments)
+            for info in try Self.wrap({ try database.read { try Catalog.arrays(in: $0, where: sql, values) } }) {
                 out[info.itemID, default: []].append(info)
             }
         }
