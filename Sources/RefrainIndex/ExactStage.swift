@@ -58,7 +58,7 @@ public struct ExactStage: SearchStage {
         let board = Leaderboard(size: max(query.topK, 1))
         let results = Results(count: candidates.count)
         let next = Counter()
-        let catalog = try store.arrays(of: candidates.map(\.itemID))
+        let catalog = try store.arrays(of: candidates.map(\.itemID), named: Set(matcher.arrays + matcher.optionalArrays))
         DispatchQueue.concurrentPerform(iterations: min(query.threads, max(candidates.count, 1))) { _ in
             while let i = next.take(below: candidates.count) {
                 let candidate = candidates[i]

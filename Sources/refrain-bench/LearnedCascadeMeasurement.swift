@@ -194,8 +194,12 @@ extension LearnedBenchCommand {
         for query in queries {
             let input = QueryInput.file(URL(fileURLWithPath: query.path))
             if cascadeOnly {
-                for r in runs.indices { runs[r].record(try engine.query(input, options: QueryOptions(
-                    task: HashedMIDIToAudioTask().name, top: 1000, overrides: runOverrides(runs[r]), id: query.id)), query) }
+                for r in runs.indices {
+                    let cascade = try engine.query(input, options: QueryOptions(task: HashedMIDIToAudioTask().name, top: 1000,
+                                                                               overrides: runOverrides(runs[r]), id: query.id))
+                    runs[r].record(cascade, query)
+                    if self.perQuery { print(Self.rankingText(cascade, query: query, run: r)) }
+                }
                 if stageRanks {
                     for r in runs.indices { try recordStageRanks(&runs[r], engine, input, query, sourceOf: sourceOf) }
                 }
@@ -384,6 +388,20 @@ extension LearnedBenchCommand {
     }
 
     static func rankText(_ rank: Int?) -> String { rank.map { "\($0)" } ?? "pruned" }
+
+    /// One cascade query's outcome for comparing two builds line by line (`--cascade-only --per-query`): the true
+    /// recording's rank, each stage's items in and out, the first 10 items with their scores in full, and
+    /// an FNV-1a fingerprint of every ranked key and score.
+    static func rankingText(_ cascade: SearchResult, query: EvalQuery, run: Int) -> String {
+        let stages = cascade.trace.map { "\($0.stage) \($0.input)->\($0.output)" }.joined(separator: ", ")
+        let first = cascade.result.ranking.prefix(10).map { "\($0.key) \($0.score)" }.joined(separator: ", ")
+        var fingerprint: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a over every ranked key and score
+        for item in cascade.result.ranking {
+            for byte in "\(item.key) \(item.score)\n".utf8 { fingerprint = (fingerprint ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        }
+        return "query \(query.id) run \(run): rank \(rankText(rank(query, cascade.result.ranking))); \(stages); "
+            + "\(cascade.result.ranking.count) ranked, fingerprint \(String(fingerprint, radix: 16)); first: \(first)"
+    }
 
     /// What might explain a lost match of a development-set MIDI query: its category, the score's and the
     /// query's lengths (seconds) and their ratio (the query's global tempo change), parts and the share of

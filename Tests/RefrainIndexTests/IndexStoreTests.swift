@@ -88,6 +88,32 @@ final class IndexStoreTests: XCTestCase {
         XCTAssertThrowsError(try store.feature(info))
     }
 
+    /// An exact stage reads only the arrays its matcher names: `arrays(of:named:)` gives, for many items at once,
+    /// exactly the rows `arrays(of:)` gives for each item with those names, and leaves out an item with none.
+    func testArraysOfManyItemsByNameAreEachItemsNamedRows() throws {
+        let store = try IndexStore.create(at: dir, settings: TestChroma.settings(shingles: nil))
+        var ids: [Int64] = []
+        for n in 0..<4 {
+            let sequence = FeatureSequence(values: TestChroma.sequence(frames: 10 + n, seed: UInt64(n)), hopLength: 1, sampleRate: 2)
+            // Item 3 has only an array no caller asks for.
+            let names = n == 3 ? ["melody"] : ["cens", "cqt_beats", "melody"]
+            let analysis = ItemAnalysis(kind: .audio, duration: 5, features: Dictionary(uniqueKeysWithValues: names.map { ($0, sequence) }))
+            guard case .added(let item) = try store.add(key: "k\(n)", path: "/k\(n)", title: nil,
+                                                        sha256: String(format: "%02d", n) + String(repeating: "0", count: 62),
+                                                        analysis: analysis) else { return XCTFail("not added") }
+            ids.append(item.id)
+        }
+        for names: Set<String> in [["cens"], ["cqt_beats", "cens"], ["cens", "absent"]] {
+            let named = try store.arrays(of: ids, named: names)
+            XCTAssertEqual(Set(named.keys), Set(ids.prefix(3)), "\(names)")
+            for id in ids.prefix(3) {
+                XCTAssertEqual(named[id], try store.arrays(of: id).filter { names.contains($0.name) }, "\(names)")
+            }
+        }
+        XCTAssertEqual(try store.arrays(of: ids, named: []), [:])
+        XCTAssertEqual(try store.arrays(of: ids), Dictionary(uniqueKeysWithValues: try ids.map { ($0, try store.arrays(of: $0)) }))
+    }
+
     func testBlobsAndIrregularTimes() throws {
         let store = try IndexStore.create(at: dir, settings: TestChroma.settings(shingles: nil))
         let values = Matrix(rows: 3, cols: 2, storage: [1, 2, 3, 4, 5, 6])

@@ -1,5 +1,5 @@
 import Foundation
-import RefrainIndex
+@testable import RefrainIndex
 import RefrainMath
 import XCTest
 
@@ -48,5 +48,42 @@ final class MappedArrayTests: XCTestCase {
                 XCTAssertFalse(text.contains("\n"), text)
             }
         }
+    }
+
+    /// The headers `NPY.encode` writes are read byte by byte to what `NPY.parseHeader` reads from them; any
+    /// other header (other spacing, a 1-D shape, Fortran order, another key) is left to the parser, and the
+    /// file still maps as before.
+    func testHeadersAsNPYWritesThemAreReadByteByByteAsTheParserReadsThem() throws {
+        let arrays = [NPYArray(Matrix(rows: 7, cols: 3) { Float($0 + $1) }), NPYArray(float16: Matrix(rows: 0, cols: 12)),
+                      NPYArray([UInt16](repeating: 5, count: 24), shape: [12, 2]), NPYArray([UInt32](repeating: 1, count: 4), shape: [1, 4]),
+                      NPYArray([UInt64](repeating: 9, count: 10), shape: [10, 1])]
+        var headers = arrays.map { array -> [UInt8] in
+            let bytes = [UInt8](NPY.encode(array))
+            return Array(bytes[10..<(10 + (Int(bytes[8]) | Int(bytes[9]) << 8))])
+        }
+        headers.append(Array(("{'descr': '<f4', 'fortran_order': False, 'shape': (123456789, 12), }" + String(repeating: " ", count: 40) + "\n").utf8))
+        for header in headers {
+            let parsed = try NPY.parseHeader(String(decoding: header, as: UTF8.self))
+            let fast = try XCTUnwrap(header.withUnsafeBytes { MappedArray.canonicalHeader($0) }, "\(parsed.shape)")
+            XCTAssertEqual(fast.descr, parsed.descr)
+            XCTAssertEqual(fast.shape, parsed.shape)
+            XCTAssertFalse(parsed.fortran)
+        }
+        for text in ["{'descr':'<f4','fortran_order':False,'shape':(7,3)}", "{'descr': '<f4', 'fortran_order': False, 'shape': (21,), }",
+                     "{'descr': '<f4', 'fortran_order': True, 'shape': (7, 3), }", "{'descr': '<f4', 'fortran_order': False, 'shape': (7, 3)}",
+                     "{'fortran_order': False, 'descr': '<f4', 'shape': (7, 3), }", "{'descr': '<f4', 'fortran_order': False, 'shape': (7, 3), } x"] {
+            XCTAssertNil(Array((text + "\n").utf8).withUnsafeBytes { MappedArray.canonicalHeader($0) }, text)
+        }
+        // Another writer's spacing: mapped through the parser, to the same values.
+        let values = Matrix(rows: 7, cols: 3) { Float($0 * 3 + $1) }
+        var header = "{'descr':'<f4','fortran_order':False,'shape':(7,3)}"
+        header += String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
+        var file = Data(NPY.magic + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)] + Array(header.utf8))
+        values.storage.withUnsafeBytes { file.append(contentsOf: $0) }
+        let other = folder.appendingPathComponent("other.npy")
+        try file.write(to: other)
+        let mapped = try MappedArray(path: other.path)
+        XCTAssertEqual([mapped.frames, mapped.dims], [7, 3])
+        XCTAssertTrue(mapped.matrix() == values)
     }
 }
