@@ -60,6 +60,10 @@ struct HummingBenchCommand: ParsableCommand {
     @Option(help: "Diagnostics: make every query in this noise condition ('clean', 'room' or 'telephone'; the queries then differ from the default draw), to study one condition on the tuning half.") var noise: String?
     @Option(help: "Note alignment's replacement move cost (NoteAlignment.replaceCost; 'inf' leaves it out; default: the product's).") var replaceCost: Float = NoteAlignment().replaceCost
     @Option(help: "Note alignment's reference-length correction c: a melody of n intervals loses c ln(n) / m per query interval for a query of m (NoteAlignment.lengthPenalty; 0: none; default: the product's).") var lengthPenalty: Float = NoteAlignment().lengthPenalty
+    @Option(help: "Note alignment's rhythm weight (NoteAlignment.rhythmWeight; 0 ignores rhythm; default: the product's).") var rhythmWeight: Float = NoteAlignment().rhythmWeight
+    @Option(help: "Note alignment's rhythm doubling tolerance (NoteAlignment.rhythmDoubling; 'inf' scores rhythm errors as they are; default: the product's).") var rhythmDoubling: Float = NoteAlignment().rhythmDoubling
+    @Option(help: "Rhythm agreement credited to the query's first interval, a fraction of the rhythm weight (NoteAlignment.firstRhythm; 'score' compares it as any other; default: the product's).") var firstRhythm: String?
+    @Option(help: "Diagnostics: write every query's note scores of every melody (and with rhythm ignored), and the contour costs of the note stage's best 300, as JSON lines into this file (the melodies' keys and lengths into FILE.melodies).") var scoreMatrix: String?
     @Option(help: "Note alignment's octave tolerance (NoteAlignment.octaveCost, semitones; 'inf' scores octave errors as they are; default: the product's).") var octaveCost: Float = NoteAlignment().octaveCost
     @Option(help: "Halve the f0 of query frames whose subharmonic-to-harmonic ratio exceeds this (SubharmonicCheck.ratio; 0: no check; default: the product's).") var subharmonicRatio: Double = SubharmonicCheck.standard?.ratio ?? 0
     @Option(help: "With --subharmonic-ratio: frames in the check's running majority (SubharmonicCheck.smoothing, odd; default: the product's).") var subharmonicSmoothing: Int = SubharmonicCheck.standard?.smoothing ?? SubharmonicCheck(ratio: 0).smoothing
@@ -231,6 +235,12 @@ struct HummingBenchCommand: ParsableCommand {
             search.alignment.replaceCost = replaceCost
             search.alignment.octaveCost = octaveCost
             search.alignment.lengthPenalty = lengthPenalty
+            search.alignment.rhythmWeight = rhythmWeight
+            search.alignment.rhythmDoubling = rhythmDoubling
+            if let firstRhythm {
+                guard firstRhythm == "score" || Float(firstRhythm) != nil else { throw RefrainError.invalidArgument("--first-rhythm is a fraction or 'score', got '\(firstRhythm)'") }
+                search.alignment.firstRhythm = Float(firstRhythm)
+            }
             search.octaveCheck = subharmonicRatio > 0 ? SubharmonicCheck(ratio: subharmonicRatio) : nil
             if subharmonicGate > 0 { search.octaveCheck?.gateShare = subharmonicGate }
             search.octaveCheck?.smoothing = max(1, subharmonicSmoothing)
@@ -243,7 +253,7 @@ struct HummingBenchCommand: ParsableCommand {
             }
             print("faint runs unvoiced: \(search.faintRuns.map { "below voiced probability \($0.peakBelow)\($0.leadInOnly ? ", lead-in only" : "")" } ?? "off")")
             search.laterReadingsLimit = laterReadings
-            print("note alignment: replacement move cost \(replaceCost), octave cost \(octaveCost), length penalty \(lengthPenalty); other readings aligned with the first's best \(laterReadings) (0: all); " +
+            print("note alignment: rhythm weight \(rhythmWeight), doubling tolerance \(rhythmDoubling), first interval's rhythm \(search.alignment.firstRhythm.map { "\($0)" } ?? "scored"), replacement move cost \(replaceCost), octave cost \(octaveCost), length penalty \(lengthPenalty); other readings aligned with the first's best \(laterReadings) (0: all); " +
                   "unfolded reading \(unfoldedReading ? "on" : "off"); octave check of the f0 \(subharmonicRatio > 0 ? "above ratio \(subharmonicRatio), majority of \(max(1, subharmonicSmoothing)) frames" + (subharmonicGate > 0 ? " on hums with under \(subharmonicGate) of their energy below 250 Hz" : "") : "off")")
             var cleanup = NoteCleanup(octaveFold: octaveFold, repeatTolerance: repeatTolerance)
             cleanup.neighbours = max(1, octaveNeighbours)
@@ -267,6 +277,7 @@ struct HummingBenchCommand: ParsableCommand {
             var outcomes: [Outcome] = []
             var octaveStatistics = HummingOctaveStats()
             var logLines: [String] = []
+            var matrixLines: [String] = []
             var generationSeconds = 0.0
             var tuningShapes: [(key: String, shape: MelodyShape)] = []
             for (p, tune) in tunes.enumerated() {
@@ -314,6 +325,11 @@ struct HummingBenchCommand: ParsableCommand {
                         let hits = fused ? search.search(readings, contour: QueryContour(track: track, voicedFloor: Float(contourVoicedFloor)), fusion: fusion, in: collection, topK: 10)
                             : search.search(readings, in: collection, topK: 10)
                         let t3 = DispatchTime.now().uptimeNanoseconds
+                        if scoreMatrix != nil {
+                            matrixLines.append(HummingScoreMatrix.line(key: tune.key, half: k % 2, readings: readings, search: search, collection: collection,
+                                                                       contour: oracleNotes ? nil : QueryContour(track: track, voicedFloor: Float(contourVoicedFloor)),
+                                                                       fusion: fusion, info: query.info))
+                        }
                         outcome.agreement = Self.f0Agreement(query, track: track)
                         if octaveStats { try octaveStatistics.add(query, pitch: pitch) }
                         if fused {
@@ -381,6 +397,10 @@ struct HummingBenchCommand: ParsableCommand {
                 }
             }
             if let dump { try dumpQueries.joined(separator: "\n").write(toFile: dump + "/queries.jsonl", atomically: true, encoding: .utf8) }
+            if let scoreMatrix {
+                try matrixLines.joined(separator: "\n").write(toFile: scoreMatrix, atomically: true, encoding: .utf8)
+                try HummingScoreMatrix.melodies(collection).write(toFile: scoreMatrix + ".melodies", atomically: true, encoding: .utf8)
+            }
             if let log { try logLines.joined(separator: "\n").write(toFile: log, atomically: true, encoding: .utf8) }
             print("\(outcomes.count) queries of \(tunes.count) melodic pieces (seed \(seed), generated in \(fmt(generationSeconds, 1)) s); " +
                   "\(outcomes.filter { $0.error != nil }.count) refused as unusable")

@@ -117,14 +117,15 @@ final class HummingTaskTests: XCTestCase {
     }
 
     /// The note stage's cost options: `replace_cost` sets the replacement move's cost (off, +inf, by default),
-    /// `octave_cost` the octave tolerance (1 semitone by default; `inf` turns it off) and `length_penalty` the
-    /// reference-length correction (0, off, by default); each takes a value, and a negative one is refused with one
+    /// `octave_cost` the octave tolerance (1 semitone by default; `inf` turns it off), `length_penalty` the
+    /// reference-length correction (0, off, by default) and `rhythm_doubling` the rhythm doubling tolerance; each takes a value, and a negative one is refused with one
     /// sentence naming the option.
     func testTheNoteStageTakesItsCostOptions() throws {
         let options: [(name: String, cost: KeyPath<NoteAlignment, Float>, default: Float, values: [(String, Float)])] = [
             ("replace_cost", \.replaceCost, .infinity, [("0.7", 0.7)]),
             ("octave_cost", \.octaveCost, 1, [("inf", .infinity), ("0.5", 0.5)]),
             ("length_penalty", \.lengthPenalty, 0, [("0.5", 0.5)]),
+            ("rhythm_doubling", \.rhythmDoubling, NoteAlignment().rhythmDoubling, [("0.25", 0.25), ("inf", .infinity)]),
         ]
         for option in options {
             XCTAssertEqual(try NoteAlignmentStage(spec: StageSpec(stage: "note-alignment")).alignment[keyPath: option.cost], option.default, option.name)

@@ -47,4 +47,54 @@ final class NoteAlignmentTests: XCTestCase {
         plain.referenceGaps = true
         XCTAssertEqual(plain.best(query: query, reference: long, scratch: &scratch, starts: &starts).score, plainLong, accuracy: 1e-5)
     }
+
+    /// A query whose fourth note was sung twice (merged as one repeat: its inter-onset interval doubled) against the
+    /// melody itself: its two rhythm terms off by a whole log2 unit score `c` each with the doubling tolerance (and
+    /// nothing without it), the exact score in the scalar and the vectorised code; a rhythm error of a third of a unit
+    /// scores as before.
+    func testTheRhythmDoublingToleranceForgivesANoteHeldTwiceAsLong() {
+        let pitches = [60, 62, 64, 65, 67, 65, 64, 62, 60]
+        let reference = Self.melody(pitches)
+        let onsets = pitches.indices.map { 0.5 * Double($0) + ($0 > 3 ? 0.5 : 0) }  // note 3 lasts 1 s, the others 0.5 s
+        let doubled = MelodyShape(notes: pitches.indices.map { (onsets[$0], 0.45, Double(pitches[$0])) })
+        var with = NoteAlignment(), without = NoteAlignment()
+        (with.rhythmDoubling, without.rhythmDoubling) = (0.25, .infinity)
+        let m = Float(doubled.intervals.count)
+        // Rhythm: 0 at the first interval, +1 at interval 3 (1 s after 0.5 s), -1 at interval 4 (0.5 s after 1 s).
+        XCTAssertEqual(doubled.rhythm[3], 1, accuracy: 1e-6)
+        XCTAssertEqual(doubled.rhythm[4], -1, accuracy: 1e-6)
+        let expected = ((m - 2) * (1 + with.rhythmWeight) + 2 * (1 + with.rhythmWeight * (1 - with.rhythmDoubling))) / m
+        HummingTests.assertWholeAlignment(with, query: doubled, reference: reference, scores: expected)
+        HummingTests.assertWholeAlignment(without, query: doubled, reference: reference, scores: ((m - 2) * (1 + without.rhythmWeight) + 2) / m)
+        let third = MelodyShape(notes: pitches.indices.map { (0.5 * Double($0) + ($0 > 3 ? 0.13 : 0), 0.45, Double(pitches[$0])) })
+        var s1: [Float] = [], s2: [Int32] = []
+        XCTAssertEqual(with.alignFast(query: third, reference: reference, scratch: &s1, starts: &s2).score,
+                       without.alignFast(query: third, reference: reference, scratch: &s1, starts: &s2).score, accuracy: 1e-6)
+    }
+
+    /// The query's first interval has no rhythm ratio of its own (0 stands there), so with `firstRhythm` its match is
+    /// credited that fraction of the rhythm weight whatever the score's ratio there: two references that differ only
+    /// in the rhythm just before the matched notes score alike with it and apart without it, in both codes.
+    func testTheFirstIntervalsRhythmIsCreditedNotCompared() {
+        let tune = [67, 65, 64, 62, 60, 62, 64, 65]
+        let query = Self.melody(Array(tune.prefix(6)))
+        // The same notes after a lead-in note; in `slow` the lead-in is 1 s long, so the score's ratio at the first
+        // matched interval is -1 (0.5 s after 1 s) rather than 0.
+        let even = Self.melody([55] + tune)
+        let slow = MelodyShape(notes: ([55] + tune).indices.map { (0.5 * Double($0) + ($0 > 0 ? 0.5 : 0), 0.45, Double(([55] + tune)[$0])) })
+        var credited = NoteAlignment(), compared = NoteAlignment()
+        credited.firstRhythm = 0.5
+        var s1: [Float] = [], s2: [Int32] = []
+        for gaps in [false, true] {
+            (credited.referenceGaps, compared.referenceGaps) = (gaps, gaps)
+            let a = credited.best(query: query, reference: even, scratch: &s1, starts: &s2)
+            let b = credited.best(query: query, reference: slow, scratch: &s1, starts: &s2)
+            let m = Float(query.intervals.count)
+            XCTAssertEqual(a.score, ((m - 1) * (1 + credited.rhythmWeight) + 1 + 0.5 * credited.rhythmWeight) / m, accuracy: 1e-5)
+            XCTAssertEqual(a.score, b.score, accuracy: 1e-5)
+            XCTAssertEqual(a.first, 1)
+            XCTAssertGreaterThan(compared.best(query: query, reference: even, scratch: &s1, starts: &s2).score,
+                                 compared.best(query: query, reference: slow, scratch: &s1, starts: &s2).score + 0.5 * compared.rhythmWeight / m)
+        }
+    }
 }

@@ -52,7 +52,8 @@ public struct MelodyFilterStage: SearchStage {
 /// candidate melody, its other lines with the first's best 200 (`HummingSearch.noteScores`). Options: `tolerance` (semitones),
 /// `rhythm_weight`, `gap_cost`, `merge_cost`, `replace_cost` (`NoteAlignment.replaceCost`; `inf` leaves the move out), `octave_cost`
 /// (`NoteAlignment.octaveCost`, semitones, 1 by default; `inf` scores octave errors as they are), `length_penalty`
-/// (`NoteAlignment.lengthPenalty`, the weight of the reference-length correction; 0 for none).
+/// (`NoteAlignment.lengthPenalty`, the weight of the reference-length correction; 0 for none), `rhythm_doubling`
+/// (`NoteAlignment.rhythmDoubling`, log2 units; `inf` scores rhythm errors as they are).
 public struct NoteAlignmentStage: SearchStage {
     public let name = "note-alignment"
     public var alignment = NoteAlignment()
@@ -66,9 +67,11 @@ public struct NoteAlignmentStage: SearchStage {
         alignment.replaceCost = Float(try spec.double("replace_cost", default: Double(alignment.replaceCost)))
         alignment.octaveCost = Float(try spec.double("octave_cost", default: Double(alignment.octaveCost)))
         alignment.lengthPenalty = Float(try spec.double("length_penalty", default: Double(alignment.lengthPenalty)))
+        alignment.rhythmDoubling = Float(try spec.double("rhythm_doubling", default: Double(alignment.rhythmDoubling)))
         guard alignment.tolerance >= 0, alignment.rhythmWeight >= 0, alignment.gapCost >= 0, alignment.mergeCost >= 0,
-              alignment.replaceCost >= 0, alignment.octaveCost >= 0, alignment.lengthPenalty >= 0, alignment.lengthPenalty.isFinite else {
-            throw RefrainError.invalidArgument("note-alignment: tolerance, rhythm_weight, gap_cost, merge_cost, replace_cost, octave_cost and length_penalty must not be negative")
+              alignment.replaceCost >= 0, alignment.octaveCost >= 0, alignment.lengthPenalty >= 0, alignment.lengthPenalty.isFinite,
+              alignment.rhythmDoubling >= 0 else {
+            throw RefrainError.invalidArgument("note-alignment: tolerance, rhythm_weight, gap_cost, merge_cost, replace_cost, octave_cost, length_penalty and rhythm_doubling must not be negative")
         }
         array = spec.options["array"] ?? MelodyEncoder.name
     }
