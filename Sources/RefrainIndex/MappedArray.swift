@@ -37,7 +37,10 @@ public final class MappedArray: @unchecked Sendable {
         }
         guard let (descr, shape) = parsed, let npyType = NPYArray.DType(rawValue: descr), let dtype = StoredDType(npy: npyType)
         else { throw malformed }
-        guard shape.count == 2, 10 + headerLength + shape[0] * shape[1] * dtype.size <= bytes.count
+        // The byte count in checked arithmetic: a hostile header's shape (up to 18 digits a side) must not trap.
+        let (cells, cellsOverflow) = shape.count == 2 ? shape[0].multipliedReportingOverflow(by: shape[1]) : (0, true)
+        let (payload, payloadOverflow) = cells.multipliedReportingOverflow(by: dtype.size)
+        guard !cellsOverflow, !payloadOverflow, payload <= bytes.count - 10 - headerLength
         else { throw RefrainError(.index, "\(path): stored array has a bad shape or is truncated") }
         self.frames = shape[0]
         self.dims = shape[1]

@@ -50,6 +50,24 @@ final class MappedArrayTests: XCTestCase {
         }
     }
 
+    /// A header whose shape multiplies past `Int.max` bytes (either spacing, so both header readers) is the
+    /// one-line "bad shape" error, not an arithmetic trap.
+    func testAShapeWhoseByteCountOverflowsIsAnErrorNotACrash() throws {
+        for (n, dict) in ["{'descr': '<f4', 'fortran_order': False, 'shape': (999999999999999999, 999999999999999999), }",
+                          "{'descr':'<f4','fortran_order':False,'shape':(999999999999999999,999999999999999999)}",
+                          "{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904, 2), }"].enumerated() {
+            var header = dict
+            header += String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
+            var file = Data(NPY.magic + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)] + Array(header.utf8))
+            file.append(contentsOf: [UInt8](repeating: 0, count: 64))
+            let path = folder.appendingPathComponent("huge-\(n).npy")
+            try file.write(to: path)
+            XCTAssertThrowsError(try MappedArray(path: path.path)) { error in
+                XCTAssertTrue("\(error)".contains("bad shape"), "\(error)")
+            }
+        }
+    }
+
     /// The headers `NPY.encode` writes are read byte by byte to what `NPY.parseHeader` reads from them; any
     /// other header (other spacing, a 1-D shape, Fortran order, another key) is left to the parser, and the
     /// file still maps as before.
