@@ -71,9 +71,5 @@ public struct PackedArrays: Sendable, Equatable {
     }
 
     /// The 64-bit FNV-1a hash of a catalog file name (an item's array file), as `fileKeys` holds it.
-    public static func fileKey(_ file: String) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in file.utf8 { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-        return h
-    }
+    public static func fileKey(_ file: String) -> UInt64 { FNV1a.hash(file) }
 }

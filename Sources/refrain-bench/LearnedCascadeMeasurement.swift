@@ -1,6 +1,7 @@
 import Foundation
 import Refrain
 import RefrainIndex
+import RefrainMath
 import RefrainSymbolic
 
 /// One setting of the learned cascade's keep counts and what the queries gave under it.
@@ -204,7 +205,7 @@ extension LearnedBenchCommand {
                     for r in runs.indices { try recordStageRanks(&runs[r], engine, input, query, sourceOf: sourceOf) }
                 }
                 if self.perQuery {
-                    print("\nquery \(query.id): cascade (embedding/shingle/hash keeps, hash band, hash pass, version keep; with --stage-ranks the hash and version stages' ranks) "
+                    print("\nquery \(query.id): " + Self.cascadeLegend
                           + runs.map { cascadeRanks($0) }.joined(separator: ", "))
                 }
                 if exhaustive {
@@ -259,7 +260,7 @@ extension LearnedBenchCommand {
             if self.perQuery {
                 let cascades = runs.map { cascadeRanks($0) }
                 let shingleText = voting ? ", shingle vote \(Self.rankText(shingleAloneRanks.last ?? nil))" : ""
-                print("\nquery \(query.id): embedding \(Self.rankText(embeddingRanks.last ?? nil)), hash \(Self.rankText(hashRanks.last ?? nil))\(shingleText), cascade (embedding/shingle/hash keeps, hash band, hash pass, version keep; with --stage-ranks the hash and version stages' ranks) "
+                print("\nquery \(query.id): embedding \(Self.rankText(embeddingRanks.last ?? nil)), hash \(Self.rankText(hashRanks.last ?? nil))\(shingleText), " + Self.cascadeLegend
                       + cascades.joined(separator: ", ") + "; " + Self.describe(query, corpus: corpus)
                       + "; ahead by embedding: \(blendedAhead) of \(blended) feature-level (blended) distractors, "
                       + "\(ahead.count - blendedAhead) of \(embeddingOnly.result.ranking.count - blended - 1) other items")
@@ -387,6 +388,9 @@ extension LearnedBenchCommand {
         key.hasPrefix("distractor-") && key.count == 17 && key.suffix(6).allSatisfy(\.isNumber)
     }
 
+    /// What the per-query lines' cascade entries hold (`cascadeRanks`).
+    static let cascadeLegend = "cascade (embedding/shingle/hash keeps, hash band, hash pass, version keep; with --stage-ranks the hash and version stages' ranks) "
+
     static func rankText(_ rank: Int?) -> String { rank.map { "\($0)" } ?? "pruned" }
 
     /// One cascade query's outcome for comparing two builds line by line (`--cascade-only --per-query`): the true
@@ -395,12 +399,10 @@ extension LearnedBenchCommand {
     static func rankingText(_ cascade: SearchResult, query: EvalQuery, run: Int) -> String {
         let stages = cascade.trace.map { "\($0.stage) \($0.input)->\($0.output)" }.joined(separator: ", ")
         let first = cascade.result.ranking.prefix(10).map { "\($0.key) \($0.score)" }.joined(separator: ", ")
-        var fingerprint: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a over every ranked key and score
-        for item in cascade.result.ranking {
-            for byte in "\(item.key) \(item.score)\n".utf8 { fingerprint = (fingerprint ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        }
+        var fingerprint = FNV1a()  // over every ranked key and score
+        for item in cascade.result.ranking { fingerprint.add("\(item.key) \(item.score)\n") }
         return "query \(query.id) run \(run): rank \(rankText(rank(query, cascade.result.ranking))); \(stages); "
-            + "\(cascade.result.ranking.count) ranked, fingerprint \(String(fingerprint, radix: 16)); first: \(first)"
+            + "\(cascade.result.ranking.count) ranked, fingerprint \(String(fingerprint.value, radix: 16)); first: \(first)"
     }
 
     /// What might explain a lost match of a development-set MIDI query: its category, the score's and the

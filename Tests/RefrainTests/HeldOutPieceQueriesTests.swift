@@ -58,7 +58,7 @@ final class HeldOutPieceQueriesTests: XCTestCase {
         for (query, key) in zip(queries, ["p1", "p2"]) {
             let original = try MIDIScore(contentsOf: corpus.appendingPathComponent("\(key).mid"))
             let played = try MIDIScore(contentsOf: URL(fileURLWithPath: query.path))
-            var random = SplitMix64(seed: 9 ^ TrainingMaterial.fnv1a(key))
+            var random = SplitMix64(seed: 9 ^ FNV1a.hash(key))
             let expected = try DevelopmentSet.midiQueryScore(original, random: &random)
             XCTAssertEqual(played.instruments.map(\.program), expected.instruments.map(\.program))
             XCTAssertEqual(played.instruments.map { $0.notes.map(\.pitch) }, expected.instruments.map { $0.notes.map(\.pitch) })

@@ -41,20 +41,18 @@ public enum HeldOutPieceQueries {
     }
 
     /// Writes one MIDI query per key of `keys` into `directory` (`<key>-heldout-<seed>.mid`, made again only when
-    /// absent) from `corpus`'s `<key>.mid` (or `.midi`), and returns the queries in the order of `keys`, each with
-    /// its recording's key as the relevant item.
+    /// absent) from `corpus`'s MIDI file of that key (as `CorpusSplit.pieces(in:)` finds them), and returns the
+    /// queries in the order of `keys`, each with its recording's key as the relevant item.
     /// - Throws: `RefrainError.fileNotFound` naming a key without a MIDI file; the MIDI reader's error for a bad one.
     public static func queries(keys: [String], corpus: URL, directory: URL, seed: UInt64) throws -> [EvalQuery] {
         let fm = FileManager.default
         try fm.createDirectory(at: directory, withIntermediateDirectories: true)
+        let files = Dictionary(try CorpusSplit.pieces(in: corpus).map { ($0.key, $0.url) }, uniquingKeysWith: { first, _ in first })
         return try keys.map { key in
-            guard let file = ["mid", "midi"].map({ corpus.appendingPathComponent("\(key).\($0)") })
-                .first(where: { fm.fileExists(atPath: $0.path) }) else {
-                throw RefrainError.fileNotFound(corpus.appendingPathComponent("\(key).mid").path)
-            }
+            guard let file = files[key] else { throw RefrainError.fileNotFound(corpus.appendingPathComponent("\(key).mid").path) }
             let target = directory.appendingPathComponent("\(key)-heldout-\(seed).mid")
             if !fm.fileExists(atPath: target.path) {
-                var random = SplitMix64(seed: seed ^ TrainingMaterial.fnv1a(key))
+                var random = SplitMix64(seed: seed ^ FNV1a.hash(key))
                 try DevelopmentSet.midiQueryScore(try MIDIScore(contentsOf: file), random: &random).write(to: target)
             }
             return EvalQuery(id: "\(key)-heldout-midi", path: target.path, task: MIDIToAudioTask().name,

@@ -139,7 +139,7 @@ public enum TrainingMaterial {
     /// The transposition and the `options.renditionsPerPiece` rendition plans of the piece `key`, drawn from a
     /// generator seeded by the key and `options.seed` (the same key and seed draw the same).
     static func drawn(key: String, score: MIDIScore, options: TrainingMaterialOptions) -> (semitones: Int, plans: [RenditionPlan]) {
-        var random = SplitMix64(seed: options.seed ^ fnv1a(key))
+        var random = SplitMix64(seed: options.seed ^ FNV1a.hash(key))
         let semitones = random.chance(2.0 / 3) ? Int(random.next() % UInt64(2 * options.maxSemitones + 1)) - options.maxSemitones : 0
         let reference = score.transposed(by: semitones)
         let plans = (0..<options.renditionsPerPiece).map { _ in
@@ -147,13 +147,6 @@ public enum TrainingMaterial {
                                random: &random)
         }
         return (semitones, plans)
-    }
-
-    /// FNV-1a of a string's UTF-8 bytes: a stable per-piece seed.
-    static func fnv1a(_ text: String) -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
-        return hash
     }
 }
 
