@@ -43,10 +43,9 @@ public struct DevelopmentSet {
 
         for (n, file) in midi.enumerated() {
             var random = SplitMix64(seed: UInt64(n) &* 0x9E37_79B9 &+ 17)
-            func uniform(_ range: ClosedRange<Double>) -> Double { Self.uniform(range, &random) }
             let key = file.deletingPathExtension().lastPathComponent
             let score = try MIDIScore(contentsOf: file)
-            let phase = uniform(0...6.28)
+            let phase = random.uniform(0...6.28)
             let recordingScore = try score.applyingTempoCurve { seconds in 0.95 + 0.08 * sin(seconds / 9 + phase) }
             let recording = recordingsDir.appendingPathComponent("\(key).wav")
             if !fm.fileExists(atPath: recording.path) {
@@ -62,12 +61,12 @@ public struct DevelopmentSet {
                                          relevant: [key]))
 
             // Audio query: another soundfont, tempo and transposition, an excerpt.
-            let semitones = Int(uniform(-2...2).rounded())
-            let queryScore = try score.scalingTempo(by: uniform(0.85...1.18)).transposed(by: semitones)
+            let semitones = Int(random.uniform(-2...2).rounded())
+            let queryScore = try score.scalingTempo(by: random.uniform(0.85...1.18)).transposed(by: semitones)
             let audioURL = queriesDir.appendingPathComponent("\(key)-excerpt.wav")
             let total = queryScore.endTime
             let length = min(excerptSeconds, total)
-            let start = uniform(0...max(0, total - length))
+            let start = random.uniform(0...max(0, total - length))
             if !fm.fileExists(atPath: audioURL.path) {
                 let samples = try queryRenderer.render(queryScore)
                 let lo = min(Int(start * rate), samples.count), hi = min(Int((start + length) * rate), samples.count)
@@ -82,23 +81,17 @@ public struct DevelopmentSet {
         }
     }
 
-    /// A draw from `range`, uniform over 53 random bits of `random`.
-    static func uniform(_ range: ClosedRange<Double>, _ random: inout SplitMix64) -> Double {
-        range.lowerBound + (range.upperBound - range.lowerBound) * Double(random.next() >> 11) / Double(1 << 53)
-    }
-
     /// The MIDI query made from `score`, with draws from `random` in this order: a global tempo change (0.8-1.25),
     /// the first pitched part moved to another General MIDI program (0-79), and one part dropped (when there
     /// are several). Shared by the development set and `HeldOutPieceQueries`, so both make their queries alike.
     static func midiQueryScore(_ score: MIDIScore, random: inout SplitMix64) throws -> MIDIScore {
-        func uniform(_ range: ClosedRange<Double>) -> Double { Self.uniform(range, &random) }
-        var midiScore = try score.scalingTempo(by: uniform(0.8...1.25))
+        var midiScore = try score.scalingTempo(by: random.uniform(0.8...1.25))
         let melodic = midiScore.instruments.indices.filter { !midiScore.instruments[$0].isDrum }
         if let first = melodic.first {
-            midiScore = try midiScore.settingProgram(Int(uniform(0...79)), ofInstrument: first)
+            midiScore = try midiScore.settingProgram(Int(random.uniform(0...79)), ofInstrument: first)
         }
         if midiScore.instruments.count > 1 {
-            midiScore = try midiScore.droppingInstrument(Int(uniform(0...Double(midiScore.instruments.count - 1)).rounded()))
+            midiScore = try midiScore.droppingInstrument(Int(random.uniform(0...Double(midiScore.instruments.count - 1)).rounded()))
         }
         return midiScore
     }
