@@ -106,6 +106,7 @@ public struct NoteAlignment: Sendable {
         if starts.count < 3 * width { starts = [Int32](repeating: 0, count: 3 * width) }
         let qr = query.rhythm, rr = reference.rhythm
         let replaces = replaceCost.isFinite
+        let firstCredit = firstRhythm.map { rhythmWeight * $0 }
         return scratch.withUnsafeMutableBufferPointer { s in
             starts.withUnsafeMutableBufferPointer { st in
                 r.withUnsafeBufferPointer { r in
@@ -116,11 +117,10 @@ public struct NoteAlignment: Sendable {
                     for i in 1...m {
                         let cur = rows[2], prev = rows[1], prev2 = rows[0]
                         let qi = q[i - 1], qmerged = i >= 2 ? q[i - 2] + q[i - 1] : 0
-                        let rq = qr[i - 1]
+                        let rq = qr[i - 1], credit = i == 1 ? firstCredit : nil
                         s[cur] = s[prev] - gapCost; st[cur] = st[prev]
                         for j in 1...n {
-                            var best = s[prev + j - 1] + substitution(qi, r[j - 1])
-                                + (i == 1 && firstRhythm != nil ? rhythmWeight * firstRhythm! : rhythmScore(rq, rr[j - 1]))
+                            var best = s[prev + j - 1] + substitution(qi, r[j - 1]) + (credit ?? rhythmScore(rq, rr[j - 1]))
                             var from = st[prev + j - 1]
                             if j >= 2 {
                                 let v = s[prev + j - 2] + substitution(qi, r[j - 2] + r[j - 1]) - mergeCost
@@ -210,12 +210,13 @@ extension NoteAlignment {
                 let merge = SIMD16<Float>(repeating: mergeCost), gap = SIMD16<Float>(repeating: gapCost)
                 let replaces = replaceCost.isFinite, replace = SIMD16<Float>(repeating: replaces ? replaceCost : 0)
                 let rw = SIMD16<Float>(repeating: rhythmWeight), two = SIMD16<Float>(repeating: 2)
-                let first = SIMD16<Float>(repeating: rhythmWeight * (firstRhythm ?? 0))
+                let firstCredit = firstRhythm.map { SIMD16<Float>(repeating: rhythmWeight * $0) }
                 let doubles = rhythmDoubling.isFinite, doubling = SIMD16<Float>(repeating: doubles ? rhythmDoubling : 0)
                 for i in 1...m {
                     let cur = rows[2], prev = rows[1], prev2 = rows[0]
                     let scur = startRows[2], sprev = startRows[1], sprev2 = startRows[0]
                     let qi = SIMD16<Float>(repeating: q[i - 1]), rq = SIMD16<Float>(repeating: qr[i - 1])
+                    let credit = i == 1 ? firstCredit : nil
                     let qm = SIMD16<Float>(repeating: i >= 2 ? q[i - 2] + q[i - 1] : 0)
                     cur[pad] = prev[pad] - gapCost; scur[pad] = sprev[pad]
                     for b in 0..<blocks {
@@ -231,7 +232,7 @@ extension NoteAlignment {
                             rd.replace(with: h, where: h .< rd)
                         }
                         rd.replace(with: two, where: rd .> two)
-                        var best = load(prev, at - 1) + sub(qi, r1) + (i == 1 && firstRhythm != nil ? first : rw * (one - rd))
+                        var best = load(prev, at - 1) + sub(qi, r1) + (credit ?? rw * (one - rd))
                         var from = loadInt(sprev, at - 1)
                         let v2 = load(prev, at - 2) + sub(qi, r1 + r2) - merge
                         var mask = v2 .> best
