@@ -15,10 +15,12 @@ struct LearnedBenchCommand: ParsableCommand {
         positions) through: the embedding stage alone and the hash stage alone (every audio item ranked), the \
         learned cascade (embedding-nn keeps --embedding-keep, hash-dtw keeps --keep, then exact Raffel-Ellis \
         DTW), the exhaustive exact stage and today's default cascade (shingle votes -> exact), the peers from \
-        the same run. Then adds --realistic distractors (test-part pieces of --train-corpus that no model saw, \
-        rendered and indexed as recordings) and feature-level distractors (real items' arrays and hash \
-        sequences reversed in time and tempo-scaled, embeddings blended from two real items) up to each \
-        --sizes total and measures again (exhaustive and shingle cascades only at the base size).
+        the same run. Then adds --realistic distractors (pieces of --train-corpus that no shipped model trained or \
+        validated on, rendered and indexed as recordings) and feature-level distractors (real items' arrays \
+        and hash sequences reversed in time and tempo-scaled, embeddings blended from two real items; each \
+        rendered piece the source of as many as the others) up to each --sizes total and measures again \
+        (exhaustive and shingle cascades only at the base size). Figures before the sixteenth round used the \
+        old collection: --realistic-pieces test-part --distractor-draw with-replacement.
         """)
 
     @Option(help: "Folder of MIDI files.") var corpus = "../shared/corpus"
@@ -35,14 +37,18 @@ struct LearnedBenchCommand: ParsableCommand {
     @Flag(help: "Keep an existing --work index (its base set, realistic and feature-level distractors) instead of building it again.") var reuseIndex = false
     @Flag(help: "Measure only at the --sizes (not at the base set nor after the realistic distractors).") var onlySizes = false
     @Option(help: "The embedding stage scans every item below this many, else searches its HNSW graph.") var exactBelow = 50_000
-    @Option(help: "Training corpus whose test-part pieces become realistic distractors.") var trainCorpus = "../shared/train-corpus"
-    @Option(help: "The split naming the test part (CSV key,split).") var split = "docs/learned/hasher.split.csv"
-    @Option(help: "Realistic distractors (rendered test-part pieces) added before the feature-level ones; 0: none (then --sizes beyond the base set cannot be reached: feature-level distractors are made from realistic ones only).") var realistic = 433
+    @Option(help: "Training corpus whose never-used pieces become realistic distractors.") var trainCorpus = "../shared/train-corpus"
+    @Option(help: "The training scripts' split (CSV key,split), checked against --train-corpus so that its pieces are those the shipped models saw.") var split = "docs/learned/hasher.split.csv"
+    @Option(help: "Realistic distractors (rendered never-used pieces, the first N by name) added before the feature-level ones; all of them when absent; 0: none (then --sizes beyond the base set cannot be reached: feature-level distractors are made from realistic ones only).") var realistic: Int?
+    @Option(help: "Which train-corpus pieces are rendered as realistic distractors and may be --held-out-queries: never-used (every piece no shipped model's script chose, from the sixteenth round) or test-part (the split's test part, as before).")
+    var realisticPieces: LearnedRealisticDistractors.Pieces = .neverUsed
+    @Option(help: "How feature-level distractors draw their source recordings: evenly (a seeded permutation, from the sixteenth round) or with-replacement (as before).")
+    var distractorDraw: LearnedDistractors.SourceDraw = .evenly
     @Option(help: "Collection sizes (items, distractors added) to measure at after the base size, comma-separated.") var sizes = "10000"
     @Option(help: "Queries timed at each larger size (spread over the report half).") var timedQueries = 30
     @Option(help: "Which queries: report (odd positions), tuning (even) or all.") var half = "report"
     @Option(help: "Run at most this many queries of the half, spread evenly over it (0: none of it, with --held-out-queries: those alone).") var queries = Int.max
-    @Option(help: "With --half tuning: also run this many MIDI queries made from held-out train-corpus pieces (the split's test part, which no model trained or validated on) whose rendered recordings the index holds as realistic distractors, each recording the true match (HeldOutPieceQueries; a seeded choice; 0: none).")
+    @Option(help: "With --half tuning: also run this many MIDI queries made from held-out train-corpus pieces (those of --realistic-pieces, which no shipped model trained or validated on) whose rendered recordings the index holds as realistic distractors, each recording the true match (HeldOutPieceQueries; a seeded choice; 0: none).")
     var heldOutQueries = 0
     @Option(help: "The seed of the --held-out-queries choice and of their tempo, program and dropped part.") var heldOutSeed: UInt64 = 15
     @Flag(help: "Only render the development set into --work, then stop.") var prepareOnly = false
@@ -123,7 +129,7 @@ struct LearnedBenchCommand: ParsableCommand {
         print("queries      \(queries.count) MIDI queries (\(half) half)")
         if heldOutQueries > 0 {
             let extra = try heldOutQueries(keys: Set(try engine.items().map(\.key)), work: workURL)
-            print("held out     \(extra.count) MIDI queries from held-out pieces of \(trainCorpus) (split \(split), seed \(heldOutSeed)), each recording in the index its true match")
+            print("held out     \(extra.count) MIDI queries from \(realisticPieces.rawValue) pieces of \(trainCorpus) (split \(split), seed \(heldOutSeed)), each recording in the index its true match")
             queries += extra
         }
         guard !queries.isEmpty else { throw RefrainError.invalidArgument("no queries: --queries 0 runs the --held-out-queries alone") }
@@ -131,11 +137,13 @@ struct LearnedBenchCommand: ParsableCommand {
         let audioItems = try engine.stats().stats.itemCount
         if !onlySizes { try measure(engine, queries: queries, items: audioItems, peers: !reusing) }
         // The realistic distractors go into an index holding the base set only (a new one, or one reused before them).
-        if realistic > 0 && audioItems == set.recordings.count {
+        if realistic ?? 1 > 0 && audioItems == set.recordings.count {
             clock = Date()
+            let trainURL = URL(fileURLWithPath: trainCorpus)
+            let keys = try LearnedRealisticDistractors.keys(realisticPieces, corpus: trainURL, split: URL(fileURLWithPath: split))
             let files = try LearnedRealisticDistractors.recordings(
-                corpus: URL(fileURLWithPath: trainCorpus), split: URL(fileURLWithPath: split),
-                directory: workURL.appendingPathComponent("distractor-recordings"), count: realistic) { done in
+                corpus: trainURL, keys: keys, directory: workURL.appendingPathComponent(realisticPieces.folder),
+                count: realistic ?? keys.count) { done in
                 FileHandle.standardError.write(Data("\rrendering distractors \(done)      ".utf8))
             }
             let rendered = Date().timeIntervalSince(clock)
@@ -143,7 +151,7 @@ struct LearnedBenchCommand: ParsableCommand {
             let added = try engine.add(distractorJobs, progress: ProgressReporter(total: distractorJobs.count, label: "indexing distractors"))
             stats = try engine.stats().stats
             print("")
-            print("realistic    \(added.added.count) rendered test-part pieces of \(trainCorpus) (no model saw them) added: rendered in \(fmt(rendered, 1)) s, indexed in \(fmt(Date().timeIntervalSince(clock) - rendered, 1)) s; \(stats.itemCount) items, \(Int(stats.bytesPerItem / 1024)) KiB per item")
+            print("realistic    \(added.added.count) rendered \(realisticPieces.rawValue) pieces of \(trainCorpus) (of \(keys.count); no shipped model trained or validated on them) added: rendered in \(fmt(rendered, 1)) s, indexed in \(fmt(Date().timeIntervalSince(clock) - rendered, 1)) s; \(stats.itemCount) items, \(Int(stats.bytesPerItem / 1024)) KiB per item")
             if !onlySizes { try measure(engine, queries: queries, items: stats.itemCount, peers: false) }
         }
         for size in try sizeList() where size >= (try engine.stats().stats.itemCount) {
@@ -155,11 +163,11 @@ struct LearnedBenchCommand: ParsableCommand {
                 clock = Date()
                 // Made from no query's recording, of either half (so one index serves both halves).
                 let seconds = try LearnedDistractors.add(size - current, to: store, excluding: Set(set.midiQueries.flatMap(\.relevant)),
-                                                         threads: configuration.budget.threads) { done in
+                                                         draw: distractorDraw, threads: configuration.budget.threads) { done in
                     FileHandle.standardError.write(Data("\rdistractors \(done)/\(size - current)      ".utf8))
                 }
                 print("")
-                print("distractors  \(size - current) feature-level added in \(fmt(seconds, 1)) s (the shingle graph brought up to date)")
+                print("distractors  \(size - current) feature-level added (sources drawn \(distractorDraw.rawValue)) in \(fmt(seconds, 1)) s (the shingle graph brought up to date)")
             } else {
                 // A reused index whose graph missed its distractors (built before the tenth round's fix) is mended.
                 _ = try ShingleIndex.update(store, threads: configuration.budget.threads)
@@ -192,13 +200,13 @@ struct LearnedBenchCommand: ParsableCommand {
         return queries
     }
 
-    /// `--held-out-queries` of the split's test pieces whose recordings are among `keys`, written into
+    /// `--held-out-queries` of the `--realistic-pieces` whose recordings are among `keys`, written into
     /// `work`/held-out-queries; only with the tune half, after checking that the split is the training scripts'.
     func heldOutQueries(keys: Set<String>, work: URL) throws -> [EvalQuery] {
         guard half == "tuning" else { throw RefrainError.invalidArgument("--held-out-queries are tune queries: use them with --half tuning") }
-        let corpusURL = URL(fileURLWithPath: trainCorpus), parts = try CorpusSplit.read(URL(fileURLWithPath: split))
-        try HeldOutPieceQueries.verify(parts, corpus: corpusURL)
-        let eligible = HeldOutPieceQueries.eligible(split: parts, indexedKeys: keys)
+        let corpusURL = URL(fileURLWithPath: trainCorpus)
+        let pieces = try LearnedRealisticDistractors.keys(realisticPieces, corpus: corpusURL, split: URL(fileURLWithPath: split))
+        let eligible = HeldOutPieceQueries.eligible(pieces: pieces, indexedKeys: keys)
         return try HeldOutPieceQueries.queries(keys: HeldOutPieceQueries.chosen(eligible, count: heldOutQueries, seed: heldOutSeed), corpus: corpusURL,
                                                directory: work.appendingPathComponent("held-out-queries"), seed: heldOutSeed)
     }

@@ -22,6 +22,13 @@ public enum Fixtures {
         return FileManager.default.fileExists(atPath: url.path) ? url : nil
     }
 
+    /// `../shared/train-corpus` beside the checkout (the learned models' training corpus), or nil when it is absent
+    /// (tests using it then skip).
+    public static var trainCorpus: URL? {
+        let url = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/train-corpus")
+        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+    }
+
     /// A fresh temporary directory, removed by the caller.
     public static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory

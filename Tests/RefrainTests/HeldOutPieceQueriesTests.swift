@@ -26,6 +26,12 @@ final class HeldOutPieceQueriesTests: XCTestCase {
         XCTAssertEqual(HeldOutPieceQueries.eligible(split: split, indexedKeys: indexed), ["d", "f"])
     }
 
+    /// From the sixteenth round any never-used piece qualifies (not only the test part) when its recording is indexed.
+    func testEligibleNeverUsedPiecesAreThoseIndexed() {
+        let indexed: Set<String> = ["distractor-a", "distractor-c", "distractor-d", "e"]
+        XCTAssertEqual(HeldOutPieceQueries.eligible(pieces: ["d", "c", "e", "g"], indexedKeys: indexed), ["c", "d"])
+    }
+
     /// The same keys and seed choose the same pieces whatever their order; another seed others; at most `count`,
     /// sorted, all of them when there are fewer.
     func testChoiceIsSeededSortedAndBounded() {

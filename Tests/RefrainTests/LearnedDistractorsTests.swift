@@ -25,6 +25,60 @@ final class LearnedDistractorsTests: XCTestCase {
         XCTAssertGreaterThan(after.graph.count, before.graph.count)
     }
 
+    /// How many feature-level distractors of `store` each source item (by key) is the source of.
+    static func copies(_ store: IndexStore) throws -> [String: Int] {
+        var copies: [String: Int] = [:]
+        for item in try store.items() where item.path.hasPrefix("distractor:") { copies[String(item.path.dropFirst(11)), default: 0] += 1 }
+        return copies
+    }
+
+    /// Evenly drawn sources: after n distractors of k sources (over two calls, the second going on where the
+    /// first stopped), each source is the source of floor(n/k) or ceil(n/k) of them; the items a query looks
+    /// for (`excluding`) are the source of none.
+    func testSourcesAreDrawnEvenlyOverCalls() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (store, _) = try shingledTestStore(at: dir, count: 5, frames: 30, seed: 1, hop: 3)
+        _ = try LearnedDistractors.add(7, to: store, excluding: ["item4"], batch: 4, threads: 1)
+        var copies = try Self.copies(store)
+        XCTAssertEqual(Set(copies.keys), ["item0", "item1", "item2", "item3"])
+        XCTAssertEqual(copies.values.sorted(), [1, 2, 2, 2])
+        _ = try LearnedDistractors.add(14, to: store, excluding: ["item4"], batch: 4, threads: 1)
+        copies = try Self.copies(store)
+        XCTAssertEqual(copies.values.reduce(0, +), 21)
+        XCTAssertEqual(copies.values.sorted(), [5, 5, 5, 6])
+        XCTAssertEqual(try store.items().filter { $0.key.hasPrefix("distractor-") }.count, 21)
+    }
+
+    /// The permutation is one of every source, seeded; cycling it gives each source floor or ceil of n/k uses.
+    func testSourceOrderIsASeededPermutation() {
+        let order = LearnedDistractors.sourceOrder(sources: 433, seed: 7)
+        XCTAssertEqual(order.sorted(), Array(0..<433))
+        XCTAssertEqual(LearnedDistractors.sourceOrder(sources: 433, seed: 7), order)
+        XCTAssertNotEqual(LearnedDistractors.sourceOrder(sources: 433, seed: 8), order)
+        var uses = [Int](repeating: 0, count: 433)
+        for n in 0..<9_372 { uses[LearnedDistractors.evenSource(n, order: order)] += 1 }
+        XCTAssertEqual(Set(uses), [21, 22])
+    }
+
+    /// The old draw stays reachable: with replacement, source k is the k-th of every fifth draw of the seed's
+    /// generator, as before the sixteenth round.
+    func testWithReplacementDrawsAsBefore() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (store, _) = try shingledTestStore(at: dir, count: 4, frames: 30, seed: 2, hop: 3)
+        let sources = try store.items().map(\.key)
+        _ = try LearnedDistractors.add(12, to: store, seed: 11, draw: .withReplacement, batch: 12, threads: 1)
+        var generator = SplitMix64(seed: 11)
+        var expected: [String] = []
+        for _ in 0..<12 {
+            expected.append(sources[Int(generator.next() % 4)])
+            for _ in 0..<4 { _ = generator.next() }
+        }
+        let made = try store.items().filter { $0.path.hasPrefix("distractor:") }.sorted { $0.key < $1.key }
+        XCTAssertEqual(made.map { String($0.path.dropFirst(11)) }, expected)
+    }
+
     func testReversedCodesPlayBackwardsAtTheTempoFactor() throws {
         let codes = try LearnedDistractors.reversedCodes([1, 2, 3, 4], dims: 1, times: [0, 1, 2, 3], factor: 1.5)
         XCTAssertEqual(codes.array.values(as: UInt16.self), [4, 4, 3, 2, 2, 1])

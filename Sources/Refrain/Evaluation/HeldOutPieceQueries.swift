@@ -4,9 +4,11 @@ import RefrainMath
 import RefrainSymbolic
 
 /// More tune queries for the learned cascade's survival: MIDI queries made from pieces of the training corpus
-/// that no shipped model trained or validated on (the `test` part of the split every training script draws,
-/// `docs/learned/hasher.split.csv`, seed 20), whose rendered recordings `refrain-bench learned` indexes as
-/// realistic distractors (`distractor-<piece>`). Each such recording is then the query's true match. The query is
+/// that no shipped model trained or validated on (`ShippedModelPieces.unused`: the test part of the split every
+/// training script draws, `docs/learned/hasher.split.csv`, seed 20, and the training and validation pieces beyond
+/// the scripts' seeded choices; before the sixteenth round the test part only), whose rendered recordings
+/// `refrain-bench learned` indexes as realistic distractors (`distractor-<piece>`). Each such recording is then
+/// the query's true match. The query is
 /// made from the score as a development-set MIDI query is (`DevelopmentSet.midiQueryScore`: a global tempo change
 /// of 0.8-1.25, the first pitched part on another program, one part dropped), seeded per piece.
 /// Not the report half, never trained on: fair to tune keeps and margins on (Raffel & Ellis 2016 tune their
@@ -20,7 +22,13 @@ public enum HeldOutPieceQueries {
 
     /// The pieces of `split`'s test part whose recording (`recordingPrefix` + key) is among `indexedKeys`, sorted.
     public static func eligible(split: CorpusSplit, indexedKeys: Set<String>) -> [String] {
-        split.keys(.test).filter { indexedKeys.contains(recordingPrefix + $0) }
+        eligible(pieces: split.keys(.test), indexedKeys: indexedKeys)
+    }
+
+    /// The `pieces` (never-used keys, `ShippedModelPieces.unused`) whose recording (`recordingPrefix` + key) is
+    /// among `indexedKeys`, sorted.
+    public static func eligible(pieces: [String], indexedKeys: Set<String>) -> [String] {
+        pieces.filter { indexedKeys.contains(recordingPrefix + $0) }.sorted()
     }
 
     /// At most `count` of `keys`, a seeded choice (the same keys and seed choose the same), sorted.

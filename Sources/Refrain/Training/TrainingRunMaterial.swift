@@ -40,12 +40,22 @@ public struct TrainingRunMaterial: Sendable {
 
     /// The seeded split of the corpus and the training and validation pieces chosen from it.
     func chosenKeys() throws -> (split: CorpusSplit, train: [String], validation: [String]) {
-        let keys = try CorpusSplit.pieces(in: corpus).map(\.key)
-        let split = try CorpusSplit.drawn(keys: keys, seed: material.seed)
+        try Self.chosenKeys(from: try CorpusSplit.pieces(in: corpus).map(\.key), trainPieces: trainPieces,
+                            validationPieces: validationPieces, seed: material.seed)
+    }
+
+    /// The rule every training run follows to choose its pieces from a corpus's piece `keys`: the split drawn
+    /// with `seed` (`CorpusSplit.drawn`), then the first `trainPieces` of the training part shuffled with seed
+    /// `seed + 1` and the first `validationPieces` of the validation part shuffled with `seed + 2` (all of a part
+    /// when its count is nil or not smaller than the part), each sorted. A run with more pieces of a part takes
+    /// those of a run with fewer and the same seed (the same shuffle, a longer prefix).
+    static func chosenKeys(from keys: [String], trainPieces: Int?, validationPieces: Int?,
+                           seed: UInt64) throws -> (split: CorpusSplit, train: [String], validation: [String]) {
+        let split = try CorpusSplit.drawn(keys: keys, seed: seed)
         func chosen(_ part: CorpusSplit.Part, _ limit: Int?) -> [String] {
             var list = split.keys(part)
             guard let limit, limit < list.count else { return list }
-            var random = SplitMix64(seed: material.seed &+ UInt64(part == .train ? 1 : 2))
+            var random = SplitMix64(seed: seed &+ UInt64(part == .train ? 1 : 2))
             list.shuffle(using: &random)
             return Array(list.prefix(limit)).sorted()
         }
