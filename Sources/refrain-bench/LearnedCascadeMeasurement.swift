@@ -39,8 +39,9 @@ struct LearnedCascadeRun {
     var hashStageRanks: [Int?] = [], versionStageRanks: [Int?] = []
     /// With `--stage-ranks`, per query: of the items hash-dtw and the version stage ranked above the true
     /// recording, the most that are copies of one piece (a piece and its feature-level distractors, which
-    /// `LearnedDistractors` makes from held-out recordings, about 22 each), with that piece's key: a piece whose
-    /// copies crowd many queries' keeps is a hub that the distractors multiply (fifteenth round: fiddle-0400).
+    /// `LearnedDistractors` makes from held-out recordings: about 22 each, up to 30, drawn with replacement before the
+    /// sixteenth round; 6 or 7 each, drawn evenly from 1,335 since), with that piece's key: a piece whose copies
+    /// crowd many queries' keeps is a hub that the distractors multiply (fifteenth round: fiddle-0400).
     var hashCopiesAhead: [(count: Int, piece: String)] = [], versionCopiesAhead: [(count: Int, piece: String)] = []
 }
 
