@@ -9,6 +9,22 @@ final class NoteAlignmentTests: XCTestCase {
         MelodyShape(pitches.enumerated().map { MelodyNote(onset: 0.5 * Double($0.offset), duration: 0.45, pitch: $0.element) })
     }
 
+    /// Notes of `pitches` (MIDI) one every 0.5 s, 0.45 s long; note `twice` (when given) sung a second time 0.5 s after
+    /// itself, the notes after it 0.5 s later.
+    static func line(_ pitches: [Int], twice: Int? = nil) -> [(onset: Double, duration: Double, pitch: Double)] {
+        var out: [(onset: Double, duration: Double, pitch: Double)] = []
+        var t = 0.0
+        for (k, p) in pitches.enumerated() {
+            out.append((onset: t, duration: 0.45, pitch: Double(p)))
+            t += 0.5
+            if k == twice {
+                out.append((onset: t, duration: 0.45, pitch: Double(p)))
+                t += 0.5
+            }
+        }
+        return out
+    }
+
     /// The reference-length correction takes exactly `c ln(n) / m` from the score per query interval (n reference
     /// intervals, m query intervals), in the scalar and the vectorised code, and leaves the span alone.
     func testTheLengthPenaltyTakesTheLogOfTheReferenceLengthOverTheQueryLength() {
@@ -81,10 +97,9 @@ final class NoteAlignmentTests: XCTestCase {
         let pitches = [60, 62, 64, 65, 67, 65, 64, 62, 60]
         let reference = Self.melody(pitches)
         // Note 3 sung twice, 0.5 s each: heard as two notes at its pitch, merged into one lasting 1 s.
-        let sungTwice = (0..<4).map { (0.5 * Double($0), 0.45, Double(pitches[$0])) } + [(2.0, 0.45, 65.0)]
-            + (4..<pitches.count).map { (0.5 * Double($0) + 0.5, 0.45, Double(pitches[$0])) }
-        let merged = MelodyShape(notes: sungTwice)
-        let held = MelodyShape(notes: pitches.indices.map { (0.5 * Double($0) + ($0 > 3 ? 0.5 : 0), 0.45, Double(pitches[$0])) })
+        let merged = MelodyShape(notes: Self.line(pitches, twice: 3))
+        let heldOnsets: [Double] = pitches.indices.map { 0.5 * Double($0) + ($0 > 3 ? 0.5 : 0) }
+        let held = MelodyShape(notes: pitches.indices.map { (heldOnsets[$0], 0.45, Double(pitches[$0])) })
         XCTAssertEqual(merged.repeats, [1, 1, 1, 2, 1, 1, 1, 1, 1])
         XCTAssertEqual(merged.rhythm, held.rhythm)
         XCTAssertEqual(merged.rhythm[3], 1, accuracy: 1e-6)
@@ -97,7 +112,7 @@ final class NoteAlignmentTests: XCTestCase {
         HummingTests.assertWholeAlignment(without, query: merged, reference: reference, scores: plain)
         HummingTests.assertWholeAlignment(with, query: held, reference: reference, scores: plain)
         // Merged, but its interval halved (0.25 s, then 0.5 s on): ratios -1 then +1, the wrong way for a note sung twice.
-        let halvedOnsets = pitches.indices.map { 0.5 * Double($0) - ($0 > 3 ? 0.25 : 0) }
+        let halvedOnsets: [Double] = pitches.indices.map { 0.5 * Double($0) - ($0 > 3 ? 0.25 : 0) }
         let halved = MelodyShape(notes: pitches.indices.map { (halvedOnsets[$0], 0.2, Double(pitches[$0])) }, repeats: [1, 1, 1, 2, 1, 1, 1, 1, 1])
         XCTAssertEqual(halved.repeats[3], 2)
         XCTAssertEqual(halved.rhythm[3], -1, accuracy: 1e-6)
@@ -110,19 +125,18 @@ final class NoteAlignmentTests: XCTestCase {
     /// the two score alike (both sides merge repeats), in both codes; a hum that held the note scores alike with both.
     func testTheRepeatCreditPrefersAScoreThatRepeatsTheNoteTheHumReattacked() {
         let pitches = [60, 62, 64, 65, 67, 65, 64, 62, 60]
-        func line(_ twice: Bool) -> [(Double, Double, Double)] {
-            (0..<4).map { (0.5 * Double($0), 0.45, Double(pitches[$0])) } + (twice ? [(2.0, 0.45, 65.0)] : [])
-                + (4..<pitches.count).map { (0.5 * Double($0) + 0.5, 0.45, Double(pitches[$0])) }
-        }
-        let repeated = MelodyShape(notes: line(true))  // the score repeats note 3
-        var heldNotes = line(false)
-        heldNotes[3].1 = 0.95
+        let twice = Self.line(pitches, twice: 3)
+        let repeated = MelodyShape(notes: twice)  // the score repeats note 3
+        var heldNotes = twice
+        heldNotes.remove(at: 4)
+        heldNotes[3].duration = 0.95
         let held = MelodyShape(notes: heldNotes)  // the score holds it
         XCTAssertEqual(repeated.repeats[3], 2)
         XCTAssertEqual(held.repeats[3], 1)
         XCTAssertEqual(repeated.intervals, held.intervals)
         XCTAssertEqual(repeated.rhythm, held.rhythm)
-        let reattacked = MelodyShape(notes: line(true).map { ($0.0 + 3, $0.1, $0.2 + 2.3) }), sustained = MelodyShape(notes: heldNotes.map { ($0.0 + 3, $0.1, $0.2 + 2.3) })
+        let reattacked = MelodyShape(notes: twice.map { ($0.onset + 3, $0.duration, $0.pitch + 2.3) })
+        let sustained = MelodyShape(notes: heldNotes.map { ($0.onset + 3, $0.duration, $0.pitch + 2.3) })
         var with = NoteAlignment(), without = NoteAlignment()
         (with.repeatCredit, without.repeatCredit) = (0.3, 0)
         let m = Float(reattacked.intervals.count), whole = 1 + with.rhythmWeight
@@ -140,12 +154,11 @@ final class NoteAlignmentTests: XCTestCase {
     /// the note as long without repeating it the hum scores as without the tolerance.
     func testTheRepeatHalvingToleranceForgivesARepeatedScoreNoteSungOnce() {
         let pitches = [60, 62, 64, 65, 67, 65, 64, 62, 60]
-        let twice = (0..<4).map { (0.5 * Double($0), 0.45, Double(pitches[$0])) } + [(2.0, 0.45, 65.0)]
-            + (4..<pitches.count).map { (0.5 * Double($0) + 0.5, 0.45, Double(pitches[$0])) }
+        let twice = Self.line(pitches, twice: 3)
         let repeated = MelodyShape(notes: twice)
         var heldNotes = twice
         heldNotes.remove(at: 4)
-        heldNotes[3].1 = 0.95
+        heldNotes[3].duration = 0.95
         let held = MelodyShape(notes: heldNotes)
         XCTAssertEqual(repeated.repeats[3], 2)
         XCTAssertEqual(repeated.rhythm, held.rhythm)
