@@ -118,7 +118,7 @@ final class HummingTaskTests: XCTestCase {
 
     /// The note stage's cost options: `replace_cost` sets the replacement move's cost (off, +inf, by default),
     /// `octave_cost` the octave tolerance (1 semitone by default; `inf` turns it off), `length_penalty` the
-    /// reference-length correction (0, off, by default), `rhythm_doubling` the rhythm doubling tolerance and `repeat_doubling` the one next to merged repeats; each takes a value, and a negative one is refused with one
+    /// reference-length correction (0, off, by default), `rhythm_doubling` the rhythm doubling tolerance, `repeat_doubling` and `repeat_halving` the ones next to merged repeats (the hum's, the score's) and `repeat_credit` the repeat agreement credit; each takes a value, and a negative one is refused with one
     /// sentence naming the option.
     func testTheNoteStageTakesItsCostOptions() throws {
         let options: [(name: String, cost: KeyPath<NoteAlignment, Float>, default: Float, values: [(String, Float)])] = [
@@ -127,6 +127,8 @@ final class HummingTaskTests: XCTestCase {
             ("length_penalty", \.lengthPenalty, 0, [("0.5", 0.5)]),
             ("rhythm_doubling", \.rhythmDoubling, NoteAlignment().rhythmDoubling, [("0.25", 0.25), ("inf", .infinity)]),
             ("repeat_doubling", \.repeatDoubling, NoteAlignment().repeatDoubling, [("0.25", 0.25), ("inf", .infinity)]),
+            ("repeat_halving", \.repeatHalving, NoteAlignment().repeatHalving, [("0.5", 0.5), ("inf", .infinity)]),
+            ("repeat_credit", \.repeatCredit, 0, [("0.25", 0.25)]),
         ]
         for option in options {
             XCTAssertEqual(try NoteAlignmentStage(spec: StageSpec(stage: "note-alignment")).alignment[keyPath: option.cost], option.default, option.name)
