@@ -62,6 +62,8 @@ struct HummingBenchCommand: ParsableCommand {
     @Option(help: "Note alignment's reference-length correction c: a melody of n intervals loses c ln(n) / m per query interval for a query of m (NoteAlignment.lengthPenalty; 0: none; default: the product's).") var lengthPenalty: Float = NoteAlignment().lengthPenalty
     @Option(help: "Note alignment's rhythm weight (NoteAlignment.rhythmWeight; 0 ignores rhythm; default: the product's).") var rhythmWeight: Float = NoteAlignment().rhythmWeight
     @Option(help: "Note alignment's rhythm doubling tolerance (NoteAlignment.rhythmDoubling; 'inf' scores rhythm errors as they are; default: the product's).") var rhythmDoubling: Float = NoteAlignment().rhythmDoubling
+    @Option(help: "Note alignment's repeat doubling tolerance: rhythm ratios doubled or halved forgiven only next to a heard note merged from repeats (NoteAlignment.repeatDoubling; 'inf': off; default: the product's).") var repeatDoubling: Float = NoteAlignment().repeatDoubling
+    @Option(help: "Also rank every query with each of these note alignments, on the same readings and contour: ';'-separated variants, each a ','-separated list of the note-alignment stage's options from the product's defaults (e.g. 'repeat_doubling=0.25;merge_cost=0.3'); prints their figures and the queries whose rank moved (an interleaved comparison).") var alsoAlignment: String?
     @Option(help: "Rhythm agreement credited to the query's first interval, a fraction of the rhythm weight (NoteAlignment.firstRhythm; 'score' compares it as any other; default: the product's).") var firstRhythm: String?
     @Option(help: "Diagnostics: write every query's note scores of every melody (and with rhythm ignored), and the contour costs of the note stage's best 300, as JSON lines into this file (the melodies' keys and lengths into FILE.melodies).") var scoreMatrix: String?
     @Option(help: "Note alignment's octave tolerance (NoteAlignment.octaveCost, semitones; 'inf' scores octave errors as they are; default: the product's).") var octaveCost: Float = NoteAlignment().octaveCost
@@ -126,6 +128,9 @@ struct HummingBenchCommand: ParsableCommand {
         var noteSeconds = 0.0  // the note stage alone (when the contour stage is on)
         var spanNotes: Bool?  // the note stage's rank-1 hit is right and its span starts within 0.5 s of the hum's first note
         var spanFused: Bool?  // the same for the fused hit (its span the contour path's when ContourFusion.contourSpans)
+        var mergedNotes = 0  // notes of the first reading merged from repeats (MelodyShape.repeats > 1)
+        var alsoRanks: [Int?] = []  // the fused rank under each of --also-alignment
+        var key = ""  // the queried tune
     }
 
     var segmentationSettings: (Double, Int, Int) {
@@ -237,6 +242,7 @@ struct HummingBenchCommand: ParsableCommand {
             search.alignment.lengthPenalty = lengthPenalty
             search.alignment.rhythmWeight = rhythmWeight
             search.alignment.rhythmDoubling = rhythmDoubling
+            search.alignment.repeatDoubling = repeatDoubling
             if let firstRhythm {
                 guard firstRhythm == "score" || Float(firstRhythm) != nil else { throw RefrainError.invalidArgument("--first-rhythm is a fraction or 'score', got '\(firstRhythm)'") }
                 search.alignment.firstRhythm = Float(firstRhythm)
@@ -253,8 +259,17 @@ struct HummingBenchCommand: ParsableCommand {
             }
             print("faint runs unvoiced: \(search.faintRuns.map { "below voiced probability \($0.peakBelow)\($0.leadInOnly ? ", lead-in only" : "")" } ?? "off")")
             search.laterReadingsLimit = laterReadings
-            print("note alignment: rhythm weight \(rhythmWeight), doubling tolerance \(rhythmDoubling), first interval's rhythm \(search.alignment.firstRhythm.map { "\($0)" } ?? "scored"), replacement move cost \(replaceCost), octave cost \(octaveCost), length penalty \(lengthPenalty); other readings aligned with the first's best \(laterReadings) (0: all); " +
+            print("note alignment: rhythm weight \(rhythmWeight), doubling tolerance \(rhythmDoubling), repeat doubling tolerance \(repeatDoubling), first interval's rhythm \(search.alignment.firstRhythm.map { "\($0)" } ?? "scored"), replacement move cost \(replaceCost), octave cost \(octaveCost), length penalty \(lengthPenalty); other readings aligned with the first's best \(laterReadings) (0: all); " +
                   "unfolded reading \(unfoldedReading ? "on" : "off"); octave check of the f0 \(subharmonicRatio > 0 ? "above ratio \(subharmonicRatio), majority of \(max(1, subharmonicSmoothing)) frames" + (subharmonicGate > 0 ? " on hums with under \(subharmonicGate) of their energy below 250 Hz" : "") : "off")")
+            let variants = try (alsoAlignment ?? "").split(separator: ";").map { text -> (name: String, alignment: NoteAlignment) in
+                var options: [String: String] = [:]
+                for pair in text.split(separator: ",") {
+                    let f = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                    guard f.count == 2 else { throw RefrainError.invalidArgument("--also-alignment: '\(pair)' is not option=value") }
+                    options[f[0]] = f[1]
+                }
+                return (String(text), try NoteAlignmentStage(spec: StageSpec(stage: "note-alignment", options: options)).alignment)
+            }
             var cleanup = NoteCleanup(octaveFold: octaveFold, repeatTolerance: repeatTolerance)
             cleanup.neighbours = max(1, octaveNeighbours)
             print("heard notes: octaves folded beyond \(octaveFold) semitones from the median of \(cleanup.neighbours) neighbours each side, repeats merged within \(repeatTolerance)")
@@ -290,6 +305,7 @@ struct HummingBenchCommand: ParsableCommand {
                     var outcome = Outcome(info: query.info, rank: nil, seconds: 0, searchSeconds: 0,
                                           audioSeconds: Double(query.samples.count) / query.sampleRate, f0Seconds: 0, error: nil,
                                           half: k % 2, rankExhaustive: nil, rankVotes: nil, exhaustiveSeconds: 0)
+                    outcome.key = tune.key
                     do {
                         var samples = query.samples
                         if preEmphasis > 0 { for i in stride(from: samples.count - 1, to: 0, by: -1) { samples[i] -= Float(preEmphasis) * samples[i - 1] } }
@@ -321,6 +337,7 @@ struct HummingBenchCommand: ParsableCommand {
                             readings.insert(MelodyShape(folded), at: 0)
                             if unfoldedReading, let plain = cleanup.unfolded(heard, unlike: folded) { readings.append(MelodyShape(plain)) }
                         }
+                        outcome.mergedNotes = readings.first.map { $0.repeats.filter { $0 > 1 }.count } ?? 0
                         let fused = contourCandidates > 0 && !oracleNotes
                         let hits = fused ? search.search(readings, contour: QueryContour(track: track, voicedFloor: Float(contourVoicedFloor)), fusion: fusion, in: collection, topK: 10)
                             : search.search(readings, in: collection, topK: 10)
@@ -344,6 +361,14 @@ struct HummingBenchCommand: ParsableCommand {
                             if let top = hits.first, top.key == tune.key { outcome.spanFused = abs(top.start - query.info.scoreStart) <= 0.5 }
                             let alone = search.search(readings, contour: QueryContour(track: track, voicedFloor: Float(contourVoicedFloor)), fusion: fusion, in: collection, topK: 10, contourOnly: true)
                             outcome.rankContour = alone.firstIndex { $0.key == tune.key }.map { $0 + 1 }
+                        }
+                        // After the timed searches, so that the note stage's time is its own.
+                        for variant in variants {
+                            var other = search
+                            other.alignment = variant.alignment
+                            let moved = fused ? other.search(readings, contour: QueryContour(track: track, voicedFloor: Float(contourVoicedFloor)), fusion: fusion, in: collection, topK: 10)
+                                : other.search(readings, in: collection, topK: 10)
+                            outcome.alsoRanks.append(moved.firstIndex { $0.key == tune.key }.map { $0 + 1 })
                         }
                         outcome.f0Seconds = Double(t1 - t0) / 1e9
                         outcome.searchSeconds = Double(t3 - t2) / 1e9
@@ -369,7 +394,7 @@ struct HummingBenchCommand: ParsableCommand {
                             outcome.rankVotes = keys.firstIndex(of: tune.key).map { $0 + 1 }
                         }
                         if log != nil {
-                            logLines.append("{\"key\":\"\(tune.key)\",\"half\":\(k % 2),\"rankNotes\":\(outcome.rankNotes ?? 0),\"rank\":\(outcome.rank ?? 0),\"rankContour\":\(outcome.rankContour ?? 0),\"depthNotes\":\(outcome.depthNotes ?? 0),\"depthFused\":\(outcome.depthFused ?? 0),\"notes\":\(shape.noteCount),\"readings\":\(readings.map(\.noteCount)),\"heard\":[\(readings.first.map { $0.pitches.map { fmt($0, 2) }.joined(separator: ",") } ?? "")],\"heardOnsets\":[\(readings.first.map { $0.onsets.map { fmt($0, 2) }.joined(separator: ",") } ?? "")],\"sung\":\(query.sung.count),\"rpa\":\(fmt(outcome.agreement?.pitch ?? 0, 3)),\"voicing\":\(fmt(outcome.agreement?.voicing ?? 0, 3)),\"falseAlarm\":\(fmt(outcome.agreement?.falseAlarm ?? 0, 3)),\"lowBand\":\(fmt(SubharmonicCheck(ratio: 0).lowBandShare(query.samples, sampleRate: query.sampleRate), 5)),\"snr\":[\([0.01, 0.03, 0.1].map { fmt(min(NoiseFloor(quietShare: $0).signalToNoise(query.samples, yin: pitch.yin) ?? 999, 999), 2) }.joined(separator: ","))],\"info\":\(String(decoding: try JSONEncoder().encode(query.info), as: UTF8.self)),\"top\":\"\(hits.first?.key ?? "")\",\"top10\":[\(hits.map { "\"\($0.key)\"" }.joined(separator: ","))]}")
+                            logLines.append("{\"key\":\"\(tune.key)\",\"half\":\(k % 2),\"rankNotes\":\(outcome.rankNotes ?? 0),\"rank\":\(outcome.rank ?? 0),\"rankContour\":\(outcome.rankContour ?? 0),\"depthNotes\":\(outcome.depthNotes ?? 0),\"depthFused\":\(outcome.depthFused ?? 0),\"notes\":\(shape.noteCount),\"merged\":\(outcome.mergedNotes),\"readings\":\(readings.map(\.noteCount)),\"heard\":[\(readings.first.map { $0.pitches.map { fmt($0, 2) }.joined(separator: ",") } ?? "")],\"heardOnsets\":[\(readings.first.map { $0.onsets.map { fmt($0, 2) }.joined(separator: ",") } ?? "")],\"sung\":\(query.sung.count),\"rpa\":\(fmt(outcome.agreement?.pitch ?? 0, 3)),\"voicing\":\(fmt(outcome.agreement?.voicing ?? 0, 3)),\"falseAlarm\":\(fmt(outcome.agreement?.falseAlarm ?? 0, 3)),\"lowBand\":\(fmt(SubharmonicCheck(ratio: 0).lowBandShare(query.samples, sampleRate: query.sampleRate), 5)),\"snr\":[\([0.01, 0.03, 0.1].map { fmt(min(NoiseFloor(quietShare: $0).signalToNoise(query.samples, yin: pitch.yin) ?? 999, 999), 2) }.joined(separator: ","))],\"info\":\(String(decoding: try JSONEncoder().encode(query.info), as: UTF8.self)),\"top\":\"\(hits.first?.key ?? "")\",\"top10\":[\(hits.map { "\"\($0.key)\"" }.joined(separator: ","))]}")
                         }
                     } catch let error as RefrainError {
                         outcome.error = error.message
@@ -404,6 +429,32 @@ struct HummingBenchCommand: ParsableCommand {
             if let log { try logLines.joined(separator: "\n").write(toFile: log, atomically: true, encoding: .utf8) }
             print("\(outcomes.count) queries of \(tunes.count) melodic pieces (seed \(seed), generated in \(fmt(generationSeconds, 1)) s); " +
                   "\(outcomes.filter { $0.error != nil }.count) refused as unusable")
+            if !variants.isEmpty {
+                print("")
+                print("note alignment variants on the same readings (MRR / P@1 / R@10 of the ranking, fused unless the contour is off; this run's own alignment first, then each variant):")
+                let halvesHere = [("tuning", 0), ("report", 1)].filter { named in outcomes.contains { $0.half == named.1 } }
+                for (name, half) in halvesHere {
+                    let group = outcomes.filter { $0.half == half }
+                    print("\(name) this run: " + Self.metrics(group.map(\.rank)))
+                    for (v, variant) in variants.enumerated() {
+                        print("\(name) \(variant.name): " + Self.metrics(group.map { v < $0.alsoRanks.count ? $0.alsoRanks[v] : nil }))
+                        for (label, noise) in [("clean", HumQueryInfo.Noise.clean), ("room", .room), ("telephone", .telephone)] {
+                            let part = group.filter { $0.info.noise == noise }
+                            print("    \(label) \(part.count): \(Self.metrics(part.map(\.rank))) -> \(Self.metrics(part.map { v < $0.alsoRanks.count ? $0.alsoRanks[v] : nil }))")
+                        }
+                    }
+                }
+                for (v, variant) in variants.enumerated() {
+                    let moved = outcomes.filter { v < $0.alsoRanks.count && $0.alsoRanks[v] != $0.rank }
+                    let gain = moved.reduce(0.0) { $0 + ($1.alsoRanks[v].map { 1 / Double($0) } ?? 0) - ($1.rank.map { 1 / Double($0) } ?? 0) }
+                    print("\(variant.name): \(moved.count) queries moved, reciprocal rank \(gain >= 0 ? "+" : "")\(fmt(gain, 2)): " +
+                          moved.map { "\($0.key) h\($0.half) \($0.rank.map(String.init) ?? ">10")->\($0.alsoRanks[v].map(String.init) ?? ">10") (merged \($0.mergedNotes), sung twice \($0.info.repeated))" }.joined(separator: "; "))
+                }
+            }
+            let withMerges = outcomes.filter { $0.mergedNotes > 0 }, sungTwice = outcomes.filter { $0.info.repeated > 0 }
+            print("first readings holding a note merged from repeats: \(withMerges.count) of \(outcomes.count) queries " +
+                  "(\(withMerges.reduce(0) { $0 + $1.mergedNotes }) notes); of the \(sungTwice.count) queries with a note sung twice, " +
+                  "\(sungTwice.filter { $0.mergedNotes > 0 }.count)")
             print("")
             // Only the halves this run has queries of (--half tuning or report leaves the other empty).
             let halves = [("tuning", 0), ("report", 1)].filter { named in outcomes.contains { $0.half == named.1 } }

@@ -118,7 +118,7 @@ final class HummingTaskTests: XCTestCase {
 
     /// The note stage's cost options: `replace_cost` sets the replacement move's cost (off, +inf, by default),
     /// `octave_cost` the octave tolerance (1 semitone by default; `inf` turns it off), `length_penalty` the
-    /// reference-length correction (0, off, by default) and `rhythm_doubling` the rhythm doubling tolerance; each takes a value, and a negative one is refused with one
+    /// reference-length correction (0, off, by default), `rhythm_doubling` the rhythm doubling tolerance, `repeat_doubling` and `repeat_halving` the ones next to merged repeats (the hum's, the score's) and `repeat_credit` the repeat agreement credit; each takes a value, and a negative one is refused with one
     /// sentence naming the option.
     func testTheNoteStageTakesItsCostOptions() throws {
         let options: [(name: String, cost: KeyPath<NoteAlignment, Float>, default: Float, values: [(String, Float)])] = [
@@ -126,6 +126,9 @@ final class HummingTaskTests: XCTestCase {
             ("octave_cost", \.octaveCost, 1, [("inf", .infinity), ("0.5", 0.5)]),
             ("length_penalty", \.lengthPenalty, 0, [("0.5", 0.5)]),
             ("rhythm_doubling", \.rhythmDoubling, NoteAlignment().rhythmDoubling, [("0.25", 0.25), ("inf", .infinity)]),
+            ("repeat_doubling", \.repeatDoubling, NoteAlignment().repeatDoubling, [("0.25", 0.25), ("inf", .infinity)]),
+            ("repeat_halving", \.repeatHalving, NoteAlignment().repeatHalving, [("0.5", 0.5), ("inf", .infinity)]),
+            ("repeat_credit", \.repeatCredit, 0, [("0.25", 0.25)]),
         ]
         for option in options {
             XCTAssertEqual(try NoteAlignmentStage(spec: StageSpec(stage: "note-alignment")).alignment[keyPath: option.cost], option.default, option.name)
@@ -178,6 +181,26 @@ final class HummingTaskTests: XCTestCase {
         XCTAssert(report.finished)
         XCTAssert(report.to.contains { $0.name == MelodyEncoder.name })
         XCTAssertEqual(try engine.query(input, options: QueryOptions(task: "humming", by: .work)).result.ranking.first?.work, "oh-susanna")
+    }
+
+    /// A hum's note merged from repeats is stored as its re-attacks (`MelodyEncoder.storedLine`) and reads back as
+    /// the same note with the same count, so the note-alignment stage sees where a note may have been sung twice.
+    func testAHumsMergedRepeatsSurviveTheStoredForm() {
+        let heard = [HeardNote(onset: 0.1, duration: 0.4, pitch: 60.2), HeardNote(onset: 0.6, duration: 0.9, pitch: 62.1, repeats: 2),
+                     HeardNote(onset: 1.6, duration: 0.4, pitch: 64), HeardNote(onset: 2.1, duration: 1.3, pitch: 65.3, repeats: 3),
+                     HeardNote(onset: 3.5, duration: 0.4, pitch: 67)]
+        let line = MelodyEncoder.storedLine(heard)
+        XCTAssertEqual(line.count, 8)
+        let shapes = MelodyEncoder.shapes(MelodyEncoder.array([line]).values)
+        XCTAssertEqual(shapes.count, 1)
+        let expected = MelodyShape(heard)
+        XCTAssertEqual(shapes[0].repeats, [1, 2, 1, 3, 1])
+        XCTAssertEqual(expected.repeats, [1, 2, 1, 3, 1])
+        XCTAssertEqual(shapes[0].noteCount, 5)
+        for (a, b) in zip(shapes[0].pitches + shapes[0].onsets + shapes[0].ends, expected.pitches + expected.onsets + expected.ends) {
+            XCTAssertEqual(a, b, accuracy: 1e-5)
+        }
+        for (a, b) in zip(shapes[0].rhythm, expected.rhythm) { XCTAssertEqual(a, b, accuracy: 1e-5) }
     }
 
     /// The stored form keeps each line's notes and reads back as the same shapes; a score of several parts

@@ -37,6 +37,22 @@ final class NoteCleanupTests: XCTestCase {
         XCTAssertEqual(NoteCleanup.none.apply(Self.notes([60, 60.6, 61.6])).count, 3)
     }
 
+    /// Each merged note counts the heard notes merged into it (`HeardNote.repeats`), a note that already counts
+    /// several adds them all, and `MelodyShape` carries the counts per note: what `NoteAlignment.repeatDoubling`
+    /// reads to know where a note may have been sung twice.
+    func testMergedRepeatsCountTheNotesMergedIntoThem() {
+        var heard = Self.notes([60, 60.2, 62, 64, 64.3, 63.9, 65])
+        heard[6].repeats = 2
+        let cleaned = NoteCleanup.standard.apply(heard)
+        XCTAssertEqual(cleaned.map(\.repeats), [2, 1, 3, 2])
+        XCTAssertEqual(cleaned[0].duration, 0.9, accuracy: 1e-9)
+        XCTAssertEqual(MelodyShape(cleaned).repeats, [2, 1, 3, 2])
+        XCTAssertEqual(MelodyShape(cleaned).intervals.count, 3)
+        XCTAssertEqual(NoteCleanup.none.apply(Self.notes([60, 62, 64])).map(\.repeats), [1, 1, 1])
+        // A shape of plain notes merges and counts by itself.
+        XCTAssertEqual(MelodyShape(notes: [(0, 0.4, 60), (0.5, 0.4, 60), (1, 0.4, 62)]).repeats, [2, 1])
+    }
+
     /// The product's cleanup keeps a semitone step sung flat enough to be heard 0.6 semitone apart (as the
     /// generator's intonation errors now and then make one), which a tolerance of 0.65 merged away, and still merges
     /// a repeat heard half a semitone apart.

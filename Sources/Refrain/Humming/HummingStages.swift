@@ -53,7 +53,10 @@ public struct MelodyFilterStage: SearchStage {
 /// `rhythm_weight`, `gap_cost`, `merge_cost`, `replace_cost` (`NoteAlignment.replaceCost`; `inf` leaves the move out), `octave_cost`
 /// (`NoteAlignment.octaveCost`, semitones, 1 by default; `inf` scores octave errors as they are), `length_penalty`
 /// (`NoteAlignment.lengthPenalty`, the weight of the reference-length correction; 0 for none), `rhythm_doubling`
-/// (`NoteAlignment.rhythmDoubling`, log2 units; `inf` scores rhythm errors as they are).
+/// (`NoteAlignment.rhythmDoubling`, log2 units; `inf` scores rhythm errors as they are), `repeat_doubling`
+/// (`NoteAlignment.repeatDoubling`, log2 units, only next to a heard note merged from repeats; `inf`: off), `repeat_credit`
+/// (`NoteAlignment.repeatCredit`: a repeat heard where the score repeats the note; 0: off), `repeat_halving`
+/// (`NoteAlignment.repeatHalving`, log2 units, next to a score note merged from repeats; `inf`: off).
 public struct NoteAlignmentStage: SearchStage {
     public let name = "note-alignment"
     public var alignment = NoteAlignment()
@@ -68,10 +71,13 @@ public struct NoteAlignmentStage: SearchStage {
         alignment.octaveCost = Float(try spec.double("octave_cost", default: Double(alignment.octaveCost)))
         alignment.lengthPenalty = Float(try spec.double("length_penalty", default: Double(alignment.lengthPenalty)))
         alignment.rhythmDoubling = Float(try spec.double("rhythm_doubling", default: Double(alignment.rhythmDoubling)))
+        alignment.repeatDoubling = Float(try spec.double("repeat_doubling", default: Double(alignment.repeatDoubling)))
+        alignment.repeatCredit = Float(try spec.double("repeat_credit", default: Double(alignment.repeatCredit)))
+        alignment.repeatHalving = Float(try spec.double("repeat_halving", default: Double(alignment.repeatHalving)))
         guard alignment.tolerance >= 0, alignment.rhythmWeight >= 0, alignment.gapCost >= 0, alignment.mergeCost >= 0,
               alignment.replaceCost >= 0, alignment.octaveCost >= 0, alignment.lengthPenalty >= 0, alignment.lengthPenalty.isFinite,
-              alignment.rhythmDoubling >= 0 else {
-            throw RefrainError.invalidArgument("note-alignment: tolerance, rhythm_weight, gap_cost, merge_cost, replace_cost, octave_cost, length_penalty and rhythm_doubling must not be negative")
+              alignment.rhythmDoubling >= 0, alignment.repeatDoubling >= 0, alignment.repeatCredit >= 0, alignment.repeatCredit.isFinite, alignment.repeatHalving >= 0 else {
+            throw RefrainError.invalidArgument("note-alignment: tolerance, rhythm_weight, gap_cost, merge_cost, replace_cost, octave_cost, length_penalty, rhythm_doubling, repeat_doubling, repeat_credit and repeat_halving must not be negative")
         }
         array = spec.options["array"] ?? MelodyEncoder.name
     }

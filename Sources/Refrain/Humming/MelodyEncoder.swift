@@ -12,7 +12,8 @@ import RefrainSymbolic
 ///   obbligato line), one line each.
 /// - A hummed or sung query (audio): its pYIN f0 (Mauch & Dixon 2014) read into notes by a note-level HMM
 ///   (`QueryMelody.noteModel`, after Mauch et al. 2015) and by threshold readings (`QueryMelody.readings`), one
-///   line per usable reading, cleaned by `NoteCleanup.standard` (octave errors folded, repeats merged); a recording with no usable tune (silence, noise, drums,
+///   line per usable reading, cleaned by `NoteCleanup.standard` (octave errors folded, repeats merged; a merged note is
+///   stored as its re-attacks, `storedLine`); a recording with no usable tune (silence, noise, drums,
 ///   under 2 s of voiced sound, pitch that never settles) is refused with a one-sentence `RefrainError`.
 /// - A melody given as notes: those notes, one line.
 /// - A recording added to the index: its predominant melody (`predominantMelody`, after Salamon & Gómez 2012)
@@ -81,7 +82,18 @@ public struct MelodyEncoder: MusicEncoder {
     func hummed(_ source: AnalysisSource) throws -> (lines: [[(onset: Double, duration: Double, pitch: Double)]], track: PitchTrack) {
         let signal = try source.audio(at: settings.sampleRate)
         let track = try SubharmonicCheck.hummedTrack(signal.samples, parameters: pitch)
-        return (try QueryMelody.usableReadings(from: track).map { notes in notes.map { ($0.onset, $0.duration, $0.pitch) } }, track)
+        return (try QueryMelody.usableReadings(from: track).map(Self.storedLine), track)
+    }
+
+    /// A hum's cleaned notes as a stored line: a note merged from `repeats` > 1 heard notes (`NoteCleanup`) is written
+    /// as that many equal parts of its span at its pitch (its re-attacks), which `shapes` merges back into one note
+    /// of the same pitch, onset and end that counts them (`MelodyShape.repeats`, read by `NoteAlignment.repeatDoubling`),
+    /// so that the stored form stays `notes x 4`.
+    public static func storedLine(_ notes: [HeardNote]) -> [(onset: Double, duration: Double, pitch: Double)] {
+        notes.flatMap { note -> [(onset: Double, duration: Double, pitch: Double)] in
+            let parts = max(1, note.repeats), step = note.duration / Double(parts)
+            return (0..<parts).map { (note.onset + Double($0) * step, step, note.pitch) }
+        }
     }
 
     /// An indexed recording's predominant melody as notes (one line, or none under two notes).

@@ -61,6 +61,28 @@ public struct NoteAlignment: Sendable {
     /// distractors gained from the looser rhythm as much as the tunes (-1.8 and -1.1 queries of reciprocal rank at
     /// 0.25); with the notes as sung (`--oracle-notes`) 0.943 / 0.935 became 0.940 / 0.939.
     public var rhythmDoubling: Float = .infinity
+    /// Repeat doubling tolerance `c`, only where the query's own notes say that a note may have been sung twice: the
+    /// interval leaving a note merged from two or more heard notes (`MelodyShape.repeats`, carried from `NoteCleanup`)
+    /// may have a rhythm ratio one log2 unit above the score's (that note's inter-onset interval doubled: a note sung
+    /// twice where the score holds it once), and the interval after it one unit below; there a rhythm error `d` (query
+    /// minus score, log2) is scored as `min(|d|, |d - s| + c)` for the expected shift `s` (+1 or -1), every other
+    /// interval as it is. Unlike `rhythmDoubling`, which loosens every interval (and so helped the distractors as much
+    /// as the tunes), this touches only the few intervals next to a merged repeat; a real repeat of the score is merged
+    /// on both sides and keeps its ratio, so an exact match scores as before. +inf: off.
+    public var repeatDoubling: Float = .infinity
+    /// Repeat agreement credit: added to a matched interval's score when the query note it leaves was merged from
+    /// repeats (`MelodyShape.repeats` > 1: the singer re-attacked one pitch) and so was the score note it is matched
+    /// with (a repeated note of the score). Both sides merge repeats before they are compared, so without it a tune's
+    /// repeated notes tell nothing, although a hum that re-attacks a pitch mostly does so where the score repeats it:
+    /// evidence a short hum whose intervals distractors fit as well as the tune can still be found by. 0: off.
+    public var repeatCredit: Float = 0
+    /// Repeat halving tolerance `c`, the score's side of `repeatDoubling`: where the score note an interval leaves was
+    /// merged from repeats (`MelodyShape.repeats` > 1 of the reference: a note the score repeats), a singer who sang
+    /// it once and went on (a skipped repeat) makes that note's inter-onset interval about half the merged note's, so
+    /// the query's ratio may sit one log2 unit below the score's there and one unit above it on the next interval;
+    /// such a rhythm error `d` (query minus score) is scored as `min(|d|, |d - s| + c)` for the expected shift `s`,
+    /// every other interval as it is. +inf: off.
+    public var repeatHalving: Float = .infinity
     /// The rhythm agreement credited to the query's first interval, whose rhythm ratio is unknown (the note before
     /// its first is not heard: `MelodyShape.rhythm` holds 0 there), as a fraction of `rhythmWeight`; nil compares
     /// that 0 with the score's ratio like any other. Off: on the tuning half of the development set (`refrain-bench
@@ -90,9 +112,25 @@ public struct NoteAlignment: Sendable {
     }
 
     @inline(__always)
-    func rhythmScore(_ q: Float, _ r: Float) -> Float {
+    func rhythmScore(_ q: Float, _ r: Float, shifts: (up: Bool, down: Bool) = (false, false),
+                     scoreShifts: (up: Bool, down: Bool) = (false, false)) -> Float {
         let e = abs(q - r)
-        return rhythmWeight * (1 - min(2, min(e, abs(e - 1) + rhythmDoubling)))
+        var d = min(e, abs(e - 1) + rhythmDoubling)
+        // A shift the query's own repeats allow costs `repeatDoubling`; one the score's allow, `repeatHalving`.
+        if shifts.up { d = min(d, abs(q - r - 1) + repeatDoubling) }
+        if shifts.down { d = min(d, abs(q - r + 1) + repeatDoubling) }
+        if scoreShifts.down { d = min(d, abs(q - r + 1) + repeatHalving) }
+        if scoreShifts.up { d = min(d, abs(q - r - 1) + repeatHalving) }
+        return rhythmWeight * (1 - min(2, d))
+    }
+
+    /// Whether query interval `k`'s rhythm ratio may sit one log2 unit above the score's (note `k` was merged from
+    /// repeats, so its inter-onset interval may be doubled) or below it (note `k - 1` was), for `repeatDoubling`;
+    /// neither when that is off. Interval 0 has no ratio of its own.
+    @inline(__always)
+    func repeatShifts(_ query: MelodyShape, interval k: Int) -> (up: Bool, down: Bool) {
+        guard repeatDoubling.isFinite, k >= 1, k < query.repeats.count else { return (false, false) }
+        return (query.repeats[k] > 1, query.repeats[k - 1] > 1)
     }
 
     /// The best alignment's score per query interval (higher is better; at most `1 + rhythmWeight`) and the
@@ -107,6 +145,7 @@ public struct NoteAlignment: Sendable {
         let qr = query.rhythm, rr = reference.rhythm
         let replaces = replaceCost.isFinite
         let firstCredit = firstRhythm.map { rhythmWeight * $0 }
+        let halves = repeatHalving.isFinite && reference.repeats.count == n + 1
         return scratch.withUnsafeMutableBufferPointer { s in
             starts.withUnsafeMutableBufferPointer { st in
                 r.withUnsafeBufferPointer { r in
@@ -118,9 +157,14 @@ public struct NoteAlignment: Sendable {
                         let cur = rows[2], prev = rows[1], prev2 = rows[0]
                         let qi = q[i - 1], qmerged = i >= 2 ? q[i - 2] + q[i - 1] : 0
                         let rq = qr[i - 1], credit = i == 1 ? firstCredit : nil
+                        let shifts = repeatShifts(query, interval: i - 1)
+                        let agree = repeatCredit > 0 && i - 1 < query.repeats.count && query.repeats[i - 1] > 1 && reference.repeats.count == n + 1
                         s[cur] = s[prev] - gapCost; st[cur] = st[prev]
                         for j in 1...n {
-                            var best = s[prev + j - 1] + substitution(qi, r[j - 1]) + (credit ?? rhythmScore(rq, rr[j - 1]))
+                            // The score's repeated note j - 1 (or j - 2) sung once: `repeatHalving`.
+                            let scoreShifts = halves ? (up: j >= 2 && reference.repeats[j - 2] > 1, down: reference.repeats[j - 1] > 1) : (false, false)
+                            var best = s[prev + j - 1] + substitution(qi, r[j - 1]) + (credit ?? rhythmScore(rq, rr[j - 1], shifts: shifts, scoreShifts: scoreShifts))
+                            if agree && reference.repeats[j - 1] > 1 { best += repeatCredit }
                             var from = st[prev + j - 1]
                             if j >= 2 {
                                 let v = s[prev + j - 2] + substitution(qi, r[j - 2] + r[j - 1]) - mergeCost
@@ -164,17 +208,21 @@ extension NoteAlignment {
         let blocks = (n + lanes - 1) / lanes
         let pad = lanes  // S rows are stored from index pad - 2 (= column -2) on
         let width = pad + blocks * lanes + lanes
-        let need = 3 * width + 2 * width  // three score rows, reference intervals and rhythm (padded)
+        let need = 3 * width + 3 * width  // three score rows, reference intervals, rhythm and repeats (padded)
         if scratch.count < need { scratch = [Float](repeating: 0, count: need) }
         if starts.count < 3 * width { starts = [Int32](repeating: 0, count: 3 * width) }
         let q = query.intervals, qr = query.rhythm
         return scratch.withUnsafeMutableBufferPointer { sb in
             starts.withUnsafeMutableBufferPointer { stb in
                 let s = sb.baseAddress!, st = stb.baseAddress!
-                let ref = s + 3 * width, refRhythm = ref + width
-                // Reference interval j - 1 sits at ref[pad + j - 1]; zeros around it.
-                ref.update(repeating: 0, count: 2 * width)
+                let ref = s + 3 * width, refRhythm = ref + width, refRepeat = ref + 2 * width
+                // Reference interval j - 1 sits at ref[pad + j - 1]; zeros around it. refRepeat: 1 where the note an
+                // interval leaves was merged from repeats (for `repeatCredit`).
+                let halves = repeatHalving.isFinite && reference.repeats.count == n + 1
+                let repeatsKnown = (repeatCredit > 0 || halves) && reference.repeats.count == n + 1
+                ref.update(repeating: 0, count: repeatsKnown ? 3 * width : 2 * width)
                 for j in 0..<n { ref[pad + j] = reference.intervals[j]; refRhythm[pad + j] = reference.rhythm[j] }
+                if repeatsKnown { for j in 0..<n where reference.repeats[j] > 1 { refRepeat[pad + j] = 1 } }
                 var rows = [s, s + width, s + 2 * width]
                 var startRows = [st, st + width, st + 2 * width]
                 for r in 0..<3 {
@@ -212,18 +260,22 @@ extension NoteAlignment {
                 let rw = SIMD16<Float>(repeating: rhythmWeight), two = SIMD16<Float>(repeating: 2)
                 let firstCredit = firstRhythm.map { SIMD16<Float>(repeating: rhythmWeight * $0) }
                 let doubles = rhythmDoubling.isFinite, doubling = SIMD16<Float>(repeating: doubles ? rhythmDoubling : 0)
+                let halving = SIMD16<Float>(repeating: halves ? repeatHalving : 0)
                 for i in 1...m {
                     let cur = rows[2], prev = rows[1], prev2 = rows[0]
                     let scur = startRows[2], sprev = startRows[1], sprev2 = startRows[0]
                     let qi = SIMD16<Float>(repeating: q[i - 1]), rq = SIMD16<Float>(repeating: qr[i - 1])
                     let credit = i == 1 ? firstCredit : nil
+                    let shifts = repeatShifts(query, interval: i - 1)
+                    let agree = repeatCredit > 0 && repeatsKnown && i - 1 < query.repeats.count && query.repeats[i - 1] > 1
                     let qm = SIMD16<Float>(repeating: i >= 2 ? q[i - 2] + q[i - 1] : 0)
                     cur[pad] = prev[pad] - gapCost; scur[pad] = sprev[pad]
                     for b in 0..<blocks {
                         let j = 1 + b * lanes  // first column of the block
                         let at = pad + j
                         let r1 = load(ref, pad + j - 1), r2 = load(ref, pad + j - 2)
-                        var rd = load(refRhythm, pad + j - 1) - rq
+                        let signed = load(refRhythm, pad + j - 1) - rq  // score minus query
+                        var rd = signed
                         rd.replace(with: -rd, where: rd .< zero)
                         if doubles {
                             var h = rd - one
@@ -231,8 +283,31 @@ extension NoteAlignment {
                             h = h + doubling
                             rd.replace(with: h, where: h .< rd)
                         }
+                        if shifts.up {  // the query's ratio one unit above the score's
+                            var h = signed + one
+                            h.replace(with: -h, where: h .< zero)
+                            h = h + repeatDoubling
+                            rd.replace(with: h, where: h .< rd)
+                        }
+                        if shifts.down {
+                            var h = signed - one
+                            h.replace(with: -h, where: h .< zero)
+                            h = h + repeatDoubling
+                            rd.replace(with: h, where: h .< rd)
+                        }
+                        if halves {  // the score's repeated note sung once: the query's ratio one unit below, then above
+                            var h = signed - one
+                            h.replace(with: -h, where: h .< zero)
+                            h = h + halving
+                            rd.replace(with: h, where: (load(refRepeat, pad + j - 1) .> zero) .& (h .< rd))
+                            var g = signed + one
+                            g.replace(with: -g, where: g .< zero)
+                            g = g + halving
+                            rd.replace(with: g, where: (load(refRepeat, pad + j - 2) .> zero) .& (g .< rd))
+                        }
                         rd.replace(with: two, where: rd .> two)
                         var best = load(prev, at - 1) + sub(qi, r1) + (credit ?? rw * (one - rd))
+                        if agree { best = best + repeatCredit * load(refRepeat, pad + j - 1) }
                         var from = loadInt(sprev, at - 1)
                         let v2 = load(prev, at - 2) + sub(qi, r1 + r2) - merge
                         var mask = v2 .> best

@@ -52,11 +52,13 @@ public struct NoteCleanup: Equatable, Sendable {
         return out == folded ? nil : out
     }
 
-    /// `notes` (time order) with octave errors folded and repeats merged.
+    /// `notes` (time order) with octave errors folded and repeats merged, each note's `repeats` counting the notes
+    /// merged into it.
     public func apply(_ notes: [HeardNote]) -> [HeardNote] {
         let folded = octaveFold > 0 ? Self.foldingOctaves(notes, threshold: octaveFold, neighbours: neighbours) : notes
-        return MelodyShape.mergingRepeats(folded.map { ($0.onset, $0.duration, $0.pitch) }, tolerance: repeatTolerance)
-            .map { HeardNote(onset: $0.onset, duration: $0.end - $0.onset, pitch: $0.pitch) }
+        return MelodyShape.mergingCountedRepeats(folded.map { ($0.onset, $0.duration, $0.pitch) }, repeats: folded.map(\.repeats),
+                                                 tolerance: repeatTolerance)
+            .map { HeardNote(onset: $0.onset, duration: $0.end - $0.onset, pitch: $0.pitch, repeats: $0.repeats) }
     }
 
     /// The notes with pYIN's octave errors folded: a note whose pitch (fractional MIDI) lies more than `threshold`

@@ -8,11 +8,17 @@ public struct HeardNote: Equatable, Sendable {
     public var onset: Double
     public var duration: Double
     public var pitch: Double
+    /// How many notes as first heard were merged into this one as repeats of one pitch (`NoteCleanup`'s repeat merge):
+    /// 1 for a note heard once, 2 or more where the singer re-attacked one pitch (a repeated score note, or a note sung
+    /// twice where the score holds it once, whose inter-onset interval is then twice the score's: see
+    /// `NoteAlignment.repeatDoubling`).
+    public var repeats: Int
 
-    public init(onset: Double, duration: Double, pitch: Double) {
+    public init(onset: Double, duration: Double, pitch: Double, repeats: Int = 1) {
         self.onset = onset
         self.duration = duration
         self.pitch = pitch
+        self.repeats = repeats
     }
 }
 
@@ -29,14 +35,20 @@ public struct MelodyShape: Equatable, Sendable {
     public var intervals: [Float]
     /// `log2(ioi[k + 1] / ioi[k])`, the rhythm of consecutive notes (0 for the first; clipped to +-3).
     public var rhythm: [Float]
+    /// How many notes were merged into each note as repeats (each input note counting its own `repeats`, e.g. a
+    /// `HeardNote`'s): 1 where none was. A query note merged from two or more may be a note sung twice (its
+    /// inter-onset interval twice the score's), which `NoteAlignment.repeatDoubling` can forgive there alone.
+    public var repeats: [Int]
 
     /// Merges consecutive notes closer than `repeatTolerance` semitones (a hum does not reliably re-articulate
-    /// a repeated pitch, so neither side keeps repeats), then derives intervals and rhythm.
-    public init(notes: [(onset: Double, duration: Double, pitch: Double)], repeatTolerance: Double = 0.5) {
-        let merged = Self.mergingRepeats(notes, tolerance: repeatTolerance)
+    /// a repeated pitch, so neither side keeps repeats), then derives intervals and rhythm. `repeats` gives each
+    /// input note's own merge count (nil: 1 each).
+    public init(notes: [(onset: Double, duration: Double, pitch: Double)], repeats counts: [Int]? = nil, repeatTolerance: Double = 0.5) {
+        let merged = Self.mergingCountedRepeats(notes, repeats: counts, tolerance: repeatTolerance)
         pitches = merged.map(\.pitch)
         onsets = merged.map(\.onset)
         ends = merged.map(\.end)
+        repeats = merged.map(\.repeats)
         intervals = zip(pitches.dropFirst(), pitches).map { Float($0 - $1) }
         var r = [Float](repeating: 0, count: intervals.count)
         if merged.count >= 3 {
@@ -52,14 +64,24 @@ public struct MelodyShape: Equatable, Sendable {
     /// pitch so far merged into one: from the run's first onset to its last end, at its duration-weighted mean pitch.
     public static func mergingRepeats(_ notes: [(onset: Double, duration: Double, pitch: Double)],
                                       tolerance: Double) -> [(onset: Double, end: Double, pitch: Double)] {
-        var merged: [(onset: Double, end: Double, pitch: Double)] = []
-        for n in notes.sorted(by: { $0.onset < $1.onset }) {
+        mergingCountedRepeats(notes, repeats: nil, tolerance: tolerance).map { ($0.onset, $0.end, $0.pitch) }
+    }
+
+    /// `mergingRepeats`, with how many notes each merged note holds: the sum of the `repeats` of the notes merged
+    /// into it (nil: each note counts 1). Notes with the same onset keep their order.
+    public static func mergingCountedRepeats(_ notes: [(onset: Double, duration: Double, pitch: Double)], repeats counts: [Int]?,
+                                             tolerance: Double) -> [(onset: Double, end: Double, pitch: Double, repeats: Int)] {
+        var merged: [(onset: Double, end: Double, pitch: Double, repeats: Int)] = []
+        let order = notes.indices.sorted { notes[$0].onset != notes[$1].onset ? notes[$0].onset < notes[$1].onset : $0 < $1 }
+        for k in order {
+            let n = notes[k], count = counts.map { k < $0.count ? max(1, $0[k]) : 1 } ?? 1
             if let last = merged.last, abs(last.pitch - n.pitch) < tolerance {
                 let a = last.end - last.onset, b = n.duration
                 merged[merged.count - 1].pitch = (last.pitch * a + n.pitch * b) / max(a + b, 1e-9)
                 merged[merged.count - 1].end = max(last.end, n.onset + n.duration)
+                merged[merged.count - 1].repeats += count
             } else {
-                merged.append((n.onset, n.onset + n.duration, n.pitch))
+                merged.append((n.onset, n.onset + n.duration, n.pitch, count))
             }
         }
         return merged
@@ -70,7 +92,7 @@ public struct MelodyShape: Equatable, Sendable {
     }
 
     public init(_ heard: [HeardNote]) {
-        self.init(notes: heard.map { ($0.onset, $0.duration, $0.pitch) })
+        self.init(notes: heard.map { ($0.onset, $0.duration, $0.pitch) }, repeats: heard.map(\.repeats))
     }
 
     public var noteCount: Int { pitches.count }
