@@ -53,7 +53,7 @@ final class CQTStreamTests: XCTestCase {
                 for samples in [long, short] {
                     let whole = try cqt.magnitude(samples, threads: threads)
                     for pieces in [[22_579], [1_000, 7, 4_096, 333], [samples.count]] {
-                        let streamed = try streamed(cqt, samples, pieces: pieces, threads: threads)
+                        let streamed = try self.streamed(cqt, samples, pieces: pieces, threads: threads)
                         XCTAssertEqual(streamed.values.rows, whole.values.rows, "\(name), \(threads) threads, \(samples.count) samples, pieces \(pieces)")
                         XCTAssertEqual(streamed.values.cols, whole.values.cols)
                         XCTAssertTrue(streamed.values.storage == whole.values.storage,
@@ -72,7 +72,8 @@ final class CQTStreamTests: XCTestCase {
         let samples = Self.signal(count: 300_000)
         try samples.withUnsafeBufferPointer { try stream.feed($0) }
         let frames = cqt.frameCount(sampleCount: samples.count)
-        XCTAssertGreaterThan(stream.framesDone.min() ?? 0, frames * 8 / 10, "every octave's frames but the last ones")
+        // The lowest octave waits for six halvings (each a little behind its input) and a window of 32 frames.
+        XCTAssertGreaterThan(stream.framesDone.min() ?? 0, frames / 2, "every octave's frames but the last ones")
         XCTAssertEqual(try stream.finish().values.storage, try cqt.magnitude(samples).values.storage)
     }
 
