@@ -34,12 +34,12 @@ func validateResampling(from sourceRate: Double, to targetRate: Double) throws {
 }
 
 /// Input samples of filter context kept on each side of a split (far beyond the HQ filter's reach).
-private let splitMargin = 1 << 14
+let splitMargin = 1 << 14
 
 /// Where to cut a long signal so that both halves can be resampled at once: an input index `s` whose time
 /// falls exactly on an output sample (`s * target / source` whole), for whole-number rates; nil for short
 /// signals or rates without a small common period.
-private func parallelSplit(count: Int, from sourceRate: Double, to targetRate: Double) -> (Int, Int)? {
+func parallelSplit(count: Int, from sourceRate: Double, to targetRate: Double) -> (Int, Int)? {
     guard count >= 1 << 18,
           sourceRate == sourceRate.rounded(), targetRate == targetRate.rounded() else { return nil }
     var a = Int(sourceRate), b = Int(targetRate)
@@ -85,7 +85,7 @@ private func resampleStream(_ samples: ArraySlice<Float>, from sourceRate: Doubl
 
 /// One soxr stream over `samples`: its first `discard` output samples are dropped, the next `count` written to
 /// `out`, zeros where the stream ends sooner.
-private func resampleStream(_ samples: ArraySlice<Float>, from sourceRate: Double, to targetRate: Double,
+func resampleStream(_ samples: ArraySlice<Float>, from sourceRate: Double, to targetRate: Double,
                             discarding discard: Int, into out: UnsafeMutablePointer<Float>, count: Int) throws {
     var io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I)
     var quality = soxr_quality_spec(UInt(SOXR_HQ), 0)

@@ -122,96 +122,16 @@ public final class CQT: Sendable {
                     for octave in octaves where octave.level == index {
                         for start in stride(from: 0, to: frames, by: blockFrames) {
                             let range = start..<min(frames, start + blockFrames)
-                            work.add { Self.respond(octave, signal: signal, frames: range, bins: bins, into: output.value) }
+                            work.add {
+                                signal.withUnsafeBufferPointer { y in
+                                    CQTResponder(octave).respond(signal: y, frames: range, bins: bins, into: output.value)
+                                }
+                            }
                         }
                     }
                 }
             }
         }
         return FeatureSequence(values: values, hopLength: configuration.hopLength, sampleRate: configuration.sampleRate)
-    }
-
-    /// Fills columns `octave.bins` of rows `frames` of `out` (`frames x bins`, row-major) from `signal`, the
-    /// octave's level: frame `t` covers samples `t * hop - fftSize / 2 ..< t * hop + fftSize / 2`, zeros outside the
-    /// signal (librosa's centred frames with `pad_mode="constant"`).
-    ///
-    /// Frames go sixteen at a time: their spectra (only the octave's band) are laid out bin by bin with one lane
-    /// per frame, so that each filter's response is a few multiply-adds on whole vectors, with no sums across lanes.
-    private static func respond(_ octave: CQTOctaveKernel, signal: [Float], frames: Range<Int>, bins: Int,
-                                into out: UnsafeMutablePointer<Float>) {
-        typealias Lanes = SIMD16<Float>
-        let lanes = Lanes.scalarCount
-        let n = octave.fftSize, half = n / 2
-        let fft = RealFFT(size: n)
-        let band = octave.band, width = band.count
-        var spectrum = [Float](repeating: 0, count: 2 * (half + 1))
-        var edge = [Float](repeating: 0, count: n)
-        // Bin j of the band, frame f of the block: real part at [j * lanes + f], imaginary part `width * lanes` later.
-        var columns = [Float](repeating: 0, count: 2 * width * lanes)
-        let filters = octave.bins.count
-        // Filter k, frame f of the block: [k * lanes + f].
-        let responses = UnsafeMutablePointer<Float>.allocate(capacity: filters * lanes)
-        defer { responses.deallocate() }
-        signal.withUnsafeBufferPointer { y in
-        edge.withUnsafeMutableBufferPointer { edge in
-        spectrum.withUnsafeMutableBufferPointer { spectrum in
-        columns.withUnsafeMutableBufferPointer { columns in
-        octave.rowStart.withUnsafeBufferPointer { rowStart in
-        octave.column.withUnsafeBufferPointer { column in
-        octave.real.withUnsafeBufferPointer { kr in
-        octave.imaginary.withUnsafeBufferPointer { ki in
-        octave.gain.withUnsafeBufferPointer { gain in
-            let re = columns.baseAddress!, im = re + width * lanes
-            let bandSpectrum = spectrum.baseAddress! + 2 * band.lowerBound
-            for first in stride(from: frames.lowerBound, to: frames.upperBound, by: lanes) {
-                let count = min(lanes, frames.upperBound - first)
-                for f in 0..<count {
-                    let start = (first + f) * octave.hop - half
-                    if start >= 0 && start + n <= y.count {
-                        fft.forward(y.baseAddress! + start, bins: band, into: spectrum.baseAddress!)
-                    } else {
-                        // A frame reaching past either end: the part inside the signal, zeros elsewhere.
-                        let lo = max(0, start), hi = min(y.count, start + n)
-                        edge.update(repeating: 0)
-                        if lo < hi { (edge.baseAddress! + (lo - start)).update(from: y.baseAddress! + lo, count: hi - lo) }
-                        fft.forward(edge.baseAddress!, bins: band, into: spectrum.baseAddress!)
-                    }
-                    var from = UnsafePointer(bandSpectrum), toRe = re + f, toIm = im + f
-                    for _ in 0..<width {
-                        toRe.pointee = from[0]
-                        toIm.pointee = from[1]
-                        from += 2; toRe += lanes; toIm += lanes
-                    }
-                }
-                let row = out + first * bins + octave.bins.lowerBound
-                let rp = UnsafeRawPointer(re), ip = UnsafeRawPointer(im)
-                for k in 0..<filters {
-                    var sumRe = Lanes(), sumIm = Lanes()
-                    for e in rowStart[k]..<rowStart[k + 1] {
-                        let at = 4 * lanes * Int(column[e])
-                        let xr = rp.load(fromByteOffset: at, as: Lanes.self)
-                        let xi = ip.load(fromByteOffset: at, as: Lanes.self)
-                        let a = kr[e], b = ki[e]
-                        sumRe += a * xr - b * xi
-                        sumIm += b * xr + a * xi
-                    }
-                    let magnitude = (sumRe * sumRe + sumIm * sumIm).squareRoot() * gain[k]
-                    UnsafeMutableRawPointer(responses).storeBytes(of: magnitude, toByteOffset: 4 * lanes * k, as: Lanes.self)
-                }
-                // Filter by filter to frame by frame.
-                for f in 0..<count {
-                    var from = UnsafePointer(responses) + f, to = row + f * bins
-                    for _ in 0..<filters { to.pointee = from.pointee; to += 1; from += lanes }
-                }
-            }
-        }
-        }
-        }
-        }
-        }
-        }
-        }
-        }
-        }
     }
 }

@@ -41,6 +41,32 @@ final class ResampleStreamTests: XCTestCase {
         XCTAssertEqual(try streamed(short, from: 16000, to: 22050, pieces: 1), try resample(short, from: 16000, to: 22050, threads: 1))
     }
 
+    /// Made with two threads, the stream gives `resample(threads: 2)`'s result bit for bit (a long signal cut in two
+    /// at whole-number rates, a short one in one pass), and the output it calls final (`finalCount`) while the
+    /// input still comes is that result's beginning.
+    func testTwoThreadsGiveTheTwoThreadResultAndFinalSamplesStay() throws {
+        for count in [300_000, 600_001, 5_000] {
+            let x = signal(count)
+            for (source, target) in [(4.0, 1.0), (2.0, 1.0), (16000.0, 22050.0)] {
+                let expected = try resample(x, from: source, to: target, threads: 2)
+                for pieces in [22_579, 100_003] {
+                    let stream = try ResampleStream(from: source, to: target, threads: 2)
+                    var start = 0
+                    while start < x.count {
+                        let end = min(x.count, start + pieces)
+                        try x[start..<end].withUnsafeBufferPointer { try stream.feed($0) }
+                        start = end
+                        let final = stream.finalCount
+                        XCTAssertLessThanOrEqual(final, expected.count)
+                        let prefix = stream.withProduced { Array($0[..<final]) }
+                        XCTAssertTrue(prefix[...] == expected[..<final], "\(count) samples \(source) -> \(target): final output changed")
+                    }
+                    XCTAssertEqual(try stream.finish(), expected, "\(count) samples \(source) -> \(target) in pieces of \(pieces)")
+                }
+            }
+        }
+    }
+
     func testEqualRatesEmptyInputAndBadRates() throws {
         let x = signal(1_000)
         XCTAssertEqual(try streamed(x, from: 8000, to: 8000, pieces: 333), x)

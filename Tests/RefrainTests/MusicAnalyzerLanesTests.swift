@@ -93,4 +93,49 @@ final class MusicAnalyzerLanesTests: XCTestCase {
         }
         XCTAssertEqual(one.codes[HashEncoder.name]?.array, codes[HashEncoder.name]?.array)
     }
+
+    /// With two threads and a render rate below 22050 Hz, the CQTs of `cqt_beats` and `cens` are computed while
+    /// the score renders (`AnalysisSource.computeWhileRendering`, `CQTStream`) and stored before any encoder asks
+    /// for them; every array (the CQTs, `cqt_beats`, `cens`, the shipped embedder and hasher) equals, bit for bit,
+    /// the plain path's, where the encoders transform the rendered audio themselves.
+    func testCQTsComputedWhileTheScoreRendersGiveThePlainArrays() throws {
+        let score = try MIDIScore(contentsOf: Fixtures.url("midi/random_mido.mid"))
+        let renderers = RendererPool(soundfont: nil, size: 2, interpolation: .linear, renderRate: 16000)
+        let beats = try CQTBeatsEncoder(), cens = try CENSEncoder()
+        let encoders: [any MusicEncoder] = [beats, cens, try EmbeddingEncoder.shipped(), try HashEncoder.shipped()]
+        let streamed = try AnalysisSource(score: score, bytes: nil, name: "score", renderers: renderers, threads: 2)
+        streamed.computeWhileRendering([beats.streamedCQT, cens.streamedCQT])
+        let plain = try AnalysisSource(score: score, bytes: nil, name: "score", renderers: renderers, threads: 2)
+        let audio = try streamed.audio(at: 22050)
+        XCTAssertEqual(audio.samples, try plain.audio(at: 22050).samples)
+        XCTAssertGreaterThan(audio.samples.count, 1 << 18, "long enough for the early downsampling's two-thread cut")
+        let beatsCQT = try XCTUnwrap(streamed.computedMagnitude(beats.cqt), "cqt_beats' CQT streamed")
+        let chromaCQT = try XCTUnwrap(streamed.computedFeature(cens.cqtKey), "the chroma CQT streamed")
+        XCTAssertNil(plain.computedMagnitude(beats.cqt))
+        XCTAssertTrue(beatsCQT.values.storage == (try beats.cqt.magnitude(audio, threads: 2)).values.storage)
+        XCTAssertTrue(chromaCQT.values.storage == (try cens.chroma.cqt.magnitude(audio, threads: 2)).values.storage)
+        for encoder in encoders {
+            switch (try encoder.encode(streamed), try encoder.encode(plain)) {
+            case (.features(let a), .features(let b)):
+                XCTAssertTrue(a.values.storage == b.values.storage, encoder.name)
+                XCTAssertEqual(a.times, b.times, encoder.name)
+            case (.codes(let a), .codes(let b)):
+                XCTAssertEqual(a.array, b.array, encoder.name)
+            default: XCTFail("\(encoder.name): different kinds of array")
+            }
+        }
+        // The analyzer asks for it on a score's source by itself, on two lanes as the hashed task does.
+        let analyzer = MusicAnalyzer(encoders: encoders, renderers: renderers)
+        let source = try AnalysisSource(score: score, bytes: nil, name: "score", renderers: renderers, threads: 2)
+        let analysis = try analyzer.analysis(of: source, encoders: encoders, lanes: 2)
+        XCTAssertNotNil(source.computedFeature(cens.cqtKey))
+        XCTAssertTrue(analysis.features[CENSEncoder.name]?.values.storage == (try cens.encode(plain)).featureValues?.storage)
+    }
+}
+
+private extension EncodedArray {
+    var featureValues: Matrix? {
+        if case .features(let sequence) = self { return sequence.values }
+        return nil
+    }
 }

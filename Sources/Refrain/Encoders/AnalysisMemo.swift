@@ -35,6 +35,31 @@ final class AnalysisMemo: @unchecked Sendable {
         return made!
     }
 
+    /// Stores `value` under `key` unless a value is there or being made (a value computed beforehand, e.g. a CQT
+    /// streamed while the audio was made, equal to what `make` would give).
+    func store<T>(_ key: String, _ value: T) {
+        condition.lock()
+        if done[key] == nil && !making.contains(key) { done[key] = value }
+        condition.unlock()
+    }
+
+    /// Stores `magnitude` as `cqt`'s unless one of its configuration is there or being made (see `store`).
+    func storeMagnitude(_ cqt: CQT, _ magnitude: FeatureSequence) {
+        condition.lock()
+        if !magnitudes.contains(where: { $0.cqt.configuration == cqt.configuration })
+            && !makingMagnitudes.contains(where: { $0.configuration == cqt.configuration }) {
+            magnitudes.append((cqt, magnitude))
+        }
+        condition.unlock()
+    }
+
+    /// The CQT magnitude stored for `cqt`'s configuration, if it was made.
+    func storedMagnitude(_ cqt: CQT) -> FeatureSequence? {
+        condition.lock()
+        defer { condition.unlock() }
+        return magnitudes.first { $0.cqt.configuration == cqt.configuration }?.magnitude
+    }
+
     /// The value stored under `key`, if it was made.
     func stored<T>(_ key: String, as type: T.Type = T.self) -> T? {
         condition.lock()

@@ -41,6 +41,15 @@ public final class AnalysisSource {
     private let renderers: RendererPool?
     /// Shared with the source's lanes.
     private let memo: AnalysisMemo
+    /// CQTs computed while a score renders (`computeWhileRendering`), copied to the lanes.
+    private var whileRendering: [StreamedCQT] = []
+
+    /// A CQT an encoder reads, to compute while a score renders, and where its magnitude goes: the shared
+    /// feature `sharedKey` (`sharedFeature`), or nil for `cqtMagnitude(_:)`.
+    struct StreamedCQT {
+        let cqt: CQT
+        let sharedKey: String?
+    }
 
     /// Audio file extensions Refrain decodes (libsndfile: WAV, FLAC, Ogg Vorbis/Opus, MP3, AIFF).
     public static let audioExtensions: Set<String> = ["wav", "wave", "flac", "ogg", "oga", "opus", "mp3", "aif", "aiff"]
@@ -124,6 +133,18 @@ public final class AnalysisSource {
         origin = source.origin
         renderers = source.renderers
         memo = source.memo
+        whileRendering = source.whileRendering
+    }
+
+    /// Asks that `cqts` be computed while the score renders, when it renders while it is resampled
+    /// (`RendererPool.rendersWhileResampling`: a score, several threads, a render rate below the rate asked for):
+    /// each transform's levels and frames advance on the resampling thread as the audio comes (`CQTStream`), and
+    /// what is left is finished once the rendering ends, before the audio is handed out; the magnitudes are stored
+    /// where the encoders look for them, equal bit for bit to what they would compute (`CQTStream.finish()`). Call
+    /// before making lanes and before the audio is first asked for; otherwise, or for other input, nothing changes.
+    func computeWhileRendering(_ cqts: [StreamedCQT]) {
+        guard case .score = origin else { return }
+        whileRendering = cqts
     }
 
     /// `count` lanes of this source for encoders run side by side: each value any of them computes (audio,
@@ -170,10 +191,32 @@ public final class AnalysisSource {
                 return samples.sampleRate == sampleRate ? samples : try samples.resampled(to: sampleRate, threads: threads)
             case .score(let score, _):
                 guard let renderers else { throw RefrainError.invalidArgument("\(name): no renderer to turn the score into audio") }
-                return try renderers.render(score, sampleRate: sampleRate, threads: threads)
+                let streamed = whileRendering.filter { $0.cqt.configuration.sampleRate == sampleRate }
+                guard !streamed.isEmpty, renderers.rendersWhileResampling(sampleRate: sampleRate, threads: threads) else {
+                    return try renderers.render(score, sampleRate: sampleRate, threads: threads)
+                }
+                let (signal, streams) = try renderers.render(score, sampleRate: sampleRate, threads: threads,
+                                                             streaming: streamed.map(\.cqt))
+                if let streams { finish(streams, of: streamed) }
+                return signal
             case .melody:
                 throw RefrainError.invalidArgument("\(name): a melody given as notes has no audio")
             }
+        }
+    }
+
+    /// Finishes `streams` (one per entry of `streamed`) side by side and stores each magnitude where its encoder
+    /// reads it. A stream that fails stores nothing: its encoder then transforms the audio itself and meets the
+    /// error, if it is one of the audio's.
+    private func finish(_ streams: [CQTStream], of streamed: [StreamedCQT]) {
+        var finished = [FeatureSequence?](repeating: nil, count: streams.count)
+        finished.withUnsafeMutableBufferPointer { slots in
+            let out = UncheckedSendable(slots.baseAddress!)
+            try? concurrentForEach(streams.count, threads: threads) { i in out.value[i] = try? streams[i].finish() }
+        }
+        for (request, magnitude) in zip(streamed, finished) {
+            guard let magnitude else { continue }
+            if let key = request.sharedKey { memo.store("feature " + key, magnitude) } else { memo.storeMagnitude(request.cqt, magnitude) }
         }
     }
 
@@ -213,6 +256,13 @@ public final class AnalysisSource {
         }
         return try magnitude ?? cqt.magnitude(signal, threads: threads)
     }
+
+    /// The CQT magnitude by `cqt` if it was already computed (or streamed while the score rendered), else nil;
+    /// computes nothing.
+    func computedMagnitude(_ cqt: CQT) -> FeatureSequence? { memo.storedMagnitude(cqt) }
+
+    /// The shared feature `key` if it was already computed (or streamed), else nil; computes nothing.
+    func computedFeature(_ key: String) -> FeatureSequence? { memo.stored("feature " + key) }
 
     /// The file's own format, rate and channels, once its audio was decoded (nil for other inputs).
     public var audioInfo: AudioInfo? { memo.stored(Self.infoKey) }

@@ -91,14 +91,21 @@ public struct CENSEncoder: MusicEncoder {
         guard signal.samples.count >= settings.chromaHop else {
             throw RefrainError.invalidArgument(String(format: "%@: audio of %.2f s is too short to analyse", source.name, signal.duration))
         }
-        return try source.sharedFeature("cqt_chroma sr=\(settings.sampleRate) hop=\(settings.chromaHop)") {
+        return try source.sharedFeature(cqtKey) {
             try chroma.cqt.magnitude(signal, threads: source.threads)
         }
     }
+
+    /// The source's shared feature holding the CQT magnitude `cqtMagnitude` reads.
+    var cqtKey: String { "cqt_chroma sr=\(settings.sampleRate) hop=\(settings.chromaHop)" }
 
     /// The CENS of `signal` (at `settings.sampleRate`), as `encode` gives it for a recording: `frames x 12`.
     func features(of signal: AudioSignal, threads: Int) throws -> FeatureSequence {
         cens(fromChroma: try chroma.chroma(signal, norm: nil, threads: threads), smoothingLength: settings.smoothing,
              downsampling: settings.downsampling)
     }
+}
+
+extension CENSEncoder: CQTWhileRenderingEncoder {
+    var streamedCQT: AnalysisSource.StreamedCQT { AnalysisSource.StreamedCQT(cqt: chroma.cqt, sharedKey: cqtKey) }
 }

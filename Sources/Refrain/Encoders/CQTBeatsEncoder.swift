@@ -101,3 +101,7 @@ public struct CQTBeatsEncoder: MusicEncoder {
         return FeatureSequence(values: db, times: pooled.times).normalized(.l2)
     }
 }
+
+extension CQTBeatsEncoder: CQTWhileRenderingEncoder {
+    var streamedCQT: AnalysisSource.StreamedCQT { AnalysisSource.StreamedCQT(cqt: cqt, sharedKey: nil) }
+}

@@ -46,6 +46,13 @@ public struct MusicAnalyzer: ItemAnalyzer {
         for encoder in encoders where !encoder.inputs.contains(source.kind) {
             throw RefrainError.invalidArgument("\(source.name): the encoder \(encoder.name) does not read \(source.kind.rawValue) input")
         }
+        // The CQTs of `cqt_beats` and `cens` advance while a score renders (the same magnitudes, bit for bit).
+        var streamed: [AnalysisSource.StreamedCQT] = []
+        for case let encoder as any CQTWhileRenderingEncoder in encoders
+        where !streamed.contains(where: { $0.cqt.configuration == encoder.streamedCQT.cqt.configuration }) {
+            streamed.append(encoder.streamedCQT)
+        }
+        source.computeWhileRendering(streamed)
         let lanes = source.lanes(max(1, min(lanes, source.threads, encoders.count)))
         // An encoder not yet started when one has failed is skipped (its slot stays nil).
         var encoded = [Result<EncodedArray, Error>?](repeating: nil, count: encoders.count)

@@ -37,6 +37,13 @@ extension MusicEncoder {
     public var name: String { record.name }
 }
 
+/// An encoder whose CQT can be computed while a score renders (`AnalysisSource.computeWhileRendering`, asked
+/// for by `MusicAnalyzer.analysis`): `cqt_beats` and `cens`.
+protocol CQTWhileRenderingEncoder {
+    /// The transform the encoder reads and where the source keeps its magnitude.
+    var streamedCQT: AnalysisSource.StreamedCQT { get }
+}
+
 /// Reads an encoder's settings from the text an index records, refusing unknown keys and malformed values
 /// (an index whose settings this program does not understand would otherwise be searched with other ones).
 struct SettingsReader {

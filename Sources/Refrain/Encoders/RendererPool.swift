@@ -1,5 +1,6 @@
 import Foundation
 import RefrainAudio
+import RefrainFeatures
 import RefrainMath
 import RefrainSymbolic
 
@@ -44,14 +45,36 @@ final class RendererPool: @unchecked Sendable {
     /// `threads` above 1 is resampled piece by piece on a second thread while it renders
     /// (`renderedWhileResampling`), to the same samples.
     func render(_ score: MIDIScore, sampleRate: Double, threads: Int = 1) throws -> AudioSignal {
+        try render(score, sampleRate: sampleRate, threads: threads, streaming: []).signal
+    }
+
+    /// Whether `render` resamples a score while it renders at `sampleRate` with `threads` (and so can feed CQTs
+    /// computed alongside, `render(_:sampleRate:threads:feeding:)`).
+    func rendersWhileResampling(sampleRate: Double, threads: Int) -> Bool {
+        !splitsScores && (renderRate.map { min($0, sampleRate) } ?? sampleRate) < sampleRate && threads > 1
+    }
+
+    /// `render(_:sampleRate:threads:)`, and when it resamples while rendering (`rendersWhileResampling`), a
+    /// `CQTStream` of each of `cqts` (with `threads`, as `CQT.magnitude`'s) made and fed every piece of the
+    /// resampled audio, in order, on the resampling thread, so that the transforms advance while the rest renders:
+    /// `streams` holds them, each fed the whole signal and ready to `finish()`, or is nil (not this path, or a
+    /// stream failed: they must not be used).
+    func render(_ score: MIDIScore, sampleRate: Double, threads: Int, streaming cqts: [CQT]) throws -> (signal: AudioSignal, streams: [CQTStream]?) {
         let parts = splitsScores ? score.renderingParts(size) : [score]
         let rate = renderRate.map { min($0, sampleRate) } ?? sampleRate
         let renderers = try take(parts.count, sampleRate: rate)
         let end = MIDIRenderer.soundingEnd(of: score)
         if parts.count == 1, rate < sampleRate, threads > 1 {
-            return AudioSignal(samples: try Self.renderedWhileResampling(score, on: renderers[0], end: end, to: sampleRate),
-                               sampleRate: sampleRate)
+            let (samples, streams) = try Self.renderedWhileResampling(score, on: renderers[0], end: end, to: sampleRate,
+                                                                        streaming: cqts, threads: threads)
+            return (AudioSignal(samples: samples, sampleRate: sampleRate), streams)
         }
+        return (try plainRender(parts, on: renderers, end: end, rate: rate, sampleRate: sampleRate), nil)
+    }
+
+    /// The parts rendered one per renderer (at once when several) at `rate`, each resampled to `sampleRate`, summed.
+    private func plainRender(_ parts: [MIDIScore], on renderers: [MIDIRenderer], end: Double, rate: Double,
+                             sampleRate: Double) throws -> AudioSignal {
         @Sendable func rendered(_ p: Int) throws -> [Float] {
             let signal = AudioSignal(samples: try renderers[p].render(parts[p], end: end), sampleRate: rate)
             return rate < sampleRate ? try signal.resampled(to: sampleRate, threads: 1).samples : signal.samples
@@ -78,14 +101,36 @@ final class RendererPool: @unchecked Sendable {
     /// analysis, overlaps the rendering instead of following it. Bit for bit the samples of rendering first and
     /// resampling after on one thread (`resample(threads: 1)`, as the serial path does).
     static func renderedWhileResampling(_ score: MIDIScore, on renderer: MIDIRenderer, end: Double, to sampleRate: Double) throws -> [Float] {
+        try renderedWhileResampling(score, on: renderer, end: end, to: sampleRate, streaming: [], threads: 1).samples
+    }
+
+    /// `renderedWhileResampling(_:on:end:to:)`, and a `CQTStream` of each of `cqts` (with `threads`) made on the
+    /// resampling queue and fed the resampled samples there as soon as they are final (`ResampleStream.finalCount`),
+    /// the rest after the stream's end: each stream has the whole signal, in order. `streams` is nil when one
+    /// failed (its error is not the render's: the encoders then transform the audio themselves and meet it, if it is
+    /// theirs).
+    static func renderedWhileResampling(_ score: MIDIScore, on renderer: MIDIRenderer, end: Double, to sampleRate: Double,
+                                        streaming cqts: [CQT], threads: Int) throws -> (samples: [Float], streams: [CQTStream]?) {
         let stream = UncheckedSendable(try ResampleStream(from: renderer.sampleRate, to: sampleRate))
-        let failure = UncheckedSendable(FirstError())
+        let state = UncheckedSendable(QueueState())
         let queue = DispatchQueue(label: "refrain.render-resample")
+        // The resampled length, about: the render's samples (its end and one second of tail) at the new rate.
+        let expected = Int(((end + 1.0) * sampleRate).rounded(.up)) + 1
+        if !cqts.isEmpty {
+            // Made on the queue, while the rendering starts.
+            let made = UncheckedSendable(cqts)
+            queue.async {
+                stream.value.reserveCapacity(outputSamples: expected)
+                state.value.make(made.value, threads: threads, expectedSamples: expected)
+            }
+        }
         do {
             try renderer.render(score, end: end, every: streamedPiece) { piece in
                 queue.async {
-                    guard failure.value.error == nil else { return }
-                    do { try piece.withUnsafeBufferPointer { try stream.value.feed($0) } } catch { failure.value.error = error }
+                    guard state.value.error == nil else { return }
+                    do { try piece.withUnsafeBufferPointer { try stream.value.feed($0) } } catch { state.value.error = error; return }
+                    let final = stream.value.finalCount
+                    stream.value.withProduced { state.value.feedStreams(UnsafeBufferPointer(rebasing: $0[..<final])) }
                 }
             }
         } catch {
@@ -93,13 +138,35 @@ final class RendererPool: @unchecked Sendable {
             throw error
         }
         return try queue.sync {
-            if let error = failure.value.error { throw error }
-            return try stream.value.finish()
+            if let error = state.value.error { throw error }
+            let samples = try stream.value.finish()
+            samples.withUnsafeBufferPointer { state.value.feedStreams($0) }
+            return (samples, state.value.streamFailed ? nil : state.value.streams)
         }
     }
 
-    /// The first error of the resampling queue (read and written on that queue only).
-    final class FirstError { var error: Error? }
+    /// What the resampling queue keeps (read and written on that queue only): its first error, and how far the
+    /// CQT streams it feeds have been fed.
+    final class QueueState {
+        var error: Error?
+        var streams: [CQTStream] = []
+        /// Samples of the resampled signal every stream has had.
+        var handed = 0
+        var streamFailed = false
+
+        /// Makes the streams of `cqts`.
+        func make(_ cqts: [CQT], threads: Int, expectedSamples: Int) {
+            do { streams = try cqts.map { try CQTStream($0, threads: threads, expectedSamples: expectedSamples) } } catch { streamFailed = true }
+        }
+
+        /// Feeds the streams `final[handed...]` (`final`: the resampled signal's final samples so far).
+        func feedStreams(_ final: UnsafeBufferPointer<Float>) {
+            guard !streams.isEmpty, !streamFailed, final.count > handed else { return }
+            let piece = UnsafeBufferPointer(rebasing: final[handed...])
+            do { for stream in streams { try stream.feed(piece) } } catch { streamFailed = true }
+            handed = final.count
+        }
+    }
 
     /// `count` different renderers at `sampleRate` (made up to the pool's size; beyond it, some repeat and
     /// their renders wait for each other).
