@@ -261,6 +261,7 @@ extension NoteAlignment {
                 let firstCredit = firstRhythm.map { SIMD16<Float>(repeating: rhythmWeight * $0) }
                 let doubles = rhythmDoubling.isFinite, doubling = SIMD16<Float>(repeating: doubles ? rhythmDoubling : 0)
                 let halving = SIMD16<Float>(repeating: halves ? repeatHalving : 0)
+                let repeatDoubled = SIMD16<Float>(repeating: repeatDoubling)
                 for i in 1...m {
                     let cur = rows[2], prev = rows[1], prev2 = rows[0]
                     let scur = startRows[2], sprev = startRows[1], sprev2 = startRows[0]
@@ -278,31 +279,21 @@ extension NoteAlignment {
                         var rd = signed
                         rd.replace(with: -rd, where: rd .< zero)
                         if doubles {
-                            var h = rd - one
-                            h.replace(with: -h, where: h .< zero)
-                            h = h + doubling
+                            let h = Self.shiftedError(rd - one, doubling)
                             rd.replace(with: h, where: h .< rd)
                         }
                         if shifts.up {  // the query's ratio one unit above the score's
-                            var h = signed + one
-                            h.replace(with: -h, where: h .< zero)
-                            h = h + repeatDoubling
+                            let h = Self.shiftedError(signed + one, repeatDoubled)
                             rd.replace(with: h, where: h .< rd)
                         }
                         if shifts.down {
-                            var h = signed - one
-                            h.replace(with: -h, where: h .< zero)
-                            h = h + repeatDoubling
+                            let h = Self.shiftedError(signed - one, repeatDoubled)
                             rd.replace(with: h, where: h .< rd)
                         }
                         if halves {  // the score's repeated note sung once: the query's ratio one unit below, then above
-                            var h = signed - one
-                            h.replace(with: -h, where: h .< zero)
-                            h = h + halving
+                            let h = Self.shiftedError(signed - one, halving)
                             rd.replace(with: h, where: (load(refRepeat, pad + j - 1) .> zero) .& (h .< rd))
-                            var g = signed + one
-                            g.replace(with: -g, where: g .< zero)
-                            g = g + halving
+                            let g = Self.shiftedError(signed + one, halving)
                             rd.replace(with: g, where: (load(refRepeat, pad + j - 2) .> zero) .& (g .< rd))
                         }
                         rd.replace(with: two, where: rd .> two)
@@ -339,5 +330,14 @@ extension NoteAlignment {
                 return (last[pad + bestJ] / Float(m), Int(startRows[1][pad + bestJ]), bestJ)
             }
         }
+    }
+
+    /// `|x| + cost`, lane by lane: a rhythm error `x` (log2 units) measured from a tolerated shift, plus that
+    /// shift's cost (`rhythmDoubling`, `repeatDoubling`, `repeatHalving`), as `rhythmScore` computes it per cell.
+    @inline(__always)
+    static func shiftedError(_ x: SIMD16<Float>, _ cost: SIMD16<Float>) -> SIMD16<Float> {
+        var h = x
+        h.replace(with: -h, where: h .< 0)
+        return h + cost
     }
 }
