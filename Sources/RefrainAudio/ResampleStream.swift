@@ -117,11 +117,8 @@ public final class ResampleStream {
         }
     }
 
-    /// Input samples fed so far.
-    public var fedCount: Int { fed }
-
     /// The output samples that are already final: those the stream has produced below
-    /// `ceil(fedCount * targetRate / sourceRate)`, the least length `finish()` can return (more input only makes it
+    /// `ceil(fed * targetRate / sourceRate)` for the `fed` input samples so far, the least length `finish()` can return (more input only makes it
     /// longer), so `finish()` returns them unchanged at the same places. Lets a consumer (`CQTStream`) start on the
     /// resampled signal while the input still arrives.
     public var finalCount: Int {

@@ -23,7 +23,7 @@ final class HeldOutPieceQueriesTests: XCTestCase {
     func testEligiblePiecesAreHeldOutAndIndexed() {
         let split = CorpusSplit(parts: [.train: ["a", "b"], .validation: ["c"], .test: ["d", "e", "f"]])
         let indexed: Set<String> = ["distractor-a", "distractor-c", "distractor-d", "distractor-f", "e"]
-        XCTAssertEqual(HeldOutPieceQueries.eligible(split: split, indexedKeys: indexed), ["d", "f"])
+        XCTAssertEqual(HeldOutPieceQueries.eligible(pieces: split.keys(.test), indexedKeys: indexed), ["d", "f"])
     }
 
     /// From the sixteenth round any never-used piece qualifies (not only the test part) when its recording is indexed.

@@ -20,13 +20,8 @@ public enum HeldOutPieceQueries {
     /// The seed of the split the shipped models' training scripts draw (`scripts/train/*.sh`: `--seed 20`).
     public static let trainingSeed: UInt64 = 20
 
-    /// The pieces of `split`'s test part whose recording (`recordingPrefix` + key) is among `indexedKeys`, sorted.
-    public static func eligible(split: CorpusSplit, indexedKeys: Set<String>) -> [String] {
-        eligible(pieces: split.keys(.test), indexedKeys: indexedKeys)
-    }
-
-    /// The `pieces` (never-used keys, `ShippedModelPieces.unused`) whose recording (`recordingPrefix` + key) is
-    /// among `indexedKeys`, sorted.
+    /// The `pieces` (never-used keys: `ShippedModelPieces.unused`, or a split's test part) whose recording
+    /// (`recordingPrefix` + key) is among `indexedKeys`, sorted.
     public static func eligible(pieces: [String], indexedKeys: Set<String>) -> [String] {
         pieces.filter { indexedKeys.contains(recordingPrefix + $0) }.sorted()
     }
