@@ -126,8 +126,9 @@ public enum CostMatrix {
         return s
     }
 
-    /// Median of a matrix's finite entries (0 when there are none); Raffel & Ellis's default penalty.
-    public static func median(of cost: Matrix) -> Float {
+    /// Median of a matrix's finite entries (0 when there are none) by copying them and selecting (`select`): the
+    /// plain path that `median(of:)` (a radix histogram, the same value) replaced; kept for comparison in tests.
+    static func medianBySelection(of cost: Matrix) -> Float {
         var v = cost.storage.filter { $0.isFinite }
         if v.isEmpty { return 0 }
         let n = v.count

@@ -201,22 +201,6 @@ final class DTWPropertyTests: XCTestCase {
     }
 }
 
-final class CostMedianTests: XCTestCase {
-    /// The selection-based median equals the median of a full sort, for odd and even counts, with ties.
-    func testMedianMatchesSortedMedian() {
-        var random = SystemRandomNumberGenerator()
-        for count in [1, 2, 3, 10, 11, 100, 1001] {
-            for ties in [false, true] {
-                let values = (0..<count).map { _ in ties ? Float(Int.random(in: 0...4, using: &random)) : Float.random(in: -5...5, using: &random) }
-                let sorted = values.sorted()
-                let expected = count % 2 == 1 ? sorted[count / 2] : 0.5 * (sorted[count / 2 - 1] + sorted[count / 2])
-                XCTAssertEqual(CostMatrix.median(of: Matrix(rows: 1, cols: count, storage: values)), expected, "count \(count)")
-            }
-        }
-        XCTAssertEqual(CostMatrix.median(of: Matrix(rows: 1, cols: 3, storage: [.nan, 2, .infinity])), 2)
-    }
-}
-
 /// The Float32 wavefront soft-DTW kernel against the Double reference, on sizes that exercise partial strips.
 final class SoftDTWKernelTests: XCTestCase {
     func testFloatKernelMatchesDoubleReference() throws {
