@@ -53,7 +53,7 @@ public struct VersionMatcher: SequenceMatcher {
         let values = stored.values.matrix()
         let times = stored.times, frame = times.count > 1 ? times[1] - times[0] : 0.5
         let span = (start: times.first ?? 0, end: (times.last ?? 0) + frame)
-        var fitted = RaffelEllisMatcher.fitted(sequence.values, to: values.rows)
+        let fitted = RaffelEllisMatcher.fitted(sequence.values, to: values.rows)
         if method == "raffel" {
             let cost = try CostMatrix.compute(fitted, values, metric: .cosine)
             let alignment = try RaffelEllis.align(cost: cost, gully: gully)
@@ -63,13 +63,31 @@ public struct VersionMatcher: SequenceMatcher {
             let score = Double(alignment.score) + absoluteWeight * along / Double(alignment.path.count)
             return [SequenceMatch(score: score, start: times[first.j], end: times[last.j] + frame)]
         }
-        var itemValues = values
-        if max(fitted.rows, itemValues.rows) > 48 {
-            fitted = CoarseToFineAudioMatcher.halved(fitted)
-            itemValues = CoarseToFineAudioMatcher.halved(itemValues)
+        return try banded(query: BandedQuery(fitted, itemRows: values.rows), item: values, span: span, abandonAbove: abandonAbove)
+    }
+
+    /// The query's side of a banded comparison with items of one length: the query fitted to it (`fitted`, then
+    /// halved with the item when either has more than 48 frames) and its column sums. Depends only on the
+    /// query and the item's length, so a prepared matcher keeps one per length (`PreparedVersionMatcher`).
+    struct BandedQuery {
+        let values: Matrix
+        let sums: [Float]
+        let halved: Bool
+
+        /// `fitted`: the query fitted to `itemRows` frames (`RaffelEllisMatcher.fitted`).
+        init(_ fitted: Matrix, itemRows: Int) {
+            halved = max(fitted.rows, itemRows) > 48
+            values = halved ? CoarseToFineAudioMatcher.halved(fitted) : fitted
+            sums = AudioMatchScore.columnSums(values)
         }
+    }
+
+    /// The banded method's score of one item (`values`, its CENS) against the query's side `query`.
+    func banded(query: BandedQuery, item values: Matrix, span: (start: Double, end: Double), abandonAbove: Double) throws -> [SequenceMatch] {
+        let fitted = query.values
+        let itemValues = query.halved ? CoarseToFineAudioMatcher.halved(values) : values
         // Mean cosine cost of all frame pairs: 1 - (mean query frame) . (mean item frame).
-        let q = AudioMatchScore.columnSums(fitted), i = AudioMatchScore.columnSums(itemValues)
+        let q = query.sums, i = AudioMatchScore.columnSums(itemValues)
         var dot: Double = 0
         for c in 0..<q.count { dot += Double(q[c]) * Double(i[c]) }
         let mean = max(1 - dot / Double(fitted.rows * itemValues.rows), 1e-3)
