@@ -34,7 +34,8 @@ public final class Dense: Layer {
         precondition(x.shape.last == inputs, "layer \(name) takes \(inputs) features, got shape \(x.shape)")
         input = x
         let rows = x.count / inputs
-        var out = [Float](repeating: 0, count: rows * outputs)
+        // Every element is set to its bias below before sgemm adds to it, so none is cleared first.
+        var out = [Float](unsafeUninitializedCapacity: rows * outputs) { _, count in count = rows * outputs }
         out.withUnsafeMutableBufferPointer { y in
             bias.value.withUnsafeBufferPointer { b in
                 for r in 0..<rows { for j in 0..<outputs { y[r * outputs + j] = b[j] } }

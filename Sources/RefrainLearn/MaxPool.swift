@@ -37,8 +37,9 @@ public final class MaxPool2D: Layer {
         let (b, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let (kh, kw, sh, sw) = (kernel[0], kernel[1], stride[0], stride[1])
         let ho = (h - kh) / sh + 1, wo = (w - kw) / sw + 1
-        var out = [Float](repeating: 0, count: b * c * ho * wo)
-        if argmax.count != out.count { argmax = [Int32](repeating: 0, count: out.count) }
+        // Every output and its argmax are written below: neither is cleared first (issue 20, seventeenth round).
+        var out = [Float](unsafeUninitializedCapacity: b * c * ho * wo) { _, count in count = b * c * ho * wo }
+        if argmax.count != out.count { argmax = [Int32](unsafeUninitializedCapacity: out.count) { _, count in count = out.count } }
         x.data.withUnsafeBufferPointer { xp in
             out.withUnsafeMutableBufferPointer { yp in
                 argmax.withUnsafeMutableBufferPointer { ap in

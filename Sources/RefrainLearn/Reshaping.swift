@@ -48,7 +48,8 @@ public final class ToSequence: Layer {
     /// `[b][c][t][w]` to `[b][t][c][w]` (`forward: true`) or back.
     private func permute(_ src: [Float], forward: Bool) -> [Float] {
         let b = inputShape[0], c = inputShape[1], t = inputShape[2], w = inputShape.count == 4 ? inputShape[3] : 1
-        var out = [Float](repeating: 0, count: src.count)
+        // A permutation: every element is written below, so none is cleared first.
+        var out = [Float](unsafeUninitializedCapacity: src.count) { _, count in count = src.count }
         src.withUnsafeBufferPointer { s in
             out.withUnsafeMutableBufferPointer { d in
                 for bi in 0..<b {
