@@ -50,7 +50,8 @@ final class CostMedianTests: XCTestCase {
         check([.nan, .infinity, -.infinity], "nothing finite")
         check([Float](repeating: 0.25, count: 1000), "all equal")
         check([1, 1000], "two bins")
-        check([1, 1000, 1000.5, 1001], "lower middle alone below its bin")
+        check([1, 2, 1000, 1001], "lower middle the largest entry of the bins below the upper middle's")
+        check([1, 1000, 1000.5, 1001], "both middles in one bin")
         check([-3, -1e-30, 1e-30, 3, 0.5, -0.5], "around zero")
         check((0..<4097).map { Float($0 % 5) * 1e-3 + 0.7 }, "one bin, many ties")
     }
