@@ -48,6 +48,8 @@ struct HummingBenchCommand: ParsableCommand {
     @Option(help: "Contour stage: the note stage's best N melodies re-scored by contour alignment and fused (0: note stage alone).") var contourCandidates: Int = 100
     @Option(help: "Weight of the contour stage's standardised cost in the fused score.") var contourWeight: Double = 1
     @Option(help: "Contour weight for queries whose first reading has fewer than N notes, 'weight,N' (default: the product's).") var shortContourWeight: String?
+    @Option(help: "Contour stage for short hums: queries whose first reading has fewer than N notes have the note stage's best M melodies re-scored, 'M,N' (M 0: every melody; default: the product's), 'M,N,usual' standardised on the usual stage's scale.") var contourWide: String?
+    @Option(help: "Also rank every query with each of these contour fusions, on the same readings and note alignment: ';'-separated variants, each a ','-separated list of the contour-fusion stage's options from the product's defaults (e.g. 'wide-notes=10,wide-candidates=0;weight=1.5'); listed with --also-alignment's variants.") var alsoFusion: String?
     @Option(help: "Also index the same scores through the Engine (melody encoder only) in this folder and run the report half through `Engine.query` with the humming task (ranks and latency of the product's road).") var engineIndex: String?
 
     @Flag(help: "With --engine-index: query the index already in that folder (made by an earlier run with the same corpus and distractors) instead of rebuilding it.") var engineReuse = false
@@ -129,6 +131,7 @@ struct HummingBenchCommand: ParsableCommand {
         var spanNotes: Bool?  // the note stage's rank-1 hit is right and its span starts within 0.5 s of the hum's first note
         var spanFused: Bool?  // the same for the fused hit (its span the contour path's when ContourFusion.contourSpans)
         var mergedNotes = 0  // notes of the first reading merged from repeats (MelodyShape.repeats > 1)
+        var notes = 0  // notes of the first reading
         var alsoRanks: [Int?] = []  // the fused rank under each of --also-alignment
         var key = ""  // the queried tune
     }
@@ -261,14 +264,21 @@ struct HummingBenchCommand: ParsableCommand {
             search.laterReadingsLimit = laterReadings
             print("note alignment: rhythm weight \(rhythmWeight), doubling tolerance \(rhythmDoubling), repeat doubling tolerance \(repeatDoubling), first interval's rhythm \(search.alignment.firstRhythm.map { "\($0)" } ?? "scored"), replacement move cost \(replaceCost), octave cost \(octaveCost), length penalty \(lengthPenalty); other readings aligned with the first's best \(laterReadings) (0: all); " +
                   "unfolded reading \(unfoldedReading ? "on" : "off"); octave check of the f0 \(subharmonicRatio > 0 ? "above ratio \(subharmonicRatio), majority of \(max(1, subharmonicSmoothing)) frames" + (subharmonicGate > 0 ? " on hums with under \(subharmonicGate) of their energy below 250 Hz" : "") : "off")")
-            let variants = try (alsoAlignment ?? "").split(separator: ";").map { text -> (name: String, alignment: NoteAlignment) in
+            let variantOptions = { (text: Substring, flag: String) throws -> [String: String] in
                 var options: [String: String] = [:]
                 for pair in text.split(separator: ",") {
                     let f = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                    guard f.count == 2 else { throw RefrainError.invalidArgument("--also-alignment: '\(pair)' is not option=value") }
+                    guard f.count == 2 else { throw RefrainError.invalidArgument("\(flag): '\(pair)' is not option=value") }
                     options[f[0]] = f[1]
                 }
-                return (String(text), try NoteAlignmentStage(spec: StageSpec(stage: "note-alignment", options: options)).alignment)
+                return options
+            }
+            // Each variant: a note alignment (nil: this run's) or a contour fusion (nil: this run's).
+            var variants = try (alsoAlignment ?? "").split(separator: ";").map { text -> (name: String, alignment: NoteAlignment?, fusion: ContourFusion?) in
+                (String(text), try NoteAlignmentStage(spec: StageSpec(stage: "note-alignment", options: variantOptions(text, "--also-alignment"))).alignment, nil)
+            }
+            variants += try (alsoFusion ?? "").split(separator: ";").map { text -> (name: String, alignment: NoteAlignment?, fusion: ContourFusion?) in
+                (String(text), nil, try ContourFusionStage(spec: StageSpec(stage: "contour-fusion", options: variantOptions(text, "--also-fusion"))).fusion)
             }
             var cleanup = NoteCleanup(octaveFold: octaveFold, repeatTolerance: repeatTolerance)
             cleanup.neighbours = max(1, octaveNeighbours)
@@ -285,7 +295,17 @@ struct HummingBenchCommand: ParsableCommand {
             fusion.candidates = contourCandidates
             fusion.weight = contourWeight
             if let f = shortContourWeight?.split(separator: ",").compactMap({ Double($0) }), f.count == 2 { (fusion.shortWeight, fusion.shortNotes) = (f[0], Int(f[1])) }
-            print("contour fusion: \(fusion.candidates) candidates, weight \(fusion.weight), short queries (< \(fusion.shortNotes) notes) \(fusion.shortWeight.map { "\($0)" } ?? "the same")")
+            if let contourWide {
+                let parts = contourWide.split(separator: ",").map(String.init)
+                let f = parts.prefix(2).compactMap { Int($0) }
+                guard f.count == 2, f[0] >= 0, f[1] >= 0, parts.count == 2 || (parts.count == 3 && ["usual", "all"].contains(parts[2])) else {
+                    throw RefrainError.invalidArgument("--contour-wide is 'candidates,notes[,usual|all]' (whole numbers, candidates 0: every melody), got '\(contourWide)'")
+                }
+                (fusion.wideCandidates, fusion.wideNotes) = (f[0], f[1])
+                fusion.wideOnUsualScale = parts.count == 3 && parts[2] == "usual"
+            }
+            print("contour fusion: \(fusion.candidates) candidates, weight \(fusion.weight), short queries (< \(fusion.shortNotes) notes) \(fusion.shortWeight.map { "\($0)" } ?? "the same"); " +
+                  (fusion.wideNotes > 0 ? "queries under \(fusion.wideNotes) notes re-score \(fusion.wideCandidates == 0 ? "every melody" : "the best \(fusion.wideCandidates)") (\(fusion.wideOnUsualScale ? "on the usual scale" : "standardised over them"))" : "no wider stage for short queries"))
             fusion.contourSpans = contourSpans
             fusion.window = contourWindow
             let exhaustive = HummingSearch(filterLimit: filterLimit == 0 ? 150 : 0)  // the other option, for --compare
@@ -338,6 +358,7 @@ struct HummingBenchCommand: ParsableCommand {
                             if unfoldedReading, let plain = cleanup.unfolded(heard, unlike: folded) { readings.append(MelodyShape(plain)) }
                         }
                         outcome.mergedNotes = readings.first.map { $0.repeats.filter { $0 > 1 }.count } ?? 0
+                        outcome.notes = readings.first?.noteCount ?? 0
                         let fused = contourCandidates > 0 && !oracleNotes
                         let hits = fused ? search.search(readings, contour: QueryContour(track: track, voicedFloor: Float(contourVoicedFloor)), fusion: fusion, in: collection, topK: 10)
                             : search.search(readings, in: collection, topK: 10)
@@ -365,8 +386,11 @@ struct HummingBenchCommand: ParsableCommand {
                         // After the timed searches, so that the note stage's time is its own.
                         for variant in variants {
                             var other = search
-                            other.alignment = variant.alignment
-                            let moved = fused ? other.search(readings, contour: QueryContour(track: track, voicedFloor: Float(contourVoicedFloor)), fusion: fusion, in: collection, topK: 10)
+                            if let alignment = variant.alignment { other.alignment = alignment }
+                            var otherFusion = variant.fusion ?? fusion
+                            otherFusion.contourSpans = fusion.contourSpans
+                            otherFusion.window = fusion.window
+                            let moved = fused ? other.search(readings, contour: QueryContour(track: track, voicedFloor: Float(contourVoicedFloor)), fusion: otherFusion, in: collection, topK: 10)
                                 : other.search(readings, in: collection, topK: 10)
                             outcome.alsoRanks.append(moved.firstIndex { $0.key == tune.key }.map { $0 + 1 })
                         }
@@ -448,8 +472,15 @@ struct HummingBenchCommand: ParsableCommand {
                     let moved = outcomes.filter { v < $0.alsoRanks.count && $0.alsoRanks[v] != $0.rank }
                     let gain = moved.reduce(0.0) { $0 + ($1.alsoRanks[v].map { 1 / Double($0) } ?? 0) - ($1.rank.map { 1 / Double($0) } ?? 0) }
                     print("\(variant.name): \(moved.count) queries moved, reciprocal rank \(gain >= 0 ? "+" : "")\(fmt(gain, 2)): " +
-                          moved.map { "\($0.key) h\($0.half) \($0.rank.map(String.init) ?? ">10")->\($0.alsoRanks[v].map(String.init) ?? ">10") (merged \($0.mergedNotes), sung twice \($0.info.repeated))" }.joined(separator: "; "))
+                          moved.map { "\($0.key) h\($0.half) \($0.rank.map(String.init) ?? ">10")->\($0.alsoRanks[v].map(String.init) ?? ">10") (merged \($0.mergedNotes), sung twice \($0.info.repeated), notes \($0.notes), note stage \($0.depthNotes.map(String.init) ?? "-"))" }.joined(separator: "; "))
                 }
+            }
+            let shortBelow = fusion.wideNotes > 0 ? fusion.wideNotes : 10
+            let shortOnes = outcomes.filter { $0.error == nil && $0.notes < shortBelow }
+            print("short hums (first reading under \(shortBelow) notes): \(shortOnes.count); key half notes: note-stage rank, fused rank\(variants.isEmpty ? "" : ", then each variant's")")
+            for o in shortOnes {
+                print("  \(o.key) h\(o.half) \(o.notes): \(o.depthNotes.map(String.init) ?? "-"), \(o.rank.map(String.init) ?? ">10")" +
+                      o.alsoRanks.map { ", \($0.map(String.init) ?? ">10")" }.joined())
             }
             let withMerges = outcomes.filter { $0.mergedNotes > 0 }, sungTwice = outcomes.filter { $0.info.repeated > 0 }
             print("first readings holding a note merged from repeats: \(withMerges.count) of \(outcomes.count) queries " +
@@ -498,6 +529,7 @@ struct HummingBenchCommand: ParsableCommand {
                 ("telephone", { $0.info.noise == .telephone }),
                 ("with errors", { $0.info.skipped + $0.info.repeated + $0.info.wrong > 0 }),
                 ("no errors", { $0.info.skipped + $0.info.repeated + $0.info.wrong == 0 }),
+                ("short (<10 n)", { $0.notes < 10 }), ("longer", { $0.notes >= 10 }),
             ]
             for (name, test) in conditions {
                 print(Self.row(name, brokenDown.filter(test)))
@@ -531,7 +563,8 @@ struct HummingBenchCommand: ParsableCommand {
             let p50 = { (xs: [Double]) -> Double in xs.isEmpty ? 0 : xs.sorted()[xs.count / 2] }
             let audio = ok.reduce(0) { $0 + $1.audioSeconds }, f0Time = ok.reduce(0) { $0 + $1.f0Seconds }
             print("")
-            print("latency at \(collection.count) melodies: p50 \(fmt(p50(ok.map(\.seconds)) * 1000, 1)) ms per query end to end " +
+            let p95 = { (xs: [Double]) -> Double in xs.isEmpty ? 0 : xs.sorted()[min(xs.count - 1, Int((0.95 * Double(xs.count)).rounded(.up)) - 1)] }
+            print("latency at \(collection.count) melodies: p50 \(fmt(p50(ok.map(\.seconds)) * 1000, 1)) ms, p95 \(fmt(p95(ok.map(\.seconds)) * 1000, 1)) ms per query end to end " +
                   "(f0 \(fmt(p50(ok.map(\.f0Seconds)) * 1000, 1)) ms, search \(fmt(p50(ok.map(\.searchSeconds)) * 1000, 2)) ms); " +
                   "queries average \(fmt(audio / Double(max(ok.count, 1)), 1)) s; f0 at \(fmt(audio / max(f0Time, 1e-9), 0))x real time")
             if let engineIndex {
@@ -548,8 +581,10 @@ struct HummingBenchCommand: ParsableCommand {
                     made += 1
                 }
                 var times: [Double] = [], ranks: [Int?] = []
+                // The run's half (the report half unless --half tuning, so that tuning runs never look at the report half).
+                let largeHalf = half == "tuning" ? 0 : 1
                 for (p, tune) in tunes.enumerated() {
-                    for k in 0..<perPiece where k % 2 == 1 {
+                    for k in 0..<perPiece where k % 2 == largeHalf {
                         guard let query = try? generator.query(tune.melody, seed: seed &* 1_000_003 &+ UInt64(p * 97 + k)) else { continue }
                         let t0 = DispatchTime.now().uptimeNanoseconds
                         guard let track = try? search.track(of: query.samples, sampleRate: query.sampleRate),
@@ -560,8 +595,8 @@ struct HummingBenchCommand: ParsableCommand {
                         ranks.append(hits.firstIndex { $0.key == tune.key }.map { $0 + 1 })
                     }
                 }
-                print("latency at \(big.count) melodies (\(made) spliced and mutated train-corpus melodies added): p50 \(fmt(p50(times) * 1000, 1)) ms end to end; " +
-                      "report half there: " + Self.metrics(ranks))
+                print("latency at \(big.count) melodies (\(made) spliced and mutated train-corpus melodies added): p50 \(fmt(p50(times) * 1000, 1)) ms, p95 \(fmt(p95(times) * 1000, 1)) ms end to end; " +
+                      "\(largeHalf == 0 ? "tuning" : "report") half there: " + Self.metrics(ranks))
             }
         }
     }
@@ -619,8 +654,9 @@ struct HummingBenchCommand: ParsableCommand {
             }
         }
         let p50 = times.isEmpty ? 0 : times.sorted()[times.count / 2]
+        let p95 = times.isEmpty ? 0 : times.sorted()[min(times.count - 1, Int((0.95 * Double(times.count)).rounded(.up)) - 1)]
         print("through Engine.query (humming task, \(try engine.itemCount) items): report half \(ranks.count) queries, \(refused) refused: "
-              + Self.metrics(ranks) + "; p50 \(fmt(p50 * 1000, 1)) ms end to end (f0, notes, search)")
+              + Self.metrics(ranks) + "; p50 \(fmt(p50 * 1000, 1)) ms, p95 \(fmt(p95 * 1000, 1)) ms end to end (f0, notes, search)")
         print("  p50 per step: " + order.map { name in
             let xs = (steps[name] ?? []).sorted()
             return "\(name) \(fmt((xs.isEmpty ? 0 : xs[xs.count / 2]) * 1000, 2)) ms"

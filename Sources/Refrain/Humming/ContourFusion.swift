@@ -25,6 +25,36 @@ public struct ContourFusion: Sendable {
     public var shortWeight: Double? = nil
     public var shortNotes: Int = 12
 
+    /// Short hums get a wider contour stage: a query whose first reading has fewer than `wideNotes` notes (after
+    /// merging repeats) has its contour aligned with the note stage's best `wideCandidates` melodies (0: every
+    /// melody) instead of `candidates` (0 `wideNotes`: off). A short hum's note-alignment score is weak evidence (a
+    /// few intervals fit many melodies; round 16 found the true tune of such hums at the note stage's ranks 12 to
+    /// 886, below the contour's reach), while its contour, a few seconds long, is cheap to align with many melodies.
+    /// Round 17, tuning half of the development set, seeds 21-25 (`refrain-bench humming --half tuning --also-fusion
+    /// 'wide-notes=10,wide-scale=usual'`): on the usual scale (`wideOnUsualScale`) every melody for hums under 10
+    /// notes moved no query on seeds 21, 22 and 24 and raised three on seeds 23 and 25 (from the note stage's ranks
+    /// 295, 152 and 132 to 10th, 9th and 1st; summed reciprocal rank +0.10 and +1.11, R@10 +1 and +2 queries, P@1
+    /// +1 on seed 25), none lowered; the best 500 (`wideCandidates`) moved the same queries on seeds 21-24, and the
+    /// three raised lay within them. Most short hums out of the top 10 hold skipped or wrong notes, which mislead the
+    /// contour as much as the notes, so it finds only some. 500 rather than every melody bounds the cost: every
+    /// melody took p95 from 232 to 976 ms at 2,844 melodies (seed 21, loaded machine), and grows with the collection.
+    public var wideNotes: Int = 10
+    public var wideCandidates: Int = 500
+    /// Whether a wider stage standardises both scores by their mean and deviation over the note stage's best
+    /// `candidates` alone (the usual stage's scale: those keep their fused scores and the further melodies are
+    /// placed on it) rather than over every melody it re-scores. Over every melody (round 17, seeds 21-25, 0 = all,
+    /// under 10 notes) the contour's weight changes for all of a short hum's candidates: summed reciprocal rank
+    /// -0.03 / +0.69 / +0.53 / -0.25 / +1.89 but R@10 -1 query on seeds 21 and 24 (hums the usual stage ranked 5th
+    /// and 7th fell out); on the usual scale nothing falls.
+    public var wideOnUsualScale = true
+
+    /// Melodies the contour stage re-scores for a query whose first reading has `notes` notes (nil: `candidates`),
+    /// out of `available`: `wideCandidates` (0: all) when `notes < wideNotes`, else `candidates`; at least 1.
+    public func candidates(notes: Int?, of available: Int) -> Int {
+        let wanted = (notes.map { $0 < wideNotes } ?? false) ? (wideCandidates > 0 ? max(wideCandidates, candidates) : available) : candidates
+        return max(1, min(wanted, available))
+    }
+
     /// The contour's weight for a query whose first reading has `notes` notes.
     public func weight(notes: Int) -> Double {
         notes < shortNotes ? shortWeight ?? weight : weight
@@ -32,11 +62,13 @@ public struct ContourFusion: Sendable {
 
     public init() {}
 
-    /// Standardised values: minus their mean, over their standard deviation (1 when it is 0).
-    static func standardised(_ x: [Double]) -> [Double] {
+    /// Standardised values: minus the mean of the first `over` of them (nil: all), over their standard deviation
+    /// (1 when it is 0).
+    static func standardised(_ x: [Double], over: Int? = nil) -> [Double] {
         guard !x.isEmpty else { return [] }
-        let mean = x.reduce(0, +) / Double(x.count)
-        let sd = (x.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(x.count)).squareRoot()
+        let basis = x.prefix(max(1, min(over ?? x.count, x.count)))
+        let mean = basis.reduce(0, +) / Double(basis.count)
+        let sd = (basis.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(basis.count)).squareRoot()
         return x.map { ($0 - mean) / (sd > 0 ? sd : 1) }
     }
 
@@ -89,19 +121,21 @@ public struct ContourFusion: Sendable {
         return out
     }
 
-    /// Fused scores (higher is better) for melodies given their note scores and contour costs, in the same order,
-    /// for a query whose first reading has `queryNotes` notes (`weight(notes:)`; nil: `weight`).
+    /// Fused scores (higher is better) for melodies given their note scores and contour costs, in the same order
+    /// (the note stage's, best first), for a query whose first reading has `queryNotes` notes (`weight(notes:)`;
+    /// nil: `weight`). With `wideOnUsualScale`, standardised over the first `candidates` alone.
     public func fused(noteScores: [Double], contourCosts: [Double], queryNotes: Int? = nil) -> [Double] {
         guard noteScores.count >= minimumCandidates else { return Self.standardised(noteScores) }
         let w = queryNotes.map { weight(notes: $0) } ?? weight
         let finite = contourCosts.map { $0.isFinite ? $0 : (contourCosts.filter(\.isFinite).max() ?? 0) }
-        return zip(Self.standardised(noteScores), Self.standardised(finite)).map { $0 - w * $1 }
+        let over = wideOnUsualScale ? candidates : nil
+        return zip(Self.standardised(noteScores, over: over), Self.standardised(finite, over: over)).map { $0 - w * $1 }
     }
 }
 
 extension HummingSearch {
-    /// Note alignment of every melody with the readings, then the contour stage over the best `fusion.candidates`
-    /// melodies and the fused ranking (`ContourFusion`); one hit per item, best first, at most `topK`. The spans are
+    /// Note alignment of every melody with the readings, then the contour stage over the best
+    /// `fusion.candidates(notes:of:)` melodies (more for a short hum) and the fused ranking (`ContourFusion`); one hit per item, best first, at most `topK`. The spans are
     /// the contour path's where `fusion.contourSpans` says so, else the note alignment's. Items outside the candidates follow in note-score order, below every fused score.
     /// `contourOnly` ranks the candidates by the contour's cost alone (for comparison).
     public func search(_ readings: [MelodyShape], contour: QueryContour, fusion: ContourFusion, in collection: MelodyCollection,
@@ -109,7 +143,7 @@ extension HummingSearch {
         let all = Array(collection.melodies.indices)
         let notes = noteScores(readings, of: all, in: collection)
         let order = all.filter { notes[$0].score.isFinite }.sorted { notes[$0].score != notes[$1].score ? notes[$0].score > notes[$1].score : $0 < $1 }
-        let chosen = Array(order.prefix(max(1, fusion.candidates)))
+        let chosen = Array(order.prefix(fusion.candidates(notes: readings.first?.noteCount, of: order.count)))
         let found = fusion.matches(contour, lines: chosen.map { [collection.melodies[$0].shape] }, threads: threads,
                                    around: chosen.map { m in
                                        let shape = collection.melodies[m].shape

@@ -144,7 +144,7 @@ extension StageRegistry {
 /// Which works hold this hummed or sung tune? (Query by humming: Ghias et al. 1995; note-based matching as in
 /// MIREX QBSH systems.) The query's melody (`melody`: a hum's pYIN notes, given notes, or a score's melody
 /// part) against every indexed melody by note alignment; for a hum, its pitch contour re-scores the best 100
-/// (`contour-fusion`); then the recordings of each matched work. Best
+/// (the best 500 for a hum under 10 notes; `contour-fusion`); then the recordings of each matched work. Best
 /// asked `--by work` (the command line's default for this task).
 public struct HummingTask: SearchTask {
     public init() {}
