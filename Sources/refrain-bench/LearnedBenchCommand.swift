@@ -74,6 +74,8 @@ struct LearnedBenchCommand: ParsableCommand {
     var hashEmbeddingWeights = "0"
     @Option(help: "hash-dtw's fusion_k: reciprocal rank fusion's constant k (weight over k + rank) for --hash-embedding-weights and --hash-pianorolls rank; comma-separated.")
     var hashFusionKs = "60"
+    @Option(help: "A third source in candidate-union: hash-dtw reading each MIDI query from its piano roll alone (pianoroll=only, the hash band) over every audio item, keeping this many; comma-separated; 0: none.")
+    var unionPianoRollKeeps = "0"
     @Flag(help: "Measure only the embedding stage alone (every item ranked; with its mean reciprocal rank and median rank) at each size, nothing after it.")
     var embeddingOnly = false
     @Flag(help: "Print each query's ranks per stage with what might explain a loss (category, tempo ratio, share of notes kept).") var perQuery = false

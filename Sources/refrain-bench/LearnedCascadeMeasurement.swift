@@ -32,6 +32,8 @@ struct LearnedCascadeRun {
     var hashEmbeddingWeight = 0.0
     /// hash-dtw's `fusion_k` (reciprocal rank fusion's k).
     var hashFusionK = HashStageFusion.defaultK
+    /// Items a third union source, hash-dtw on the piano-roll reading alone over every item, adds (0: none).
+    var unionPianoRollKeep = 0
     /// Rank of the true recording per query (nil: pruned).
     var ranks: [Int?] = []
     /// Per query: the keys the cascade ranked, best first (the first is its top-1; empty: none ranked).
@@ -98,6 +100,13 @@ extension LearnedBenchCommand {
         if run.hashPianoRoll != "off" { changed["hash-dtw", default: [:]]["pianoroll"] = run.hashPianoRoll }
         if run.hashEmbeddingWeight > 0 { changed["hash-dtw", default: [:]]["embedding_weight"] = "\(run.hashEmbeddingWeight)" }
         if run.hashFusionK != HashStageFusion.defaultK { changed["hash-dtw", default: [:]]["fusion_k"] = "\(run.hashFusionK)" }
+        if run.unionPianoRollKeep > 0 {
+            let sources = changed["candidate-union"]?["sources"] ?? "embedding-nn"
+            changed["candidate-union", default: [:]]["sources"] = sources + ",hash-dtw"
+            changed["candidate-union", default: [:]]["hash-dtw.keep"] = "\(run.unionPianoRollKeep)"
+            changed["candidate-union", default: [:]]["hash-dtw.band"] = "\(run.hashBand)"
+            changed["candidate-union", default: [:]]["hash-dtw.pianoroll"] = HashPianoRollReading.only.rawValue
+        }
         return changed
     }
 
@@ -109,6 +118,7 @@ extension LearnedBenchCommand {
             + (run.hashPianoRoll != "off" ? ", hash pianoroll \(run.hashPianoRoll)" : "")
             + (run.hashEmbeddingWeight > 0 ? ", hash embedding weight \(run.hashEmbeddingWeight)" : "")
             + (run.hashFusionK != HashStageFusion.defaultK ? ", fusion k \(run.hashFusionK)" : "")
+            + (run.unionPianoRollKeep > 0 ? ", union piano-roll hash \(run.unionPianoRollKeep)" : "")
     }
 
     /// Comma-separated positive counts.
@@ -203,13 +213,14 @@ extension LearnedBenchCommand {
         let pianoRollList = try Self.pianoRollReadings(hashPianoRolls)
         let embeddingWeightList = try Self.bands(hashEmbeddingWeights, option: "--hash-embedding-weights")
         let fusionKList = try Self.bands(hashFusionKs, option: "--hash-fusion-ks").map { $0 > 0 ? $0 : HashStageFusion.defaultK }
+        let unionRollList = try Self.keepsOrOff(unionPianoRollKeeps, option: "--union-piano-roll-keeps")
         var runs = embeddingKeeps.flatMap { e in shingleKeepList.flatMap { s in bandList.flatMap { band in passList.flatMap { pass in
             hashKeepList.flatMap { h in versionKeepList.flatMap { v in efList.flatMap { ef in relativeList.flatMap { w in leadList.flatMap { lead in marginList.flatMap { m in versionPassList.flatMap { vp in
-                pianoRollList.flatMap { roll in embeddingWeightList.flatMap { ew in fusionKList.map {
+                pianoRollList.flatMap { roll in embeddingWeightList.flatMap { ew in fusionKList.flatMap { k in unionRollList.map {
                 LearnedCascadeRun(embeddingKeep: e, shingleKeep: s, hashKeep: h, hashBand: band, versionKeep: v, hashPass: pass, shingleEf: ef,
                                   hashRelativeWeight: w, unionLead: lead, hashMargin: m, versionPass: vp, hashPianoRoll: roll, hashEmbeddingWeight: ew,
-                                  hashFusionK: $0)
-            } } } } } } } } } }
+                                  hashFusionK: k, unionPianoRollKeep: $0)
+            } } } } } } } } } } }
         } } } }
         let voting = shingleKeepList.contains { $0 > 0 }
         var shingleAloneRanks: [Int?] = [], shingleAloneTimes: [Double] = []

@@ -38,11 +38,16 @@ final class QueryPianoRollCodes: @unchecked Sendable {
         return try encoder.codes(frames: frames, role: PianoRollHasherTraining.role, threads: threads)
     }
 
+    /// What identifies the piano-roll encoder for `record`'s hasher and `model`.
+    private static func key(_ record: EncoderRecord, model: String) -> String {
+        record.settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ";") + ";" + (record.weightsSHA256 ?? "") + ";" + model
+    }
+
     private func encoder(for record: EncoderRecord, model: String) throws -> HashEncoder {
         var settings = record.settings
         settings["midi"] = HashEncoder.MIDIModality.pianoroll.rawValue
         settings["pianoroll_model"] = model
-        let key = settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ";") + ";" + (record.weightsSHA256 ?? "")
+        let key = Self.key(record, model: model)
         lock.lock()
         defer { lock.unlock() }
         if let known = encoders[key] { return known }
