@@ -60,8 +60,9 @@ public struct HashDTWStage: SearchStage {
     /// Reciprocal rank fusion's constant `k`.
     public var fusionK: Double
 
-    /// Whether every candidate must be scored, none abandoned (a fused order can take any of them).
-    var scoresEveryCandidate: Bool { relativeWeight > 0 || pianoRoll != .off || embeddingWeight > 0 }
+    /// Whether every candidate must be scored, none abandoned (a fused order can take any of them; the piano roll
+    /// `only` is one reading's cost order, which abandons as the default does).
+    var scoresEveryCandidate: Bool { relativeWeight > 0 || (pianoRoll != .off && pianoRoll != .only) || embeddingWeight > 0 }
     /// Whether the keep is taken by a fused rank rather than by a cost.
     var fusesRanks: Bool { pianoRoll == .rank || embeddingWeight > 0 }
 
