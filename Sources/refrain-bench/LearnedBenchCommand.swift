@@ -68,6 +68,14 @@ struct LearnedBenchCommand: ParsableCommand {
     var hashMargins = "0"
     @Option(help: "The version stage's pass: hash-dtw's first (cheapest) N items go on to the exact stage whatever their version rank; comma-separated; 0: none.")
     var versionPasses = "\(HashedMIDIToAudioTask.versionPass)"
+    @Option(name: .customLong("hash-pianorolls"), help: ArgumentHelp("hash-dtw's pianoroll: a second reading of each MIDI query from its piano roll (the shipped piano-roll hasher) and how the two normalised costs combine: off, only (the piano roll alone), min, mean, rank (reciprocal rank fusion); comma-separated."))
+    var hashPianoRolls = "off"
+    @Option(help: "hash-dtw's embedding_weight: the keep taken by reciprocal rank fusion (k 60) of the hash ranking with the candidates' embedding-distance ranking at this weight; comma-separated; 0: by hash cost.")
+    var hashEmbeddingWeights = "0"
+    @Option(help: "hash-dtw's fusion_k: reciprocal rank fusion's constant k (weight over k + rank) for --hash-embedding-weights and --hash-pianorolls rank; comma-separated.")
+    var hashFusionKs = "60"
+    @Option(help: "A third source in candidate-union: hash-dtw reading each MIDI query from its piano roll alone (pianoroll=only, the hash band) over every audio item, keeping this many; comma-separated; 0: none.")
+    var unionPianoRollKeeps = "0"
     @Flag(help: "Measure only the embedding stage alone (every item ranked; with its mean reciprocal rank and median rank) at each size, nothing after it.")
     var embeddingOnly = false
     @Flag(help: "Print each query's ranks per stage with what might explain a loss (category, tempo ratio, share of notes kept).") var perQuery = false

@@ -26,6 +26,14 @@ struct LearnedCascadeRun {
     var hashMargin = 0.0
     /// The version stage's `pass`: hash-dtw's first (cheapest) items go to the exact stage whatever their version rank.
     var versionPass = 0
+    /// hash-dtw's `pianoroll` (a second reading of the score from its piano roll, and how the costs combine).
+    var hashPianoRoll = "off"
+    /// hash-dtw's `embedding_weight` (0: the keep by hash cost).
+    var hashEmbeddingWeight = 0.0
+    /// hash-dtw's `fusion_k` (reciprocal rank fusion's k).
+    var hashFusionK = HashStageFusion.defaultK
+    /// Items a third union source, hash-dtw on the piano-roll reading alone over every item, adds (0: none).
+    var unionPianoRollKeep = 0
     /// Rank of the true recording per query (nil: pruned).
     var ranks: [Int?] = []
     /// Per query: the keys the cascade ranked, best first (the first is its top-1; empty: none ranked).
@@ -89,6 +97,16 @@ extension LearnedBenchCommand {
         if run.unionLead > 0 { changed["candidate-union", default: [:]]["lead"] = "\(run.unionLead)" }
         if run.hashMargin > 0 { changed["hash-dtw", default: [:]]["margin"] = "\(run.hashMargin)" }
         if run.versionKeep > 0 { changed["version", default: [:]]["pass"] = "\(run.versionPass)" }
+        if run.hashPianoRoll != "off" { changed["hash-dtw", default: [:]]["pianoroll"] = run.hashPianoRoll }
+        if run.hashEmbeddingWeight > 0 { changed["hash-dtw", default: [:]]["embedding_weight"] = "\(run.hashEmbeddingWeight)" }
+        if run.hashFusionK != HashStageFusion.defaultK { changed["hash-dtw", default: [:]]["fusion_k"] = "\(run.hashFusionK)" }
+        if run.unionPianoRollKeep > 0 {
+            let sources = changed["candidate-union"]?["sources"] ?? "embedding-nn"
+            changed["candidate-union", default: [:]]["sources"] = sources + ",hash-dtw"
+            changed["candidate-union", default: [:]]["hash-dtw.keep"] = "\(run.unionPianoRollKeep)"
+            changed["candidate-union", default: [:]]["hash-dtw.band"] = "\(run.hashBand)"
+            changed["candidate-union", default: [:]]["hash-dtw.pianoroll"] = HashPianoRollReading.only.rawValue
+        }
         return changed
     }
 
@@ -97,6 +115,10 @@ extension LearnedBenchCommand {
         (run.shingleEf > 0 ? ", vote ef \(run.shingleEf)" : "") + (run.hashRelativeWeight > 0 ? ", hash relative weight \(run.hashRelativeWeight)" : "")
             + (run.unionLead > 0 ? ", union lead \(run.unionLead)" : "") + (run.hashMargin > 0 ? ", hash margin \(run.hashMargin)" : "")
             + (run.versionPass != HashedMIDIToAudioTask.versionPass ? ", version pass \(run.versionPass)" : "")
+            + (run.hashPianoRoll != "off" ? ", hash pianoroll \(run.hashPianoRoll)" : "")
+            + (run.hashEmbeddingWeight > 0 ? ", hash embedding weight \(run.hashEmbeddingWeight)" : "")
+            + (run.hashFusionK != HashStageFusion.defaultK ? ", fusion k \(run.hashFusionK)" : "")
+            + (run.unionPianoRollKeep > 0 ? ", union piano-roll hash \(run.unionPianoRollKeep)" : "")
     }
 
     /// Comma-separated positive counts.
@@ -116,6 +138,17 @@ extension LearnedBenchCommand {
                 throw RefrainError.invalidArgument("\(option) takes numbers, 0 or more (0: off), not '\(part)'")
             }
             return band
+        }
+    }
+
+    /// `--hash-pianoroll` readings: comma-separated names of `HashPianoRollReading`.
+    static func pianoRollReadings(_ text: String) throws -> [String] {
+        try text.split(separator: ",").map { part in
+            let name = part.trimmingCharacters(in: .whitespaces)
+            guard HashPianoRollReading(rawValue: name) != nil else {
+                throw RefrainError.invalidArgument("--hash-pianorolls takes \(HashPianoRollReading.allCases.map(\.rawValue).joined(separator: ", ")), not '\(name)'")
+            }
+            return name
         }
     }
 
@@ -177,11 +210,17 @@ extension LearnedBenchCommand {
         let leadList = try Self.keepsOrOff(unionLeads, option: "--union-leads")
         let marginList = try Self.bands(hashMargins, option: "--hash-margins")
         let versionPassList = try Self.keepsOrOff(versionPasses, option: "--version-passes")
+        let pianoRollList = try Self.pianoRollReadings(hashPianoRolls)
+        let embeddingWeightList = try Self.bands(hashEmbeddingWeights, option: "--hash-embedding-weights")
+        let fusionKList = try Self.bands(hashFusionKs, option: "--hash-fusion-ks").map { $0 > 0 ? $0 : HashStageFusion.defaultK }
+        let unionRollList = try Self.keepsOrOff(unionPianoRollKeeps, option: "--union-piano-roll-keeps")
         var runs = embeddingKeeps.flatMap { e in shingleKeepList.flatMap { s in bandList.flatMap { band in passList.flatMap { pass in
-            hashKeepList.flatMap { h in versionKeepList.flatMap { v in efList.flatMap { ef in relativeList.flatMap { w in leadList.flatMap { lead in marginList.flatMap { m in versionPassList.map {
+            hashKeepList.flatMap { h in versionKeepList.flatMap { v in efList.flatMap { ef in relativeList.flatMap { w in leadList.flatMap { lead in marginList.flatMap { m in versionPassList.flatMap { vp in
+                pianoRollList.flatMap { roll in embeddingWeightList.flatMap { ew in fusionKList.flatMap { k in unionRollList.map {
                 LearnedCascadeRun(embeddingKeep: e, shingleKeep: s, hashKeep: h, hashBand: band, versionKeep: v, hashPass: pass, shingleEf: ef,
-                                  hashRelativeWeight: w, unionLead: lead, hashMargin: m, versionPass: $0)
-            } } } } } } }
+                                  hashRelativeWeight: w, unionLead: lead, hashMargin: m, versionPass: vp, hashPianoRoll: roll, hashEmbeddingWeight: ew,
+                                  hashFusionK: k, unionPianoRollKeep: $0)
+            } } } } } } } } } } }
         } } } }
         let voting = shingleKeepList.contains { $0 > 0 }
         var shingleAloneRanks: [Int?] = [], shingleAloneTimes: [Double] = []
@@ -202,11 +241,15 @@ extension LearnedBenchCommand {
                     runs[r].record(cascade, query)
                     if self.perQuery { print(Self.rankingText(cascade, query: query, run: r)) }
                 }
+                var embeddingText = ""
                 if stageRanks {
                     for r in runs.indices { try recordStageRanks(&runs[r], engine, input, query, sourceOf: sourceOf) }
+                    // The embedding's rank of the true recording among every audio item (the union keeps its first E).
+                    let alone = try engine.query(input, options: QueryOptions(task: EmbeddingOnlyMIDIToAudioTask().name, top: 100_000, id: query.id))
+                    embeddingText = "embedding alone \(Self.rankText(Self.rank(query, alone.result.ranking))), "
                 }
                 if self.perQuery {
-                    print("\nquery \(query.id): " + Self.cascadeLegend
+                    print("\nquery \(query.id): " + embeddingText + Self.cascadeLegend
                           + runs.map { cascadeRanks($0) }.joined(separator: ", "))
                 }
                 if exhaustive {

@@ -29,7 +29,14 @@ import RefrainMath
 /// and 98 / 98 / 98 / 98 / 97 of 98 survived: a tighter spread but a worse largest rank, so it stays off),
 /// `margin` (default 0: none; `m` > 0: the candidates past the `keep` cheapest whose cost per code is at most
 /// `1 + m` times the `keep`-th cheapest's go on too, at most `margin_keep` of them, default `keep`: a keep that
-/// grows where the costs near the cut are close; issue 20, fifteenth round).
+/// grows where the costs near the cut are close; issue 20, fifteenth round), `pianoroll` (default `off`; for a MIDI
+/// query, a second reading of the score from its piano roll, `HashPianoRollReading`: `only`, `min`, `mean` or `rank`
+/// of the two normalised costs, every candidate then scored by both; `pianoroll_model`, default `shipped`),
+/// `embedding_weight` (default 0: none; `w` > 0: the keep is taken by reciprocal rank fusion of the hash ranking, weight
+/// 1, with the candidates' embedding-distance ranking, weight `w`, `HashStageFusion`, constant `fusion_k`, default 60:
+/// so that an item the embedding ranks near the top is not dropped for a middling hash cost; every candidate is then
+/// scored). With either fusion the stage's output is in the fused order (the version stage's `pass` takes its first)
+/// and each score is the hash cost (the two readings' combined cost); issue 20, seventeenth round.
 public struct HashDTWStage: SearchStage {
     public let name = "hash-dtw"
     public var keep: Int
@@ -44,9 +51,24 @@ public struct HashDTWStage: SearchStage {
     public var margin: Double
     /// The most candidates `margin` adds.
     public var marginKeep: Int
+    /// A second reading of a MIDI query from its piano roll, and how the two costs combine (`off`: none).
+    public var pianoRoll: HashPianoRollReading
+    /// The piano-roll network: "shipped" or a model file's path.
+    public var pianoRollModel: String
+    /// 0: the keep by hash cost; `w` > 0: by reciprocal rank fusion with the embedding ranking at weight `w`.
+    public var embeddingWeight: Double
+    /// Reciprocal rank fusion's constant `k`.
+    public var fusionK: Double
+
+    /// Whether every candidate must be scored, none abandoned (a fused order can take any of them; the piano roll
+    /// `only` is one reading's cost order, which abandons as the default does).
+    var scoresEveryCandidate: Bool { relativeWeight > 0 || (pianoRoll != .off && pianoRoll != .only) || embeddingWeight > 0 }
+    /// Whether the keep is taken by a fused rank rather than by a cost.
+    var fusesRanks: Bool { pianoRoll == .rank || embeddingWeight > 0 }
 
     public init(keep: Int = 500, array: String = HashEncoder.name, band: HashBand? = nil, pass: Int = 0, relativeWeight: Double = 0,
-                margin: Double = 0, marginKeep: Int? = nil) {
+                margin: Double = 0, marginKeep: Int? = nil, pianoRoll: HashPianoRollReading = .off, pianoRollModel: String = "shipped",
+                embeddingWeight: Double = 0, fusionK: Double = HashStageFusion.defaultK) {
         self.keep = keep
         self.array = array
         self.band = band
@@ -54,6 +76,10 @@ public struct HashDTWStage: SearchStage {
         self.relativeWeight = max(0, relativeWeight)
         self.margin = max(0, margin)
         self.marginKeep = max(0, marginKeep ?? keep)
+        self.pianoRoll = pianoRoll
+        self.pianoRollModel = pianoRollModel
+        self.embeddingWeight = max(0, embeddingWeight)
+        self.fusionK = fusionK > 0 && fusionK.isFinite ? fusionK : HashStageFusion.defaultK
     }
 
     public init(spec: StageSpec) throws {
@@ -69,8 +95,25 @@ public struct HashDTWStage: SearchStage {
         guard margin >= 0, margin.isFinite else { throw RefrainError.invalidArgument("hash-dtw: margin is a share of the keep-th cost, 0 or more (0: none)") }
         let marginKeep = try spec.int("margin_keep", default: keep)
         guard marginKeep >= 0 else { throw RefrainError.invalidArgument("hash-dtw: margin_keep is a number of candidates, 0 or more") }
+        let readingName = spec.options["pianoroll"] ?? HashPianoRollReading.off.rawValue
+        guard let reading = HashPianoRollReading(rawValue: readingName) else {
+            throw RefrainError.invalidArgument("hash-dtw: pianoroll is one of \(HashPianoRollReading.allCases.map(\.rawValue).joined(separator: ", ")), not '\(readingName)'")
+        }
+        let embeddingWeight = try spec.double("embedding_weight", default: 0)
+        guard embeddingWeight >= 0, embeddingWeight.isFinite else {
+            throw RefrainError.invalidArgument("hash-dtw: embedding_weight is a weight, 0 or more (0: none)")
+        }
+        let fusionK = try spec.double("fusion_k", default: HashStageFusion.defaultK)
+        guard fusionK > 0, fusionK.isFinite else { throw RefrainError.invalidArgument("hash-dtw: fusion_k is a positive number (reciprocal rank fusion's k)") }
+        guard relative == 0 || reading == .off else {
+            throw RefrainError.invalidArgument("hash-dtw: relative_weight scales one reading's cost; it does not combine with pianoroll")
+        }
+        guard margin == 0 || (reading != .rank && embeddingWeight == 0) else {
+            throw RefrainError.invalidArgument("hash-dtw: margin widens a keep by cost; it does not combine with a fused rank (pianoroll=rank or embedding_weight)")
+        }
         self.init(keep: keep, array: spec.options["array"] ?? HashEncoder.name, band: band > 0 ? HashBand(fraction: band) : nil, pass: pass,
-                  relativeWeight: relative, margin: margin, marginKeep: marginKeep)
+                  relativeWeight: relative, margin: margin, marginKeep: marginKeep, pianoRoll: reading,
+                  pianoRollModel: spec.options["pianoroll_model"] ?? "shipped", embeddingWeight: embeddingWeight, fusionK: fusionK)
     }
 
     public func run(_ query: SearchQuery, candidates: [Candidate], store: IndexStore) throws -> [Candidate] {
@@ -99,20 +142,22 @@ public struct HashDTWStage: SearchStage {
         }
         // Every item the stage was not given is still in the full layout: ask for enough to keep `keep` of them.
         let extra = positions == nil ? database.lengths.count - byPosition.count : 0
-        // A relative score can reorder the costs: then every candidate is scored.
+        // A relative score or a fusion can reorder the costs: then every candidate is scored.
         let widest = keep + (margin > 0 ? marginKeep : 0)
-        let count = relativeWeight > 0 ? batch.count : min(batch.count, widest + extra)
+        let count = scoresEveryCandidate ? batch.count : min(batch.count, widest + extra)
+        var scored: [Candidate] = []
+        if pianoRoll != .off || embeddingWeight > 0 {
+            scored = try fusedCosts(query, q: q, candidates: byPosition, positions: positions, batch: batch, database: database, count: count, store: store)
+            return finish(scored, candidates: candidates)
+        }
         let found = try BatchDTW.nearestNormalized(query: q, database: batch, count: count, band: band, threads: query.threads)
         // Only a relative score needs the bit shares (of the query, and of each item it scores).
         let queryShares = relativeWeight > 0 ? HashCodeBitShares(q) : nil
         HashDTWCells.shared.record(found.cells, of: found.fullCells)
-        var scored: [Candidate] = []
         for match in found.matches {
             let k = positions.map { $0[match.index] } ?? match.index
             guard var candidate = byPosition[k] else { continue }
-            // The kernel's cost is an integer sum of bit counts: recover it from the Float ratio, divide in Double.
-            let length = Double(q.count + database.lengths[k])
-            candidate.score = match.cost.isFinite ? (Double(match.cost) * length).rounded() / length : .infinity
+            candidate.score = Self.perCode(match.cost, length: q.count + database.lengths[k])
             if let queryShares {
                 let itemShares = HashCodeBitShares(database.sequences[k])
                 candidate.score *= 1 + relativeWeight / max(queryShares.meanDistance(to: itemShares), 1e-3)
@@ -120,6 +165,18 @@ public struct HashDTWStage: SearchStage {
             scored.append(candidate)
         }
         scored.sort { $0.score < $1.score || ($0.score == $1.score && $0.key < $1.key) }
+        return finish(scored, candidates: candidates)
+    }
+
+    /// The kernel's cost is an integer sum of bit counts: recovered from the Float ratio and divided in Double.
+    static func perCode(_ cost: Float, length: Int) -> Double {
+        let length = Double(length)
+        return cost.isFinite ? (Double(cost) * length).rounded() / length : .infinity
+    }
+
+    /// The keep (and `margin`'s extra) of `scored`, which is in the order the keep is taken from, then the first
+    /// `pass` of `candidates`.
+    private func finish(_ scored: [Candidate], candidates: [Candidate]) -> [Candidate] {
         var kept = Array(scored.prefix(keep))
         if margin > 0, let cut = kept.last?.score, cut.isFinite {
             kept += scored.dropFirst(keep).prefix(marginKeep).prefix { $0.score <= cut * (1 + margin) }
@@ -133,6 +190,68 @@ public struct HashDTWStage: SearchStage {
             kept.append(candidate)
         }
         return kept
+    }
+
+    /// Every candidate scored by the synthesized score's codes and (with `pianoRoll`) the piano roll's, combined
+    /// (`HashStageFusion.combined`), in the order the keep is taken from: by the combined cost, or with a fused rank
+    /// (`pianoroll=rank`, `embedding_weight`) by reciprocal rank fusion, best first. Scores are the combined costs.
+    private func fusedCosts(_ query: SearchQuery, q: [UInt16], candidates byPosition: [Int: Candidate], positions: [Int]?,
+                            batch: HashBatchDatabase, database: HashDatabases.Entry, count: Int, store: IndexStore) throws -> [Candidate] {
+        // Per layout row: each reading's cost (infinity where not scored).
+        func costs(of codes: [UInt16]) throws -> [Double] {
+            let found = try BatchDTW.nearestNormalized(query: codes, database: batch, count: count, band: band, threads: query.threads)
+            HashDTWCells.shared.record(found.cells, of: found.fullCells)
+            var out = [Double](repeating: .infinity, count: batch.count)
+            for match in found.matches {
+                let k = positions.map { $0[match.index] } ?? match.index
+                out[match.index] = Self.perCode(match.cost, length: codes.count + database.lengths[k])
+            }
+            return out
+        }
+        let rollCodes = pianoRoll == .off ? nil
+            : try QueryPianoRollCodes.shared.codes(of: query.analysis, array: array, model: pianoRollModel, threads: query.threads)
+        let synth = pianoRoll == .only ? nil : try costs(of: q)
+        let roll = try rollCodes.map { try costs(of: $0) }
+        // The candidates, by layout row.
+        var rows: [Int] = [], list: [Candidate] = []
+        for row in 0..<batch.count {
+            let k = positions.map { $0[row] } ?? row
+            guard var candidate = byPosition[k] else { continue }
+            candidate.score = HashStageFusion.combined(pianoRoll, synth: synth?[row] ?? .infinity, roll: roll?[row] ?? .infinity)
+            rows.append(row)
+            list.append(candidate)
+        }
+        guard fusesRanks else {
+            return list.sorted { $0.score < $1.score || ($0.score == $1.score && $0.key < $1.key) }
+        }
+        var readings: [(costs: [Double], weight: Double)] = []
+        if pianoRoll == .rank, let synth, let roll {
+            readings.append((rows.map { synth[$0] }, 1))
+            readings.append((rows.map { roll[$0] }, 1))
+        } else {
+            readings.append((list.map(\.score), 1))
+        }
+        if embeddingWeight > 0 {
+            readings.append((try embeddingDistances(query, of: list, store: store), embeddingWeight))
+        }
+        let fused = HashStageFusion.reciprocalRanks(readings, k: fusionK)
+        let order = list.indices.sorted { a, b in
+            fused[a] > fused[b] || (fused[a] == fused[b] && (list[a].score < list[b].score || (list[a].score == list[b].score && list[a].key < list[b].key)))
+        }
+        return order.map { list[$0] }
+    }
+
+    /// The Euclidean distance of each of `list`'s items' learned embeddings to the query's (`EmbeddingEncoder`;
+    /// infinity for an item without one).
+    private func embeddingDistances(_ query: SearchQuery, of list: [Candidate], store: IndexStore) throws -> [Double] {
+        let name = EmbeddingEncoder.name
+        guard let sequence = query.analysis.features[name], sequence.frameCount >= 1 else {
+            throw RefrainError.invalidArgument("hash-dtw: embedding_weight needs the query's '\(name)' embedding (the task must encode it)")
+        }
+        let vector = Array(sequence.values.storage[0..<sequence.dimension])
+        let database = try EmbeddingDatabases.shared.database(name, of: store, dimension: vector.count)
+        let distances = database.distances(to: vector)
+        return list.map { candidate in database.position[candidate.itemID].map { Double(distances[$0]) } ?? .infinity }
     }
 }
 
