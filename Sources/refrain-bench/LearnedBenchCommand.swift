@@ -68,8 +68,8 @@ struct LearnedBenchCommand: ParsableCommand {
     var hashMargins = "0"
     @Option(help: "The version stage's pass: hash-dtw's first (cheapest) N items go on to the exact stage whatever their version rank; comma-separated; 0: none.")
     var versionPasses = "\(HashedMIDIToAudioTask.versionPass)"
-    @Option(name: .customLong("hash-pianorolls"), help: ArgumentHelp("hash-dtw's pianoroll: a second reading of each MIDI query from its piano roll (the shipped piano-roll hasher) and how the two normalised costs combine: off, only (the piano roll alone), min, mean, rank (reciprocal rank fusion); comma-separated."))
-    var hashPianoRolls = "off"
+    @Option(name: .customLong("hash-pianorolls"), help: ArgumentHelp("hash-dtw's pianoroll: a second reading of each MIDI query from its piano roll (the shipped piano-roll hasher) and how the two normalised costs combine: off, only (the piano roll alone), min, mean, rank (reciprocal rank fusion); comma-separated; default: the task's (off)."))
+    var hashPianoRolls = HashedMIDIToAudioTask.hashPianoRoll
     @Option(help: "hash-dtw's embedding_weight: the keep taken by reciprocal rank fusion (k 60) of the hash ranking with the candidates' embedding-distance ranking at this weight; comma-separated; 0: by hash cost.")
     var hashEmbeddingWeights = "0"
     @Option(help: "hash-dtw's fusion_k: reciprocal rank fusion's constant k (weight over k + rank) for --hash-embedding-weights and --hash-pianorolls rank; comma-separated.")

@@ -97,7 +97,7 @@ extension LearnedBenchCommand {
         if run.unionLead > 0 { changed["candidate-union", default: [:]]["lead"] = "\(run.unionLead)" }
         if run.hashMargin > 0 { changed["hash-dtw", default: [:]]["margin"] = "\(run.hashMargin)" }
         if run.versionKeep > 0 { changed["version", default: [:]]["pass"] = "\(run.versionPass)" }
-        if run.hashPianoRoll != "off" { changed["hash-dtw", default: [:]]["pianoroll"] = run.hashPianoRoll }
+        if run.hashPianoRoll != HashedMIDIToAudioTask.hashPianoRoll { changed["hash-dtw", default: [:]]["pianoroll"] = run.hashPianoRoll }
         if run.hashEmbeddingWeight > 0 { changed["hash-dtw", default: [:]]["embedding_weight"] = "\(run.hashEmbeddingWeight)" }
         if run.hashFusionK != HashStageFusion.defaultK { changed["hash-dtw", default: [:]]["fusion_k"] = "\(run.hashFusionK)" }
         if run.unionPianoRollKeep > 0 {
@@ -115,7 +115,7 @@ extension LearnedBenchCommand {
         (run.shingleEf > 0 ? ", vote ef \(run.shingleEf)" : "") + (run.hashRelativeWeight > 0 ? ", hash relative weight \(run.hashRelativeWeight)" : "")
             + (run.unionLead > 0 ? ", union lead \(run.unionLead)" : "") + (run.hashMargin > 0 ? ", hash margin \(run.hashMargin)" : "")
             + (run.versionPass != HashedMIDIToAudioTask.versionPass ? ", version pass \(run.versionPass)" : "")
-            + (run.hashPianoRoll != "off" ? ", hash pianoroll \(run.hashPianoRoll)" : "")
+            + (run.hashPianoRoll != HashedMIDIToAudioTask.hashPianoRoll ? ", hash pianoroll \(run.hashPianoRoll)" : "")
             + (run.hashEmbeddingWeight > 0 ? ", hash embedding weight \(run.hashEmbeddingWeight)" : "")
             + (run.hashFusionK != HashStageFusion.defaultK ? ", fusion k \(run.hashFusionK)" : "")
             + (run.unionPianoRollKeep > 0 ? ", union piano-roll hash \(run.unionPianoRollKeep)" : "")

@@ -86,12 +86,31 @@ final class HashStageFusionTests: XCTestCase {
         for c in try HashDTWStage(keep: 40, pianoRoll: .mean).run(query, candidates: candidates, store: store) {
             XCTAssertEqual(c.score, (off[c.key]! + only[c.key]!) / 2, accuracy: 1e-12, c.key)
         }
-        // A query that is not a score has no piano roll: refused with a sentence.
+        // A query with no second reading (not a score; codes that are the piano roll's already) is read once, as
+        // with pianoroll=off, rather than refused: the option must serve every query the task takes.
         var audio = query
         audio.analysis.kind = .audio
-        XCTAssertThrowsError(try HashDTWStage(keep: 2, pianoRoll: .min).run(audio, candidates: candidates, store: store)) { error in
-            XCTAssertTrue("\(error)".contains("MIDI query"), "\(error)")
+        XCTAssertNil(try QueryPianoRollCodes.shared.codes(of: audio.analysis, array: "hashes", model: "shipped", threads: 1))
+        var rolled = query
+        rolled.analysis.encoders["hashes"]?.settings["midi"] = HashEncoder.MIDIModality.pianoroll.rawValue
+        XCTAssertNil(try QueryPianoRollCodes.shared.codes(of: rolled.analysis, array: "hashes", model: "shipped", threads: 1))
+        for single in [audio, rolled] {
+            let once = try HashDTWStage(keep: 2, pianoRoll: .min).run(single, candidates: candidates, store: store)
+            XCTAssertEqual(once.map(\.key), try HashDTWStage(keep: 2).run(single, candidates: candidates, store: store).map(\.key))
+            XCTAssertEqual(once.first?.key, "synth-copy")
+            XCTAssertFalse(once.map(\.key).contains("roll-copy"))
         }
+    }
+
+    /// The learned MIDI task passes its `hashPianoRoll` to the stage (off: the seventeenth round's measurements), and
+    /// a query's `--set hash-dtw.pianoroll=min` reaches it.
+    func testTheHashedTaskPassesItsPianoRollReading() throws {
+        let hash = try XCTUnwrap(HashedMIDIToAudioTask().stages(QueryOptions()).first { $0.stage == "hash-dtw" })
+        XCTAssertEqual(try HashDTWStage(spec: hash).pianoRoll.rawValue, HashedMIDIToAudioTask.hashPianoRoll)
+        XCTAssertEqual(try HashDTWStage(spec: hash).pianoRoll, .off)
+        var set = hash
+        set.options["pianoroll"] = "min"
+        XCTAssertEqual(try HashDTWStage(spec: set).pianoRoll, .min)
     }
 
     func testEmbeddingWeightKeepsWhatTheEmbeddingRanksFirst() throws {

@@ -31,7 +31,9 @@ import RefrainMath
 /// `1 + m` times the `keep`-th cheapest's go on too, at most `margin_keep` of them, default `keep`: a keep that
 /// grows where the costs near the cut are close; issue 20, fifteenth round), `pianoroll` (default `off`; for a MIDI
 /// query, a second reading of the score from its piano roll, `HashPianoRollReading`: `only`, `min`, `mean` or `rank`
-/// of the two normalised costs, every candidate then scored by both; `pianoroll_model`, default `shipped`),
+/// of the two normalised costs, every candidate then scored by both; `pianoroll_model`, default `shipped`; a query
+/// without a second reading, i.e. not a score, a score under 0.4 s, or codes that are the piano roll's already, is read
+/// once as with `off`),
 /// `embedding_weight` (default 0: none; `w` > 0: the keep is taken by reciprocal rank fusion of the hash ranking, weight
 /// 1, with the candidates' embedding-distance ranking, weight `w`, `HashStageFusion`, constant `fusion_k`, default 60:
 /// so that an item the embedding ranks near the top is not dropped for a middling hash cost; every candidate is then
@@ -123,6 +125,14 @@ public struct HashDTWStage: SearchStage {
         guard let q = codes.array.values(as: UInt16.self), !q.isEmpty else {
             throw RefrainError.invalidArgument("hash-dtw: the query's '\(array)' codes are not a non-empty uint16 sequence")
         }
+        // The second reading, where the query has one; else the stage reads it once, as with `pianoroll=off`.
+        let rollCodes = pianoRoll == .off ? nil
+            : try QueryPianoRollCodes.shared.codes(of: query.analysis, array: array, model: pianoRollModel, threads: query.threads)
+        if pianoRoll != .off, rollCodes == nil {
+            var single = self
+            single.pianoRoll = .off
+            return try single.run(query, candidates: candidates, store: store)
+        }
         let database = try HashDatabases.shared.database(array, of: store)
         var byPosition: [Int: Candidate] = [:]
         for candidate in candidates {
@@ -147,7 +157,8 @@ public struct HashDTWStage: SearchStage {
         let count = scoresEveryCandidate ? batch.count : min(batch.count, widest + extra)
         var scored: [Candidate] = []
         if pianoRoll != .off || embeddingWeight > 0 {
-            scored = try fusedCosts(query, q: q, candidates: byPosition, positions: positions, batch: batch, database: database, count: count, store: store)
+            scored = try fusedCosts(query, q: q, rollCodes: rollCodes, candidates: byPosition, positions: positions, batch: batch, database: database,
+                                    count: count, store: store)
             return finish(scored, candidates: candidates)
         }
         let found = try BatchDTW.nearestNormalized(query: q, database: batch, count: count, band: band, threads: query.threads)
@@ -195,7 +206,7 @@ public struct HashDTWStage: SearchStage {
     /// Every candidate scored by the synthesized score's codes and (with `pianoRoll`) the piano roll's, combined
     /// (`HashStageFusion.combined`), in the order the keep is taken from: by the combined cost, or with a fused rank
     /// (`pianoroll=rank`, `embedding_weight`) by reciprocal rank fusion, best first. Scores are the combined costs.
-    private func fusedCosts(_ query: SearchQuery, q: [UInt16], candidates byPosition: [Int: Candidate], positions: [Int]?,
+    private func fusedCosts(_ query: SearchQuery, q: [UInt16], rollCodes: [UInt16]?, candidates byPosition: [Int: Candidate], positions: [Int]?,
                             batch: HashBatchDatabase, database: HashDatabases.Entry, count: Int, store: IndexStore) throws -> [Candidate] {
         // Per layout row: each reading's cost (infinity where not scored).
         func costs(of codes: [UInt16]) throws -> [Double] {
@@ -208,8 +219,6 @@ public struct HashDTWStage: SearchStage {
             }
             return out
         }
-        let rollCodes = pianoRoll == .off ? nil
-            : try QueryPianoRollCodes.shared.codes(of: query.analysis, array: array, model: pianoRollModel, threads: query.threads)
         let synth = pianoRoll == .only ? nil : try costs(of: q)
         let roll = try rollCodes.map { try costs(of: $0) }
         // The candidates, by layout row.

@@ -7,7 +7,8 @@ import RefrainMath
 /// 2,000 or a fifth of the items) and the best 250 items by CENS shingle votes (Zalkow & Müller 2020;
 /// `candidate-union.shingle-vote.keep`; 50 neighbours per score shingle, `voteBreadth`), then Hamming DTW over learned hash
 /// sequences (within a band of 10 % of each item's length, `hash-dtw.band`) keeps the `hash-dtw.keep` best
-/// (default 500, and the vote's first `hashPass` whatever their cost), then the default cascade's `version` stage (banded
+/// (default 500, and the vote's first `hashPass` whatever their cost; `hashPianoRoll` for a second reading of the
+/// score from its piano roll), then the default cascade's `version` stage (banded
 /// CENS DTW at half rate, `MIDIToAudioTask`) keeps `versionKeep` (10) and hash-dtw's first `versionPass` (3) whatever their version
 /// cost, and the exact Raffel-Ellis CQT DTW ranks them (on the tune
 /// half at 10,000 items the version stage cut the exact stage's p50 from 0.25 to 0.03 s with the same ranks).
@@ -31,7 +32,8 @@ public struct HashedMIDIToAudioTask: SearchTask {
         let key = options.keyInvariance ? "estimate" : "off"
         return [StageSpec(stage: "kind-filter", options: ["kinds": "audio"]),
          StageSpec(stage: "candidate-union", enabled: options.prune, options: Self.firstStage(options)),
-         StageSpec(stage: "hash-dtw", enabled: options.prune, options: ["band": Self.hashBand, "pass": "\(Self.hashPass)"]),
+         StageSpec(stage: "hash-dtw", enabled: options.prune, options: ["band": Self.hashBand, "pass": "\(Self.hashPass)",
+                                                                          "pianoroll": Self.hashPianoRoll]),
          StageSpec(stage: "version", enabled: options.prune, options: ["keep": "\(Self.versionKeep)", "pass": "\(Self.versionPass)", "key": key]),
          StageSpec(stage: "raffel-ellis", options: ["key": key])]
     }
@@ -70,6 +72,17 @@ extension HashedMIDIToAudioTask {
     /// ranked most of those queries' recordings first; the version stage after it ranked every true recording
     /// 1st or 2nd of its 500 (docs/learned-models.md).
     public static let hashPass = 10
+
+    /// Whether `hash-dtw` reads the score a second time, from its piano roll with the shipped piano-roll hasher (no
+    /// synthesizer; `HashPianoRollReading`): `off` by default; `--set hash-dtw.pianoroll=min` keeps each candidate at
+    /// the smaller of the two normalised costs. Seventeenth round at 10,000 items (embedding 2,000, vote 250, hash-dtw
+    /// 500, band 0.1, pass 10; the sixteenth round's collection), `min` against `off`: true recordings kept 97 / 97 of
+    /// the tune half's 98, 291 / 283 of 300 held-out queries, 95 / 93 of the report half's 97; top-1 92 / 91, 265 /
+    /// 263, 89 / 89 (none lost). Quiet, alone, alternating: query p50 104.2-127.9 against 91.4-97.7 ms (hash-dtw
+    /// 18.7-21.6 against 6.5-7.0 ms: a second banded pass and the piano-roll network), so `min` would give up the
+    /// p50 <= 0.1 s this task meets at 10,000 items for one top-1 in a hundred; it stays an option
+    /// (docs/learned-models.md, "Seventeenth round, the lead").
+    public static let hashPianoRoll = HashPianoRollReading.off.rawValue
 
     /// The vote's HNSW search breadth (`ef`), which is also the neighbours each score shingle fetches; `MIDIToAudioTask`'s
     /// vote searches 200 of each. Twelfth round, tune half at 10,000 items (the settings above), interleaved per

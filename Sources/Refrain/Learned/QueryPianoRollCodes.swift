@@ -15,26 +15,23 @@ final class QueryPianoRollCodes: @unchecked Sendable {
     private let lock = NSLock()
 
     /// The piano-roll codes of `analysis`'s score, for the `array` codes its hasher (`analysis.encoders[array]`)
-    /// wrote; `model` names the piano-roll network ("shipped" or a model file's path).
-    /// - Throws: `RefrainError.invalidArgument` when the query is not a score, its hash codes came from the piano roll
-    ///   already (an index made with `--midi-hashes pianoroll`), or the score is under 0.4 s; the piano-roll model's
-    ///   errors when it was trained against another hasher.
-    func codes(of analysis: ItemAnalysis, array: String, model: String, threads: Int) throws -> [UInt16] {
+    /// wrote; `model` names the piano-roll network ("shipped" or a model file's path). Nil where no second reading
+    /// exists: the query is not a score, its hash codes came from the piano roll already (an index made with
+    /// `--midi-hashes pianoroll`), or the score is under 0.4 s (the stage then reads the query once).
+    /// - Throws: `RefrainError.invalidArgument` when the query has no record of its hasher; the piano-roll model's
+    ///   errors when it cannot be loaded or was trained against another hasher.
+    func codes(of analysis: ItemAnalysis, array: String, model: String, threads: Int) throws -> [UInt16]? {
         guard let record = analysis.encoders[array] else {
             throw RefrainError.invalidArgument("hash-dtw: the query has no '\(array)' encoder record, so its hasher is unknown")
         }
-        guard record.settings["midi"] != HashEncoder.MIDIModality.pianoroll.rawValue else {
-            throw RefrainError.invalidArgument("hash-dtw: this index hashes scores from their piano roll already; a second piano-roll reading adds nothing (leave pianoroll off)")
-        }
-        guard analysis.kind == .midi, let bytes = analysis.blobs["midi"] else {
-            throw RefrainError.invalidArgument("hash-dtw: a piano-roll reading needs a MIDI query (this query is \(analysis.kind.rawValue))")
-        }
+        // The query's codes are the piano roll's already, or there is no score to read.
+        guard record.settings["midi"] != HashEncoder.MIDIModality.pianoroll.rawValue,
+              analysis.kind == .midi, let bytes = analysis.blobs["midi"] else { return nil }
         let encoder = try encoder(for: record, model: model)
         let score = try MIDIScore(data: bytes, name: "the query's score")
         let frames = LearnedInput.rollFrames(score)
-        guard frames.rows >= LearnedInference.minimumFrames else {
-            throw RefrainError.invalidArgument("hash-dtw: the query's score is too short for the piano-roll hasher (under 0.4 s)")
-        }
+        // Too short for the piano-roll network.
+        guard frames.rows >= LearnedInference.minimumFrames else { return nil }
         return try encoder.codes(frames: frames, role: PianoRollHasherTraining.role, threads: threads)
     }
 
