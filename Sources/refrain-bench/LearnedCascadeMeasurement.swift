@@ -6,14 +6,14 @@ import RefrainSymbolic
 
 /// One setting of the learned cascade's keep counts and what the queries gave under it.
 struct LearnedCascadeRun {
-    let embeddingKeep: Int
+    var embeddingKeep = 0
     /// Items the shingle vote adds beside the embedding's (0: the embedding alone).
     var shingleKeep = 0
-    let hashKeep: Int
+    var hashKeep = 0
     /// The hash stage's band (share of an item's length; 0: full DTW).
     var hashBand = 0.0
     /// Items the version stage passes to the exact stage (0: the version stage off).
-    let versionKeep: Int
+    var versionKeep = 0
     /// The union's first items (the vote's best) that pass the hash stage whatever their cost.
     var hashPass = 0
     /// The vote's HNSW breadth and neighbours per score shingle (0: the task's).
@@ -27,7 +27,7 @@ struct LearnedCascadeRun {
     /// The version stage's `pass`: hash-dtw's first (cheapest) items go to the exact stage whatever their version rank.
     var versionPass = 0
     /// hash-dtw's `pianoroll` (a second reading of the score from its piano roll, and how the costs combine).
-    var hashPianoRoll = "off"
+    var hashPianoRoll = HashedMIDIToAudioTask.hashPianoRoll
     /// hash-dtw's `embedding_weight` (0: the keep by hash cost).
     var hashEmbeddingWeight = 0.0
     /// hash-dtw's `fusion_k` (reciprocal rank fusion's k).
@@ -119,6 +119,11 @@ extension LearnedBenchCommand {
             + (run.hashEmbeddingWeight > 0 ? ", hash embedding weight \(run.hashEmbeddingWeight)" : "")
             + (run.hashFusionK != HashStageFusion.defaultK ? ", fusion k \(run.hashFusionK)" : "")
             + (run.unionPianoRollKeep > 0 ? ", union piano-roll hash \(run.unionPianoRollKeep)" : "")
+    }
+
+    /// Each of `runs` once per value of `values`, with `setting` set to it (the runs outer, the values inner).
+    static func combining<T>(_ runs: [LearnedCascadeRun], _ setting: WritableKeyPath<LearnedCascadeRun, T>, _ values: [T]) -> [LearnedCascadeRun] {
+        runs.flatMap { run in values.map { value in var made = run; made[keyPath: setting] = value; return made } }
     }
 
     /// Comma-separated positive counts.
@@ -214,14 +219,23 @@ extension LearnedBenchCommand {
         let embeddingWeightList = try Self.bands(hashEmbeddingWeights, option: "--hash-embedding-weights")
         let fusionKList = try Self.bands(hashFusionKs, option: "--hash-fusion-ks").map { $0 > 0 ? $0 : HashStageFusion.defaultK }
         let unionRollList = try Self.keepsOrOff(unionPianoRollKeeps, option: "--union-piano-roll-keeps")
-        var runs = embeddingKeeps.flatMap { e in shingleKeepList.flatMap { s in bandList.flatMap { band in passList.flatMap { pass in
-            hashKeepList.flatMap { h in versionKeepList.flatMap { v in efList.flatMap { ef in relativeList.flatMap { w in leadList.flatMap { lead in marginList.flatMap { m in versionPassList.flatMap { vp in
-                pianoRollList.flatMap { roll in embeddingWeightList.flatMap { ew in fusionKList.flatMap { k in unionRollList.map {
-                LearnedCascadeRun(embeddingKeep: e, shingleKeep: s, hashKeep: h, hashBand: band, versionKeep: v, hashPass: pass, shingleEf: ef,
-                                  hashRelativeWeight: w, unionLead: lead, hashMargin: m, versionPass: vp, hashPianoRoll: roll, hashEmbeddingWeight: ew,
-                                  hashFusionK: k, unionPianoRollKeep: $0)
-            } } } } } } } } } } }
-        } } } }
+        // Every combination of the lists, the first outermost: the order the runs are listed and interleaved in.
+        var runs = [LearnedCascadeRun()]
+        runs = Self.combining(runs, \.embeddingKeep, embeddingKeeps)
+        runs = Self.combining(runs, \.shingleKeep, shingleKeepList)
+        runs = Self.combining(runs, \.hashBand, bandList)
+        runs = Self.combining(runs, \.hashPass, passList)
+        runs = Self.combining(runs, \.hashKeep, hashKeepList)
+        runs = Self.combining(runs, \.versionKeep, versionKeepList)
+        runs = Self.combining(runs, \.shingleEf, efList)
+        runs = Self.combining(runs, \.hashRelativeWeight, relativeList)
+        runs = Self.combining(runs, \.unionLead, leadList)
+        runs = Self.combining(runs, \.hashMargin, marginList)
+        runs = Self.combining(runs, \.versionPass, versionPassList)
+        runs = Self.combining(runs, \.hashPianoRoll, pianoRollList)
+        runs = Self.combining(runs, \.hashEmbeddingWeight, embeddingWeightList)
+        runs = Self.combining(runs, \.hashFusionK, fusionKList)
+        runs = Self.combining(runs, \.unionPianoRollKeep, unionRollList)
         let voting = shingleKeepList.contains { $0 > 0 }
         var shingleAloneRanks: [Int?] = [], shingleAloneTimes: [Double] = []
         var embeddingRanks: [Int?] = [], hashRanks: [Int?] = [], exhaustiveRanks: [Int?] = [], shingleRanks: [Int?] = []
