@@ -563,8 +563,7 @@ struct HummingBenchCommand: ParsableCommand {
             let p50 = { (xs: [Double]) -> Double in xs.isEmpty ? 0 : xs.sorted()[xs.count / 2] }
             let audio = ok.reduce(0) { $0 + $1.audioSeconds }, f0Time = ok.reduce(0) { $0 + $1.f0Seconds }
             print("")
-            let p95 = { (xs: [Double]) -> Double in xs.isEmpty ? 0 : xs.sorted()[min(xs.count - 1, Int((0.95 * Double(xs.count)).rounded(.up)) - 1)] }
-            print("latency at \(collection.count) melodies: p50 \(fmt(p50(ok.map(\.seconds)) * 1000, 1)) ms, p95 \(fmt(p95(ok.map(\.seconds)) * 1000, 1)) ms per query end to end " +
+            print("latency at \(collection.count) melodies: p50 \(fmt(p50(ok.map(\.seconds)) * 1000, 1)) ms, p95 \(fmt(Self.p95(ok.map(\.seconds)) * 1000, 1)) ms per query end to end " +
                   "(f0 \(fmt(p50(ok.map(\.f0Seconds)) * 1000, 1)) ms, search \(fmt(p50(ok.map(\.searchSeconds)) * 1000, 2)) ms); " +
                   "queries average \(fmt(audio / Double(max(ok.count, 1)), 1)) s; f0 at \(fmt(audio / max(f0Time, 1e-9), 0))x real time")
             if let engineIndex {
@@ -595,7 +594,7 @@ struct HummingBenchCommand: ParsableCommand {
                         ranks.append(hits.firstIndex { $0.key == tune.key }.map { $0 + 1 })
                     }
                 }
-                print("latency at \(big.count) melodies (\(made) spliced and mutated train-corpus melodies added): p50 \(fmt(p50(times) * 1000, 1)) ms, p95 \(fmt(p95(times) * 1000, 1)) ms end to end; " +
+                print("latency at \(big.count) melodies (\(made) spliced and mutated train-corpus melodies added): p50 \(fmt(p50(times) * 1000, 1)) ms, p95 \(fmt(Self.p95(times) * 1000, 1)) ms end to end; " +
                       "\(largeHalf == 0 ? "tuning" : "report") half there: " + Self.metrics(ranks))
             }
         }
@@ -654,7 +653,7 @@ struct HummingBenchCommand: ParsableCommand {
             }
         }
         let p50 = times.isEmpty ? 0 : times.sorted()[times.count / 2]
-        let p95 = times.isEmpty ? 0 : times.sorted()[min(times.count - 1, Int((0.95 * Double(times.count)).rounded(.up)) - 1)]
+        let p95 = Self.p95(times)
         print("through Engine.query (humming task, \(try engine.itemCount) items): report half \(ranks.count) queries, \(refused) refused: "
               + Self.metrics(ranks) + "; p50 \(fmt(p50 * 1000, 1)) ms, p95 \(fmt(p95 * 1000, 1)) ms end to end (f0, notes, search)")
         print("  p50 per step: " + order.map { name in
@@ -731,6 +730,11 @@ struct HummingBenchCommand: ParsableCommand {
         let p1 = Double(ranks.filter { $0 == 1 }.count) / n
         let r10 = Double(ranks.filter { $0 != nil }.count) / n
         return "\(fmt(mrr, 3).leftPadded(6))  \(fmt(p1, 3).leftPadded(6))  \(fmt(r10, 3).leftPadded(6))"
+    }
+
+    /// The 95th percentile of `xs` by nearest rank (the value at rank ceil(0.95 n)); 0 for none.
+    static func p95(_ xs: [Double]) -> Double {
+        xs.isEmpty ? 0 : xs.sorted()[min(xs.count - 1, Int((0.95 * Double(xs.count)).rounded(.up)) - 1)]
     }
 
     static func row(_ name: String, _ outcomes: [Outcome]) -> String {
